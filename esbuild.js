@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * Builds every bundle of asyncwise. Type checking is separate (`npm run check-types`).
+ *
+ *   node esbuild.js               extension + CLI + tools into dist/, grammar wasm copied beside them
+ *   node esbuild.js --production  minified, no source maps (what the VSIX ships)
+ *   node esbuild.js --watch       rebuild on change
+ *   node esbuild.js --tests       also the unit tests, editor suite and benchmark into out/
+ */
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+const IMPORT_META_SHIM = 'var __asyncwiseImportMetaUrl = require("url").pathToFileURL(__filename).href;';
+
+/** Copies the WebAssembly the Python engine loads at run time next to the bundles. */
+function copyWasm(outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const files = [
+    require.resolve('web-tree-sitter/tree-sitter.wasm'),
+    require.resolve('tree-sitter-python/tree-sitter-python.wasm'),
+  ];
+  for (const file of files) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
+}
+
+/** Prints errors in the format of VS Code's esbuild problem matcher. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcher],
+  // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle lacks.
+  define: { 'import.meta.url': '__asyncwiseImportMetaUrl' },
+  banner: { js: IMPORT_META_SHIM },
+};
+
+function listTests(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listTests(full));
+    else if (/\.test\.ts$/.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+async function main() {
+  /** @type {import('esbuild').BuildOptions[]} */
+  const configs = [
+    { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+    { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + IMPORT_META_SHIM } },
+    { ...common, entryPoints: ['src/tools/docs.ts'], outfile: 'dist/tools/docs.js' },
+  ];
+  copyWasm('dist');
+  if (tests) {
+    const unit = listTests('test/unit');
+    configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });
+    const vscodeEntries = ['test/vscode/suite/index.ts', 'test/vscode/runCodeServer.ts', 'test/vscode/runElectron.ts'].filter((f) => fs.existsSync(f));
+    if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
+    if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
+    copyWasm('out/test/unit');
+    copyWasm('out/test/vscode');
+    copyWasm('out/bench');
+  }
+  if (watch) {
+    const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+    await Promise.all(contexts.map((c) => c.watch()));
+  } else {
+    await Promise.all(configs.map((c) => esbuild.build(c)));
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

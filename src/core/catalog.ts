@@ -1,0 +1,11 @@
+/**
+ * The catalog: every rule, in code order. Adding a rule is one line here (see README, "Adding a rule").
+ */
+import type { Rule } from '../rules/define';
+import blockingCallInAsync from '../rules/blocking-call-in-async';
+import cheapBlockingIo from '../rules/cheap-blocking-io';
+
+export const CATALOG: readonly Rule[] = [
+  blockingCallInAsync,
+  cheapBlockingIo,
+];

@@ -1,0 +1,104 @@
+/**
+ * What an analysis produces: findings with candidate fixes. Offsets are UTF-16 code units into
+ * the analysed text (what JavaScript strings, tree-sitter's web binding and VS Code all use);
+ * lines and columns are 0-based here and converted at the edges (the CLI prints 1-based).
+ */
+import type { Severity } from './rule';
+
+export interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly newText: string;
+}
+
+/**
+ * A fix is `safe` when it removes the bug without changing anything else the code does; it is then
+ * the preferred quick fix and may run in fix-all. `unsafe` fixes change behaviour beyond the bug
+ * (ordering, threads, other exceptions) and run only one at a time or with explicit opt-in.
+ */
+export interface Fix {
+  readonly title: string;
+  readonly safety: 'safe' | 'unsafe';
+  readonly edits: readonly TextEdit[];
+}
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Finding {
+  readonly code: string;
+  readonly rule: string;
+  readonly messageId: string;
+  readonly message: string;
+  readonly severity: Exclude<Severity, 'off'>;
+  readonly start: number;
+  readonly end: number;
+  readonly startPosition: Position;
+  readonly endPosition: Position;
+  /** Candidate fixes, not yet checked to re-parse; surfaces ask the analysis for the valid ones. */
+  readonly fixes: readonly Fix[];
+}
+
+/** Applies non-overlapping edits to a text. Throws on overlap: a fix with overlapping edits is a bug. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = '';
+  let pos = 0;
+  for (const edit of sorted) {
+    if (edit.start < pos) throw new Error(`overlapping edits at ${edit.start}`);
+    out += text.slice(pos, edit.start) + edit.newText;
+    pos = edit.end;
+  }
+  return out + text.slice(pos);
+}
+
+/** True when two edit lists touch overlapping ranges (fix-all applies only non-conflicting fixes). */
+export function editsOverlap(a: readonly TextEdit[], b: readonly TextEdit[]): boolean {
+  for (const x of a) {
+    for (const y of b) {
+      // Identical edits (two fixes adding the same import) merge rather than conflict.
+      if (x.start === y.start && x.end === y.end && x.newText === y.newText) continue;
+      if (x.start < y.end && y.start < x.end) return true;
+      // Two insertions at the same point would be order-dependent.
+      if (x.start === x.end && y.start === y.end && x.start === y.start) return true;
+    }
+  }
+  return false;
+}
+
+/** Offsets ↔ 0-based line/column over one text. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
+  }
+  get lineCount(): number {
+    return this.starts.length;
+  }
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, column: offset - this.starts[lo] };
+  }
+  offset(position: Position): number {
+    const start = this.starts[Math.min(position.line, this.starts.length - 1)] ?? 0;
+    return Math.min(start + position.column, this.text.length);
+  }
+  lineStart(line: number): number {
+    return this.starts[line] ?? this.text.length;
+  }
+  lineText(line: number): string {
+    const start = this.lineStart(line);
+    const next = this.starts[line + 1];
+    return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, '');
+  }
+}

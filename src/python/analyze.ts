@@ -1,0 +1,137 @@
+/**
+ * Runs the Python rules over one file. The engine used by every surface: the editor (with
+ * incremental re-parse), the CLI and the tests.
+ */
+import type { Tree } from 'web-tree-sitter';
+import { CATALOG } from '../core/catalog';
+import { applyEdits, editsOverlap, LineIndex, type Finding, type Fix } from '../core/finding';
+import { effectiveSeverity, type Settings } from '../core/settings';
+import { parseSuppression, suppresses, type Suppression } from '../core/suppression';
+import type { Rule } from '../rules/define';
+import { PythonContext } from './context';
+import type { PythonParser } from './parser';
+
+const PROBLEMS = '(ERROR) @e (MISSING) @m';
+
+export interface AnalyzeOptions {
+  /** A previous tree of this document, already `edit`ed to match `source`, for incremental parsing. */
+  readonly oldTree?: Tree;
+  /** Rules to run (default: the catalog's Python rules). */
+  readonly rules?: readonly Rule[];
+  /** Called when a rule throws; the other rules still run. */
+  readonly onRuleError?: (rule: Rule, error: unknown) => void;
+}
+
+export class PythonAnalysis {
+  private readonly checked = new Map<Finding, readonly Fix[]>();
+  private baselineProblems: number | undefined;
+
+  constructor(
+    private readonly parser: PythonParser,
+    /** The parse tree; owned by the caller, who keeps it for the next incremental parse or calls `dispose`. */
+    readonly tree: Tree,
+    readonly source: string,
+    readonly findings: readonly Finding[],
+  ) {}
+
+  /**
+   * The finding's fixes whose result still parses (no more syntax errors than the file has now).
+   * Checked lazily, once per finding: most findings are never asked for their fixes.
+   */
+  validFixes(finding: Finding): readonly Fix[] {
+    let fixes = this.checked.get(finding);
+    if (!fixes) {
+      fixes = finding.fixes.filter((fix) => this.parses(applyEdits(this.source, fix.edits)));
+      this.checked.set(finding, fixes);
+    }
+    return fixes;
+  }
+
+  /**
+   * The text with one fix per finding applied (safe ones, and unsafe ones when allowed), skipping
+   * fixes that conflict with one already chosen. Callers iterate to a fixed point if they need to.
+   */
+  fixAll(allowUnsafe: boolean): { text: string; applied: number } {
+    const chosen: Fix[] = [];
+    for (const finding of this.findings) {
+      const fix = this.validFixes(finding).find((f) => f.safety === 'safe' || allowUnsafe);
+      if (!fix) continue;
+      if (chosen.some((c) => editsOverlap(c.edits, fix.edits))) continue;
+      chosen.push(fix);
+    }
+    const edits = mergeIdenticalEdits(chosen.flatMap((f) => f.edits));
+    const text = applyEdits(this.source, edits);
+    return { text: this.parses(text) ? text : this.source, applied: this.parses(text) ? chosen.length : 0 };
+  }
+
+  private parses(text: string): boolean {
+    if (this.baselineProblems === undefined) this.baselineProblems = countProblems(this.parser, this.tree);
+    const tree = this.parser.parse(text);
+    try {
+      return countProblems(this.parser, tree) <= this.baselineProblems;
+    } finally {
+      tree.delete();
+    }
+  }
+
+  dispose(): void {
+    this.tree.delete();
+  }
+}
+
+function countProblems(parser: PythonParser, tree: Tree): number {
+  if (!tree.rootNode.hasError) return 0;
+  return parser.query(PROBLEMS).captures(tree.rootNode).length;
+}
+
+/** Several fixes may add the same `import asyncio`; keep one of each identical insertion. */
+function mergeIdenticalEdits(edits: Fix['edits']): Fix['edits'] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const key = `${e.start}:${e.end}:${e.newText}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
+
+/** Parses and analyses one Python file. The returned analysis owns a tree: keep it or `dispose()` it. */
+export function analyzePython(parser: PythonParser, source: string, settings: Settings, options: AnalyzeOptions = {}): PythonAnalysis {
+  const tree = parser.parse(source, options.oldTree);
+  if (!settings.enable || !settings.python.enable) return new PythonAnalysis(parser, tree, source, []);
+  const lines = new LineIndex(source);
+  const ctx = new PythonContext(parser, tree, source, lines, settings);
+  for (const rule of options.rules ?? PYTHON_RULES) {
+    const severity = effectiveSeverity(settings, rule);
+    if (severity === 'off' || !rule.python) continue;
+    ctx.rule = rule;
+    ctx.severity = severity;
+    try {
+      rule.python(ctx);
+    } catch (error) {
+      options.onRuleError?.(rule, error);
+    }
+  }
+  const suppressions = collectSuppressions(ctx);
+  const findings = ctx.findings
+    .filter((f) => {
+      const s = suppressions.get(f.startPosition.line);
+      if (!s) return true;
+      const rule = (options.rules ?? PYTHON_RULES).find((r) => r.code === f.code);
+      return !(rule && suppresses(s, rule));
+    })
+    .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+  return new PythonAnalysis(parser, tree, source, findings);
+}
+
+function collectSuppressions(ctx: PythonContext): Map<number, Suppression> {
+  const byLine = new Map<number, Suppression>();
+  if (ctx.findings.length === 0) return byLine;
+  for (const c of ctx.captures('(comment) @c')) {
+    const s = parseSuppression(c.node.text);
+    if (s) byLine.set(c.node.startPosition.row, s);
+  }
+  return byLine;
+}

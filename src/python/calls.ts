@@ -1,0 +1,130 @@
+/**
+ * Calls made from async code, with what they call resolved: the shared front half of the
+ * blocking-call rules. One query finds every call; the scope intervals say which run in a coroutine.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PythonContext } from './context';
+
+const CALLS = '(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args) @call';
+
+/** Assignments and `with … as` that give a name a constructed value (`s = requests.Session()`). */
+const CONSTRUCTIONS = `
+(assignment left: [(identifier) (attribute)] @name right: (call function: (_) @ctor))
+(with_item value: (as_pattern (call function: (_) @ctor) alias: (as_pattern_target [(identifier) (attribute)] @name)))
+(typed_parameter (identifier) @name type: (type (_) @ctor))
+(typed_default_parameter name: (identifier) @name type: (type (_) @ctor))
+(assignment left: (identifier) @name type: (type (_) @ctor))
+`;
+
+export interface AsyncCall {
+  readonly call: Node;
+  readonly callee: Node;
+  readonly args: Node;
+  /** Qualified name of the callee (`time.sleep`), or of `<receiver type>.<method>` for methods on known instances. */
+  readonly name: string | undefined;
+  /** For `x.m(...)`: the method name, the receiver node and its known type. */
+  readonly method?: string;
+  readonly receiver?: Node;
+  readonly receiverType?: string;
+  /** True when the value is awaited directly (`await x.read_text()`: an async API). */
+  readonly awaited: boolean;
+}
+
+/** Memoised per context: every rule that asks shares one query run. */
+const cache = new WeakMap<PythonContext, AsyncCall[]>();
+
+export function asyncCalls(ctx: PythonContext): AsyncCall[] {
+  let calls = cache.get(ctx);
+  if (calls) return calls;
+  calls = [];
+  let types: ConstructedTypes | undefined;
+  for (const match of ctx.matches(CALLS)) {
+    let call: Node | undefined;
+    let callee: Node | undefined;
+    let args: Node | undefined;
+    for (const c of match.captures) {
+      if (c.name === 'call') call = c.node;
+      else if (c.name === 'callee') callee = c.node;
+      else args = c.node;
+    }
+    if (!call || !callee || !args || !ctx.isAsync(call)) continue;
+    const awaited = call.parent?.type === 'await';
+    let name = ctx.resolve(callee);
+    let method: string | undefined;
+    let receiver: Node | undefined;
+    let receiverType: string | undefined;
+    if (callee.type === 'attribute') {
+      method = callee.childForFieldName('attribute')?.text;
+      receiver = callee.childForFieldName('object') ?? undefined;
+      if (!name && receiver) {
+        types ??= new ConstructedTypes(ctx);
+        receiverType = types.typeOf(receiver);
+        if (receiverType && method) name = `${receiverType}.${method}`;
+      }
+    }
+    calls.push({ call, callee, args, name, method, receiver, receiverType, awaited });
+  }
+  cache.set(ctx, calls);
+  return calls;
+}
+
+/** What a name was constructed as, per function (falling back to module level). Light, syntactic. */
+class ConstructedTypes {
+  private readonly byScope = new Map<string, string>();
+
+  constructor(private readonly ctx: PythonContext) {
+    for (const match of ctx.matches(CONSTRUCTIONS)) {
+      const name = match.captures.find((c) => c.name === 'name')?.node;
+      const ctor = match.captures.find((c) => c.name === 'ctor')?.node;
+      if (!name || !ctor) continue;
+      const type = this.typeOfExpression(ctor);
+      if (type) this.byScope.set(this.key(name), type);
+    }
+  }
+
+  private key(node: Node): string {
+    // `self.x` is shared by the methods of a class; plain names belong to their function.
+    if (node.type === 'attribute') return `attr:${node.text}`;
+    const fn = this.ctx.scopes.functionAt(node.startIndex);
+    return `${fn ? fn.start : -1}:${node.text}`;
+  }
+
+  private typeOfExpression(node: Node): string | undefined {
+    const q = this.ctx.resolve(node);
+    if (!q) return undefined;
+    // Constructors and factories that return an instance of the class they are named after.
+    return TYPE_ALIASES[q] ?? q;
+  }
+
+  typeOf(receiver: Node): string | undefined {
+    if (receiver.type === 'call') {
+      const fn = receiver.childForFieldName('function');
+      return fn ? this.typeOfExpression(fn) : undefined;
+    }
+    if (receiver.type === 'attribute') return this.byScope.get(`attr:${receiver.text}`);
+    if (receiver.type !== 'identifier') return undefined;
+    for (let s = this.ctx.scopes.functionAt(receiver.startIndex); ; s = s.parent && this.ctx.scopes.functionAt(s.parent.start)) {
+      const hit = this.byScope.get(`${s ? s.start : -1}:${receiver.text}`);
+      if (hit) return hit;
+      if (!s) return undefined;
+    }
+  }
+}
+
+const TYPE_ALIASES: Record<string, string> = {
+  'requests.session': 'requests.Session',
+  'pathlib.PosixPath': 'pathlib.Path',
+  'pathlib.WindowsPath': 'pathlib.Path',
+  'pathlib.Path.home': 'pathlib.Path',
+  'pathlib.Path.cwd': 'pathlib.Path',
+};
+
+/** True when the node sits in a generator expression of its function (an `await` there changes its type). */
+export function inGeneratorExpression(ctx: PythonContext, node: Node): boolean {
+  const fn = ctx.scopes.functionAt(node.startIndex);
+  for (let n = node.parent; n; n = n.parent) {
+    if (fn && n.startIndex <= fn.node.startIndex) return false;
+    if (n.type === 'generator_expression') return true;
+  }
+  return false;
+}

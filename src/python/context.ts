@@ -1,0 +1,169 @@
+/**
+ * What a Python rule sees of one file: the tree, name resolution, async scopes, queries, and
+ * `report`. Rules never walk the whole tree node by node (each node access crosses into wasm): they
+ * run a query, then look at the few nodes it returns.
+ */
+import type { Node, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
+import { formatMessage } from '../core/rule';
+import type { Finding, Fix, TextEdit } from '../core/finding';
+import type { LineIndex } from '../core/finding';
+import { atLeast, type PythonVersion, type Settings } from '../core/settings';
+import type { Rule } from '../rules/define';
+import { Names } from './names';
+import type { PythonParser } from './parser';
+import { Scopes } from './scopes';
+
+const AWAIT_POINTS = `
+(await) @point
+(for_statement "async") @point
+(with_statement "async") @point
+(for_in_clause "async") @point
+`;
+
+/** A fix under construction: the edits plus the imports it needs. */
+export interface FixSpec {
+  readonly title: string;
+  readonly safety: 'safe' | 'unsafe';
+  readonly edits: readonly TextEdit[];
+}
+
+export class PythonContext {
+  readonly root: Node;
+  readonly names: Names;
+  readonly scopes: Scopes;
+  readonly target: PythonVersion;
+  /** Set by the engine before each rule runs. */
+  rule!: Rule;
+  severity!: Finding['severity'];
+  readonly findings: Finding[] = [];
+
+  constructor(
+    readonly parser: PythonParser,
+    readonly tree: Tree,
+    readonly source: string,
+    readonly lines: LineIndex,
+    readonly settings: Settings,
+  ) {
+    this.root = tree.rootNode;
+    this.names = new Names(parser, this.root);
+    this.scopes = new Scopes(parser, this.root);
+    this.target = settings.python.targetVersion;
+  }
+
+  /** Matches of a query (compiled once per process) over the file or a subtree. */
+  matches(query: string, node: Node = this.root): QueryMatch[] {
+    return this.parser.query(query).matches(node);
+  }
+
+  captures(query: string, node: Node = this.root): QueryCapture[] {
+    return this.parser.query(query).captures(node);
+  }
+
+  /** The qualified name an expression denotes (`t.sleep` → `time.sleep`). */
+  resolve(node: Node | null | undefined): string | undefined {
+    return this.names.resolve(node);
+  }
+
+  /** True when the node runs as part of a coroutine (its innermost def/lambda/class is an `async def`). */
+  isAsync(node: Node): boolean {
+    return this.scopes.isAsync(node.startIndex);
+  }
+
+  targetAtLeast(major: number, minor: number): boolean {
+    return atLeast(this.target, major, minor);
+  }
+
+  /**
+   * Whether the node's code can suspend (an `await`, `async for`, `async with`, async comprehension)
+   * in the same function, not in a nested def or lambda.
+   */
+  hasAwaitPoint(node: Node): boolean {
+    const own = this.scopes.functionAt(node.startIndex);
+    for (const c of this.captures(AWAIT_POINTS, node)) {
+      if (this.scopes.functionAt(c.node.startIndex) === own) return true;
+    }
+    return false;
+  }
+
+  /** The whitespace that indents the line a node starts on. */
+  indentOf(node: Node): string {
+    const line = this.lines.lineText(node.startPosition.row);
+    return /^[ \t]*/.exec(line)![0];
+  }
+
+  /** One indentation step as the file writes it (four spaces when it cannot tell). */
+  indentUnit(): string {
+    const m = /^(?:[^\n]*:[ \t]*(?:#[^\n]*)?\r?\n)([ \t]+)\S/m.exec(this.source);
+    return m ? (m[1].startsWith('\t') ? '\t' : m[1].length <= 8 ? m[1] : '    ') : '    ';
+  }
+
+  /** The file's line ending. */
+  eol(): string {
+    return this.source.includes('\r\n') ? '\r\n' : '\n';
+  }
+
+  /**
+   * How to spell `module.member` here, with the edit that adds `import module` when the file
+   * cannot spell it yet (`asyncio.sleep` → `aio.sleep` after `import asyncio as aio`).
+   */
+  spell(qualified: string): { text: string; edits: TextEdit[] } {
+    const existing = this.names.spell(qualified);
+    if (existing) return { text: existing, edits: [] };
+    const module = qualified.split('.')[0];
+    const local = this.names.spell(module);
+    if (local) return { text: local + qualified.slice(module.length), edits: [] };
+    return { text: qualified, edits: [this.importEdit(module)] };
+  }
+
+  /** Inserts `import module` after the module's docstring, `__future__` imports and leading imports. */
+  importEdit(module: string): TextEdit {
+    let offset = 0;
+    let sawCode = false;
+    for (const child of this.root.namedChildren) {
+      if (!child) continue;
+      const t = child.type;
+      const isDocstring = t === 'expression_statement' && child.namedChild(0)?.type === 'string' && !sawCode;
+      if (t === 'comment' && !sawCode) continue;
+      if (isDocstring || t === 'future_import_statement' || t === 'import_statement' || t === 'import_from_statement') {
+        offset = this.lines.lineStart(child.endPosition.row + 1);
+        sawCode = true;
+        continue;
+      }
+      break;
+    }
+    if (offset > this.source.length) offset = this.source.length;
+    const needsNewline = offset === this.source.length && this.source.length > 0 && !this.source.endsWith('\n');
+    return { start: offset, end: offset, newText: (needsNewline ? this.eol() : '') + `import ${module}` + this.eol() };
+  }
+
+  /** Reports a finding of the running rule on a node (or an explicit range). */
+  report(at: Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: FixSpec[] = []): void {
+    const template = this.rule.messages[messageId];
+    if (template === undefined) throw new Error(`${this.rule.code}: unknown message id ${messageId}`);
+    const start = 'startIndex' in at ? at.startIndex : at.start;
+    const end = 'endIndex' in at ? at.endIndex : at.end;
+    this.findings.push({
+      code: this.rule.code,
+      rule: this.rule.name,
+      messageId,
+      message: formatMessage(template, data),
+      severity: this.severity,
+      start,
+      end,
+      startPosition: this.lines.position(start),
+      endPosition: this.lines.position(end),
+      fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: dedupe(f.edits) })),
+    });
+  }
+}
+
+/** Two fixes may each add `import asyncio`; identical edits collapse into one. */
+function dedupe(edits: readonly TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const key = `${e.start}:${e.end}:${e.newText}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

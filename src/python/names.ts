@@ -1,0 +1,126 @@
+/**
+ * Name resolution for one Python file: which qualified name each local name stands for, through
+ * every import spelling, and which names the file itself binds (so `open` defined in the file is not
+ * the builtin). Scope-insensitive by design: a name imported anywhere in the file resolves
+ * everywhere, which matches how real code imports (at module level, or locally just before use).
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PythonParser } from './parser';
+
+const IMPORTS = `
+(import_statement) @import
+(import_from_statement) @from
+`;
+
+/** Names the file binds itself; they shadow builtins. */
+const BINDINGS = `
+(function_definition name: (identifier) @bound)
+(class_definition name: (identifier) @bound)
+(assignment left: (identifier) @bound)
+(augmented_assignment left: (identifier) @bound)
+(parameters (identifier) @bound)
+(default_parameter name: (identifier) @bound)
+(typed_parameter (identifier) @bound)
+(typed_default_parameter name: (identifier) @bound)
+(for_statement left: (identifier) @bound)
+(as_pattern_target (identifier) @bound)
+(global_statement (identifier) @bound)
+`;
+
+export const PYTHON_BUILTINS = new Set([
+  'open', 'input', 'print', 'len', 'range', 'exec', 'eval', 'compile', 'BaseException', 'Exception',
+  'KeyboardInterrupt', 'SystemExit', 'GeneratorExit', 'TimeoutError', 'ExceptionGroup', 'BaseExceptionGroup',
+]);
+
+export class Names {
+  /** Local name → qualified name (`t` → `time`, `nap` → `time.sleep`). */
+  readonly imports = new Map<string, string>();
+  /** Modules imported with `import x.y.z` (binding `x`), kept so `x.y.z.f` resolves fully. */
+  readonly boundLocally = new Set<string>();
+
+  constructor(parser: PythonParser, root: Node) {
+    for (const capture of parser.query(IMPORTS).captures(root)) {
+      if (capture.name === 'import') this.addImport(capture.node);
+      else this.addFromImport(capture.node);
+    }
+    for (const capture of parser.query(BINDINGS).captures(root)) this.boundLocally.add(capture.node.text);
+  }
+
+  private addImport(node: Node): void {
+    for (const child of node.childrenForFieldName('name')) {
+      if (!child) continue;
+      if (child.type === 'aliased_import') {
+        const name = child.childForFieldName('name')?.text;
+        const alias = child.childForFieldName('alias')?.text;
+        if (name && alias) this.imports.set(alias, clean(name));
+      } else if (child.type === 'dotted_name') {
+        // `import os.path` binds `os`; `os.path.exists` then resolves through attribute access.
+        const first = clean(child.text).split('.')[0];
+        if (!this.imports.has(first)) this.imports.set(first, first);
+      }
+    }
+  }
+
+  private addFromImport(node: Node): void {
+    const moduleNode = node.childForFieldName('module_name');
+    if (!moduleNode) return;
+    // Relative imports name project modules; they keep their leading dots so they never match stdlib names.
+    const module = clean(moduleNode.text);
+    for (const child of node.childrenForFieldName('name')) {
+      if (!child) continue;
+      if (child.type === 'aliased_import') {
+        const name = child.childForFieldName('name')?.text;
+        const alias = child.childForFieldName('alias')?.text;
+        if (name && alias) this.imports.set(alias, join(module, clean(name)));
+      } else if (child.type === 'dotted_name') {
+        const name = clean(child.text);
+        this.imports.set(name, join(module, name));
+      }
+    }
+  }
+
+  /** The qualified name an expression denotes (`t.sleep` → `time.sleep`), or undefined. */
+  resolve(node: Node | null | undefined): string | undefined {
+    if (!node) return undefined;
+    switch (node.type) {
+      case 'identifier': {
+        const name = node.text;
+        const imported = this.imports.get(name);
+        if (imported !== undefined) return imported;
+        if (PYTHON_BUILTINS.has(name) && !this.boundLocally.has(name)) return `builtins.${name}`;
+        return undefined;
+      }
+      case 'attribute': {
+        const object = this.resolve(node.childForFieldName('object'));
+        const attribute = node.childForFieldName('attribute')?.text;
+        return object && attribute ? `${object}.${attribute}` : undefined;
+      }
+      case 'parenthesized_expression':
+        return this.resolve(node.namedChild(0));
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * How the file can spell a qualified name right now (`asyncio.sleep` → `aio.sleep` after
+   * `import asyncio as aio`), or undefined when it needs an import.
+   */
+  spell(qualified: string): string | undefined {
+    for (const [local, target] of this.imports) {
+      if (target === qualified) return local;
+    }
+    for (const [local, target] of this.imports) {
+      if (qualified.startsWith(target + '.') && !target.startsWith('.')) return local + qualified.slice(target.length);
+    }
+    return undefined;
+  }
+}
+
+function clean(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function join(module: string, name: string): string {
+  return module.endsWith('.') ? module + name : `${module}.${name}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * Loads tree-sitter (WebAssembly) and the Python grammar once per process, and owns the compiled
+ * queries. The two wasm files ship beside every bundle: esbuild.js copies them into dist/ (and out/).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Language, Parser, Query, type Tree } from 'web-tree-sitter';
+
+const GRAMMAR = 'tree-sitter-python.wasm';
+const RUNTIME = 'tree-sitter.wasm';
+
+export class PythonParser {
+  private readonly queries = new Map<string, Query>();
+  private constructor(
+    readonly language: Language,
+    private readonly parser: Parser,
+  ) {}
+
+  /** Parses text; with `oldTree` (already `edit`ed to match), re-parses incrementally. */
+  parse(text: string, oldTree?: Tree): Tree {
+    const tree = this.parser.parse(text, oldTree ?? null);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    return tree;
+  }
+
+  /** Compiles a query once and keeps it for the life of the process. */
+  query(source: string): Query {
+    let q = this.queries.get(source);
+    if (!q) {
+      q = new Query(this.language, source);
+      this.queries.set(source, q);
+    }
+    return q;
+  }
+
+  private static loading: Promise<PythonParser> | undefined;
+
+  /** The process-wide parser; concurrent callers share one load. */
+  static load(wasmDir?: string): Promise<PythonParser> {
+    if (!PythonParser.loading) {
+      PythonParser.loading = PythonParser.create(wasmDir).catch((e) => {
+        PythonParser.loading = undefined;
+        throw e;
+      });
+    }
+    return PythonParser.loading;
+  }
+
+  private static async create(wasmDir?: string): Promise<PythonParser> {
+    const dir = wasmDir ?? findWasmDir();
+    await Parser.init({ locateFile: (name: string) => path.join(dir, name) } as never);
+    const language = await Language.load(path.join(dir, GRAMMAR));
+    const parser = new Parser();
+    parser.setLanguage(language);
+    return new PythonParser(language, parser);
+  }
+}
+
+/** Finds the folder holding both wasm files: beside this bundle or above it (esbuild.js puts them there). */
+function findWasmDir(): string {
+  const tried: string[] = [];
+  for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    for (const candidate of [dir, path.join(dir, 'dist')]) {
+      tried.push(candidate);
+      if (fs.existsSync(path.join(candidate, GRAMMAR)) && fs.existsSync(path.join(candidate, RUNTIME))) return candidate;
+    }
+  }
+  throw new Error(`asyncwise: cannot find ${GRAMMAR} and ${RUNTIME} (looked in ${tried.join(', ')})`);
+}

@@ -1,0 +1,15 @@
+/**
+ * The shape of a rule file: metadata, docs and messages (core's `RuleMeta`) plus a detector per
+ * language. Registration is one line in `src/core/catalog.ts`.
+ */
+import type { RuleMeta } from '../core/rule';
+import type { PythonContext } from '../python/context';
+
+export interface Rule extends RuleMeta {
+  /** Reports through `ctx.report`; runs only when the rule is enabled for the file. */
+  readonly python?: (ctx: PythonContext) => void;
+}
+
+export function defineRule<const R extends Rule>(rule: R): R {
+  return rule;
+}
