@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `npm test`: every test, in order of speed. The real-editor suite provisions its own VS Code
+# (code-server + Debian chromium) into .cache/editor on first use; see scripts/provision-editor.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "type check"
+npx tsc --noEmit -p .
+
+step "build"
+node esbuild.js --tests
+
+step "generated docs are current"
+node dist/tools/docs.js --check
+
+step "unit, fixture and CLI tests"
+node --test --test-reporter=spec out/test/unit/
+
+step "real-editor suite (code-server + Chromium)"
+node out/test/vscode/runCodeServer.js

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CATALOG } from '../../src/core/catalog';
+import { DEFAULT_SETTINGS, effectiveSeverity, parsePythonVersion, parseSettings } from '../../src/core/settings';
+
+function parse(input: unknown) {
+  const warnings: string[] = [];
+  const s = parseSettings(input, CATALOG, (w) => warnings.push(w));
+  return { s, warnings };
+}
+
+const AW201 = CATALOG.find((r) => r.code === 'AW201')!;
+
+describe('settings', () => {
+  it('defaults when nothing is given', () => {
+    assert.equal(parse(undefined).s, DEFAULT_SETTINGS);
+    assert.deepEqual(parse({}).s.python.targetVersion, [3, 9]);
+    assert.equal(effectiveSeverity(parse({}).s, AW201), 'warning');
+  });
+
+  it('overrides severity by code or by name', () => {
+    assert.equal(effectiveSeverity(parse({ rules: { AW201: 'error' } }).s, AW201), 'error');
+    assert.equal(effectiveSeverity(parse({ rules: { 'blocking-call-in-async': 'off' } }).s, AW201), 'off');
+    assert.equal(effectiveSeverity(parse({ rules: { aw201: 'hint' } }).s, AW201), 'hint');
+  });
+
+  it('reports bad values and keeps the defaults', () => {
+    const { s, warnings } = parse({ enable: 'yes', rules: { AW999: 'error', AW201: 'loud' }, python: { targetVersion: '2.7' } });
+    assert.equal(s.enable, true);
+    assert.equal(effectiveSeverity(s, AW201), 'warning');
+    assert.deepEqual(s.python.targetVersion, [3, 9]);
+    assert.equal(warnings.length, 4, warnings.join('\n'));
+    assert.ok(warnings.some((w) => w.includes('AW999')));
+    assert.ok(warnings.some((w) => w.includes('"loud"')));
+  });
+
+  it('never throws on garbage', () => {
+    for (const junk of [42, 'x', [], { rules: [] }, { python: 5 }, { rules: { AW201: null } }, { select: 7 }]) {
+      assert.doesNotThrow(() => parse(junk));
+    }
+  });
+
+  it('select and ignore take codes and prefixes', () => {
+    const { s } = parse({ select: 'AW2', ignore: ['AW203'] });
+    assert.equal(effectiveSeverity(s, AW201), 'warning');
+    assert.equal(effectiveSeverity(s, CATALOG.find((r) => r.code === 'AW203')!), 'off');
+    const only1 = parse({ select: ['AW1'] }).s;
+    assert.equal(effectiveSeverity(only1, AW201), 'off');
+  });
+
+  it('parses Python versions in the spellings projects use', () => {
+    assert.deepEqual(parsePythonVersion('3.8'), [3, 8]);
+    assert.deepEqual(parsePythonVersion('3.12'), [3, 12]);
+    assert.deepEqual(parsePythonVersion('py311'), [3, 11]);
+    assert.deepEqual(parsePythonVersion('>=3.7'), [3, 7]);
+    assert.deepEqual(parsePythonVersion('>=3.10, <4'), [3, 10]);
+    assert.equal(parsePythonVersion('three'), undefined);
+  });
+});
