@@ -1,0 +1,158 @@
+/**
+ * Which files a `check` analyses, and reading them safely. Directories are searched for `*.py`,
+ * skipping version control, dependencies, caches and virtual environments; a file named on the
+ * command line is always checked. Reading never throws: a file that cannot be analysed (unreadable,
+ * binary, not UTF-8, too large) comes back as a reason to report, and the run goes on.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  '.git', '.hg', '.svn',
+  'node_modules',
+  '__pycache__', '.tox', '.nox', '.mypy_cache', '.ruff_cache', '.pytest_cache',
+  'site-packages',
+]);
+
+/** A virtual environment, whatever its name (`.venv`, `venv`, `env`, `.direnv/python-3.11`), holds this file. */
+const VENV_MARKER = 'pyvenv.cfg';
+
+/** Larger files are generated or vendored code, not something to lint. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/** Git's heuristic: a NUL byte in the first 8 KB means binary. */
+const BINARY_SNIFF_BYTES = 8192;
+
+export interface Skipped {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface FileList {
+  /** Absolute paths, in a stable order (arguments in order, each directory sorted). */
+  readonly files: string[];
+  readonly skipped: Skipped[];
+}
+
+/** A path argument that does not exist: a usage error, not a quiet pass in CI. */
+export class MissingPathError extends Error {
+  constructor(readonly arg: string) {
+    super(`no such file or directory: ${arg}`);
+  }
+}
+
+/**
+ * Expands the path arguments into the files to check. Throws `MissingPathError` for an argument
+ * that does not exist; anything unreadable found while walking is listed in `skipped`.
+ */
+export function collectFiles(args: readonly string[], cwd: string): FileList {
+  const files: string[] = [];
+  const skipped: Skipped[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    files.push(file);
+  };
+  const roots = args.map((arg) => {
+    const abs = path.resolve(cwd, arg);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch (error) {
+      // A dangling symlink exists but cannot be followed: report it like any unreadable file.
+      if (isErrno(error, 'ENOENT') && !lexists(abs)) throw new MissingPathError(arg);
+      return { abs, stat: undefined, error };
+    }
+    return { abs, stat, error: undefined };
+  });
+  for (const root of roots) {
+    if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error) });
+    else if (root.stat.isDirectory()) walk(root.abs, add, skipped);
+    else add(root.abs);
+  }
+  return { files, skipped };
+}
+
+function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    skipped.push({ path: dir, reason: describeError(error) });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      // A directory named on the command line is searched even if it is a venv; found ones are not.
+      if (!SKIPPED_DIRS.has(entry.name) && !fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped);
+    } else if (entry.name.endsWith('.py')) {
+      // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
+      // one is reported when it is read.
+      if (entry.isFile() || entry.isSymbolicLink()) add(full);
+    }
+  }
+}
+
+export type ReadResult = { readonly ok: true; readonly text: string; readonly bytes: number } | { readonly ok: false; readonly reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Reads one file as UTF-8 source, or says why it will not be analysed. */
+export function readSource(file: string): ReadResult {
+  let data: Buffer;
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+    if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(stat.size)})` };
+    data = fs.readFileSync(file);
+  } catch (error) {
+    return { ok: false, reason: describeError(error) };
+  }
+  // The size may have changed between stat and read.
+  if (data.length > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(data.length)})` };
+  if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { ok: false, reason: 'binary file (NUL byte)' };
+  try {
+    // The decoder drops a leading BOM, as editors do, so columns match what the user sees.
+    return { ok: true, text: utf8.decode(data), bytes: data.length };
+  } catch {
+    return { ok: false, reason: 'not valid UTF-8' };
+  }
+}
+
+function formatBytes(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function lexists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}
+
+function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'cannot be read (dangling symlink or removed while checking)';
+    case 'ELOOP':
+      return 'symlink loop';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e?.message ?? String(error);
+  }
+}
