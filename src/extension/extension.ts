@@ -1,1 +1,49 @@
-export {};
+/**
+ * Entry point of the VS Code extension: wires the Python diagnostics, code actions, settings,
+ * output channel and commands. This folder is the only code that imports 'vscode'; everything it
+ * shows is computed by the editor-independent engine in src/python and src/core.
+ */
+import * as vscode from 'vscode';
+import { COMMANDS, registerCommand } from './commands';
+import { SettingsReader } from './config';
+import { Log } from './log';
+import { PythonCodeActions } from './pythonCodeActions';
+import { PythonDiagnostics } from './pythonDiagnostics';
+import { DOCS_SCHEME, RuleDocsProvider, showRuleDocs } from './ruleDocs';
+
+/** What `activate` returns; the editor tests read it to know when the engine is ready. */
+export interface AsyncwiseApi {
+  /** Settles once the Python parser has loaded and the open documents were analysed (never rejects). */
+  readonly ready: Promise<boolean>;
+}
+
+export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
+  const log = new Log();
+  context.subscriptions.push(log);
+  const settings = new SettingsReader(log);
+  const diagnostics = new PythonDiagnostics(settings, log);
+  context.subscriptions.push(
+    settings,
+    diagnostics,
+    vscode.languages.registerCodeActionsProvider({ language: 'python' }, new PythonCodeActions(diagnostics, settings, log), {
+      providedCodeActionKinds: PythonCodeActions.providedCodeActionKinds,
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider()),
+    registerCommand(COMMANDS.showRuleDocs, (rule) => showRuleDocs(log, rule).catch((e: unknown) => log.error('showing rule docs failed', e))),
+    registerCommand(COMMANDS.showOutput, () => log.show()),
+  );
+  log.info(`asyncwise ${String(context.extension.packageJSON.version)} activated`);
+  // The parser loads asynchronously (WebAssembly); a failure is logged, never left unhandled.
+  const ready = diagnostics.start().then(
+    () => true,
+    (error: unknown) => {
+      log.error('loading the Python parser failed; Python analysis is off', error);
+      return false;
+    },
+  );
+  return { ready };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions, which VS Code disposes.
+}

@@ -1,0 +1,178 @@
+/**
+ * Quick fixes for Python diagnostics, "ignore on this line", and `source.fixAll.asyncwise` (so
+ * `editor.codeActionsOnSave` can run the safe fixes). Fixes are computed by the engine; this class
+ * only turns offsets of the analysed document version into VS Code edits.
+ */
+import * as vscode from 'vscode';
+import type { Finding, Fix } from '../core/finding';
+import { analyzePython, type PythonAnalysis } from '../python/analyze';
+import type { PythonParser } from '../python/parser';
+import { COMMANDS } from './commands';
+import type { SettingsReader } from './config';
+import type { Log } from './log';
+import { describesFinding, isPython, type PythonDiagnostics } from './pythonDiagnostics';
+
+/** `source.fixAll.asyncwise`: what `editor.codeActionsOnSave` names to run our safe fixes. */
+export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('asyncwise');
+
+/** Fix-all re-analyses after each round (one fix can enable another); this bounds the rounds. */
+const MAX_FIX_ALL_ROUNDS = 5;
+
+const NOQA_CODES = /#\s*noqa:\s*[A-Za-z0-9_\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_\-]+)*/i;
+
+export class PythonCodeActions implements vscode.CodeActionProvider {
+  static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND];
+
+  constructor(
+    private readonly diagnostics: PythonDiagnostics,
+    private readonly settings: SettingsReader,
+    private readonly log: Log,
+  ) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    try {
+      if (!isPython(document)) return [];
+      const current = this.diagnostics.current(document);
+      const parser = this.diagnostics.parser;
+      if (!current || !parser) return [];
+      const actions: vscode.CodeAction[] = [];
+      if (!context.only || context.only.contains(vscode.CodeActionKind.QuickFix)) {
+        actions.push(...this.quickFixes(document, parser, current.analysis, context.diagnostics));
+      }
+      if (context.only?.contains(FIX_ALL_KIND)) {
+        const fixAll = this.fixAll(document, parser, current.analysis);
+        if (fixAll) actions.push(fixAll);
+      }
+      return actions;
+    } catch (error) {
+      this.log.error(`code actions for ${document.uri.toString()} failed`, error);
+      return [];
+    }
+  }
+
+  private quickFixes(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis, diagnostics: readonly vscode.Diagnostic[]): vscode.CodeAction[] {
+    const fixes: vscode.CodeAction[] = [];
+    const others: vscode.CodeAction[] = [];
+    const ignoredLines = new Set<string>();
+    const documented = new Set<string>();
+    for (const diagnostic of diagnostics) {
+      const finding = analysis.findings.find((f) => describesFinding(diagnostic, f));
+      if (!finding) continue;
+      for (const fix of analysis.validFixes(finding)) fixes.push(this.fixAction(document, fix, diagnostic));
+      const lineKey = `${finding.code}:${finding.startPosition.line}`;
+      if (!ignoredLines.has(lineKey)) {
+        ignoredLines.add(lineKey);
+        const ignore = this.ignoreAction(document, parser, analysis, finding, diagnostic);
+        if (ignore) others.push(ignore);
+      }
+      if (!documented.has(finding.code)) {
+        documented.add(finding.code);
+        const docs = new vscode.CodeAction(`Show documentation for ${finding.code} ${finding.rule}`, vscode.CodeActionKind.QuickFix);
+        docs.command = { command: COMMANDS.showRuleDocs, title: docs.title, arguments: [finding.code] };
+        docs.diagnostics = [diagnostic];
+        others.push(docs);
+      }
+    }
+    // Real fixes first, then the ways to silence or read about a finding.
+    return [...fixes, ...others];
+  }
+
+  private fixAction(document: vscode.TextDocument, fix: Fix, diagnostic: vscode.Diagnostic): vscode.CodeAction {
+    const title = fix.safety === 'unsafe' ? `${fix.title} (unsafe)` : fix.title;
+    const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of fix.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.start), document.positionAt(e.end)), e.newText);
+    action.edit = edit;
+    action.diagnostics = [diagnostic];
+    action.isPreferred = fix.safety === 'safe';
+    return action;
+  }
+
+  /**
+   * `  # noqa: AW201` at the end of the finding's first line (where suppressions are looked up), or
+   * the code added to a `# noqa: …` list already there. Not offered where a comment would change the
+   * code: a line ending inside a multi-line string or in a backslash continuation.
+   */
+  private ignoreAction(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis, finding: Finding, diagnostic: vscode.Diagnostic): vscode.CodeAction | undefined {
+    const line = document.lineAt(finding.startPosition.line);
+    const text = line.text;
+    const trimmedEnd = text.replace(/\s+$/, '');
+    if (trimmedEnd.endsWith('\\')) return undefined;
+    const lineStart = document.offsetAt(line.range.start);
+    const comment = commentOnLine(parser, analysis, lineStart, lineStart + text.length);
+    let edit: { start: number; end: number; newText: string };
+    if (comment) {
+      const noqa = NOQA_CODES.exec(comment.text);
+      if (noqa) {
+        const at = comment.start + noqa.index + noqa[0].length;
+        edit = { start: at, end: at, newText: `, ${finding.code}` };
+      } else {
+        const at = comment.end;
+        edit = { start: at, end: at, newText: `  # noqa: ${finding.code}` };
+      }
+    } else {
+      if (endsInsideString(analysis, lineStart + trimmedEnd.length)) return undefined;
+      const at = lineStart + trimmedEnd.length;
+      edit = { start: at, end: at, newText: `  # noqa: ${finding.code}` };
+    }
+    const action = new vscode.CodeAction(`Ignore ${finding.code} on this line`, vscode.CodeActionKind.QuickFix);
+    action.edit = new vscode.WorkspaceEdit();
+    action.edit.replace(document.uri, new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)), edit.newText);
+    action.diagnostics = [diagnostic];
+    return action;
+  }
+
+  /**
+   * Every safe fix (and unsafe ones when `asyncwise.fix.allowUnsafe`), re-analysing between rounds,
+   * as one minimal edit. Undefined when nothing applies.
+   */
+  private fixAll(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis): vscode.CodeAction | undefined {
+    const settings = this.settings.forDocument(document);
+    const allowUnsafe = settings.fix.allowUnsafe;
+    let { text, applied } = analysis.fixAll(allowUnsafe);
+    let total = applied;
+    for (let round = 1; applied > 0 && round < MAX_FIX_ALL_ROUNDS; round++) {
+      const next = analyzePython(parser, text, settings);
+      try {
+        ({ text, applied } = next.fixAll(allowUnsafe));
+        total += applied;
+      } finally {
+        next.dispose();
+      }
+    }
+    if (total === 0 || text === analysis.source) return undefined;
+    const action = new vscode.CodeAction(`Fix all ${allowUnsafe ? '' : 'safely fixable '}asyncwise problems`, FIX_ALL_KIND);
+    action.edit = new vscode.WorkspaceEdit();
+    const change = minimalChange(analysis.source, text);
+    action.edit.replace(document.uri, new vscode.Range(document.positionAt(change.start), document.positionAt(change.end)), change.newText);
+    return action;
+  }
+}
+
+/** The comment starting on the line `[start, end)`; a Python line holds at most one, at its end. */
+function commentOnLine(parser: PythonParser, analysis: PythonAnalysis, start: number, end: number): { start: number; end: number; text: string } | undefined {
+  for (const { node } of parser.query('(comment) @c').captures(analysis.tree.rootNode, { startIndex: start, endIndex: end })) {
+    if (node.startIndex >= start && node.startIndex < end) return { start: node.startIndex, end: node.endIndex, text: node.text };
+  }
+  return undefined;
+}
+
+/** Whether the character before `lineEnd` belongs to a string literal that continues on the next line. */
+function endsInsideString(analysis: PythonAnalysis, lineEnd: number): boolean {
+  if (lineEnd === 0) return false;
+  for (let node = analysis.tree.rootNode.descendantForIndex(lineEnd - 1); node; node = node.parent) {
+    if (node.type === 'string' && node.endIndex > lineEnd) return true;
+    if (node.type === 'block' || node.type === 'module') return false;
+  }
+  return false;
+}
+
+/** One replacement covering only what differs, so the cursor, folds and markers elsewhere stay put. */
+export function minimalChange(before: string, after: string): { start: number; end: number; newText: string } {
+  let prefix = 0;
+  const max = Math.min(before.length, after.length);
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { start: prefix, end: before.length - suffix, newText: after.slice(prefix, after.length - suffix) };
+}

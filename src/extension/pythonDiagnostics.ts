@@ -1,0 +1,208 @@
+/**
+ * Python diagnostics: one incremental `PythonDocument` per open Python document, analysed on open,
+ * after typing (debounced, feeding VS Code's content changes to the incremental re-parse) and when
+ * settings change; cleared, and its trees freed, on close. Nothing here throws into VS Code.
+ */
+import * as vscode from 'vscode';
+import { CATALOG } from '../core/catalog';
+import type { Finding } from '../core/finding';
+import { docsUrl } from '../core/rule';
+import type { PythonAnalysis } from '../python/analyze';
+import { PythonDocument } from '../python/document';
+import { PythonParser } from '../python/parser';
+import type { SettingsReader } from './config';
+import type { Log } from './log';
+
+/** Long enough to coalesce a burst of keystrokes, short enough to feel immediate. */
+export const DEBOUNCE_MS = 120;
+
+export const DIAGNOSTIC_SOURCE = 'asyncwise';
+
+/** Schemes of documents a user edits; not git's old versions, output panes or diff originals. */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote', 'vscode-vfs']);
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  hint: vscode.DiagnosticSeverity.Hint,
+  info: vscode.DiagnosticSeverity.Information,
+  warning: vscode.DiagnosticSeverity.Warning,
+  error: vscode.DiagnosticSeverity.Error,
+};
+
+interface Tracked {
+  readonly model: PythonDocument;
+  /** `TextDocument.version` the model's text corresponds to. */
+  version: number;
+  /** The version the published diagnostics (and `analysis`) describe. */
+  analysedVersion: number | undefined;
+  analysis: PythonAnalysis | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** An analysis together with the document version it describes. */
+export interface CurrentAnalysis {
+  readonly analysis: PythonAnalysis;
+  readonly version: number;
+}
+
+export function isPython(document: vscode.TextDocument): boolean {
+  return document.languageId === 'python' && SCHEMES.has(document.uri.scheme);
+}
+
+export class PythonDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private loadedParser: PythonParser | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly settings: SettingsReader,
+    private readonly log: Log,
+  ) {
+    this.subscriptions.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.log.guard('opening a document', () => this.open(d))),
+      vscode.workspace.onDidChangeTextDocument((e) => this.log.guard('following an edit', () => this.change(e))),
+      vscode.workspace.onDidCloseTextDocument((d) => this.log.guard('closing a document', () => this.close(d))),
+      settings.onDidChange(() => this.log.guard('re-analysing after a settings change', () => this.reanalyseAll())),
+    );
+  }
+
+  /** Loads the parser and analyses every Python document already open. */
+  async start(): Promise<void> {
+    const started = Date.now();
+    this.loadedParser = await PythonParser.load();
+    this.log.info(`Python parser loaded in ${Date.now() - started} ms`);
+    if (this.disposed) return;
+    for (const document of vscode.workspace.textDocuments) this.open(document);
+  }
+
+  /** The process-wide parser once loaded (code actions re-analyse fixed text with it). */
+  get parser(): PythonParser | undefined {
+    return this.loadedParser;
+  }
+
+  /**
+   * The analysis of the document's current version, analysing now when typing got ahead of the
+   * debounce (so a fix-on-save right after a keystroke sees the latest text). Undefined when the
+   * document is not tracked or the parser is not loaded yet.
+   */
+  current(document: vscode.TextDocument): CurrentAnalysis | undefined {
+    const entry = this.tracked.get(document.uri.toString());
+    if (!entry || !this.loadedParser) return undefined;
+    if (entry.analysedVersion !== document.version) this.analyse(document);
+    if (!entry.analysis || entry.analysedVersion !== document.version) return undefined;
+    return { analysis: entry.analysis, version: entry.analysedVersion };
+  }
+
+  private open(document: vscode.TextDocument): void {
+    if (!isPython(document)) return;
+    const key = document.uri.toString();
+    if (!this.loadedParser || this.tracked.has(key)) return;
+    this.tracked.set(key, {
+      model: new PythonDocument(this.loadedParser, document.getText()),
+      version: document.version,
+      analysedVersion: undefined,
+      analysis: undefined,
+      timer: undefined,
+    });
+    this.analyse(document);
+  }
+
+  private change(event: vscode.TextDocumentChangeEvent): void {
+    const entry = this.tracked.get(event.document.uri.toString());
+    if (!entry || event.contentChanges.length === 0) return;
+    // Changes of one event apply in order (VS Code sorts a multi-cursor edit bottom-up for that).
+    entry.model.applyChanges(event.contentChanges.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })));
+    entry.version = event.document.version;
+    this.schedule(event.document, entry);
+  }
+
+  private close(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const entry = this.tracked.get(key);
+    this.collection.delete(document.uri);
+    this.settings.forget(document);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.model.dispose();
+    this.tracked.delete(key);
+  }
+
+  private schedule(document: vscode.TextDocument, entry: Tracked): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.log.guard('analysing after an edit', () => this.analyse(document));
+    }, DEBOUNCE_MS);
+  }
+
+  private reanalyseAll(): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (this.tracked.has(document.uri.toString())) this.analyse(document);
+    }
+  }
+
+  private analyse(document: vscode.TextDocument): void {
+    const entry = this.tracked.get(document.uri.toString());
+    if (!entry || document.isClosed) return;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    try {
+      const text = document.getText();
+      if (entry.model.source !== text) {
+        // Our copy drifted from the editor's (an edit we could not follow): start from the real text.
+        if (entry.version === document.version) this.log.warn(`${document.uri.toString()}: incremental text diverged; re-parsing in full`);
+        entry.model.reset(text);
+      }
+      entry.version = document.version;
+      const settings = this.settings.forDocument(document);
+      const analysis = entry.model.analyze(settings, {
+        onRuleError: (rule, error) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
+      });
+      entry.analysis = analysis;
+      entry.analysedVersion = document.version;
+      this.collection.set(document.uri, analysis.findings.map(toDiagnostic));
+    } catch (error) {
+      // A broken analysis must not leave stale squiggles pointing at text that moved.
+      entry.analysis = undefined;
+      entry.analysedVersion = undefined;
+      this.collection.delete(document.uri);
+      this.log.error(`analysing ${document.uri.toString()} failed`, error);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const s of this.subscriptions) s.dispose();
+    for (const entry of this.tracked.values()) {
+      clearTimeout(entry.timer);
+      entry.model.dispose();
+    }
+    this.tracked.clear();
+    this.collection.dispose();
+  }
+}
+
+/** The finding as VS Code shows it; its code links to the rule's documentation. */
+export function toDiagnostic(finding: Finding): vscode.Diagnostic {
+  const range = new vscode.Range(finding.startPosition.line, finding.startPosition.column, finding.endPosition.line, finding.endPosition.column);
+  const diagnostic = new vscode.Diagnostic(range, finding.message, SEVERITY[finding.severity]);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  const rule = CATALOG.find((r) => r.code === finding.code);
+  diagnostic.code = rule ? { value: finding.code, target: vscode.Uri.parse(docsUrl(rule)) } : finding.code;
+  return diagnostic;
+}
+
+/** Whether a diagnostic VS Code hands back (a copy, not our object) is the one made from this finding. */
+export function describesFinding(diagnostic: vscode.Diagnostic, finding: Finding): boolean {
+  if (diagnostic.source !== DIAGNOSTIC_SOURCE) return false;
+  const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
+  const r = diagnostic.range;
+  return (
+    code === finding.code &&
+    r.start.line === finding.startPosition.line &&
+    r.start.character === finding.startPosition.column &&
+    r.end.line === finding.endPosition.line &&
+    r.end.character === finding.endPosition.column
+  );
+}
