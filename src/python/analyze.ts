@@ -28,11 +28,23 @@ export class PythonAnalysis {
 
   constructor(
     private readonly parser: PythonParser,
-    /** The parse tree; owned by the caller, who keeps it for the next incremental parse or calls `dispose`. */
-    readonly tree: Tree,
     readonly source: string,
     readonly findings: readonly Finding[],
+    private parsed: Tree | undefined,
   ) {}
+
+  /**
+   * The parse tree, owned by this analysis until `dispose`. Files that cannot hold a finding (no
+   * `async` anywhere) are not parsed at all unless someone asks for the tree.
+   */
+  get tree(): Tree {
+    return (this.parsed ??= this.parser.parse(this.source));
+  }
+
+  /** The tree if one was parsed; the editor path re-parses incrementally from it. */
+  get parsedTree(): Tree | undefined {
+    return this.parsed;
+  }
 
   /**
    * The finding's fixes whose result still parses (no more syntax errors than the file has now).
@@ -75,7 +87,8 @@ export class PythonAnalysis {
   }
 
   dispose(): void {
-    this.tree.delete();
+    this.parsed?.delete();
+    this.parsed = undefined;
   }
 }
 
@@ -99,17 +112,20 @@ export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
 
 /** Parses and analyses one Python file. The returned analysis owns a tree: keep it or `dispose()` it. */
 export function analyzePython(parser: PythonParser, source: string, settings: Settings, options: AnalyzeOptions = {}): PythonAnalysis {
+  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off') : [];
+  // Every rule reports only inside coroutines: a file without `async` cannot hold a finding, so
+  // skip the parse (the CLI on a large tree) unless the caller continues from a tree (the editor).
+  if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {
+    return new PythonAnalysis(parser, source, [], options.oldTree ? parser.parse(source, options.oldTree) : undefined);
+  }
   const tree = parser.parse(source, options.oldTree);
-  if (!settings.enable || !settings.python.enable) return new PythonAnalysis(parser, tree, source, []);
   const lines = new LineIndex(source);
   const ctx = new PythonContext(parser, tree, source, lines, settings);
-  for (const rule of options.rules ?? PYTHON_RULES) {
-    const severity = effectiveSeverity(settings, rule);
-    if (severity === 'off' || !rule.python) continue;
+  for (const rule of enabled) {
     ctx.rule = rule;
-    ctx.severity = severity;
+    ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];
     try {
-      rule.python(ctx);
+      rule.python!(ctx);
     } catch (error) {
       options.onRuleError?.(rule, error);
     }
@@ -123,7 +139,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
       return !(rule && suppresses(s, rule));
     })
     .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-  return new PythonAnalysis(parser, tree, source, findings);
+  return new PythonAnalysis(parser, source, findings, tree);
 }
 
 function collectSuppressions(ctx: PythonContext): Map<number, Suppression> {

@@ -38,7 +38,7 @@ export function asyncCalls(ctx: PythonContext): AsyncCall[] {
   if (calls) return calls;
   calls = [];
   let types: ConstructedTypes | undefined;
-  for (const match of ctx.matches(CALLS)) {
+  for (const match of ctx.matchesInAsync(CALLS)) {
     let call: Node | undefined;
     let callee: Node | undefined;
     let args: Node | undefined;

@@ -43,7 +43,7 @@ export class PythonDocument {
       const start = change.rangeOffset;
       const oldEnd = start + change.rangeLength;
       const after = before.slice(0, start) + change.text + before.slice(oldEnd);
-      const tree = this.pendingTree ?? this.analysis?.tree;
+      const tree = this.pendingTree ?? this.analysis?.parsedTree;
       if (tree) {
         const oldLines = new LineIndex(before);
         const startPosition = point(oldLines.position(start));

@@ -35,15 +35,25 @@ export const PYTHON_BUILTINS = new Set([
 export class Names {
   /** Local name → qualified name (`t` → `time`, `nap` → `time.sleep`). */
   readonly imports = new Map<string, string>();
-  /** Modules imported with `import x.y.z` (binding `x`), kept so `x.y.z.f` resolves fully. */
-  readonly boundLocally = new Set<string>();
+  private bound: Set<string> | undefined;
 
-  constructor(parser: PythonParser, root: Node) {
+  constructor(
+    private readonly parser: PythonParser,
+    private readonly root: Node,
+  ) {
     for (const capture of parser.query(IMPORTS).captures(root)) {
       if (capture.name === 'import') this.addImport(capture.node);
       else this.addFromImport(capture.node);
     }
-    for (const capture of parser.query(BINDINGS).captures(root)) this.boundLocally.add(capture.node.text);
+  }
+
+  /** Names the file binds itself; computed on the first builtin lookup (most files never need it). */
+  private get boundLocally(): Set<string> {
+    if (!this.bound) {
+      this.bound = new Set();
+      for (const capture of this.parser.query(BINDINGS).captures(this.root)) this.bound.add(capture.node.text);
+    }
+    return this.bound;
   }
 
   private addImport(node: Node): void {

@@ -56,6 +56,21 @@ export class Scopes {
     }
   }
 
+  /**
+   * The outermost async function bodies, as disjoint intervals: everything async lies inside them,
+   * so queries for async-only rules run over these ranges instead of the whole file.
+   */
+  asyncRanges(): { start: number; end: number }[] {
+    const out: { start: number; end: number }[] = [];
+    for (const s of this.all) {
+      if (s.kind !== 'async-function') continue;
+      const last = out[out.length - 1];
+      if (last && s.start < last.end) continue; // nested in the previous range
+      out.push({ start: s.start, end: s.end });
+    }
+    return out;
+  }
+
   /** The innermost scope whose body contains the offset, or undefined at module level. */
   at(offset: number): Scope | undefined {
     let lo = 0;

@@ -110,6 +110,14 @@ describe('robustness', () => {
     }
   });
 
+  it('restricts queries to async bodies correctly after non-ASCII text', async () => {
+    const parser = await loadParser();
+    const src = `import time\nBANNER = "${'😀é'.repeat(2000)}"\ndef sync():\n    time.sleep(1)\nasync def f():\n    time.sleep(1)\n    time.sleep(2)\nasync def g():\n    x = "${'ü'.repeat(300)}"; time.sleep(3)\n`;
+    const a = analyzePython(parser, src, settings());
+    assert.deepEqual(a.findings.filter((f) => f.code === 'AW201').map((f) => src.slice(f.start, f.end)), ['time.sleep(1)', 'time.sleep(2)', 'time.sleep(3)']);
+    a.dispose();
+  });
+
   it('reports positions in UTF-16 columns, as editors count', async () => {
     const parser = await loadParser();
     const src = 'import time\nasync def f():\n    s = "😀é"; time.sleep(1)\n';
