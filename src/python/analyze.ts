@@ -145,9 +145,14 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
 function collectSuppressions(ctx: PythonContext): Map<number, Suppression> {
   const byLine = new Map<number, Suppression>();
   if (ctx.findings.length === 0) return byLine;
-  for (const c of ctx.captures('(comment) @c')) {
-    const s = parseSuppression(c.node.text);
-    if (s) byLine.set(c.node.startPosition.row, s);
+  // Only the lines holding a finding can suppress one: query just those rows.
+  const query = ctx.parser.query('(comment) @c');
+  for (const row of new Set(ctx.findings.map((f) => f.startPosition.line))) {
+    for (const c of query.captures(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } })) {
+      if (c.node.startPosition.row !== row) continue;
+      const s = parseSuppression(c.node.text);
+      if (s) byLine.set(row, s);
+    }
   }
   return byLine;
 }

@@ -9,9 +9,9 @@ import type { Finding, Fix, TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
 import { atLeast, type PythonVersion, type Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
-import { Names } from './names';
+import { IMPORT_PATTERNS, Names } from './names';
 import type { PythonParser } from './parser';
-import { Scopes } from './scopes';
+import { SCOPE_PATTERNS, Scopes } from './scopes';
 
 const AWAIT_POINTS = `
 (await) @point
@@ -45,8 +45,10 @@ export class PythonContext {
     readonly settings: Settings,
   ) {
     this.root = tree.rootNode;
-    this.names = new Names(parser, this.root);
-    this.scopes = new Scopes(parser, this.root);
+    // One pass over the tree for both: each query run walks the whole tree inside wasm.
+    const structure = parser.query(SCOPE_PATTERNS + IMPORT_PATTERNS).matches(this.root);
+    this.names = new Names(parser, this.root, structure);
+    this.scopes = new Scopes(structure);
     this.target = settings.python.targetVersion;
   }
 

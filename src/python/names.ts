@@ -4,10 +4,11 @@
  * the builtin). Scope-insensitive by design: a name imported anywhere in the file resolves
  * everywhere, which matches how real code imports (at module level, or locally just before use).
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, QueryMatch } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
 
-const IMPORTS = `
+/** Import patterns; run together with the scope patterns in one pass over the tree (see context.ts). */
+export const IMPORT_PATTERNS = `
 (import_statement) @import
 (import_from_statement) @from
 `;
@@ -40,10 +41,13 @@ export class Names {
   constructor(
     private readonly parser: PythonParser,
     private readonly root: Node,
+    structure: readonly QueryMatch[],
   ) {
-    for (const capture of parser.query(IMPORTS).captures(root)) {
-      if (capture.name === 'import') this.addImport(capture.node);
-      else this.addFromImport(capture.node);
+    for (const match of structure) {
+      for (const capture of match.captures) {
+        if (capture.name === 'import') this.addImport(capture.node);
+        else if (capture.name === 'from') this.addFromImport(capture.node);
+      }
     }
   }
 

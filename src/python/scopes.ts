@@ -6,10 +6,10 @@
  * `async def` are evaluated by the enclosing scope. A sync `def`, a `lambda` or a class body nested
  * in an `async def` is not async; comprehensions inherit their scope (an `await` is allowed there).
  */
-import type { Node } from 'web-tree-sitter';
-import type { PythonParser } from './parser';
+import type { Node, QueryMatch } from 'web-tree-sitter';
 
-const SCOPES = `
+/** Scope patterns; run together with the import patterns in one pass over the tree (see context.ts). */
+export const SCOPE_PATTERNS = `
 (function_definition "async"? @async body: (block) @body) @scope
 (lambda body: (_) @body) @scope
 (class_definition body: (block) @body) @scope
@@ -31,9 +31,9 @@ export class Scopes {
   /** Sorted by start; parents precede their children. */
   readonly all: Scope[] = [];
 
-  constructor(parser: PythonParser, root: Node) {
+  constructor(structure: readonly QueryMatch[]) {
     const raw: { kind: ScopeKind; node: Node; start: number; end: number }[] = [];
-    for (const match of parser.query(SCOPES).matches(root)) {
+    for (const match of structure) {
       let scope: Node | undefined;
       let body: Node | undefined;
       let isAsync = false;
