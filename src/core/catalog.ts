@@ -2,10 +2,16 @@
  * The catalog: every rule, in code order. Adding a rule is one line here (see README, "Adding a rule").
  */
 import type { Rule } from '../rules/define';
+import swallowedCancellation from '../rules/swallowed-cancellation';
+import finallySwallowsException from '../rules/finally-swallows-exception';
+import cancellationConverted from '../rules/cancellation-converted';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
 import cheapBlockingIo from '../rules/cheap-blocking-io';
 
 export const CATALOG: readonly Rule[] = [
+  swallowedCancellation,
+  finallySwallowsException,
+  cancellationConverted,
   blockingCallInAsync,
   cheapBlockingIo,
 ];

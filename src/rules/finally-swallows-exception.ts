@@ -1,0 +1,109 @@
+/**
+ * AW102 finally-swallows-exception: `return`, `break` or `continue` in the `finally` block of a
+ * try in a coroutine that can be cancelled. The jump discards the exception in flight, including
+ * `CancelledError`.
+ */
+import type { Node } from 'web-tree-sitter';
+import { defineRule } from './define';
+
+const FINALLY_JUMPS = `
+(try_statement
+  (finally_clause (block) @finally)) @try
+`;
+const JUMPS = '[(return_statement) (break_statement) (continue_statement)] @jump';
+
+const rule = defineRule({
+  code: 'AW102',
+  name: 'finally-swallows-exception',
+  languages: ['python'],
+  severity: 'warning',
+  aliases: ['B012'],
+  fixable: 'never',
+  summary: 'return/break/continue in a finally block discards the exception in flight, CancelledError included.',
+  messages: {
+    returnInFinally: '`return` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task ends as if it had succeeded.',
+    breakInFinally: '`break` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task carries on after the loop.',
+    continueInFinally: '`continue` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task keeps looping.',
+  },
+  docs: `## What it does
+Flags \`return\`, \`break\` and \`continue\` inside a \`finally\` block in an \`async def\`, when the \`try\` (its
+body, handlers or \`else\`) can suspend at an \`await\`, \`async for\` or \`async with\` and so be cancelled.
+A \`break\` or \`continue\` belonging to a loop nested inside the \`finally\`, and a \`return\` in a nested
+function, do not leave the \`finally\` and are not flagged.
+
+## Why is this bad?
+Leaving a \`finally\` block with a jump throws away whatever exception was propagating through it.
+When the task is cancelled, that exception is the \`CancelledError\`: the task returns normally (or
+keeps looping), so shutdown waits on it and \`asyncio.timeout()\` never fires. Any other error vanishes
+without a trace as well. Python 3.14 warns about these jumps (PEP 765).
+
+## Example
+\`\`\`py
+import asyncio
+
+async def drain(queue):
+    try:
+        while not queue.empty():
+            await asyncio.sleep(0.1)
+    finally:
+        return queue.qsize()
+\`\`\`
+
+## Use instead
+\`\`\`py
+import asyncio
+
+async def drain(queue):
+    try:
+        while not queue.empty():
+            await asyncio.sleep(0.1)
+    finally:
+        print("drained")
+    return queue.qsize()
+\`\`\`
+
+## Fix safety
+No fix is offered. The usual repair moves the jump after the \`try\` statement, which changes what
+happens when an exception is in flight — the point of the change, but only the author knows whether
+some errors were meant to be discarded.
+`,
+  python(ctx) {
+    for (const match of ctx.matches(FINALLY_JUMPS)) {
+      const tryStatement = match.captures.find((c) => c.name === 'try')?.node;
+      const block = match.captures.find((c) => c.name === 'finally')?.node;
+      if (!tryStatement || !block || !ctx.isAsync(block)) continue;
+      if (!canBeCancelled(tryStatement, (n) => ctx.hasAwaitPoint(n))) continue;
+      for (const capture of ctx.captures(JUMPS, block)) {
+        const jump = capture.node;
+        if (!leavesFinally(jump, block)) continue;
+        const messageId = jump.type === 'return_statement' ? 'returnInFinally' : jump.type === 'break_statement' ? 'breakInFinally' : 'continueInFinally';
+        ctx.report(jump, messageId);
+      }
+    }
+  },
+});
+export default rule;
+
+/** Cancellation reaches the `finally` from an await in the body, a handler or the `else` clause. */
+function canBeCancelled(tryStatement: Node, hasAwaitPoint: (n: Node) => boolean): boolean {
+  for (const child of tryStatement.namedChildren) {
+    if (!child || child.type === 'finally_clause' || child.type === 'comment') continue;
+    if (hasAwaitPoint(child)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the jump transfers control out of the `finally` block: not a `return` of a nested
+ * function, nor a `break`/`continue` of a loop whose body is inside the block. A jump in an inner
+ * try's own `finally` leaves that one too, and so ours.
+ */
+function leavesFinally(jump: Node, block: Node): boolean {
+  const isReturn = jump.type === 'return_statement';
+  let child = jump;
+  for (let n = jump.parent; n && !n.equals(block); child = n, n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+    if (!isReturn && (n.type === 'for_statement' || n.type === 'while_statement') && n.childForFieldName('body')?.equals(child)) return false;
+  }
+  return true;
+}
