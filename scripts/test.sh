@@ -18,5 +18,8 @@ node dist/tools/docs.js --check
 step "unit, fixture and CLI tests"
 node --test --test-reporter=spec out/test/unit/
 
+step "the VSIX installs into the real editor"
+bash scripts/check-vsix.sh
+
 step "real-editor suite (code-server + Chromium)"
 node out/test/vscode/runCodeServer.js
