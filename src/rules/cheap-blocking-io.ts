@@ -10,8 +10,14 @@ const METADATA = new Set([
   'os.path.exists', 'os.path.lexists', 'os.path.isfile', 'os.path.isdir', 'os.path.islink', 'os.path.ismount',
   'os.path.getsize', 'os.path.getmtime', 'os.path.getatime', 'os.path.getctime', 'os.path.samefile', 'os.path.realpath',
   'os.stat', 'os.lstat', 'os.listdir', 'os.scandir', 'os.access', 'os.walk',
-  'pathlib.Path.exists', 'pathlib.Path.is_file', 'pathlib.Path.is_dir', 'pathlib.Path.stat', 'pathlib.Path.iterdir',
-  'pathlib.Path.glob', 'pathlib.Path.rglob', 'pathlib.Path.resolve',
+  // Metadata changes: one system call each, as cheap (or as slow) as a stat.
+  'os.mkdir', 'os.makedirs', 'os.remove', 'os.unlink', 'os.rmdir', 'os.rename', 'os.replace', 'os.chmod', 'os.symlink',
+  'os.readlink', 'os.truncate',
+  ...[
+    'exists', 'is_file', 'is_dir', 'is_symlink', 'is_socket', 'is_fifo', 'is_mount', 'is_block_device', 'is_char_device',
+    'stat', 'lstat', 'owner', 'group', 'samefile', 'iterdir', 'glob', 'rglob', 'walk', 'resolve', 'readlink',
+    'touch', 'mkdir', 'unlink', 'rmdir', 'rename', 'replace', 'chmod', 'symlink_to', 'hardlink_to',
+  ].map((m) => `pathlib.Path.${m}`),
 ]);
 
 const rule = defineRule({
@@ -27,9 +33,11 @@ const rule = defineRule({
   },
   docs: `## What it does
 Flags file-system metadata calls made directly in an \`async def\`: \`os.path.exists\`, \`isfile\`, \`isdir\`,
-\`getsize\`, \`getmtime\`…, \`os.stat\`, \`os.listdir\`, \`os.scandir\`, \`os.walk\`, and the same methods on a
-\`pathlib.Path\` the code constructed. Pure path arithmetic (\`os.path.join\`, \`basename\`, \`splitext\`) does
-no I/O and is never flagged. It is a hint: most of these calls take microseconds.
+\`getsize\`, \`getmtime\`…, \`os.stat\`, \`os.listdir\`, \`os.scandir\`, \`os.walk\`, single-call changes such as
+\`os.mkdir\`, \`os.remove\`, \`os.rename\`, and the same methods on a \`pathlib.Path\` the code constructed or
+annotated. Pure path arithmetic (\`os.path.join\`, \`basename\`, \`splitext\`, \`normpath\`) does no I/O and is
+never flagged, nor is \`os.path.abspath\` (at most a \`getcwd\`, which never touches the disk). It is a
+hint: most of these calls take microseconds.
 
 ## Why is this bad?
 Each call is a system call on the event loop thread. On NFS, a container overlay under load, or a
