@@ -1,0 +1,84 @@
+/** Small helpers of the editor suite: waiting on the editor, locating text, asking for screenshots. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { E2E_DIR_ENV, SCREENSHOTS, SCREENSHOT_NAME, type ScreenshotDone, type ScreenshotRequest } from '../e2eProtocol';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Polls `check` until it returns undefined (success) or the time runs out; then fails with the last
+ * reason it gave, so a timeout says what was still wrong.
+ */
+export async function waitFor(what: string, check: () => string | undefined | Promise<string | undefined>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let reason: string | undefined = 'never checked';
+  while (Date.now() < deadline) {
+    reason = await check();
+    if (reason === undefined) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${reason}`);
+}
+
+export function asyncwiseDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'asyncwise');
+}
+
+export function codeOf(d: vscode.Diagnostic): string {
+  return String(typeof d.code === 'object' ? d.code.value : d.code);
+}
+
+export function describe(document: vscode.TextDocument, diagnostics: readonly vscode.Diagnostic[]): string {
+  return diagnostics.map((d) => `${codeOf(d)} ${vscode.DiagnosticSeverity[d.severity]} ${d.range.start.line + 1}:${d.range.start.character + 1} ${JSON.stringify(document.getText(d.range))}`).join('; ') || '(none)';
+}
+
+/** The offset of `snippet` in `text`, which must occur exactly once after `after` (when given). */
+export function locate(text: string, snippet: string, after?: string): number {
+  let from = 0;
+  if (after !== undefined) {
+    from = text.indexOf(after);
+    if (from < 0) throw new Error(`anchor ${JSON.stringify(after)} not in the file`);
+  }
+  const at = text.indexOf(snippet, from);
+  if (at < 0) throw new Error(`${JSON.stringify(snippet)} not in the file`);
+  if (after === undefined && text.indexOf(snippet, at + 1) >= 0) throw new Error(`${JSON.stringify(snippet)} occurs more than once; give an anchor`);
+  return at;
+}
+
+export async function codeActions(uri: vscode.Uri, range: vscode.Range, kind?: string): Promise<vscode.CodeAction[]> {
+  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range, kind);
+  // A bare Command has a string `command`; a CodeAction has an optional Command object there.
+  return (actions ?? []).filter((a): a is vscode.CodeAction => typeof (a as vscode.Command).command !== 'string');
+}
+
+/** Undoes every unsaved change of the document (the demo workspace must stay as it is on disk). */
+export async function revert(document: vscode.TextDocument): Promise<void> {
+  await vscode.window.showTextDocument(document, { preview: false });
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  await waitFor('the document to be reverted', () => (document.isDirty ? 'still dirty' : undefined), 5000);
+}
+
+export function screenshotsAvailable(): boolean {
+  return !!process.env[E2E_DIR_ENV];
+}
+
+/**
+ * Asks the runner driving the browser for a screenshot of the whole workbench and waits until the
+ * PNG is written (see e2eProtocol.ts). Returns its path.
+ */
+export async function screenshot(name: string, caption: string): Promise<string> {
+  const dir = process.env[E2E_DIR_ENV];
+  if (!dir) throw new Error(`${E2E_DIR_ENV} is not set: screenshots need runCodeServer.ts`);
+  if (!SCREENSHOT_NAME.test(name)) throw new Error(`bad screenshot name ${name}`);
+  const folder = path.join(dir, SCREENSHOTS);
+  const request: ScreenshotRequest = { name, caption };
+  const file = path.join(folder, `${name}.request`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(request));
+  fs.renameSync(`${file}.tmp`, file);
+  const donePath = path.join(folder, `${name}.done`);
+  await waitFor(`screenshot ${name}`, () => (fs.existsSync(donePath) ? undefined : 'not taken yet'), 20_000);
+  const done = JSON.parse(fs.readFileSync(donePath, 'utf8')) as ScreenshotDone;
+  if (!done.ok || !done.path) throw new Error(`screenshot ${name} failed: ${done.error}`);
+  return done.path;
+}
