@@ -62,6 +62,9 @@ before(() => {
   const blocking = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
   fs.mkdirSync(path.join(project, '.git', 'hooks'), { recursive: true });
   fs.writeFileSync(path.join(project, '.git', 'hooks', 'pre_commit.py'), blocking);
+  // The repository's .gitignore drops every node_modules folder, fixtures included.
+  fs.mkdirSync(path.join(project, 'node_modules', 'pyhook'), { recursive: true });
+  fs.writeFileSync(path.join(project, 'node_modules', 'pyhook', 'hook.py'), blocking);
   fs.writeFileSync(path.join(project, 'service', 'blob.py'), Buffer.concat([Buffer.from(blocking), Buffer.from([0, 1, 2, 0])]));
   fs.writeFileSync(path.join(project, 'service', 'latin1.py'), Buffer.concat([Buffer.from(blocking), Buffer.from('# caf\xe9\n', 'latin1')]));
   fs.writeFileSync(path.join(project, 'service', 'generated.py'), blocking + `# ${'x'.repeat(78)}\n`.repeat(27_000));
