@@ -3,8 +3,9 @@
  * `asyncio.CancelledError`, what every path through a handler body does with it, and which
  * `contextlib.suppress(...)` blocks swallow it.
  *
- * One query finds the try statements; their clauses and the handler bodies (a few statements each)
- * are then read node by node. Results are memoised per context so the three rules share one pass.
+ * One query, over async function bodies only, finds the try statements; their clauses and the
+ * handler bodies (a few statements each) are then read node by node. Results are memoised per
+ * context so the three rules share one pass.
  */
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
@@ -115,7 +116,7 @@ function analyse(ctx: PythonContext): Analysis {
   if (analysis) return analysis;
   const children = new ChildTaskIdiom(ctx);
   const handlers: CancellationHandler[] = [];
-  for (const match of ctx.matches(TRY_STATEMENTS)) {
+  for (const match of ctx.matchesInAsync(TRY_STATEMENTS)) {
     const tryStatement = match.captures.find((c) => c.name === 'try')?.node;
     const tryBody = match.captures.find((c) => c.name === 'body')?.node;
     if (!tryStatement || !tryBody || !ctx.isAsync(tryStatement)) continue;
@@ -145,7 +146,7 @@ function analyse(ctx: PythonContext): Analysis {
     }
   }
   const suppressions: SuppressedCancellation[] = [];
-  for (const match of ctx.matches(SUPPRESS_BLOCKS)) {
+  for (const match of ctx.matchesInAsync(SUPPRESS_BLOCKS)) {
     const call = match.captures.find((c) => c.name === 'fn')?.node.parent;
     const args = match.captures.find((c) => c.name === 'args')?.node;
     const body = match.captures.find((c) => c.name === 'body')?.node;
@@ -538,7 +539,7 @@ class ChildTaskIdiom {
   private cancelCalls(): { call: Node; receiver: Node; fn: unknown }[] {
     if (!this.cancels) {
       this.cancels = [];
-      for (const match of this.ctx.matches(CANCEL_CALLS)) {
+      for (const match of this.ctx.matchesInAsync(CANCEL_CALLS)) {
         const call = match.captures.find((c) => c.name === 'call')?.node;
         const receiver = match.captures.find((c) => c.name === 'receiver')?.node;
         if (call && receiver) this.cancels.push({ call, receiver, fn: this.ctx.scopes.functionAt(call.startIndex) });

@@ -6,7 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { defineRule } from './define';
 
-const FINALLY_JUMPS = `
+const FINALLY_BLOCKS = `
 (try_statement
   (finally_clause (block) @finally)) @try
 `;
@@ -68,7 +68,7 @@ happens when an exception is in flight — the point of the change, but only the
 some errors were meant to be discarded.
 `,
   python(ctx) {
-    for (const match of ctx.matches(FINALLY_JUMPS)) {
+    for (const match of ctx.matchesInAsync(FINALLY_BLOCKS)) {
       const tryStatement = match.captures.find((c) => c.name === 'try')?.node;
       const block = match.captures.find((c) => c.name === 'finally')?.node;
       if (!tryStatement || !block || !ctx.isAsync(block)) continue;
