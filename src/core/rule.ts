@@ -20,6 +20,11 @@ export interface RuleMeta {
   readonly languages: readonly Language[];
   /** Default severity, before the user's settings. */
   readonly severity: Exclude<Severity, 'off'>;
+  /**
+   * False for opinionated rules that run only when the user asks: a severity in the settings or an
+   * explicit `--select`. Default true.
+   */
+  readonly enabledByDefault?: boolean;
   /** Peer codes this rule corresponds to (flake8-async `ASYNC103`, Ruff `RUF006`); `# noqa` honours them. */
   readonly aliases: readonly string[];
   readonly fixable: FixAvailability;

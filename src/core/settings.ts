@@ -18,6 +18,8 @@ export interface Settings {
   readonly rules: Readonly<Record<string, Severity>>;
   /** Only these codes run, when set (CLI `--select`). */
   readonly select?: ReadonlySet<string>;
+  /** Codes the user named exactly in `select` (enables off-by-default rules). */
+  readonly explicit?: ReadonlySet<string>;
   /** These codes never run (CLI `--ignore`). */
   readonly ignore: ReadonlySet<string>;
   readonly fix: { readonly allowUnsafe: boolean };
@@ -92,6 +94,18 @@ function codeList(v: unknown, key: string, catalog: readonly RuleMeta[], warn: W
   return out;
 }
 
+/** The codes (or names) a select list spells out exactly. */
+function exactCodes(v: unknown, catalog: readonly RuleMeta[]): Set<string> {
+  const items = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : [];
+  const out = new Set<string>();
+  for (const item of items) {
+    if (typeof item !== 'string') continue;
+    const rule = findRule(catalog, item);
+    if (rule) out.add(rule.code);
+  }
+  return out;
+}
+
 /**
  * Merges an untrusted partial over the defaults. Accepts both the nested shape and VS Code's flat
  * keys (`python.targetVersion`). Unknown rules and bad values are reported once each through `warn`.
@@ -134,6 +148,7 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
   }
 
   const select = codeList(input.select, 'select', catalog, warn) ?? base.select;
+  const explicit = input.select === undefined || input.select === null ? base.explicit : exactCodes(input.select, catalog);
   const ignore = codeList(input.ignore, 'ignore', catalog, warn) ?? base.ignore;
 
   return {
@@ -142,6 +157,7 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
     typescript: { enable: bool(typescript.enable, base.typescript.enable, 'typescript.enable', warn) },
     rules,
     select,
+    explicit,
     ignore,
     fix: { allowUnsafe: bool(fix.allowUnsafe, base.fix.allowUnsafe, 'fix.allowUnsafe', warn) },
   };
@@ -151,5 +167,9 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
 export function effectiveSeverity(settings: Settings, rule: RuleMeta): Severity {
   if (settings.ignore.has(rule.code)) return 'off';
   if (settings.select && !settings.select.has(rule.code)) return 'off';
-  return settings.rules[rule.code] ?? rule.severity;
+  const configured = settings.rules[rule.code];
+  if (configured) return configured;
+  // Off-by-default rules run when selected by name: an exact code, not a prefix such as `AW4`.
+  if (rule.enabledByDefault === false && !settings.explicit?.has(rule.code)) return 'off';
+  return rule.severity;
 }

@@ -48,6 +48,14 @@ describe('settings', () => {
     assert.equal(effectiveSeverity(only1, AW201), 'off');
   });
 
+  it('runs off-by-default rules only when asked', () => {
+    const opinionated = { ...AW201, code: 'AW201', enabledByDefault: false };
+    assert.equal(effectiveSeverity(parse({}).s, opinionated), 'off');
+    assert.equal(effectiveSeverity(parse({ select: 'AW2' }).s, opinionated), 'off', 'a prefix does not enable it');
+    assert.equal(effectiveSeverity(parse({ select: 'AW201' }).s, opinionated), 'warning');
+    assert.equal(effectiveSeverity(parse({ rules: { AW201: 'hint' } }).s, opinionated), 'hint');
+  });
+
   it('parses Python versions in the spellings projects use', () => {
     assert.deepEqual(parsePythonVersion('3.8'), [3, 8]);
     assert.deepEqual(parsePythonVersion('3.12'), [3, 12]);
