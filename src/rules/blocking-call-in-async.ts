@@ -8,7 +8,7 @@ import type { FixSpec, PythonContext } from '../python/context';
 import { asyncCalls, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import { defineRule } from './define';
 
-type Kind = 'sleep' | 'http' | 'subprocess' | 'process' | 'file' | 'input';
+export type Kind = 'sleep' | 'http' | 'subprocess' | 'process' | 'file' | 'input';
 
 const HTTP_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request'];
 
@@ -122,6 +122,19 @@ thread would leave the reads and waits that follow blocking.
   },
 });
 export default rule;
+
+/**
+ * AW201's classification of a call known only by name, for rules that follow calls through helper
+ * functions (AW202): `qualifiedName` when the callee resolves, `method` alone for a method called on
+ * a receiver of unknown type (never `self`). Wraps `classify`, which reads only `name`, `method` and
+ * `receiver` of the call.
+ */
+export function blockingKind(qualifiedName: string | undefined, method?: string): Kind | undefined {
+  return classify({ name: qualifiedName, method, receiver: method ? UNKNOWN_RECEIVER : undefined } as AsyncCall);
+}
+
+/** Stands for a receiver expression that is neither `self` nor `cls`. */
+const UNKNOWN_RECEIVER = { type: 'expression', text: '' } as unknown as Node;
 
 function classify(c: AsyncCall): Kind | undefined {
   if (c.name) {
