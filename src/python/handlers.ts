@@ -156,7 +156,7 @@ function analyse(ctx: PythonContext): Analysis {
     if (!ctx.isAsync(withStatement) || !ctx.hasAwaitPoint(body)) continue;
     const types = args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment' && a.type !== 'keyword_argument');
     if (classifyCatch(ctx, types) === 'none') continue;
-    suppressions.push({ call, caught: collapse(call.text), deliberate: children.waitsForCancelledChild(withStatement, body) });
+    suppressions.push({ call, caught: truncate(collapse(call.text)), deliberate: children.waitsForCancelledChild(withStatement, body) });
   }
   analysis = { handlers, suppressions };
   cache.set(ctx, analysis);
