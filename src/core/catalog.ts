@@ -7,6 +7,8 @@ import finallySwallowsException from '../rules/finally-swallows-exception';
 import cancellationConverted from '../rules/cancellation-converted';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
 import cheapBlockingIo from '../rules/cheap-blocking-io';
+import danglingTask from '../rules/dangling-task';
+import loopReentry from '../rules/loop-reentry';
 
 export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
@@ -14,4 +16,6 @@ export const CATALOG: readonly Rule[] = [
   cancellationConverted,
   blockingCallInAsync,
   cheapBlockingIo,
+  danglingTask,
+  loopReentry,
 ];
