@@ -99,28 +99,40 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): voi
 
 export type ReadResult = { readonly ok: true; readonly text: string; readonly bytes: number } | { readonly ok: false; readonly reason: string };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads one file as UTF-8 source, or says why it will not be analysed. */
 export function readSource(file: string): ReadResult {
   let data: Buffer;
+  let fd: number | undefined;
   try {
-    const stat = fs.statSync(file);
+    // One open, then fstat on the descriptor: the size check and the read see the same file.
+    fd = fs.openSync(file, 'r');
+    const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
     if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(stat.size)})` };
-    data = fs.readFileSync(file);
+    data = fs.readFileSync(fd);
   } catch (error) {
     return { ok: false, reason: describeError(error) };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  // The size may have changed between stat and read.
+  // The file may have grown between fstat and read.
   if (data.length > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(data.length)})` };
   if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { ok: false, reason: 'binary file (NUL byte)' };
-  try {
-    // The decoder drops a leading BOM, as editors do, so columns match what the user sees.
-    return { ok: true, text: utf8.decode(data), bytes: data.length };
-  } catch {
-    return { ok: false, reason: 'not valid UTF-8' };
+  // The lenient decoder is about twice as fast as the strict one; it marks invalid bytes with
+  // U+FFFD, and only then (or for a file that really contains U+FFFD) is the strict check needed.
+  let text = data.toString('utf8');
+  if (text.includes('\uFFFD')) {
+    try {
+      strictUtf8.decode(data);
+    } catch {
+      return { ok: false, reason: 'not valid UTF-8' };
+    }
   }
+  // Drop a BOM, as editors do, so columns match what the user sees.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text, bytes: data.length };
 }
 
 function formatBytes(n: number): string {

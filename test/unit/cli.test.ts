@@ -146,6 +146,19 @@ describe('asyncwise check', () => {
     assert.match(r.stdout, /^service\/poller\.py:16:20: AW201 /m);
   });
 
+  it('drops a UTF-8 BOM and keeps files that really contain U+FFFD', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-cli-bom-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'bom.py'), '\ufeffimport time\n\n\nasync def f():\n    time.sleep(1)\n');
+      fs.writeFileSync(path.join(dir, 'replacement.py'), 'import time\n\n\nasync def f():\n    x = "\ufffd"; time.sleep(1)\n');
+      const r = cli(['check', '.'], dir);
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout.split('\n').filter((l) => / AW201 /.test(l)).map((l) => l.split(': ')[0]).join(' '), 'bom.py:5:5 replacement.py:5:14');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks a file named on the command line even inside a skipped folder', () => {
     const r = cli(['check', 'node_modules/pyhook/hook.py'], project);
     assert.equal(r.status, 1);
