@@ -13,6 +13,17 @@ import type { PythonContext } from './context';
 const TRY_STATEMENTS = '(try_statement body: (block) @body) @try';
 const SUPPRESS_BLOCKS = '(with_statement (with_clause (with_item value: (call function: (_) @fn arguments: (argument_list) @args))) body: (block) @body) @with';
 const CANCEL_CALLS = '(call function: (attribute object: (_) @receiver attribute: (identifier) @method) (#eq? @method "cancel")) @call';
+/**
+ * Calls that stop work (`conn.close()`, `server.shutdown()`, `self._cancel_pending()`): children may be
+ * cancelled inside them. A plain `x.cancel()` is not one: it must name the awaited task itself.
+ */
+const STOP_CALLS = '((call function: [(identifier) @name (attribute attribute: (identifier) @name)]) @call (#match? @name "^_*cancel_|(^|_)(close|aclose|stop|shutdown|terminate|abort)($|_)"))';
+/** The caught exception handed on: stored (`errors.append(exc)`, `self._exc = exc`) or passed to a waiter. */
+const HANDED_ON = `
+(call function: (attribute attribute: (identifier) @method) arguments: (argument_list (identifier) @value)) @call
+(assignment right: (identifier) @value) @assign
+`;
+const HANDING_METHODS = new Set(['append', 'add', 'set_exception', 'put_nowait', 'appendleft', 'setdefault']);
 const CANCELLING_CALLS = '(call function: (attribute attribute: (identifier) @method) (#match? @method "^(cancelling|uncancel)$")) @call';
 
 /** The classes that are `asyncio.CancelledError` on every supported version. */
@@ -128,7 +139,10 @@ function analyse(ctx: PythonContext): Analysis {
       if (catches === 'none') continue;
       if (parts.body) {
         const outcomes = handlerOutcomes(ctx, parts.body, parts.alias);
-        const deliberate = children.waitsForCancelledChild(tryStatement, tryBody) || reraisesWhenCancelling(ctx, parts.body, outcomes);
+        const deliberate =
+          children.waitsForCancelledChild(tryStatement, tryBody) ||
+          reraisesWhenCancelling(ctx, parts.body, outcomes) ||
+          handsExceptionOn(ctx, parts.body, parts.alias);
         handlers.push({
           clause,
           tryStatement,
@@ -505,6 +519,22 @@ function reraisesWhenCancelling(ctx: PythonContext, body: Node, outcomes: Outcom
 }
 
 /**
+ * The handler keeps the exception object (`errors.append(exc)`, `self._error = exc`,
+ * `waiter.set_exception(exc)`): a deliberate deferral — re-raised after cleanup, or delivered to
+ * whoever waits — not the fire-and-forget swallow this rule is about.
+ */
+function handsExceptionOn(ctx: PythonContext, body: Node, alias: string | undefined): boolean {
+  if (!alias) return false;
+  for (const match of ctx.matches(HANDED_ON, body)) {
+    const value = match.captures.find((c) => c.name === 'value')?.node;
+    if (!value || value.text !== alias) continue;
+    const method = match.captures.find((c) => c.name === 'method')?.node.text;
+    if (method === undefined || HANDING_METHODS.has(method)) return true;
+  }
+  return false;
+}
+
+/**
  * `task.cancel()` … `try: await task / except CancelledError: pass`: waiting for a child this
  * function cancelled. The try body must only await a task held in a name, attribute or subscript
  * (awaiting a call would start new work), and the same function must cancel that task first —
@@ -531,9 +561,23 @@ class ChildTaskIdiom {
     if (awaited.length === 0) return false;
     const fn = this.ctx.scopes.functionAt(statement.startIndex);
     const earlier = this.cancelCalls().filter((c) => c.fn === fn && c.call.startIndex < statement.startIndex);
-    return awaited.every((task) =>
-      earlier.some((c) => c.receiver.text === task.text || sameLoopVariable(c.receiver, task)),
-    );
+    if (awaited.every((task) => earlier.some((c) => c.receiver.text === task.text || sameLoopVariable(c.receiver, task)))) return true;
+    // The cancel may happen inside a call that stops things (`await conn.close()`, `server.stop()`)
+    // made earlier in the same function: awaiting a task reference after it is the same idiom.
+    return this.stopCalls().some((c) => c.fn === fn && c.call.startIndex < statement.startIndex);
+  }
+
+  private stops: { call: Node; fn: unknown }[] | undefined;
+
+  private stopCalls(): { call: Node; fn: unknown }[] {
+    if (!this.stops) {
+      this.stops = [];
+      for (const match of this.ctx.matchesInAsync(STOP_CALLS)) {
+        const call = match.captures.find((c) => c.name === 'call')?.node;
+        if (call) this.stops.push({ call, fn: this.ctx.scopes.functionAt(call.startIndex) });
+      }
+    }
+    return this.stops;
   }
 
   private cancelCalls(): { call: Node; receiver: Node; fn: unknown }[] {

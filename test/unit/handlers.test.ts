@@ -104,11 +104,14 @@ describe('cancellation handlers: which clause receives the CancelledError', () =
     assert.equal(await withContext(sync, '3.11', (ctx) => cancellationHandlers(ctx).length), 0);
   });
 
-  it('marks the cancelled-child idiom as deliberate only after a cancel of the same task', async () => {
+  it('marks the cancelled-child idiom as deliberate only after a cancel of the same task or a stop call', async () => {
     const child = (before: string) => `import asyncio\nasync def f(task, other):\n${before}    try:\n        await task\n    except asyncio.CancelledError:\n        pass\n`;
     assert.equal(await withContext(child('    task.cancel()\n'), '3.11', (ctx) => cancellationHandlers(ctx)[0].deliberate), true);
     assert.equal(await withContext(child('    other.cancel()\n'), '3.11', (ctx) => cancellationHandlers(ctx)[0].deliberate), false);
     assert.equal(await withContext(child(''), '3.11', (ctx) => cancellationHandlers(ctx)[0].deliberate), false);
+    // A call that stops things (and may cancel the task inside) before the wait is the same idiom.
+    assert.equal(await withContext(child('    await other.close()\n'), '3.11', (ctx) => cancellationHandlers(ctx)[0].deliberate), true);
+    assert.equal(await withContext(child('    other.closed_count()\n'), '3.11', (ctx) => cancellationHandlers(ctx)[0].deliberate), false);
   });
 
   it('finds contextlib.suppress of cancellation around an await', async () => {
