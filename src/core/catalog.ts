@@ -6,7 +6,9 @@ import swallowedCancellation from '../rules/swallowed-cancellation';
 import finallySwallowsException from '../rules/finally-swallows-exception';
 import cancellationConverted from '../rules/cancellation-converted';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
+import blockingCallViaHelper from '../rules/blocking-call-via-helper';
 import cheapBlockingIo from '../rules/cheap-blocking-io';
+import unawaitedCoroutine from '../rules/unawaited-coroutine';
 import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
 
@@ -15,7 +17,9 @@ export const CATALOG: readonly Rule[] = [
   finallySwallowsException,
   cancellationConverted,
   blockingCallInAsync,
+  blockingCallViaHelper,
   cheapBlockingIo,
+  unawaitedCoroutine,
   danglingTask,
   loopReentry,
 ];

@@ -10,6 +10,7 @@ import { parseSuppression, suppresses, type Suppression } from '../core/suppress
 import type { Rule } from '../rules/define';
 import { PythonContext } from './context';
 import type { PythonParser } from './parser';
+import type { ProjectIndex } from './project';
 
 const PROBLEMS = '(ERROR) @e (MISSING) @m';
 
@@ -20,6 +21,10 @@ export interface AnalyzeOptions {
   readonly rules?: readonly Rule[];
   /** Called when a rule throws; the other rules still run. */
   readonly onRuleError?: (rule: Rule, error: unknown) => void;
+  /** The project's module index, for rules that follow calls into other files (`ctx.project`). */
+  readonly project?: ProjectIndex;
+  /** The file's path: names its module in the index (`ctx.module`) and resolves its relative imports. */
+  readonly filePath?: string;
 }
 
 export class PythonAnalysis {
@@ -120,7 +125,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
   }
   const tree = parser.parse(source, options.oldTree);
   const lines = new LineIndex(source);
-  const ctx = new PythonContext(parser, tree, source, lines, settings);
+  const ctx = new PythonContext(parser, tree, source, lines, settings, { project: options.project, filePath: options.filePath });
   for (const rule of enabled) {
     ctx.rule = rule;
     ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];

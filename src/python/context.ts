@@ -11,6 +11,7 @@ import { atLeast, type PythonVersion, type Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
 import { IMPORT_PATTERNS, Names } from './names';
 import type { PythonParser } from './parser';
+import { moduleNameOf, type ProjectIndex } from './project';
 import { SCOPE_PATTERNS, Scopes } from './scopes';
 
 const AWAIT_POINTS = `
@@ -36,6 +37,14 @@ export class PythonContext {
   rule!: Rule;
   severity!: Finding['severity'];
   readonly findings: Finding[] = [];
+  /**
+   * The project's modules, for rules that follow calls into other files (AW202, AW301); undefined
+   * when analysing a lone file. Same-file functions need no index: see `moduleView` in project.ts.
+   */
+  readonly project: ProjectIndex | undefined;
+  /** The analysed file's path, when it has one (names the current module). */
+  readonly filePath: string | undefined;
+  private moduleName: string | undefined;
 
   constructor(
     readonly parser: PythonParser,
@@ -43,13 +52,21 @@ export class PythonContext {
     readonly source: string,
     readonly lines: LineIndex,
     readonly settings: Settings,
+    where: { readonly project?: ProjectIndex; readonly filePath?: string } = {},
   ) {
+    this.project = where.project;
+    this.filePath = where.filePath;
     this.root = tree.rootNode;
     // One pass over the tree for both: each query run walks the whole tree inside wasm.
     const structure = parser.query(SCOPE_PATTERNS + IMPORT_PATTERNS).matches(this.root);
     this.names = new Names(parser, this.root, structure);
     this.scopes = new Scopes(structure);
     this.target = settings.python.targetVersion;
+  }
+
+  /** The current module's dotted name (`pkg.sub.mod`; the file's stem without an index; `__main__` without a path). */
+  get module(): string {
+    return (this.moduleName ??= moduleNameOf(this));
   }
 
   /**

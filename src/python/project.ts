@@ -1,0 +1,932 @@
+/**
+ * The project index: a small summary of every Python module of a project, so rules can follow calls
+ * into the project's own functions (AW202 blocking chains, AW301 coroutine functions of other
+ * modules). Independent of VS Code and of the file system: files are registered by path and read
+ * through a callback when first needed.
+ *
+ * A summary is plain data (names, flags, call targets as strings) built from one query over one
+ * parse; the tree is disposed at once. Summaries are cached by content hash, so re-registering an
+ * unchanged file costs a hash. Module names come from the paths: the dotted package path through
+ * `__init__.py` folders, and also the path relative to each project root (minus a `src/` folder),
+ * so `from pkg import x` resolves in both regular and namespace-package layouts.
+ *
+ * Call targets in a summary are one of:
+ *   `time.sleep`, `.helpers.load` qualified (relative imports keep their dots; resolved on lookup)
+ *   `local:load_config`             a module-level def or class of the same module (`local:Cls.make`)
+ *   `self:_load`                    a method of the enclosing class (`self.x()` / `cls.x()`)
+ *   `super:_load`                   a method of a base class (`super().x()`)
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, QueryMatch } from 'web-tree-sitter';
+import type { PythonParser } from './parser';
+import type { Scopes } from './scopes';
+
+/** One call a sync function makes. */
+export interface CallSite {
+  readonly target: string;
+  /** The callee as written (`self._load`, `json.load`), for messages. */
+  readonly text: string;
+}
+
+export interface FunctionSummary {
+  readonly name: string;
+  readonly async: boolean;
+  /** 0-based row of the `def`. */
+  readonly line: number;
+  /** Decorators, resolved when they name an import (`functools.lru_cache`), else as written. */
+  readonly decorators: readonly string[];
+  /** Sync functions only: the calls the body makes (not nested defs or lambdas), in source order. */
+  readonly calls: readonly CallSite[];
+  /** Sync functions only: methods called on receivers of unknown type (`p.read_text()` → `read_text`). */
+  readonly methods: readonly string[];
+}
+
+export interface ClassSummary {
+  readonly name: string;
+  readonly line: number;
+  /** Base classes as call targets (`local:Base`, `.base.Client`, `abc.ABC`). */
+  readonly bases: readonly string[];
+  readonly methods: ReadonlyMap<string, FunctionSummary>;
+}
+
+export interface ModuleSummary {
+  /** Content hash of the text it was built from. */
+  readonly hash: string;
+  /** Local name → qualified name of every import binding (relative ones keep their leading dots). */
+  readonly imports: ReadonlyMap<string, string>;
+  readonly functions: ReadonlyMap<string, FunctionSummary>;
+  readonly classes: ReadonlyMap<string, ClassSummary>;
+}
+
+/** A function or method found by `lookup`. */
+export interface FunctionRef {
+  readonly qualifiedName: string;
+  /** The module it is defined in. */
+  readonly module: string;
+  readonly className?: string;
+  readonly summary: FunctionSummary;
+}
+
+/**
+ * Says whether a resolved call blocks (AW201's catalog): `qualifiedName` for resolved callees,
+ * `method` alone for a method on a receiver of unknown type.
+ */
+export type BlockingTest = (qualifiedName: string | undefined, method?: string) => unknown;
+
+/** Decorators that leave a function's calling behaviour alone; any other one may change it (run it in a thread, make it a task). */
+const TRANSPARENT_DECORATORS = new Set([
+  'staticmethod', 'classmethod', 'functools.wraps', 'functools.lru_cache', 'functools.cache', 'lru_cache', 'cache',
+  'abc.abstractmethod', 'abstractmethod', 'typing.overload', 'overload',
+  'typing.final', 'typing.override', 'typing_extensions.override', 'typing_extensions.final', 'override', 'final',
+]);
+
+/** Files that mark a project root. */
+export const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg'];
+
+/** How deep a blocking chain is followed: deeper ones are rarely real and costly to explain. */
+export const MAX_CHAIN_DEPTH = 6;
+
+const SUMMARY_QUERY = `
+(function_definition "async"? @async name: (identifier) @name body: (block) @body) @def
+(class_definition name: (identifier) @name body: (block) @body) @class
+(lambda body: (_) @body) @lambda
+(call function: [(identifier) (attribute)] @callee) @call
+(import_statement) @import
+(import_from_statement) @from
+(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @ctor))
+(with_item value: (as_pattern (call function: [(identifier) (attribute)] @ctor) alias: (as_pattern_target (identifier) @var)))
+`;
+
+const BUILTINS = new Set(['open', 'input', 'print', 'exec', 'eval', 'compile', 'breakpoint', 'super']);
+
+const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+
+export function contentHash(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+interface RawScope {
+  kind: 'def' | 'class' | 'lambda';
+  node: Node;
+  name: string;
+  isAsync: boolean;
+  start: number;
+  end: number;
+  parent?: RawScope;
+  /** Set for the scopes that get a summary: module-level defs, methods of module-level classes. */
+  fn?: { summary: FunctionSummary & { calls: CallSite[]; methods: string[] }; className?: string; vars: Map<string, string> };
+  cls?: ClassSummary & { methods: Map<string, FunctionSummary> };
+}
+
+/**
+ * Summarises one parsed module with one query. Does not keep or dispose the tree; `text` must be
+ * the tree's source (for the hash).
+ */
+export function summarizeTree(parser: PythonParser, root: Node, text: string): ModuleSummary {
+  const matches = parser.query(SUMMARY_QUERY).matches(root);
+  const imports = new Map<string, string>();
+  const scopes: RawScope[] = [];
+  const calls: { call: Node; callee: Node }[] = [];
+  const constructions: { variable: Node; ctor: Node }[] = [];
+  for (const match of matches) collect(match, imports, scopes, calls, constructions);
+
+  scopes.sort((a, b) => a.start - b.start || b.end - a.end);
+  const stack: RawScope[] = [];
+  for (const s of scopes) {
+    while (stack.length && !(stack[stack.length - 1].start <= s.start && s.end <= stack[stack.length - 1].end)) stack.pop();
+    s.parent = stack[stack.length - 1];
+    stack.push(s);
+  }
+
+  const functions = new Map<string, FunctionSummary>();
+  const classes = new Map<string, ClassSummary & { methods: Map<string, FunctionSummary> }>();
+  const moduleNames = new Set<string>();
+  for (const s of scopes) {
+    if (s.parent || s.kind === 'lambda') continue;
+    moduleNames.add(s.name);
+    if (s.kind === 'class') {
+      s.cls = { name: s.name, line: s.node.startPosition.row, bases: [], methods: new Map() };
+      classes.set(s.name, s.cls);
+    }
+  }
+  const resolveText = (callee: string, fn?: RawScope['fn']): string | undefined => resolveCallee(callee, imports, moduleNames, fn);
+  for (const s of scopes) {
+    if (s.kind !== 'def') continue;
+    const owner = s.parent;
+    if (owner && !(owner.kind === 'class' && !owner.parent)) continue;
+    const summary = {
+      name: s.name,
+      async: s.isAsync,
+      line: s.node.startPosition.row,
+      decorators: decoratorsOf(s.node, imports),
+      calls: [] as CallSite[],
+      methods: [] as string[],
+    };
+    s.fn = { summary, className: owner?.name, vars: new Map() };
+    if (owner) owner.cls!.methods.set(s.name, summary);
+    else functions.set(s.name, summary);
+  }
+  for (const s of scopes) {
+    if (!s.cls) continue;
+    const bases = s.node.childForFieldName('superclasses');
+    if (!bases) continue;
+    for (const b of bases.namedChildren) {
+      if (!b || (b.type !== 'identifier' && b.type !== 'attribute')) continue;
+      const target = resolveText(clean(b.text));
+      if (target) (s.cls.bases as string[]).push(target);
+    }
+  }
+
+  const at = (offset: number): RawScope | undefined => innermost(scopes, offset);
+  // Constructed locals first, so `s = requests.Session(); s.get()` resolves to `requests.Session.get`.
+  for (const { variable, ctor } of constructions) {
+    const fn = at(variable.startIndex)?.fn;
+    if (!fn || fn.summary.async) continue;
+    const type = resolveText(clean(ctor.text));
+    if (type && !type.startsWith('self:') && !type.startsWith('super:')) fn.vars.set(variable.text, type);
+  }
+  for (const { call, callee } of calls) {
+    const fn = at(call.startIndex)?.fn;
+    if (!fn || fn.summary.async) continue;
+    const text = clean(callee.text);
+    const target = resolveText(text, fn);
+    if (target) fn.summary.calls.push({ target, text: shorten(text) });
+    else if (callee.type === 'attribute') {
+      const method = /\.\s*([A-Za-z_]\w*)$/.exec(text)?.[1];
+      if (method && !fn.summary.methods.includes(method)) fn.summary.methods.push(method);
+    }
+  }
+  return { hash: contentHash(text), imports, functions, classes };
+}
+
+function collect(match: QueryMatch, imports: Map<string, string>, scopes: RawScope[], calls: { call: Node; callee: Node }[], constructions: { variable: Node; ctor: Node }[]): void {
+  const by: Record<string, Node> = {};
+  for (const c of match.captures) by[c.name] = c.node;
+  if (by.import) addImport(by.import, imports);
+  else if (by.from) addFromImport(by.from, imports);
+  else if (by.call && by.callee) calls.push({ call: by.call, callee: by.callee });
+  else if (by.var && by.ctor) constructions.push({ variable: by.var, ctor: by.ctor });
+  else if (by.body) {
+    const node = by.def ?? by.class ?? by.lambda;
+    if (!node) return;
+    const kind = by.def ? 'def' : by.class ? 'class' : 'lambda';
+    scopes.push({ kind, node, name: by.name?.text ?? '', isAsync: Boolean(by.async), start: by.body.startIndex, end: by.body.endIndex });
+  }
+}
+
+/** The innermost scope whose body holds the offset (scopes sorted by start, parents linked). */
+function innermost(scopes: readonly RawScope[], offset: number): RawScope | undefined {
+  let lo = 0;
+  let hi = scopes.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (scopes[mid].start <= offset) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let s: RawScope | undefined = scopes[best]; s; s = s.parent) if (s.start <= offset && offset < s.end) return s;
+  return undefined;
+}
+
+/**
+ * A call target for a callee written as `text` (whitespace removed), or undefined when it names
+ * nothing the index can follow (a local variable, a method of an unknown object).
+ */
+function resolveCallee(text: string, imports: ReadonlyMap<string, string>, moduleNames: ReadonlySet<string>, fn?: { className?: string; vars: ReadonlyMap<string, string> }): string | undefined {
+  if (text.startsWith('super().')) {
+    const rest = text.slice('super().'.length);
+    return fn?.className && DOTTED.test(rest) && !rest.includes('.') ? `super:${rest}` : undefined;
+  }
+  if (!DOTTED.test(text)) return undefined;
+  const dot = text.indexOf('.');
+  const head = dot < 0 ? text : text.slice(0, dot);
+  const rest = dot < 0 ? '' : text.slice(dot);
+  if ((head === 'self' || head === 'cls') && fn?.className) return rest.lastIndexOf('.') === 0 ? `self:${rest.slice(1)}` : undefined;
+  const local = fn?.vars.get(head);
+  if (local !== undefined && rest) return local + rest;
+  const imported = imports.get(head);
+  if (imported !== undefined) return joinName(imported, rest.slice(1));
+  if (moduleNames.has(head)) return `local:${text}`;
+  if (!rest && BUILTINS.has(head)) return `builtins.${head}`;
+  return undefined;
+}
+
+function decoratorsOf(def: Node, imports: ReadonlyMap<string, string>): string[] {
+  const parent = def.parent;
+  if (parent?.type !== 'decorated_definition') return [];
+  const out: string[] = [];
+  for (const d of parent.namedChildren) {
+    if (!d || d.type !== 'decorator') continue;
+    let text = clean(d.text.replace(/^@/, ''));
+    const paren = text.indexOf('(');
+    if (paren >= 0) text = text.slice(0, paren);
+    const dot = text.indexOf('.');
+    const head = dot < 0 ? text : text.slice(0, dot);
+    const imported = imports.get(head);
+    out.push(imported !== undefined ? joinName(imported, dot < 0 ? '' : text.slice(dot + 1)) : text);
+  }
+  return out;
+}
+
+function addImport(node: Node, imports: Map<string, string>): void {
+  for (const child of node.childrenForFieldName('name')) {
+    if (!child) continue;
+    if (child.type === 'aliased_import') {
+      const name = child.childForFieldName('name')?.text;
+      const alias = child.childForFieldName('alias')?.text;
+      if (name && alias) imports.set(alias, clean(name));
+    } else if (child.type === 'dotted_name') {
+      // `import a.b` binds `a`; `a.b.f()` then resolves through the attribute path.
+      const first = clean(child.text).split('.')[0];
+      if (!imports.has(first)) imports.set(first, first);
+    }
+  }
+}
+
+function addFromImport(node: Node, imports: Map<string, string>): void {
+  const moduleNode = node.childForFieldName('module_name');
+  if (!moduleNode) return;
+  const module = clean(moduleNode.text);
+  for (const child of node.childrenForFieldName('name')) {
+    if (!child) continue;
+    if (child.type === 'aliased_import') {
+      const name = child.childForFieldName('name')?.text;
+      const alias = child.childForFieldName('alias')?.text;
+      if (name && alias) imports.set(alias, joinName(module, clean(name)));
+    } else if (child.type === 'dotted_name') {
+      const name = clean(child.text);
+      imports.set(name, joinName(module, name));
+    }
+  }
+}
+
+function clean(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function shorten(text: string): string {
+  return text.length <= 40 ? text : `…${text.slice(-39)}`;
+}
+
+function joinName(module: string, name: string): string {
+  if (!name) return module;
+  return module.endsWith('.') ? module + name : `${module}.${name}`;
+}
+
+/**
+ * The absolute name of a relative one (`..util.f` from module `pkg.sub.mod` → `pkg.util.f`); a
+ * package's `__init__` counts as the package itself. Undefined when it climbs above the top.
+ */
+export function absoluteName(name: string, fromModule: string, fromIsPackage: boolean): string | undefined {
+  if (!name.startsWith('.')) return name;
+  const dots = /^\.+/.exec(name)![0].length;
+  const parts = fromModule ? fromModule.split('.') : [];
+  if (!fromIsPackage) parts.pop();
+  for (let i = 1; i < dots; i++) {
+    if (parts.length === 0) return undefined;
+    parts.pop();
+  }
+  const rest = name.slice(dots);
+  if (!rest) return parts.length ? parts.join('.') : undefined;
+  return [...parts, rest].join('.');
+}
+
+/** The nearest folder at or above `file`'s folder holding pyproject.toml, setup.py or setup.cfg. */
+export function findProjectRoot(file: string, exists: (p: string) => boolean = fs.existsSync): string | undefined {
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    if (PROJECT_MARKERS.some((m) => exists(path.join(dir, m)))) return dir;
+    if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+interface Entry {
+  summary?: ModuleSummary;
+  /** Text given by `update` but not summarised yet (summaries are built on first use). */
+  pending?: string;
+  /** True once reading failed: not retried until the file is registered again. */
+  unreadable?: boolean;
+}
+
+export interface ProjectIndexOptions {
+  /** Project roots (folders); module names are also computed relative to each (a `src/` folder dropped). */
+  readonly roots?: readonly string[];
+  /** Reads a registered file that has no text yet; default: from disk as UTF-8. */
+  readonly read?: (file: string) => string | undefined;
+}
+
+/** A module's summary with what relative imports need. */
+interface ModuleRecord {
+  readonly name: string;
+  readonly file: string;
+  readonly isPackage: boolean;
+  readonly summary: ModuleSummary;
+}
+
+/** Blocking chains already computed, per function (null: does not block). */
+export type ChainMemo = Map<FunctionSummary, readonly string[] | null>;
+
+/** A module summary that stands in for the index's copy of one file (the text being analysed). */
+export interface Overlay {
+  readonly file?: string;
+  readonly module: string;
+  readonly isPackage: boolean;
+  readonly summary: ModuleSummary;
+}
+
+export class ProjectIndex {
+  private readonly entries = new Map<string, Entry>();
+  private readonly roots: string[];
+  private readonly read: (file: string) => string | undefined;
+  private byName: Map<string, string[]> | undefined;
+  private chains = new WeakMap<BlockingTest, ChainMemo>();
+  /** Bumped on every change; cached chains are from one generation. */
+  private generation = 0;
+  private chainGeneration = 0;
+
+  constructor(
+    private readonly parser: PythonParser,
+    options: ProjectIndexOptions = {},
+  ) {
+    this.roots = (options.roots ?? []).map((r) => path.resolve(r));
+    this.read = options.read ?? readUtf8;
+  }
+
+  /** Registered files (absolute paths). */
+  get files(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Registers a file whose text is read when a lookup first needs it. */
+  add(file: string): void {
+    const key = path.resolve(file);
+    if (this.entries.has(key)) return;
+    this.entries.set(key, {});
+    this.changed(true);
+  }
+
+  /**
+   * Gives a file's current text (an edit in the editor). Returns true when the file is new or its
+   * summary changed (a change other modules' findings may depend on), false for an edit inside a
+   * function body that changes no call, no name and no flag.
+   */
+  update(file: string, text: string): boolean {
+    const key = path.resolve(file);
+    const entry = this.entries.get(key);
+    if (!entry) {
+      this.entries.set(key, { pending: text });
+      this.changed(true);
+      return true;
+    }
+    if (entry.summary?.hash === contentHash(text)) return false;
+    const before = entry.summary ?? (entry.pending !== undefined ? this.summarize(entry.pending) : undefined);
+    const after = this.summarize(text);
+    entry.summary = after;
+    entry.pending = undefined;
+    entry.unreadable = false;
+    if (before && sameShape(before, after)) return false;
+    this.changed(false);
+    return true;
+  }
+
+  /** Stores a summary already built from a tree the caller parsed (the analysis of that file). */
+  store(file: string, summary: ModuleSummary): void {
+    const key = path.resolve(file);
+    const entry = this.entries.get(key);
+    if (entry?.summary?.hash === summary.hash) return;
+    const before = entry?.summary;
+    this.entries.set(key, { summary });
+    // A registered file summarised for the first time changes no answer given so far: any lookup
+    // that needed it would have summarised it.
+    if (!entry) this.changed(true);
+    else if (before && !sameShape(before, summary)) this.changed(false);
+  }
+
+  /** Drops a file's cached summary: the next lookup reads it again (changed on disk). */
+  invalidate(file: string): void {
+    const entry = this.entries.get(path.resolve(file));
+    if (!entry) return;
+    entry.summary = undefined;
+    entry.pending = undefined;
+    entry.unreadable = false;
+    this.changed(false);
+  }
+
+  remove(file: string): void {
+    if (this.entries.delete(path.resolve(file))) this.changed(true);
+  }
+
+  /** Summarises every registered file now (the CLI's eager build; mostly for measuring). */
+  buildAll(): number {
+    let built = 0;
+    for (const file of this.entries.keys()) if (this.summaryOf(file)) built++;
+    return built;
+  }
+
+  /** The module's summary, built on first use. */
+  summaryOf(file: string): ModuleSummary | undefined {
+    const entry = this.entries.get(path.resolve(file));
+    if (!entry) return undefined;
+    if (entry.summary) return entry.summary;
+    if (entry.unreadable) return undefined;
+    const text = entry.pending ?? this.read(path.resolve(file));
+    entry.pending = undefined;
+    if (text === undefined) {
+      entry.unreadable = true;
+      return undefined;
+    }
+    entry.summary = this.summarize(text);
+    return entry.summary;
+  }
+
+  /** Whether a file is registered but not summarised yet. */
+  isPending(file: string): boolean {
+    const entry = this.entries.get(path.resolve(file));
+    return entry !== undefined && !entry.summary && entry.pending === undefined;
+  }
+
+  /** The file's summary if it was built from exactly this text (by hash). */
+  hasCurrent(file: string, hash: string): ModuleSummary | undefined {
+    const summary = this.entries.get(path.resolve(file))?.summary;
+    return summary?.hash === hash ? summary : undefined;
+  }
+
+  /**
+   * The module names of a file, the import-system one first: the dotted path through `__init__.py`
+   * folders (registered ones), then the path relative to each root holding it, without `src/`.
+   */
+  moduleNames(file: string): string[] {
+    const abs = path.resolve(file);
+    const names: string[] = [];
+    const stem = path.basename(abs, '.py');
+    const parts = stem === '__init__' ? [] : [stem];
+    let dir = path.dirname(abs);
+    while (this.entries.has(path.join(dir, '__init__.py'))) {
+      parts.unshift(path.basename(dir));
+      if (dir === path.dirname(dir)) break;
+      dir = path.dirname(dir);
+    }
+    if (parts.length) names.push(parts.join('.'));
+    for (const root of this.roots) {
+      const rel = path.relative(root, abs);
+      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      let segments = rel.replace(/\.py$/, '').split(path.sep);
+      if (segments[0] === 'src' && segments.length > 1) segments = segments.slice(1);
+      if (segments[segments.length - 1] === '__init__') segments.pop();
+      if (segments.length && segments.every((s) => /^[A-Za-z_]\w*$/.test(s))) {
+        const name = segments.join('.');
+        if (!names.includes(name)) names.push(name);
+      }
+    }
+    return names;
+  }
+
+  /** The import-system name of a file's module (see `moduleNames`); its stem as a last resort. */
+  moduleName(file: string): string {
+    return this.moduleNames(file)[0] ?? path.basename(file, '.py');
+  }
+
+  /** Files whose module has this name. */
+  filesOf(module: string): readonly string[] {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const file of this.entries.keys()) {
+        for (const name of this.moduleNames(file)) {
+          const list = this.byName.get(name);
+          if (list) list.push(file);
+          else this.byName.set(name, [file]);
+        }
+      }
+    }
+    return this.byName.get(module) ?? [];
+  }
+
+  /** The function or method a qualified name denotes in the project (following re-exports), or undefined. */
+  lookup(qualifiedName: string, overlay?: Overlay): FunctionRef | undefined {
+    return this.find(qualifiedName, overlay, 0);
+  }
+
+  /**
+   * The blocking chain of a project function: its name, the calls leading to a blocking one, and
+   * that call (`['refresh', 'load_config', 'open']`), or undefined when it does not block (or is
+   * async, or has a decorator that may change how it runs). Follows sync project functions up to
+   * `MAX_CHAIN_DEPTH` calls deep; recursion is cut.
+   */
+  blockingChain(qualifiedName: string, isBlocking: BlockingTest, overlay?: Overlay): string[] | undefined {
+    const ref = this.lookup(qualifiedName, overlay);
+    if (!ref) return undefined;
+    const inner = this.chainOf(ref, isBlocking, overlay);
+    return inner ? [ref.className ? `${ref.className}.${ref.summary.name}` : ref.summary.name, ...inner] : undefined;
+  }
+
+  /** The calls from `ref` down to a blocking one (`['load_config', 'open']`), or undefined. */
+  chainOf(ref: FunctionRef, isBlocking: BlockingTest, overlay?: Overlay, memo?: ChainMemo): readonly string[] | undefined {
+    // An overlay changes what names mean: its chains are cached by the caller (one view), not here.
+    return this.walk(ref, isBlocking, overlay, overlay ? (memo ?? new Map()) : this.memoFor(isBlocking), new Set(), 0).chain;
+  }
+
+  private memoFor(isBlocking: BlockingTest): ChainMemo {
+    if (this.chainGeneration !== this.generation) {
+      this.chainGeneration = this.generation;
+      this.chains = new WeakMap();
+    }
+    let memo = this.chains.get(isBlocking);
+    if (!memo) this.chains.set(isBlocking, (memo = new Map()));
+    return memo;
+  }
+
+  private walk(
+    ref: FunctionRef,
+    isBlocking: BlockingTest,
+    overlay: Overlay | undefined,
+    memo: ChainMemo,
+    visiting: Set<FunctionSummary>,
+    depth: number,
+  ): { chain: readonly string[] | undefined; cut: boolean } {
+    const fn = ref.summary;
+    if (!followable(fn)) return { chain: undefined, cut: false };
+    const known = memo.get(fn);
+    if (known !== undefined) return { chain: known ?? undefined, cut: false };
+    if (visiting.has(fn) || depth >= MAX_CHAIN_DEPTH) return { chain: undefined, cut: true };
+    // The shortest explanation first: a blocking call made directly beats one through a helper.
+    for (const call of fn.calls) {
+      const target = this.absolute(call.target, ref, overlay);
+      if (target && isBlocking(target)) {
+        const chain = [call.text];
+        memo.set(fn, chain);
+        return { chain, cut: false };
+      }
+    }
+    for (const method of fn.methods) {
+      if (isBlocking(undefined, method)) {
+        const chain = [`.${method}`];
+        memo.set(fn, chain);
+        return { chain, cut: false };
+      }
+    }
+    visiting.add(fn);
+    let cut = false;
+    try {
+      for (const call of fn.calls) {
+        const callee = this.resolveTarget(call.target, ref, overlay);
+        if (!callee) continue;
+        const sub = this.walk(callee, isBlocking, overlay, memo, visiting, depth + 1);
+        cut ||= sub.cut;
+        if (sub.chain) {
+          const chain = [call.text, ...sub.chain];
+          memo.set(fn, chain);
+          return { chain, cut: false };
+        }
+      }
+    } finally {
+      visiting.delete(fn);
+    }
+    // A negative answer reached through a cut cycle or depth limit may be wrong from another entry point.
+    if (!cut) memo.set(fn, null);
+    return { chain: undefined, cut };
+  }
+
+  /**
+   * The function a call target inside `from` denotes: `local:`, `self:` and `super:` targets, and
+   * qualified names of project modules (a class stands for its `__init__`).
+   */
+  resolveTarget(target: string, from: Pick<FunctionRef, 'module' | 'className'>, overlay?: Overlay): FunctionRef | undefined {
+    if (target.startsWith('self:') || target.startsWith('super:')) {
+      if (!from.className) return undefined;
+      const method = target.slice(target.indexOf(':') + 1);
+      const cls = this.findClass(`${from.module}.${from.className}`, overlay, 0);
+      if (!cls) return undefined;
+      if (target.startsWith('self:')) return this.method(cls, method, overlay, 0);
+      for (const base of cls.summary.bases) {
+        const found = this.findClass(this.absolute(base, { module: cls.module }, overlay) ?? '', overlay, 0);
+        const m = found && this.method(found, method, overlay, 0);
+        if (m) return m;
+      }
+      return undefined;
+    }
+    const absolute = this.absolute(target, from, overlay);
+    return absolute ? this.lookup(absolute, overlay) : undefined;
+  }
+
+  /** A target made absolute (relative imports and `local:` names); `self:`/`super:` stay undefined. */
+  absolute(target: string, from: Pick<FunctionRef, 'module'>, overlay?: Overlay): string | undefined {
+    if (target.startsWith('local:')) return from.module ? `${from.module}.${target.slice(6)}` : target.slice(6);
+    if (target.startsWith('self:') || target.startsWith('super:')) return undefined;
+    if (!target.startsWith('.')) return target;
+    const record = this.record(from.module, overlay);
+    return absoluteName(target, from.module, record?.isPackage ?? false);
+  }
+
+  /**
+   * Files whose findings may depend on `file`: the modules importing it, transitively (only modules
+   * summarised so far: the others have not been analysed against it).
+   */
+  dependents(file: string): string[] {
+    const changed = new Set(this.moduleNames(file));
+    const out: string[] = [];
+    const seen = new Set<string>([path.resolve(file)]);
+    let frontier = [...changed];
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const [other, entry] of this.entries) {
+        if (seen.has(other) || !entry.summary) continue;
+        const names = this.moduleNames(other);
+        const from = { module: names[0] ?? '', isPackage: path.basename(other) === '__init__.py' };
+        const uses = [...entry.summary.imports.values()].some((target) => {
+          const abs = absoluteName(target, from.module, from.isPackage);
+          return abs !== undefined && frontier.some((m) => abs === m || abs.startsWith(`${m}.`) || m.startsWith(`${abs}.`));
+        });
+        if (!uses) continue;
+        seen.add(other);
+        out.push(other);
+        next.push(...names);
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  private find(name: string, overlay: Overlay | undefined, depth: number): FunctionRef | undefined {
+    if (depth > 4) return undefined;
+    const parts = name.split('.');
+    for (let cut = parts.length - 1; cut >= 1; cut--) {
+      const module = parts.slice(0, cut).join('.');
+      const record = this.record(module, overlay);
+      if (!record) continue;
+      const [first, second, ...more] = parts.slice(cut);
+      const fn = record.summary.functions.get(first);
+      if (fn && second === undefined) return { qualifiedName: `${module}.${first}`, module, summary: fn };
+      const cls = record.summary.classes.get(first);
+      if (cls) {
+        if (more.length) return undefined;
+        const found = { qualifiedName: `${module}.${first}`, module, summary: cls };
+        // Calling a class runs its `__init__`.
+        return this.method(found, second ?? '__init__', overlay, 0);
+      }
+      const imported = record.summary.imports.get(first);
+      if (imported !== undefined) {
+        const target = absoluteName(imported, module, record.isPackage);
+        if (target && target !== name) return this.find([target, ...parts.slice(cut + 1)].join('.'), overlay, depth + 1);
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  private findClass(name: string, overlay: Overlay | undefined, depth: number): { module: string; summary: ClassSummary } | undefined {
+    if (depth > 4 || !name) return undefined;
+    const parts = name.split('.');
+    for (let cut = parts.length - 1; cut >= 1; cut--) {
+      const module = parts.slice(0, cut).join('.');
+      const record = this.record(module, overlay);
+      if (!record) continue;
+      if (cut !== parts.length - 1) return undefined;
+      const last = parts[cut];
+      const cls = record.summary.classes.get(last);
+      if (cls) return { module, summary: cls };
+      const imported = record.summary.imports.get(last);
+      const target = imported !== undefined ? absoluteName(imported, module, record.isPackage) : undefined;
+      return target && target !== name ? this.findClass(target, overlay, depth + 1) : undefined;
+    }
+    return undefined;
+  }
+
+  /** A method of a class or of its project base classes. */
+  private method(cls: { module: string; summary: ClassSummary }, name: string, overlay: Overlay | undefined, depth: number): FunctionRef | undefined {
+    const own = cls.summary.methods.get(name);
+    if (own) return { qualifiedName: `${cls.module}.${cls.summary.name}.${name}`, module: cls.module, className: cls.summary.name, summary: own };
+    if (depth > 4) return undefined;
+    for (const base of cls.summary.bases) {
+      const target = this.absolute(base, { module: cls.module }, overlay);
+      const found = target ? this.findClass(target, overlay, 0) : undefined;
+      const m = found && this.method(found, name, overlay, depth + 1);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  private record(module: string, overlay: Overlay | undefined): ModuleRecord | undefined {
+    if (overlay && overlay.module === module) return { name: module, file: overlay.file ?? '', isPackage: overlay.isPackage, summary: overlay.summary };
+    for (const file of this.filesOf(module)) {
+      // The overlay replaces its own file under every name the file has.
+      if (overlay?.file && path.resolve(overlay.file) === file) return { name: module, file, isPackage: overlay.isPackage, summary: overlay.summary };
+      const summary = this.summaryOf(file);
+      if (summary) return { name: module, file, isPackage: path.basename(file) === '__init__.py', summary };
+    }
+    return undefined;
+  }
+
+  private summarize(text: string): ModuleSummary {
+    const tree = this.parser.parse(text);
+    try {
+      return summarizeTree(this.parser, tree.rootNode, text);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  private changed(namesChanged: boolean): void {
+    this.generation++;
+    if (namesChanged) this.byName = undefined;
+  }
+}
+
+/** Whether a function's body runs as written when it is called (no decorator that may wrap it differently). */
+export function followable(fn: FunctionSummary): boolean {
+  return fn.decorators.every((d) => TRANSPARENT_DECORATORS.has(d));
+}
+
+/** Whether two summaries say the same to other modules (hash aside). */
+function sameShape(a: ModuleSummary, b: ModuleSummary): boolean {
+  return JSON.stringify(shape(a)) === JSON.stringify(shape(b));
+}
+
+function shape(s: ModuleSummary): unknown {
+  const fn = (f: FunctionSummary) => [f.name, f.async, f.decorators, f.calls, f.methods];
+  return [
+    [...s.imports],
+    [...s.functions.values()].map(fn),
+    [...s.classes.values()].map((c) => [c.name, c.bases, [...c.methods.values()].map(fn)]),
+  ];
+}
+
+function readUtf8(file: string): string | undefined {
+  try {
+    const stat = fs.statSync(file);
+    // Generated or vendored code; the CLI skips it too.
+    if (!stat.isFile() || stat.size > 2 * 1024 * 1024) return undefined;
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The project as one file being analysed sees it: its own summary (built from the current tree, so
+ * unsaved edits count and no index is needed for same-file functions) over the index's other
+ * modules. Rules get it from `moduleView(ctx)`.
+ */
+export class ModuleView {
+  private readonly memo: ChainMemo = new Map();
+  private readonly localNames: ReadonlySet<string>;
+
+  constructor(
+    readonly index: ProjectIndex,
+    /** The current module; `overlay` is undefined when the index's own summary of the file is current. */
+    readonly module: string,
+    readonly summary: ModuleSummary,
+    private readonly overlay: Overlay | undefined,
+  ) {
+    this.localNames = new Set([...summary.functions.keys(), ...summary.classes.keys()]);
+  }
+
+  /**
+   * The call target of a callee written as `calleeText` in this module, inside a method of
+   * `className` when given (for `self.x` and `super().x`).
+   */
+  target(calleeText: string, className?: string): string | undefined {
+    return resolveCallee(clean(calleeText), this.summary.imports, this.localNames, className ? { className, vars: new Map() } : undefined);
+  }
+
+  /** The project function a call target denotes, seen from this module. */
+  resolve(target: string, className?: string): FunctionRef | undefined {
+    return this.index.resolveTarget(target, { module: this.module, className }, this.overlay);
+  }
+
+  /** Absolute form of a target (`local:f` → `pkg.mod.f`, relative imports resolved). */
+  absolute(target: string): string | undefined {
+    return this.index.absolute(target, { module: this.module }, this.overlay);
+  }
+
+  /** Calls from a project function down to a blocking one, or undefined. */
+  blockingChain(ref: FunctionRef, isBlocking: BlockingTest): readonly string[] | undefined {
+    return this.index.chainOf(ref, isBlocking, this.overlay, this.memo);
+  }
+}
+
+/** What `moduleView` needs of an analysis context (kept structural so this file does not import it). */
+export interface ViewSource {
+  readonly parser: PythonParser;
+  readonly root: Node;
+  readonly source: string;
+  readonly project?: ProjectIndex;
+  readonly filePath?: string;
+}
+
+const views = new WeakMap<ViewSource, ModuleView>();
+
+/** The module view of an analysis, built on first use (one query over the tree) and memoised. */
+export function moduleView(ctx: ViewSource): ModuleView {
+  let view = views.get(ctx);
+  if (view) return view;
+  const hash = contentHash(ctx.source);
+  const index = ctx.project ?? new ProjectIndex(ctx.parser);
+  const file = ctx.filePath ? path.resolve(ctx.filePath) : undefined;
+  const module = moduleNameOf(ctx);
+  const isPackage = file !== undefined && path.basename(file) === '__init__.py';
+  let summary = file && ctx.project ? ctx.project.hasCurrent(file, hash) : undefined;
+  if (summary) view = new ModuleView(index, module, summary, undefined);
+  else {
+    summary = summarizeTree(ctx.parser, ctx.root, ctx.source);
+    // The CLI registers files before analysing them: keep this summary rather than parse again on lookup.
+    if (file && ctx.project && ctx.project.isPending(file)) {
+      ctx.project.store(file, summary);
+      view = new ModuleView(index, module, summary, undefined);
+    } else view = new ModuleView(index, module, summary, { file, module, isPackage, summary });
+  }
+  views.set(ctx, view);
+  return view;
+}
+
+/** The module name of the file being analysed: from the index when there is one, else the file's stem. */
+export function moduleNameOf(ctx: Pick<ViewSource, 'project' | 'filePath'>): string {
+  if (ctx.filePath && ctx.project) return ctx.project.moduleName(ctx.filePath);
+  if (ctx.filePath) return path.basename(ctx.filePath).replace(/\.pyi?$/, '');
+  return '__main__';
+}
+
+/**
+ * The class whose method holds `offset`: the innermost function there must be defined directly in a
+ * module-level class body (the only methods the index summarises). Used for `self.x()` targets.
+ */
+export function enclosingClassName(scopes: Scopes, offset: number): string | undefined {
+  const fn = scopes.functionAt(offset);
+  const cls = fn?.parent;
+  if (!fn || fn.kind === 'lambda' || cls?.kind !== 'class' || cls.parent) return undefined;
+  return cls.node.childForFieldName('name')?.text;
+}
+
+/** Names a function binds itself (parameters, assignments, loop targets, local imports and defs). */
+const LOCAL_BINDINGS = `
+(parameters (identifier) @bound)
+(default_parameter name: (identifier) @bound)
+(typed_parameter (identifier) @bound)
+(typed_default_parameter name: (identifier) @bound)
+(list_splat_pattern (identifier) @bound)
+(dictionary_splat_pattern (identifier) @bound)
+(assignment left: (identifier) @bound)
+(assignment left: (pattern_list (identifier) @bound))
+(for_statement left: (identifier) @bound)
+(as_pattern_target (identifier) @bound)
+(aliased_import alias: (identifier) @bound)
+(import_from_statement name: (dotted_name . (identifier) @bound))
+(function_definition name: (identifier) @bound)
+(class_definition name: (identifier) @bound)
+`;
+
+/**
+ * Whether `name` is bound inside the function enclosing `offset` or one enclosing it, so it does
+ * not denote the module-level definition of that name. Runs a query over those functions only:
+ * call it for the few calls about to be reported.
+ */
+export function boundLocally(parser: PythonParser, scopes: Scopes, offset: number, name: string): boolean {
+  for (let s = scopes.functionAt(offset); s; s = s.parent && scopes.functionAt(s.node.startIndex)) {
+    for (const c of parser.query(LOCAL_BINDINGS).captures(s.node)) {
+      if (c.node.text === name && !c.node.equals(s.node.childForFieldName('name') ?? c.node.parent!)) return true;
+    }
+  }
+  return false;
+}

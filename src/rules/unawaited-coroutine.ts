@@ -1,0 +1,304 @@
+/**
+ * AW301 unawaited-coroutine: a coroutine function is called and the coroutine object it returns is
+ * dropped (an expression statement, or `_ = …`). Nothing of its body runs: Python only warns
+ * "coroutine … was never awaited" when the object is garbage-collected. Coroutine functions are the
+ * project's own `async def`s (same file, nested ones, methods through `self`/`super()`, other modules
+ * through the project index) and asyncio's (`asyncio.sleep`, `Queue.put`, `loop.sock_sendall`…).
+ */
+import type { Node } from 'web-tree-sitter';
+import type { PythonContext } from '../python/context';
+import { enclosingClassName, followable, moduleView } from '../python/project';
+import { shadowed } from './blocking-call-via-helper';
+import { defineRule } from './define';
+
+const DROPPED = `
+(expression_statement (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call)
+(expression_statement (assignment left: (identifier) @discard right: (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call))
+`;
+
+/**
+ * asyncio's module-level coroutine functions. Not `gather`/`shield`/`ensure_future`: they return
+ * futures whose work is already scheduled, so dropping them loses the result and the errors
+ * (a dangling task, AW302's business) but the work runs.
+ */
+const ASYNCIO_COROUTINES = new Set([
+  'sleep', 'wait_for', 'wait', 'to_thread', 'open_connection', 'open_unix_connection', 'start_server',
+  'start_unix_server', 'create_subprocess_exec', 'create_subprocess_shell', 'staggered.staggered_race',
+].map((n) => `asyncio.${n}`));
+
+const LOOP_COROUTINES = [
+  'sock_recv', 'sock_recv_into', 'sock_recvfrom', 'sock_recvfrom_into', 'sock_sendall', 'sock_sendto', 'sock_connect',
+  'sock_accept', 'sock_sendfile', 'getaddrinfo', 'getnameinfo', 'create_connection', 'create_server',
+  'create_unix_connection', 'create_unix_server', 'create_datagram_endpoint', 'connect_read_pipe', 'connect_write_pipe',
+  'connect_accepted_socket', 'subprocess_exec', 'subprocess_shell', 'sendfile', 'start_tls', 'shutdown_asyncgens',
+  'shutdown_default_executor',
+];
+
+/** Coroutine methods of asyncio's classes, by class. */
+const ASYNCIO_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({
+    'asyncio.Queue': ['put', 'get', 'join'],
+    'asyncio.PriorityQueue': ['put', 'get', 'join'],
+    'asyncio.LifoQueue': ['put', 'get', 'join'],
+    'asyncio.Event': ['wait'],
+    'asyncio.Lock': ['acquire'],
+    'asyncio.Semaphore': ['acquire'],
+    'asyncio.BoundedSemaphore': ['acquire'],
+    'asyncio.Condition': ['acquire', 'wait', 'wait_for'],
+    'asyncio.Barrier': ['wait', 'reset', 'abort'],
+    'asyncio.StreamWriter': ['drain', 'wait_closed', 'start_tls'],
+    'asyncio.StreamReader': ['read', 'readline', 'readexactly', 'readuntil'],
+    'asyncio.AbstractEventLoop': LOOP_COROUTINES,
+    'asyncio.subprocess.Process': ['wait', 'communicate'],
+  }).map(([k, v]) => [k, new Set(v)]),
+);
+
+/** Factories whose result is an instance of an asyncio class above. */
+const FACTORY_TYPES: Record<string, string> = {
+  'asyncio.get_running_loop': 'asyncio.AbstractEventLoop',
+  'asyncio.get_event_loop': 'asyncio.AbstractEventLoop',
+  'asyncio.new_event_loop': 'asyncio.AbstractEventLoop',
+  'asyncio.BaseEventLoop': 'asyncio.AbstractEventLoop',
+};
+
+/** asyncio's submodules re-exported at the top (`asyncio.locks.Lock` is `asyncio.Lock`). */
+const ASYNCIO_SUBMODULES = new Set(['locks', 'queues', 'streams', 'events', 'tasks', 'base_events', 'runners', 'threads', 'subprocess_']);
+
+/** How a receiver variable is typed: annotations and constructions (`q = asyncio.Queue()`, `q: asyncio.Queue`). */
+const RECEIVER_TYPES = `
+(assignment left: [(identifier) (attribute)] @name right: (call function: [(identifier) (attribute)] @type))
+(assignment left: [(identifier) (attribute)] @name type: (type [(identifier) (attribute)] @type))
+(typed_parameter (identifier) @name type: (type [(identifier) (attribute)] @type))
+(typed_default_parameter name: (identifier) @name type: (type [(identifier) (attribute)] @type))
+`;
+
+/** A receiver conventionally holding the running loop (`loop`, `self._loop`), for the loop's own `sock_*` coroutines. */
+const LOOP_NAME = /^(?:self\.)?_?(?:event_)?loop$/;
+
+const rule = defineRule({
+  code: 'AW301',
+  name: 'unawaited-coroutine',
+  languages: ['python'],
+  severity: 'warning',
+  aliases: [],
+  fixable: 'sometimes',
+  summary: 'A coroutine function is called and its coroutine dropped: its body never runs.',
+  messages: {
+    dropped: '`{callee}()` returns a coroutine that is dropped without `await`: its body never runs.',
+    droppedInSync: '`{callee}()` returns a coroutine that is dropped in sync code, where `await` is impossible: its body never runs (run it with `asyncio.run`, schedule a task, or make the caller async).',
+    fixAwait: 'Add `await`',
+  },
+  docs: `## What it does
+Flags a call to a coroutine function whose result is thrown away: the call is a statement of its own
+(or is assigned to \`_\`). Coroutine functions are the project's \`async def\`s — in the same file
+(nested ones too), methods called through \`self\`, \`cls\` or \`super()\` (inherited ones included), and
+functions and classes of other project modules reached through imports — and asyncio's own:
+\`asyncio.sleep\`, \`wait_for\`, \`wait\`, \`to_thread\`, \`open_connection\`, \`start_server\`,
+\`create_subprocess_exec\`/\`_shell\`, the coroutine methods of \`asyncio.Queue\`, \`Event\`, \`Lock\`,
+\`Semaphore\`, \`Condition\`, \`StreamReader\`/\`StreamWriter\` (\`drain\`, \`wait_closed\`) on receivers whose
+type is known (constructed or annotated), and the event loop's \`sock_*\`, \`create_connection\`,
+\`getaddrinfo\`…
+
+Left alone: coroutines that are awaited, returned, yielded, stored, or passed on (\`asyncio.run(main())\`,
+\`create_task\`, \`gather\`, \`TaskGroup.create_task\`, \`ensure_future\`); \`asyncio.gather(...)\`,
+\`asyncio.shield(...)\` and \`ensure_future(...)\` themselves (they return futures whose work already runs:
+dropping one is a dangling task, see dangling-task); \`async def\`s with a decorator that may turn them
+into something else (anything but \`staticmethod\`, \`classmethod\`, \`abstractmethod\`…); methods of
+objects whose class is unknown. Mypy (\`unused-coroutine\`), Pyright (\`reportUnusedCoroutine\`) and
+PyCharm report the same mistake from type information.
+
+## Why is this bad?
+Calling an \`async def\` only creates a coroutine object; its body runs when the coroutine is awaited
+or wrapped in a task. Dropped, it never runs: the message is never sent, the lock never taken, the
+sleep never happens. The only trace is a \`RuntimeWarning: coroutine '…' was never awaited\` when the
+object is garbage-collected, often far from the call. In a sync function \`await\` is impossible, so the
+call there does nothing at all.
+
+## Example
+\`\`\`py
+import asyncio
+
+async def notify(user):
+    await asyncio.sleep(0.1)
+
+async def handle(user):
+    notify(user)
+    asyncio.sleep(1)
+\`\`\`
+
+## Use instead
+\`\`\`py
+import asyncio
+
+async def notify(user):
+    await asyncio.sleep(0.1)
+
+async def handle(user):
+    await notify(user)
+    await asyncio.sleep(1)
+\`\`\`
+
+## Fix safety
+In a coroutine the fix adds \`await\`. It is safe: the dropped coroutine never ran, so awaiting it runs
+the code the author wrote, at the place they wrote it. In a sync function no fix is offered: whether
+to make the caller async, run the coroutine with \`asyncio.run\`, or schedule it as a task is a design
+decision.
+`,
+  python(ctx) {
+    const matches = ctx.matches(DROPPED);
+    if (matches.length === 0) return;
+    let receivers: ReceiverTypes | undefined;
+    let nested: Map<string, Node[]> | undefined;
+    for (const match of matches) {
+      let call: Node | undefined;
+      let callee: Node | undefined;
+      let discard: Node | undefined;
+      for (const c of match.captures) {
+        if (c.name === 'call') call = c.node;
+        else if (c.name === 'callee') callee = c.node;
+        else discard = c.node;
+      }
+      if (!call || !callee || (discard && discard.text !== '_')) continue;
+      const coroutine = coroutineCallee(ctx, call, callee, () => (receivers ??= new ReceiverTypes(ctx)), () => (nested ??= nestedAsyncDefs(ctx)));
+      if (!coroutine) continue;
+      const data = { callee: compact(callee.text) };
+      if (!ctx.isAsync(call)) {
+        ctx.report(call, 'droppedInSync', data);
+        continue;
+      }
+      ctx.report(call, 'dropped', data, [{ title: rule.messages.fixAwait, safety: 'safe', edits: [{ start: call.startIndex, end: call.startIndex, newText: 'await ' }] }]);
+    }
+  },
+});
+export default rule;
+
+/** Whether the callee is a coroutine function (true), by asyncio's catalog or the project's own `async def`s. */
+function coroutineCallee(ctx: PythonContext, call: Node, callee: Node, receivers: () => ReceiverTypes, nested: () => Map<string, Node[]>): boolean {
+  const name = ctx.resolve(callee);
+  if (name) {
+    const canonical = canonicalAsyncio(name);
+    if (ASYNCIO_COROUTINES.has(canonical)) return true;
+    if (canonical.startsWith('asyncio.')) return false;
+  }
+  if (callee.type === 'attribute') {
+    const method = callee.childForFieldName('attribute')?.text;
+    const receiver = callee.childForFieldName('object');
+    if (method && receiver && isAsyncioMethod(ctx, receiver, method, receivers)) return true;
+  } else if (!name && nestedCoroutine(ctx, call, callee.text, nested())) return true;
+  if (!mayBeProjectCallee(ctx, callee, name)) return false;
+  const view = moduleView(ctx);
+  const className = enclosingClassName(ctx.scopes, call.startIndex);
+  const target = view.target(callee.text, className);
+  if (!target) return false;
+  const fn = view.resolve(target, className);
+  return fn !== undefined && fn.summary.async && followable(fn.summary) && !shadowed(ctx, call, callee.text);
+}
+
+/**
+ * A quick test before building the module's summary (one more query over the file): the callee is
+ * imported from a project module (relative, or a module the index knows), or starts with
+ * `self`/`cls`/`super()` or a module-level definition of this file.
+ */
+function mayBeProjectCallee(ctx: PythonContext, callee: Node, name: string | undefined): boolean {
+  if (name) return name.startsWith('.') || (ctx.project !== undefined && ctx.project.filesOf(name.split('.')[0]).length > 0);
+  const head = /^[A-Za-z_]\w*/.exec(callee.text)?.[0];
+  if (!head) return head === undefined && /^super\s*\(\s*\)\s*\./.test(callee.text);
+  return head === 'self' || head === 'cls' || head === 'super' || moduleLevelNames(ctx).has(head);
+}
+
+const moduleLevel = new WeakMap<PythonContext, Set<string>>();
+
+/** Names of the file's module-level defs and classes (from the scope intervals already computed). */
+function moduleLevelNames(ctx: PythonContext): Set<string> {
+  let names = moduleLevel.get(ctx);
+  if (!names) {
+    names = new Set();
+    for (const s of ctx.scopes.all) {
+      if (s.parent || s.kind === 'lambda') continue;
+      const n = s.node.childForFieldName('name')?.text;
+      if (n) names.add(n);
+    }
+    moduleLevel.set(ctx, names);
+  }
+  return names;
+}
+
+function canonicalAsyncio(name: string): string {
+  const parts = name.split('.');
+  if (parts[0] === 'asyncio' && parts.length >= 3 && ASYNCIO_SUBMODULES.has(parts[1])) return ['asyncio', ...parts.slice(2)].join('.');
+  return name;
+}
+
+function isAsyncioMethod(ctx: PythonContext, receiver: Node, method: string, receivers: () => ReceiverTypes): boolean {
+  if (LOOP_COROUTINES.includes(method)) {
+    if (LOOP_NAME.test(receiver.text)) return true;
+    if (receiver.type === 'call') {
+      const factory = ctx.resolve(receiver.childForFieldName('function'));
+      if (factory && FACTORY_TYPES[canonicalAsyncio(factory)] === 'asyncio.AbstractEventLoop') return true;
+    }
+  }
+  if (receiver.type !== 'identifier' && receiver.type !== 'attribute') return false;
+  const type = receivers().typeOf(receiver.text);
+  return type !== undefined && ASYNCIO_METHODS.get(type)?.has(method) === true;
+}
+
+/**
+ * asyncio types of receivers, by their text (`q`, `self._queue`), from constructions and annotations
+ * anywhere in the file; a name given two different types is left untyped.
+ */
+class ReceiverTypes {
+  private readonly types = new Map<string, string | null>();
+
+  constructor(ctx: PythonContext) {
+    for (const match of ctx.matches(RECEIVER_TYPES)) {
+      const name = match.captures.find((c) => c.name === 'name')?.node;
+      const typeNode = match.captures.find((c) => c.name === 'type')?.node;
+      if (!name || !typeNode) continue;
+      const resolved = ctx.resolve(typeNode);
+      if (!resolved) continue;
+      const canonical = canonicalAsyncio(resolved);
+      const type = FACTORY_TYPES[canonical] ?? canonical;
+      const key = name.text.replace(/\s+/g, '');
+      const previous = this.types.get(key);
+      this.types.set(key, previous === undefined || previous === type ? type : null);
+    }
+  }
+
+  typeOf(text: string): string | undefined {
+    return this.types.get(text.replace(/\s+/g, '')) ?? undefined;
+  }
+}
+
+/** `async def`s nested in functions, by name (module-level ones and methods are in the module summary). */
+function nestedAsyncDefs(ctx: PythonContext): Map<string, Node[]> {
+  const out = new Map<string, Node[]>();
+  for (const s of ctx.scopes.all) {
+    if (s.kind !== 'async-function' || !s.parent || s.parent.kind === 'class') continue;
+    const name = s.node.childForFieldName('name')?.text;
+    if (!name || s.node.parent?.type === 'decorated_definition') continue;
+    const list = out.get(name);
+    if (list) list.push(s.node);
+    else out.set(name, [s.node]);
+  }
+  return out;
+}
+
+/**
+ * A call of a nested `async def` visible from the call: defined in the same function or an enclosing
+ * one. A name defined both async and otherwise there is left alone.
+ */
+function nestedCoroutine(ctx: PythonContext, call: Node, name: string, nested: Map<string, Node[]>): boolean {
+  const defs = nested.get(name);
+  if (!defs) return false;
+  const callerChain = new Set<number>();
+  for (let s = ctx.scopes.functionAt(call.startIndex); s; s = s.parent) callerChain.add(s.start);
+  return defs.some((def) => {
+    const owner = ctx.scopes.functionAt(def.startIndex);
+    return owner !== undefined && callerChain.has(owner.start);
+  });
+}
+
+function compact(text: string): string {
+  const flat = text.replace(/\s+/g, '');
+  return flat.length <= 40 ? flat : `…${flat.slice(-39)}`;
+}
