@@ -19,9 +19,10 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CATALOG } from '../src/core/catalog';
 import { parseSettings, type Settings } from '../src/core/settings';
-import { analyzePython } from '../src/python/analyze';
+import { analyzePython, PYTHON_RULES } from '../src/python/analyze';
 import { PythonDocument, type ContentChange } from '../src/python/document';
 import { PythonParser } from '../src/python/parser';
+import type { Rule } from '../src/rules/define';
 import { countLines, loadCorpus, pythonStdlib, type Corpus } from './corpus';
 import { generateAsyncModule, random } from './generate';
 
@@ -221,6 +222,10 @@ interface EditLatency {
   readonly maxMs: number;
   /** A fresh, non-incremental parse + analysis of the same text, median of 20. */
   readonly fullMedianMs: number;
+  /** Of each edit, the incremental re-parse alone (median). */
+  readonly parseMedianMs: number;
+  /** Of each edit, each rule's own run (median per rule), to show where the time goes. */
+  readonly ruleMedianMs: Readonly<Record<string, number>>;
   readonly findings: number;
 }
 
@@ -266,17 +271,59 @@ function editLatency(parser: PythonParser, settings: Settings, edits: number): E
     analysis.dispose();
     if (i > 0) fullRuns.push(ms); // the first run warms the JIT
   }
-  const doc = new PythonDocument(parser, text);
-  let findings = doc.analyze(settings).findings.length;
+
+  // Timing hooks for the breakdown: the parser instance's parse, and each rule through `rules`.
+  let parseMs = 0;
+  const ruleMs = new Map<string, number>();
+  const parse = parser.parse.bind(parser);
+  const timedParser = Object.create(parser) as PythonParser;
+  timedParser.parse = (source, oldTree) => {
+    const t0 = performance.now();
+    try {
+      return parse(source, oldTree);
+    } finally {
+      parseMs += performance.now() - t0;
+    }
+  };
+  const rules = PYTHON_RULES.map((rule): Rule => ({
+    ...rule,
+    python: (ctx) => {
+      const t0 = performance.now();
+      try {
+        rule.python!(ctx);
+      } finally {
+        ruleMs.set(rule.code, (ruleMs.get(rule.code) ?? 0) + performance.now() - t0);
+      }
+    },
+  }));
+
+  const doc = new PythonDocument(timedParser, text);
+  let findings = doc.analyze(settings, { rules }).findings.length;
   const times: number[] = [];
+  const parses: number[] = [];
+  const perRule = new Map<string, number[]>();
   for (const change of keystrokes(text, edits, 11)) {
+    parseMs = 0;
+    ruleMs.clear();
     const t0 = performance.now();
     doc.applyChanges([change]);
-    findings = doc.analyze(settings).findings.length;
+    findings = doc.analyze(settings, { rules }).findings.length;
     times.push(performance.now() - t0);
+    parses.push(parseMs);
+    for (const [code, ms] of ruleMs) perRule.set(code, [...(perRule.get(code) ?? []), ms]);
   }
   doc.dispose();
-  return { lines: countLines(text), edits, medianMs: median(times), p95Ms: percentile(times, 95), maxMs: Math.max(...times), fullMedianMs: median(fullRuns), findings };
+  return {
+    lines: countLines(text),
+    edits,
+    medianMs: median(times),
+    p95Ms: percentile(times, 95),
+    maxMs: Math.max(...times),
+    fullMedianMs: median(fullRuns),
+    parseMedianMs: median(parses),
+    ruleMedianMs: Object.fromEntries([...perRule].map(([code, ms]) => [code, median(ms)])),
+    findings,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,6 +364,8 @@ async function main(): Promise<void> {
   };
   log(`corpus: ${corpus.description}`);
   log(`        ${fmt(corpus.files.length)} files, ${fmt(corpus.lines)} lines, ${fmt(corpus.bytes / 1e6, 1)} MB` + (corpus.unreadable ? ` (${corpus.unreadable} unreadable files left out)` : ''));
+  const load = os.loadavg()[0];
+  if (load > os.cpus().length * 0.5) log(`warning: load average ${fmt(load, 1)} on ${os.cpus().length} CPUs — timings will be noisy; ratios (interleaved runs) are steadier than absolute figures`);
   log(`ruff ${(require('@astral-sh/ruff-wasm-nodejs') as typeof import('@astral-sh/ruff-wasm-nodejs')).Workspace.version()} (wasm), node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`);
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-bench-'));
@@ -349,6 +398,8 @@ async function main(): Promise<void> {
       ['asyncwise', fmt(edit.medianMs, 2), fmt(edit.p95Ms, 2), fmt(edit.maxMs, 2), fmt(edit.fullMedianMs, 2)],
     ]);
     console.log(`  target: median under 20 ms (${edit.medianMs < 20 ? 'met' : 'NOT met'}); findings on the file: ${edit.findings}`);
+    const byRule = Object.entries(edit.ruleMedianMs).sort((a, b) => b[1] - a[1]);
+    console.log(`  where an edit's time goes (medians): incremental re-parse ${fmt(edit.parseMedianMs, 2)} ms; ` + byRule.map(([code, ms]) => `${code} ${fmt(ms, 2)}`).join(', ') + ' ms');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
