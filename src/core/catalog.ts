@@ -11,6 +11,9 @@ import cheapBlockingIo from '../rules/cheap-blocking-io';
 import unawaitedCoroutine from '../rules/unawaited-coroutine';
 import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
+import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
+import sleepPolling from '../rules/sleep-polling';
+import gatherOrphans from '../rules/gather-orphans';
 
 export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
@@ -22,4 +25,7 @@ export const CATALOG: readonly Rule[] = [
   unawaitedCoroutine,
   danglingTask,
   loopReentry,
+  sequentialAwaitInLoop,
+  sleepPolling,
+  gatherOrphans,
 ];

@@ -1,0 +1,541 @@
+/**
+ * AW401 sequential-await-in-loop: a `for` loop or a comprehension in a coroutine that awaits one
+ * independent call per item, so N round trips run one after another where they could overlap.
+ *
+ * Precision comes first: the rule only fires when the loop body has exactly one suspension point,
+ * an awaited call on data derived from the loop variable, and nothing that makes the order
+ * matter — a value carried from one iteration to the next, an early exit, per-item error
+ * handling, ordered writes to a shared stream or connection, callbacks run in registration order,
+ * a lock held around the loop, or a tiny literal list of steps.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { TextEdit } from '../core/finding';
+import { formatMessage } from '../core/rule';
+import type { FixSpec, PythonContext } from '../python/context';
+import {
+  attributesRead,
+  changedIn,
+  enclosingWithItems,
+  excerpt,
+  holdsComment,
+  leavesEarly,
+  namesRead,
+  rootName,
+  statementsOf,
+  suspensionPoints,
+  targetNames,
+} from '../python/concurrency-shape';
+import { defineRule } from './define';
+
+/** How many calls the bounded fix lets run at once. */
+const BOUND = 10;
+
+/**
+ * Methods whose calls are ordered effects on the object they are called on: writes to a stream,
+ * socket, queue or database, messages to one chat, registration into shared state. Called on a
+ * shared receiver in a loop, their order is the point; on the loop's own item they are not.
+ */
+const ORDERED_METHOD =
+  /^(write|writelines|write_eof|drain|send|sendall|sendto|sendmsg|sendfile|put|execute|executemany|executescript|commit|rollback|flush|publish|emit|insert|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|ack|nack|reject|acquire|release|feed_data|feed_eof|fetchrow|fetchval|fetchall|fetchone|fetchmany|scalar|scalars|refresh|merge|answer|reply|respond|set|hset|lpush|rpush|xadd|add|remove|delete|push|append|dispatch|notify)$|^(send|write|put|publish|emit|reply|answer|respond|edit|forward|copy|delete|remove|add|insert|update|register|unregister|load|unload|push|append|dispatch|notify|call)_/;
+/** Receivers that are one connection or stream: concurrent calls on them interleave or fail ("another operation is in progress"). */
+const SHARED_RESOURCE = /(^|_)(conn|connection|cursor|cur|db|database|tx|txn|transaction|writer|stream|sock|socket|ws|websocket|transport|protocol|proto|pipe|queue|channel|redis|pipeline|fp|fh|file)\d*$/i;
+/** Methods that wait for work already running on the item (`await proc.wait()`): the loop only collects. */
+const WAITS_ON_RUNNING = /^(wait|wait_closed|join|result|exception|wait_for|wait_until_ready|wait_started|wait_stopped)$/;
+/** asyncio calls that wait rather than work; awaiting them in a loop is not serialized work. */
+const WAITING_PRIMITIVES = new Set(['asyncio.sleep', 'asyncio.wait', 'asyncio.gather', 'asyncio.as_completed', 'asyncio.tasks.sleep', 'asyncio.tasks.wait', 'asyncio.tasks.gather']);
+/** Wrappers whose first argument is the work itself (a coroutine call) or work already running (a task). */
+const WRAPPERS = new Set(['asyncio.wait_for', 'asyncio.shield', 'asyncio.tasks.wait_for', 'asyncio.tasks.shield']);
+/** A `with` around the loop that serializes on purpose. */
+const SERIALIZING_CONTEXT = /lock|sema|mutex|limit|throttl|transaction|atomic|serial/i;
+/** Calls that return a future or task rather than a coroutine (`TaskGroup.create_task` rejects them). */
+const FUTURE_FACTORIES = /(^|\.)(create_task|ensure_future|run_in_executor|shield|gather|wrap_future|create_future|run_coroutine_threadsafe)$/;
+/** Collection methods that take the awaited value as their only argument. */
+const COLLECTORS = new Set(['append', 'add', 'appendleft']);
+
+const rule = defineRule({
+  code: 'AW401',
+  name: 'sequential-await-in-loop',
+  languages: ['python'],
+  severity: 'warning',
+  aliases: [],
+  fixable: 'sometimes',
+  summary: 'A for loop or comprehension awaits independent work one item at a time instead of running it concurrently.',
+  messages: {
+    loop: '`await {callee}(…)` runs once per item of `{items}`, each call waiting for the previous one: the calls are independent, so run them concurrently with `asyncio.gather` or a `TaskGroup`.',
+    comprehension: 'This comprehension awaits `{callee}(…)` for each item of `{items}` one after another: the calls are independent, so run them concurrently with `asyncio.gather`.',
+    fixGather: 'Run the calls concurrently with `asyncio.gather` (changes order and failure behaviour)',
+    fixTaskGroup: 'Run the calls concurrently in an `asyncio.TaskGroup` (changes order and failure behaviour)',
+    fixBounded: 'Run the calls concurrently, at most {bound} at a time, with an `asyncio.Semaphore`',
+  },
+  docs: `## What it does
+Flags a \`for\` loop (not \`async for\`) or a list, set or dict comprehension in an \`async def\` that
+awaits one call per item, where the call works on the item (\`await fetch(url)\` for each \`url\`) and
+nothing ties one iteration to the next.
+
+It stays silent when the order is part of the meaning:
+- a value carried from one iteration to the next (\`offset = await page(offset)\`, a counter or a
+  list the call reads), or any \`break\`, \`return\`, \`raise\` or \`yield\` in the loop (early exit on a
+  result, \`if await check(x): break\`);
+- more than one suspension point per iteration: a second await, a rate-limiting
+  \`await asyncio.sleep(…)\`, \`async with lock:\` or a semaphore inside the loop;
+- ordered effects on one shared object: \`write\`/\`drain\`, \`send*\`, \`put\`, \`execute\`, \`commit\`,
+  \`publish\`, \`add_*\`/\`remove_*\`/\`load_*\`… on a receiver that is not the item, and any call on a
+  connection, cursor, stream, socket, websocket, queue or transaction;
+- callbacks run in registration order (\`for handler in handlers: await handler(event)\`), and waits
+  on work that is already running (\`await task\`, \`await proc.wait()\`, \`await asyncio.sleep(d)\`);
+- awaits inside a \`try\` in the loop: per-item error handling means one failure must not stop the
+  others, which \`gather\` would change (it needs \`return_exceptions=True\` and a rewrite by hand);
+- a loop inside \`with lock:\`/\`async with semaphore:\`/a transaction, \`async for\`, \`while\` loops, loops
+  whose awaited call does not use the loop variable (retries, \`for _ in range(3)\`), and loops over a
+  literal of fewer than five items or \`range(n)\` with \`n\` < 5 (a fixed list of steps, usually ordered).
+
+## Why is this bad?
+Each \`await\` waits for its call to finish before the next one starts. Twenty HTTP requests of 100 ms
+take two seconds in a loop and about 100 ms with \`asyncio.gather\`: the code is async but the work is
+serialized.
+
+## Example
+\`\`\`py
+async def fetch_all(session, urls):
+    pages = []
+    for url in urls:
+        pages.append(await session.get(url))
+    return pages
+\`\`\`
+
+## Use instead
+\`\`\`py
+import asyncio
+
+async def fetch_all(session, urls):
+    return await asyncio.gather(*(session.get(url) for url in urls))
+\`\`\`
+
+With many items, bound the concurrency so the server (or your own sockets) is not flooded:
+
+\`\`\`py
+import asyncio
+
+async def fetch_all(session, urls):
+    semaphore = asyncio.Semaphore(10)
+
+    async def get_limited(url):
+        async with semaphore:
+            return await session.get(url)
+
+    return await asyncio.gather(*(get_limited(url) for url in urls))
+\`\`\`
+
+## Fix safety
+The fixes are offered for the simple shapes only — \`for x in xs: await f(x)\`,
+\`for x in xs: out.append(await f(x))\` and \`[await f(x) for x in xs]\` — and are unsafe: the calls
+overlap and finish in any order (results keep the input order), they may contend for shared state
+or hit a rate limit, and failures behave differently. The loop stops at the first failure and never
+starts the rest; \`asyncio.gather\` starts every call, raises the first exception and leaves the
+others running. On Python 3.11+ a \`TaskGroup\` form is offered too when the results are not used: it
+cancels the others on a failure and raises an \`ExceptionGroup\` (\`except SomeError\` around it must
+become \`except*\`), and \`create_task\` accepts only coroutines — not futures, nor awaitables such as
+aiohttp's \`session.get(…)\` — which is why \`gather\` comes first. The bounded fix runs at most ${BOUND}
+calls at a time through an \`asyncio.Semaphore\` and a small helper coroutine. No \`gather\` fix is
+offered when the loop variable is read outside the loop (a generator expression does not bind it),
+nor any fix when a comment inside the loop would be lost.
+`,
+  python(ctx) {
+    const seen = new Set<number>();
+    for (const match of ctx.matchesInAsync('(await) @await')) {
+      const awaitNode = match.captures[0].node;
+      if (!ctx.isAsync(awaitNode)) continue;
+      const candidate = innermostIteration(awaitNode);
+      if (!candidate || seen.has(candidate.startIndex)) continue;
+      seen.add(candidate.startIndex);
+      if (candidate.type === 'for_statement') checkLoop(ctx, candidate);
+      else checkComprehension(ctx, candidate);
+    }
+  },
+});
+export default rule;
+
+/** The `for` statement or comprehension whose per-item part holds the await (not its iterable), if any. */
+function innermostIteration(awaitNode: Node): Node | undefined {
+  let child: Node = awaitNode;
+  for (let n = awaitNode.parent; n; child = n, n = n.parent) {
+    switch (n.type) {
+      case 'function_definition':
+      case 'lambda':
+      case 'class_definition':
+      case 'while_statement':
+      case 'generator_expression':
+        return undefined;
+      case 'for_statement':
+        if (n.childForFieldName('body')?.equals(child)) return n;
+        break;
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'dictionary_comprehension':
+        // In the element (`body`) or a filter, not in a `for … in <iterable>` clause evaluated once.
+        if (child.type !== 'for_in_clause') return n;
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** What the awaited call does, once it is known to be per-item work: for messages and fixes. */
+interface Work {
+  /** The awaited call as written (may be `asyncio.wait_for(f(x), 5)`). */
+  readonly call: Node;
+  /** The call doing the work (`f(x)` in the wait_for example): names the helper of the bounded fix. */
+  readonly inner: Node;
+}
+
+function checkLoop(ctx: PythonContext, loop: Node): void {
+  if (loop.child(0)?.type === 'async' || loop.childForFieldName('alternative')) return;
+  const left = loop.childForFieldName('left');
+  const right = loop.childForFieldName('right');
+  const body = loop.childForFieldName('body');
+  if (!left || !right || !body) return;
+  const vars = targetNames(left);
+  if (!vars || smallLiteral(right)) return;
+  const points = suspensionPoints(ctx, body);
+  if (points.length !== 1 || !points[0].isAwait) return;
+  const awaitNode = points[0].node;
+  const place = placeOf(awaitNode);
+  if (!place) return;
+
+  // The awaiting statement sits in the loop body, or in a filter `if` (no elif/else) directly in it.
+  const statements = statementsOf(body);
+  let top = place.statement;
+  const container = top.parent;
+  let preamble: Node[];
+  if (container?.equals(body)) {
+    preamble = statements.slice(0, statements.findIndex((s) => s.equals(top)));
+  } else {
+    const filter = container?.parent;
+    if (!filter || filter.type !== 'if_statement' || filter.childForFieldName('alternative') || !filter.parent?.equals(body)) return;
+    const inner = statementsOf(container!);
+    preamble = [...statements.slice(0, statements.findIndex((s) => s.equals(filter))), ...inner.slice(0, inner.findIndex((s) => s.equals(top)))];
+    top = filter;
+  }
+  if (leavesEarly(ctx, loop, body)) return;
+
+  // Names computed from the item in this iteration (derived) and names that are the same every
+  // iteration (fresh): the call may read both. Anything else the body changes is loop-carried.
+  const changed = changedIn(ctx, body);
+  const fresh = new Set<string>(vars);
+  const derived = new Set<string>(vars);
+  for (const s of preamble) {
+    const binding = preambleBinding(s);
+    if (binding === 'reject') return;
+    if (!binding) continue;
+    const reads = namesRead(ctx, binding.value);
+    const carried = [...reads].some((n) => changed.names.has(n) && !fresh.has(n));
+    for (const name of binding.names) {
+      if (carried || (changed.bindings.get(name) ?? 0) > 1) continue;
+      fresh.add(name);
+      if ([...reads].some((n) => derived.has(n))) derived.add(name);
+    }
+  }
+  const call = awaitNode.namedChild(0)!;
+  const reads = namesRead(ctx, call);
+  if ([...reads].some((n) => changed.names.has(n) && !fresh.has(n))) return;
+  if ([...attributesRead(ctx, call)].some((a) => changed.attributes.has(a))) return;
+  const work = perItemWork(ctx, call, derived);
+  if (!work || serializedByContext(loop)) return;
+
+  const fixes = place.shape !== 'value' && statements.length === 1 && top.equals(place.statement) ? loopFixes(ctx, loop, left, right, work, place, vars) : [];
+  ctx.report(awaitNode, 'loop', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
+}
+
+function checkComprehension(ctx: PythonContext, comp: Node): void {
+  const clauses = comp.namedChildren.filter((c): c is Node => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+  const fors = clauses.filter((c) => c.type === 'for_in_clause');
+  if (fors.length !== 1 || fors[0].child(0)?.type === 'async') return;
+  const clause = fors[0];
+  const left = clause.childForFieldName('left');
+  const right = clause.childForFieldName('right');
+  let element = comp.childForFieldName('body');
+  if (!left || !right || !element) return;
+  if (element.type === 'pair') element = element.childForFieldName('value');
+  if (element?.type !== 'await' || element.namedChild(0)?.type !== 'call') return;
+  const vars = targetNames(left);
+  if (!vars || smallLiteral(right)) return;
+  // One suspension point per item: the element's await (the iterable is evaluated once, before).
+  const points = suspensionPoints(ctx, comp).filter((p) => !(p.node.startIndex >= right.startIndex && p.node.endIndex <= right.endIndex));
+  if (points.length !== 1 || !points[0].node.equals(element)) return;
+  const work = perItemWork(ctx, element.namedChild(0)!, new Set(vars));
+  if (!work || serializedByContext(comp)) return;
+  const fixes = comp.type === 'list_comprehension' && clauses[0].equals(clause) ? comprehensionFixes(ctx, comp, element, clause, work, vars) : [];
+  ctx.report(element, 'comprehension', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
+}
+
+interface Place {
+  /** The statement holding the await. */
+  readonly statement: Node;
+  /** `await f(x)` alone, `out.append(await f(x))`, or the value used otherwise (`y = await f(x)`). */
+  readonly shape: 'bare' | 'collect' | 'value';
+  readonly collector?: { receiver: Node; method: string };
+}
+
+/** Where the await may stand: a statement of its own, a collector's only argument, or an assignment's value. */
+function placeOf(awaitNode: Node): Place | undefined {
+  const parent = awaitNode.parent;
+  if (!parent) return undefined;
+  if (parent.type === 'expression_statement') return { statement: parent, shape: 'bare' };
+  if (parent.type === 'assignment' && parent.childForFieldName('right')?.equals(awaitNode) && parent.parent?.type === 'expression_statement') {
+    return { statement: parent.parent, shape: 'value' };
+  }
+  if (parent.type === 'argument_list' && parent.namedChildCount === 1) {
+    const collect = parent.parent;
+    const fn = collect?.childForFieldName('function');
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const receiver = fn?.childForFieldName('object');
+    if (collect?.parent?.type === 'expression_statement' && method && COLLECTORS.has(method) && receiver) {
+      return { statement: collect.parent, shape: 'collect', collector: { receiver, method } };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A statement before the await may compute from the item (`url = base + x`), log, filter
+ * (`if not x.enabled: continue`) or mutate a container (`seen.add(x)`). Assigning an attribute or
+ * an item first changes state the call may read: the order then matters.
+ */
+function preambleBinding(s: Node): { names: string[]; value: Node } | 'reject' | undefined {
+  if (s.type === 'pass_statement') return undefined;
+  if (s.type === 'if_statement') {
+    const consequence = s.childForFieldName('consequence');
+    const only = consequence ? statementsOf(consequence) : [];
+    return !s.childForFieldName('alternative') && only.length === 1 && only[0].type === 'continue_statement' ? undefined : 'reject';
+  }
+  if (s.type !== 'expression_statement') return 'reject';
+  const e = s.namedChild(0);
+  if (e?.type === 'call') return undefined;
+  if (e?.type !== 'assignment') return 'reject';
+  const target = e.childForFieldName('left');
+  const value = e.childForFieldName('right');
+  const names = target ? targetNames(target) : undefined;
+  if (!names || !value) return 'reject';
+  return { names, value };
+}
+
+/**
+ * The awaited call, when it is independent work on the item: it reads a derived name, is not the
+ * item itself (a callback), does not wait on already-running work, and is not an ordered effect
+ * on a shared receiver.
+ */
+function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string>): Work | undefined {
+  let inner = call;
+  const outerName = ctx.resolve(call.childForFieldName('function'));
+  if (outerName && WAITING_PRIMITIVES.has(outerName)) return undefined;
+  if (outerName && WRAPPERS.has(outerName)) {
+    // `wait_for(fetch(x), 5)` wraps the work; `wait_for(task, 5)` waits on a task already running.
+    const first = call.childForFieldName('arguments')?.namedChild(0);
+    if (first?.type !== 'call') return undefined;
+    inner = first;
+  }
+  const fn = inner.childForFieldName('function');
+  if (!fn) return undefined;
+  if (![...namesRead(ctx, call)].some((n) => derived.has(n))) return undefined;
+  if (fn.type === 'identifier') {
+    if (derived.has(fn.text)) return undefined; // `await handler(event)`: callbacks in order
+  } else if (fn.type === 'attribute') {
+    const method = fn.childForFieldName('attribute')?.text ?? '';
+    const receiver = fn.childForFieldName('object')!;
+    const perItem = [...namesRead(ctx, receiver)].some((n) => derived.has(n));
+    if (perItem) {
+      if (WAITS_ON_RUNNING.test(method)) return undefined;
+    } else {
+      if (ORDERED_METHOD.test(method)) return undefined;
+      const last = receiver.type === 'attribute' ? receiver.childForFieldName('attribute')?.text : receiver.type === 'identifier' ? receiver.text : undefined;
+      if (last && SHARED_RESOURCE.test(last)) return undefined;
+      if (receiver.type === 'call' && SHARED_RESOURCE.test(rootName(receiver) ?? '')) return undefined;
+    }
+  } else if ([...namesRead(ctx, fn)].some((n) => derived.has(n))) {
+    return undefined; // `await getattr(obj, name)()`, `await hooks[x]()`: dispatch in order
+  }
+  return { call, inner };
+}
+
+/** Inside `with lock:` / `async with semaphore:` / a transaction: serialized on purpose. */
+function serializedByContext(node: Node): boolean {
+  return enclosingWithItems(node).some((item) => SERIALIZING_CONTEXT.test(item.text));
+}
+
+/** A literal of fewer than five items, or `range(n)` with n < 5: a fixed list of steps. */
+function smallLiteral(iterable: Node): boolean {
+  if (['list', 'tuple', 'set', 'expression_list'].includes(iterable.type)) {
+    return iterable.namedChildren.filter((c) => c && c.type !== 'comment').length < 5;
+  }
+  if (iterable.type === 'call' && iterable.childForFieldName('function')?.text === 'range') {
+    const args = iterable.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+    return args.length === 1 && args[0]!.type === 'integer' && Number(args[0]!.text) < 5;
+  }
+  return false;
+}
+
+function calleeName(call: Node): string {
+  return excerpt(call.childForFieldName('function')?.text ?? call.text, 40);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixes
+
+/** The iterable as it may stand after `in` in a generator expression. */
+function iterableText(right: Node): string {
+  return ['expression_list', 'conditional_expression', 'lambda', 'named_expression'].includes(right.type) ? `(${right.text})` : right.text;
+}
+
+/** A name not yet used in the function (`semaphore`, `semaphore_2`, …). */
+function freshName(fnText: string, base: string): string {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}_${i}`;
+    if (!new RegExp(`\\b${name}\\b`).test(fnText)) return name;
+  }
+}
+
+function functionText(ctx: PythonContext, node: Node): string {
+  const fn = ctx.scopes.functionAt(node.startIndex);
+  return fn ? fn.node.text : ctx.source;
+}
+
+/** True when a loop variable is mentioned in the function outside the loop (a generator would not bind it). */
+function varsUsedOutside(ctx: PythonContext, loop: Node, vars: readonly string[]): boolean {
+  const fn = ctx.scopes.functionAt(loop.startIndex);
+  const start = fn ? fn.start : 0;
+  const end = fn ? fn.end : ctx.source.length;
+  const outside = ctx.source.slice(start, loop.startIndex) + '\n' + ctx.source.slice(loop.endIndex, end);
+  return vars.some((v) => new RegExp(`(?<![\\w.])${v}\\b`).test(outside));
+}
+
+function helperName(work: Work, fnText: string): string {
+  const fn = work.inner.childForFieldName('function');
+  const base = (fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text) ?? 'call';
+  return freshName(fnText, `${/^\w+$/.test(base) ? base.replace(/^_+/, '') : 'call'}_limited`);
+}
+
+/** `semaphore = asyncio.Semaphore(10)` and the helper coroutine, each line after the first indented. */
+function boundedPreamble(ctx: PythonContext, indent: string, semaphore: string, helper: string, params: string, call: Node): { text: string; edits: TextEdit[] } {
+  const sem = ctx.spell('asyncio.Semaphore');
+  const unit = ctx.indentUnit();
+  const eol = ctx.eol();
+  const text = [
+    `${semaphore} = ${sem.text}(${BOUND})`,
+    '',
+    `${indent}async def ${helper}(${params}):`,
+    `${indent}${unit}async with ${semaphore}:`,
+    `${indent}${unit}${unit}return await ${call.text}`,
+    '',
+    indent,
+  ].join(eol);
+  return { text, edits: sem.edits };
+}
+
+function loopFixes(ctx: PythonContext, loop: Node, left: Node, right: Node, work: Work, place: Place, vars: readonly string[]): FixSpec[] {
+  // Up to the end of the last statement: a comment trailing it stays after the replacement.
+  const end = place.statement.endIndex;
+  if (holdsComment(ctx, loop, end)) return [];
+  const fixes: FixSpec[] = [];
+  const indent = ctx.indentOf(loop);
+  const unit = ctx.indentUnit();
+  const eol = ctx.eol();
+  const fnText = functionText(ctx, loop);
+  const collect = (inner: string): string =>
+    place.shape === 'collect' ? `${place.collector!.receiver.text}.${place.collector!.method === 'add' ? 'update' : 'extend'}(${inner})` : inner;
+  const replaceLoop = (text: string): TextEdit => ({ start: loop.startIndex, end, newText: text });
+
+  const gather = ctx.spell('asyncio.gather');
+  const generator = (element: string): string => `(${element} for ${left.text} in ${iterableText(right)})`;
+  // A generator expression does not bind the loop variable: no gather form when code outside reads it.
+  const bindsAfter = varsUsedOutside(ctx, loop, vars);
+  if (!bindsAfter) {
+    fixes.push({
+      title: rule.messages.fixGather,
+      safety: 'unsafe',
+      edits: [...gather.edits, replaceLoop(collect(`await ${gather.text}(*${generator(work.call.text)})`))],
+    });
+  }
+  // `TaskGroup.create_task` takes coroutines only: not futures, nor awaitables such as aiohttp's
+  // `session.get(…)`, which gather accepts. Hence gather first and this form second.
+  if (place.shape === 'bare' && ctx.targetAtLeast(3, 11) && !FUTURE_FACTORIES.test(work.call.childForFieldName('function')?.text ?? '')) {
+    const group = ctx.spell('asyncio.TaskGroup');
+    const tg = freshName(fnText, 'tg');
+    const text = [
+      `async with ${group.text}() as ${tg}:`,
+      `${indent}${unit}for ${left.text} in ${right.text}:`,
+      `${indent}${unit}${unit}${tg}.create_task(${work.call.text})`,
+    ].join(eol);
+    fixes.push({ title: rule.messages.fixTaskGroup, safety: 'unsafe', edits: [...group.edits, replaceLoop(text)] });
+  }
+  if (bindsAfter) return fixes;
+  const semaphore = freshName(fnText, 'semaphore');
+  const helper = helperName(work, fnText);
+  const params = vars.join(', ');
+  const pre = boundedPreamble(ctx, indent, semaphore, helper, params, work.call);
+  fixes.push({
+    title: formatMessage(rule.messages.fixBounded, { bound: String(BOUND) }),
+    safety: 'unsafe',
+    edits: [...gather.edits, ...pre.edits, replaceLoop(pre.text + collect(`await ${gather.text}(*${generator(`${helper}(${params})`)})`))],
+  });
+  return fixes;
+}
+
+function comprehensionFixes(ctx: PythonContext, comp: Node, element: Node, clause: Node, work: Work, vars: readonly string[]): FixSpec[] {
+  if (holdsComment(ctx, comp)) return [];
+  const gather = ctx.spell('asyncio.gather');
+  const open = comp.startIndex + 1;
+  const close = comp.endIndex - 1;
+  const before = ctx.source.slice(open, element.startIndex);
+  const after = ctx.source.slice(element.endIndex, close);
+  const wrap = (inner: string): string => (tight(comp) ? `(${inner})` : inner);
+  const fixes: FixSpec[] = [
+    {
+      title: rule.messages.fixGather,
+      safety: 'unsafe',
+      edits: [...gather.edits, { start: comp.startIndex, end: comp.endIndex, newText: wrap(`await ${gather.text}(*(${before}${work.call.text}${after}))`) }],
+    },
+  ];
+  // The bounded form needs statements before the comprehension: only where one can go.
+  const statement = enclosingSimpleStatement(comp);
+  if (!statement) return fixes;
+  const fnText = functionText(ctx, comp);
+  const semaphore = freshName(fnText, 'semaphore');
+  const helper = helperName(work, fnText);
+  const params = vars.join(', ');
+  const pre = boundedPreamble(ctx, ctx.indentOf(statement), semaphore, helper, params, work.call);
+  const clauses = ctx.source.slice(clause.startIndex, close).trimEnd();
+  fixes.push({
+    title: formatMessage(rule.messages.fixBounded, { bound: String(BOUND) }),
+    safety: 'unsafe',
+    edits: [
+      ...gather.edits,
+      ...pre.edits,
+      { start: statement.startIndex, end: statement.startIndex, newText: pre.text },
+      { start: comp.startIndex, end: comp.endIndex, newText: wrap(`await ${gather.text}(*(${helper}(${params}) ${clauses}))`) },
+    ],
+  });
+  return fixes;
+}
+
+/** `[…][0]`, `[…].x`, `f(…)` on it, `… ** 2`: where `await g(…)` would bind wrongly without parentheses. */
+function tight(node: Node): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  return (
+    (parent.type === 'attribute' && parent.childForFieldName('object')?.equals(node)) ||
+    (parent.type === 'subscript' && parent.childForFieldName('value')?.equals(node)) ||
+    (parent.type === 'call' && parent.childForFieldName('function')?.equals(node)) ||
+    (parent.type === 'binary_operator' && parent.child(1)?.type === '**' && parent.childForFieldName('left')?.equals(node)) ||
+    false
+  );
+}
+
+/** The assignment, expression or return statement holding the node, when it stands directly in a block. */
+function enclosingSimpleStatement(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'lambda' || n.type === 'function_definition' || n.type === 'class_definition' || n.type.endsWith('comprehension') || n.type === 'generator_expression') return undefined;
+    if (n.type === 'expression_statement' || n.type === 'return_statement') return n.parent?.type === 'block' ? n : undefined;
+    if (n.type.endsWith('statement') || n.type === 'block') return undefined;
+  }
+  return undefined;
+}
