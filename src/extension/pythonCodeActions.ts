@@ -99,7 +99,7 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
     const trimmedEnd = text.replace(/\s+$/, '');
     if (trimmedEnd.endsWith('\\')) return undefined;
     const lineStart = document.offsetAt(line.range.start);
-    const comment = commentOnLine(parser, analysis, lineStart, lineStart + text.length);
+    const comment = commentOnLine(parser, analysis, finding.startPosition.line);
     let edit: { start: number; end: number; newText: string };
     if (comment) {
       const noqa = NOQA_CODES.exec(comment.text);
@@ -149,10 +149,12 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
   }
 }
 
-/** The comment starting on the line `[start, end)`; a Python line holds at most one, at its end. */
-function commentOnLine(parser: PythonParser, analysis: PythonAnalysis, start: number, end: number): { start: number; end: number; text: string } | undefined {
-  for (const { node } of parser.query('(comment) @c').captures(analysis.tree.rootNode, { startIndex: start, endIndex: end })) {
-    if (node.startIndex >= start && node.startIndex < end) return { start: node.startIndex, end: node.endIndex, text: node.text };
+/** The comment on a line; a Python line holds at most one, at its end. */
+function commentOnLine(parser: PythonParser, analysis: PythonAnalysis, line: number): { start: number; end: number; text: string } | undefined {
+  // Rows, not indices: the web binding's query ranges count bytes of its UTF-16 input, not characters.
+  const range = { startPosition: { row: line, column: 0 }, endPosition: { row: line + 1, column: 0 } };
+  for (const { node } of parser.query('(comment) @c').captures(analysis.tree.rootNode, range)) {
+    if (node.startPosition.row === line) return { start: node.startIndex, end: node.endIndex, text: node.text };
   }
   return undefined;
 }
