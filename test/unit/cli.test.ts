@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseArgs, settingsFromFlags, UsageError, type CheckCommand } from '../../src/cli/args';
-import { ruleEntry } from '../../src/cli/report';
+import type { Problem } from '../../src/cli/check';
+import { renderText, ruleEntry, wantsColor } from '../../src/cli/report';
 import { CATALOG } from '../../src/core/catalog';
 import { repoRoot, UPDATE } from './helpers';
 
@@ -308,5 +309,22 @@ describe('CLI flags to settings', () => {
     for (const bad of ['3', 'py311', '>=3.8', '4.0', '3.x']) {
       assert.throws(() => settingsFromFlags(check({ targetVersion: bad }), CATALOG), UsageError, bad);
     }
+  });
+});
+
+describe('text colour', () => {
+  it('is used only on a terminal without NO_COLOR', () => {
+    assert.equal(wantsColor({ isTTY: true }, {}), true);
+    assert.equal(wantsColor({ isTTY: true }, { NO_COLOR: '1' }), false);
+    assert.equal(wantsColor({ isTTY: false }, {}), false);
+    assert.equal(wantsColor({}, {}), false);
+  });
+
+  it('changes nothing but the escapes', () => {
+    const problem: Problem = { file: 'a.py', line: 3, column: 5, endLine: 3, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true };
+    const coloured = renderText([problem], { color: true });
+    assert.ok(coloured.includes('\x1b['));
+    assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderText([problem], { color: false }));
+    assert.equal(renderText([problem], { color: false }), 'a.py:3:5: AW201 blocks\nFound 1 problem (1 fixable) in 1 file.\n');
   });
 });
