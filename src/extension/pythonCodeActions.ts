@@ -32,7 +32,10 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     try {
       if (!isPython(document)) return [];
-      const current = this.diagnostics.current(document);
+      // The lightbulb asks on every cursor move while typing; it is asked again when the debounced
+      // diagnostics land, so only explicit requests and fix-on-save (`only` set) analyse ahead.
+      const lightbulb = context.triggerKind === vscode.CodeActionTriggerKind.Automatic && !context.only;
+      const current = this.diagnostics.current(document, !lightbulb);
       const parser = this.diagnostics.parser;
       if (!current || !parser) return [];
       const actions: vscode.CodeAction[] = [];

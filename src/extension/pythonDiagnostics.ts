@@ -82,14 +82,18 @@ export class PythonDiagnostics implements vscode.Disposable {
   }
 
   /**
-   * The analysis of the document's current version, analysing now when typing got ahead of the
-   * debounce (so a fix-on-save right after a keystroke sees the latest text). Undefined when the
-   * document is not tracked or the parser is not loaded yet.
+   * The analysis of the document's current version. When typing got ahead of the debounce it
+   * analyses now if `catchUp` (so a fix-on-save right after a keystroke sees the latest text), and
+   * otherwise returns undefined. Undefined too when the document is not tracked or the parser is
+   * not loaded yet.
    */
-  current(document: vscode.TextDocument): CurrentAnalysis | undefined {
+  current(document: vscode.TextDocument, catchUp: boolean): CurrentAnalysis | undefined {
     const entry = this.tracked.get(document.uri.toString());
     if (!entry || !this.loadedParser) return undefined;
-    if (entry.analysedVersion !== document.version) this.analyse(document);
+    if (entry.analysedVersion !== document.version) {
+      if (!catchUp) return undefined;
+      this.analyse(document);
+    }
     if (!entry.analysis || entry.analysedVersion !== document.version) return undefined;
     return { analysis: entry.analysis, version: entry.analysedVersion };
   }

@@ -119,6 +119,20 @@ export function defineWorkerTests(): void {
       }
     });
 
+    test('asyncwise.showRuleDocs opens the rule documentation in the Markdown preview', async () => {
+      await vscode.commands.executeCommand('asyncwise.showRuleDocs', 'AW201');
+      const label = `${rule('AW201').code}-${rule('AW201').name}`;
+      let tab: vscode.Tab | undefined;
+      await waitFor('a documentation tab', () => {
+        tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes(label));
+        return tab ? undefined : `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`;
+      });
+      const docs = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'asyncwise-docs', path: `/${label}.md` }));
+      assert.ok(docs.getText().startsWith('# AW201 blocking-call-in-async\n'), docs.getText().slice(0, 80));
+      assert.ok(docs.getText().includes(rule('AW201').docs));
+      await vscode.window.tabGroups.close(tab!);
+    });
+
     test('screenshot: the Problems panel and squiggles', async function () {
       if (!screenshotsAvailable()) this.skip();
       await baseline();
