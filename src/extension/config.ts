@@ -1,11 +1,14 @@
 /**
  * Settings for one document, read from VS Code's `asyncwise.*` configuration and handed to the one
  * parser (`core/settings.parseSettings`). Resolved per document (resource- and language-scoped
- * values differ between folders and files), cached until the configuration changes, never global.
+ * values differ between folders and files), cached until the configuration or a pyproject.toml
+ * changes, never global. The Python target comes from the setting when the user set one, else
+ * from the nearest pyproject.toml (`requires-python`), as in the CLI.
  */
 import * as vscode from 'vscode';
 import { CATALOG } from '../core/catalog';
-import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../core/settings';
+import { ProjectTargets } from '../core/pyproject';
+import { DEFAULT_SETTINGS, formatPythonVersion, parseSettings, type Settings } from '../core/settings';
 import type { Log } from './log';
 
 export const SECTION = 'asyncwise';
@@ -20,12 +23,20 @@ export class SettingsReader implements vscode.Disposable {
   /** Fires after an `asyncwise.*` setting changed; every cached value is stale by then. */
   readonly onDidChange = this.changed.event;
 
+  private readonly projectTargets = new ProjectTargets();
+  private readonly pyprojects: vscode.FileSystemWatcher;
+
   constructor(private readonly log: Log) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SECTION)) return;
-      this.cache.clear();
-      this.changed.fire();
+      if (e.affectsConfiguration(SECTION)) this.invalidate();
     });
+    this.pyprojects = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
+    for (const event of [this.pyprojects.onDidCreate, this.pyprojects.onDidChange, this.pyprojects.onDidDelete]) event(() => this.invalidate());
+  }
+
+  private invalidate(): void {
+    this.cache.clear();
+    this.changed.fire();
   }
 
   /** The effective settings for a document (its folder's settings plus `[python]` overrides). */
@@ -49,7 +60,7 @@ export class SettingsReader implements vscode.Disposable {
       // Only the keys the schema declares; `parseSettings` fills defaults and rejects bad values.
       const raw = {
         enable: config.get('enable'),
-        python: { enable: config.get('python.enable'), targetVersion: config.get('python.targetVersion') },
+        python: { enable: config.get('python.enable'), targetVersion: config.get('python.targetVersion') ?? this.projectTarget(document) },
         typescript: { enable: config.get('typescript.enable') },
         rules: config.get('rules'),
         fix: { allowUnsafe: config.get('fix.allowUnsafe') },
@@ -61,6 +72,13 @@ export class SettingsReader implements vscode.Disposable {
     }
   }
 
+  /** `3.X` from the nearest pyproject.toml of a file on disk, when it declares one. */
+  private projectTarget(document: vscode.TextDocument): string | undefined {
+    if (document.uri.scheme !== 'file') return undefined;
+    const found = this.projectTargets.forFile(document.uri.fsPath);
+    return found ? formatPythonVersion(found.target) : undefined;
+  }
+
   private warnOnce(warning: string): void {
     if (this.reported.has(warning)) return;
     this.reported.add(warning);
@@ -69,6 +87,7 @@ export class SettingsReader implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.pyprojects.dispose();
     this.changed.dispose();
     this.cache.clear();
   }

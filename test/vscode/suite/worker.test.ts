@@ -290,6 +290,27 @@ export function defineWorkerTests(): void {
       }
     });
 
+    test('the Python target comes from pyproject.toml when the setting is unset', async () => {
+      await baseline();
+      const pyproject = path.join(demoFolder, 'pyproject.toml');
+      assert.ok(!fs.existsSync(pyproject), 'the demo has no pyproject.toml of its own');
+      const start = locate(original, 'requests.get(UPSTREAM, timeout=5)');
+      const threadFixTitle = async () => {
+        const diagnostic = asyncwiseDiagnostics(document.uri).find((d) => codeOf(d) === 'AW201' && document.offsetAt(d.range.start) === start);
+        if (!diagnostic) return 'no diagnostic';
+        return (await codeActions(document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)).find((a) => a.title.endsWith('(unsafe)'))?.title ?? 'no unsafe fix';
+      };
+      assert.match(await threadFixTitle(), /asyncio\.to_thread/);
+      try {
+        // Before 3.9 there is no asyncio.to_thread: the fix must fall back to run_in_executor.
+        fs.writeFileSync(pyproject, '[project]\nname = "demo"\nrequires-python = ">=3.8"\n');
+        await waitFor('the fix for a 3.8 target', async () => ((await threadFixTitle()).includes('run_in_executor') ? undefined : await threadFixTitle()));
+      } finally {
+        fs.rmSync(pyproject, { force: true });
+      }
+      await waitFor('the default target back', async () => ((await threadFixTitle()).includes('to_thread') ? undefined : await threadFixTitle()));
+    });
+
     test('asyncwise.rules and asyncwise.enable settings re-apply to open documents', async () => {
       await baseline();
       const settingsFolder = path.join(demoFolder, '.vscode');
