@@ -8,6 +8,7 @@ import type { Finding } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
+import type { ProjectIndex } from '../python/project';
 import { readSource } from './walk';
 
 /** One finding as the CLI reports it. Lines and columns are 1-based; columns count Unicode characters. */
@@ -33,13 +34,16 @@ export type FileResult =
  * Reads and analyses one file. `displayPath` is what the report prints (relative to the working
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
-export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings): FileResult {
+export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
   const ruleErrors: string[] = [];
   let analysis: PythonAnalysis | undefined;
   try {
     analysis = analyzePython(parser, read.text, settings, {
+      // The file's project, for rules that follow calls into other modules (AW202, AW301).
+      project,
+      filePath: file,
       onRuleError: (rule, error) => ruleErrors.push(`${rule.code} ${rule.name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
     });
     const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, f, analysis!.validFixes(f).length > 0));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { version } from '../../package.json';
 import { CATALOG } from '../core/catalog';
 import { PythonParser } from '../python/parser';
+import { ProjectIndexes } from './projects';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
 import { checkFile, type FileResult, type Problem } from './check';
 import { renderJson, renderRulesJson, renderRulesText, renderText, wantsColor } from './report';
@@ -61,8 +62,9 @@ async function check(command: CheckCommand, io: CliIo): Promise<number> {
   if (files.files.length === 0 && files.skipped.length === 0) io.stderr.write(`asyncwise: no Python files found in ${command.paths.join(', ')}\n`);
 
   const parser = await PythonParser.load();
+  const projects = new ProjectIndexes(parser, command.paths.map((p) => path.resolve(io.cwd, p)));
   // Sequential for now; `checkFile` is self-contained so a worker pool can take over this loop.
-  const results: FileResult[] = files.files.map((file) => checkFile(parser, file, display(file), settings));
+  const results: FileResult[] = files.files.map((file) => checkFile(parser, file, display(file), settings, projects.of(file)));
 
   const problems: Problem[] = [];
   let internalErrors = 0;

@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, QueryMatch } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
-import type { Scopes } from './scopes';
+import type { Scope, Scopes } from './scopes';
 
 /** One call a sync function makes. */
 export interface CallSite {
@@ -97,7 +97,16 @@ const SUMMARY_QUERY = `
 (import_from_statement) @from
 (assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @ctor))
 (with_item value: (as_pattern (call function: [(identifier) (attribute)] @ctor) alias: (as_pattern_target (identifier) @var)))
+(if_statement condition: (_) @cond) @if
+(elif_clause condition: (_) @cond) @elif
 `;
+
+/**
+ * A branch on an argument's type (`if isinstance(fp, io.IOBase): … else: open(fp)`): which branch
+ * runs depends on what the caller passes, and callers in async code usually pass the kind that does
+ * not block (a buffer rather than a path). Calls in such an `if` statement are not followed.
+ */
+const TYPE_DISPATCH = /\b(?:isinstance|issubclass|hasattr|callable)\s*\(/;
 
 const BUILTINS = new Set(['open', 'input', 'print', 'exec', 'eval', 'compile', 'breakpoint', 'super']);
 
@@ -130,7 +139,8 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string): M
   const scopes: RawScope[] = [];
   const calls: { call: Node; callee: Node }[] = [];
   const constructions: { variable: Node; ctor: Node }[] = [];
-  for (const match of matches) collect(match, imports, scopes, calls, constructions);
+  const conditions: { statement: Node; condition: Node }[] = [];
+  for (const match of matches) collect(match, imports, scopes, calls, constructions, conditions);
 
   scopes.sort((a, b) => a.start - b.start || b.end - a.end);
   const stack: RawScope[] = [];
@@ -180,31 +190,174 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string): M
   }
 
   const at = (offset: number): RawScope | undefined => innermost(scopes, offset);
+  const owner = (offset: number) => {
+    const fn = at(offset)?.fn;
+    return fn && !fn.summary.async ? fn : undefined;
+  };
+  // Only conditions inside summarised sync functions are read (their text crosses into wasm).
+  const dispatch = typeDispatchRanges(conditions.filter((c) => owner(c.statement.startIndex)));
+  addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, owner, imports, moduleNames);
+  return { hash: contentHash(text), imports, functions, classes };
+}
+
+interface CallCollector {
+  readonly summary: { calls: CallSite[]; methods: string[] };
+  readonly className?: string;
+  readonly vars: Map<string, string>;
+}
+
+/** Files the calls (and the constructed locals they use) under the sync function `owner` finds for them. */
+function addCalls(
+  calls: readonly { call: Node; callee: Node }[],
+  constructions: readonly { variable: Node; ctor: Node }[],
+  owner: (offset: number) => CallCollector | undefined,
+  imports: ReadonlyMap<string, string>,
+  moduleNames: ReadonlySet<string>,
+): void {
   // Constructed locals first, so `s = requests.Session(); s.get()` resolves to `requests.Session.get`.
   for (const { variable, ctor } of constructions) {
-    const fn = at(variable.startIndex)?.fn;
-    if (!fn || fn.summary.async) continue;
-    const type = resolveText(clean(ctor.text));
+    const fn = owner(variable.startIndex);
+    if (!fn) continue;
+    const type = resolveCallee(clean(ctor.text), imports, moduleNames);
     if (type && !type.startsWith('self:') && !type.startsWith('super:')) fn.vars.set(variable.text, type);
   }
   for (const { call, callee } of calls) {
-    const fn = at(call.startIndex)?.fn;
-    if (!fn || fn.summary.async) continue;
+    const fn = owner(call.startIndex);
+    if (!fn) continue;
     const text = clean(callee.text);
-    const target = resolveText(text, fn);
+    const target = resolveCallee(text, imports, moduleNames, fn);
     if (target) fn.summary.calls.push({ target, text: shorten(text) });
     else if (callee.type === 'attribute') {
       const method = /\.\s*([A-Za-z_]\w*)$/.exec(text)?.[1];
       if (method && !fn.summary.methods.includes(method)) fn.summary.methods.push(method);
     }
   }
+}
+
+/** What a function body's calls need: the calls, the constructed locals, the type-dispatch branches. */
+const BODY_QUERY = `
+(call function: [(identifier) (attribute)] @callee) @call
+(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @ctor))
+(with_item value: (as_pattern (call function: [(identifier) (attribute)] @ctor) alias: (as_pattern_target (identifier) @var)))
+(if_statement condition: (_) @cond) @if
+(elif_clause condition: (_) @cond) @elif
+`;
+
+/** The `if` statements (whole, with their elif/else branches) that dispatch on a type; sorted by start. */
+function typeDispatchRanges(conditions: readonly { statement: Node; condition: Node }[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const { statement, condition } of conditions) {
+    if (TYPE_DISPATCH.test(condition.text)) out.push({ start: statement.startIndex, end: statement.endIndex });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+function inRanges(ranges: readonly { start: number; end: number }[], offset: number): boolean {
+  for (const r of ranges) {
+    if (r.start > offset) return false;
+    if (offset < r.end) return true;
+  }
+  return false;
+}
+
+/**
+ * The summary of the file being analysed, from what its analysis already computed (scopes and
+ * imports): no query over the whole file. A sync function's calls are collected on first use by a
+ * query over that function alone, so only the few functions a blocking chain passes through cost
+ * anything. Reads the tree lazily: use it only while the tree lives (it is never stored in an index).
+ */
+export function summarizeFromScopes(parser: PythonParser, scopes: Scopes, imports: ReadonlyMap<string, string>, text: string): ModuleSummary {
+  const functions = new Map<string, FunctionSummary>();
+  const classes = new Map<string, ClassSummary & { methods: Map<string, FunctionSummary> }>();
+  const moduleNames = new Set<string>();
+  const classNames = new Map<Scope, string>();
+  for (const s of scopes.all) {
+    if (s.parent || s.kind === 'lambda') continue;
+    const name = s.node.childForFieldName('name')?.text;
+    if (!name) continue;
+    moduleNames.add(name);
+    if (s.kind === 'class') classNames.set(s, name);
+  }
+  for (const [s, name] of classNames) {
+    const bases: string[] = [];
+    for (const b of s.node.childForFieldName('superclasses')?.namedChildren ?? []) {
+      if (!b || (b.type !== 'identifier' && b.type !== 'attribute')) continue;
+      const target = resolveCallee(clean(b.text), imports, moduleNames);
+      if (target) bases.push(target);
+    }
+    classes.set(name, { name, line: s.node.startPosition.row, bases, methods: new Map() });
+  }
+  for (const s of scopes.all) {
+    if (s.kind !== 'function' && s.kind !== 'async-function') continue;
+    const owner = s.parent;
+    const className = owner ? classNames.get(owner) : undefined;
+    if (owner && !className) continue;
+    const name = s.node.childForFieldName('name')?.text;
+    if (!name) continue;
+    const summary = new LazyFunctionSummary(name, s.kind === 'async-function', s.node.startPosition.row, decoratorsOf(s.node, imports), () => {
+      const collector: CallCollector = { summary: { calls: [], methods: [] }, className, vars: new Map() };
+      if (s.kind === 'function') {
+        const { calls, constructions, conditions } = bodyCalls(parser, s.node);
+        const own = (offset: number) => (scopes.functionAt(offset) === s ? collector : undefined);
+        const dispatch = typeDispatchRanges(conditions.filter((c) => own(c.statement.startIndex)));
+        addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, own, imports, moduleNames);
+      }
+      return collector.summary;
+    });
+    if (className) classes.get(className)!.methods.set(name, summary);
+    else functions.set(name, summary);
+  }
   return { hash: contentHash(text), imports, functions, classes };
 }
 
-function collect(match: QueryMatch, imports: Map<string, string>, scopes: RawScope[], calls: { call: Node; callee: Node }[], constructions: { variable: Node; ctor: Node }[]): void {
+function bodyCalls(parser: PythonParser, fn: Node) {
+  const calls: { call: Node; callee: Node }[] = [];
+  const constructions: { variable: Node; ctor: Node }[] = [];
+  const conditions: { statement: Node; condition: Node }[] = [];
+  for (const match of parser.query(BODY_QUERY).matches(fn)) {
+    const by: Record<string, Node> = {};
+    for (const c of match.captures) by[c.name] = c.node;
+    if (by.cond) {
+      const statement = by.if ?? by.elif?.parent;
+      if (statement) conditions.push({ statement, condition: by.cond });
+    } else if (by.call && by.callee) calls.push({ call: by.call, callee: by.callee });
+    else if (by.var && by.ctor) constructions.push({ variable: by.var, ctor: by.ctor });
+  }
+  return { calls, constructions, conditions };
+}
+
+/** A function summary whose calls are collected when first read. */
+class LazyFunctionSummary implements FunctionSummary {
+  private body: { calls: CallSite[]; methods: string[] } | undefined;
+  constructor(
+    readonly name: string,
+    readonly async: boolean,
+    readonly line: number,
+    readonly decorators: readonly string[],
+    private readonly collect: () => { calls: CallSite[]; methods: string[] },
+  ) {}
+  get calls(): readonly CallSite[] {
+    return (this.body ??= this.collect()).calls;
+  }
+  get methods(): readonly string[] {
+    return (this.body ??= this.collect()).methods;
+  }
+}
+
+function collect(
+  match: QueryMatch,
+  imports: Map<string, string>,
+  scopes: RawScope[],
+  calls: { call: Node; callee: Node }[],
+  constructions: { variable: Node; ctor: Node }[],
+  conditions: { statement: Node; condition: Node }[],
+): void {
   const by: Record<string, Node> = {};
   for (const c of match.captures) by[c.name] = c.node;
-  if (by.import) addImport(by.import, imports);
+  if (by.cond) {
+    const statement = by.if ?? by.elif?.parent;
+    if (statement) conditions.push({ statement, condition: by.cond });
+  } else if (by.import) addImport(by.import, imports);
   else if (by.from) addFromImport(by.from, imports);
   else if (by.call && by.callee) calls.push({ call: by.call, callee: by.callee });
   else if (by.var && by.ctor) constructions.push({ variable: by.var, ctor: by.ctor });
@@ -405,6 +558,8 @@ export class ProjectIndex {
     const key = path.resolve(file);
     if (this.entries.has(key)) return;
     this.entries.set(key, {});
+    // Scanned on the next `asyncDefNames()`.
+    this.asyncNames = undefined;
     this.changed(true);
   }
 
@@ -415,6 +570,10 @@ export class ProjectIndex {
    */
   update(file: string, text: string): boolean {
     const key = path.resolve(file);
+    if (this.asyncNames) {
+      this.asyncNames.set(key, scanAsyncDefs(text));
+      this.asyncNameSet = undefined;
+    }
     const entry = this.entries.get(key);
     if (!entry) {
       this.entries.set(key, { pending: text });
@@ -432,19 +591,6 @@ export class ProjectIndex {
     return true;
   }
 
-  /** Stores a summary already built from a tree the caller parsed (the analysis of that file). */
-  store(file: string, summary: ModuleSummary): void {
-    const key = path.resolve(file);
-    const entry = this.entries.get(key);
-    if (entry?.summary?.hash === summary.hash) return;
-    const before = entry?.summary;
-    this.entries.set(key, { summary });
-    // A registered file summarised for the first time changes no answer given so far: any lookup
-    // that needed it would have summarised it.
-    if (!entry) this.changed(true);
-    else if (before && !sameShape(before, summary)) this.changed(false);
-  }
-
   /** Drops a file's cached summary: the next lookup reads it again (changed on disk). */
   invalidate(file: string): void {
     const entry = this.entries.get(path.resolve(file));
@@ -456,6 +602,7 @@ export class ProjectIndex {
   }
 
   remove(file: string): void {
+    if (this.asyncNames?.delete(path.resolve(file))) this.asyncNameSet = undefined;
     if (this.entries.delete(path.resolve(file))) this.changed(true);
   }
 
@@ -482,11 +629,29 @@ export class ProjectIndex {
     return entry.summary;
   }
 
-  /** Whether a file is registered but not summarised yet. */
-  isPending(file: string): boolean {
-    const entry = this.entries.get(path.resolve(file));
-    return entry !== undefined && !entry.summary && entry.pending === undefined;
+  /**
+   * Names of every `async def` in the project's registered files, from a scan of their text (no
+   * parse): a call whose name is not here cannot be a project coroutine, so AW301 skips the lookup.
+   * Read once; `update` and `remove` keep it current for the files they touch.
+   */
+  asyncDefNames(): ReadonlySet<string> {
+    if (!this.asyncNames) {
+      this.asyncNames = new Map();
+      for (const [file, entry] of this.entries) {
+        const text = entry.pending ?? (entry.unreadable ? undefined : this.read(file));
+        this.asyncNames.set(file, scanAsyncDefs(text ?? ''));
+      }
+      this.asyncNameSet = undefined;
+    }
+    if (!this.asyncNameSet) {
+      this.asyncNameSet = new Set();
+      for (const names of this.asyncNames.values()) for (const n of names) this.asyncNameSet.add(n);
+    }
+    return this.asyncNameSet;
   }
+
+  private asyncNames: Map<string, string[]> | undefined;
+  private asyncNameSet: Set<string> | undefined;
 
   /** The file's summary if it was built from exactly this text (by hash). */
   hasCurrent(file: string, hash: string): ModuleSummary | undefined {
@@ -774,6 +939,12 @@ export class ProjectIndex {
   }
 }
 
+function scanAsyncDefs(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\basync[ \t]+def[ \t]+([A-Za-z_]\w*)/g)) out.push(m[1]);
+  return out;
+}
+
 /** Whether a function's body runs as written when it is called (no decorator that may wrap it differently). */
 export function followable(fn: FunctionSummary): boolean {
   return fn.decorators.every((d) => TRANSPARENT_DECORATORS.has(d));
@@ -850,8 +1021,9 @@ export class ModuleView {
 /** What `moduleView` needs of an analysis context (kept structural so this file does not import it). */
 export interface ViewSource {
   readonly parser: PythonParser;
-  readonly root: Node;
   readonly source: string;
+  readonly scopes: Scopes;
+  readonly names: { readonly imports: ReadonlyMap<string, string> };
   readonly project?: ProjectIndex;
   readonly filePath?: string;
 }
@@ -870,12 +1042,8 @@ export function moduleView(ctx: ViewSource): ModuleView {
   let summary = file && ctx.project ? ctx.project.hasCurrent(file, hash) : undefined;
   if (summary) view = new ModuleView(index, module, summary, undefined);
   else {
-    summary = summarizeTree(ctx.parser, ctx.root, ctx.source);
-    // The CLI registers files before analysing them: keep this summary rather than parse again on lookup.
-    if (file && ctx.project && ctx.project.isPending(file)) {
-      ctx.project.store(file, summary);
-      view = new ModuleView(index, module, summary, undefined);
-    } else view = new ModuleView(index, module, summary, { file, module, isPackage, summary });
+    summary = summarizeFromScopes(ctx.parser, ctx.scopes, ctx.names.imports, ctx.source);
+    view = new ModuleView(index, module, summary, { file, module, isPackage, summary });
   }
   views.set(ctx, view);
   return view;

@@ -24,7 +24,7 @@ const rule = defineRule({
   fixable: 'sometimes',
   summary: 'A coroutine calls a sync project function that (transitively) makes a blocking call.',
   messages: {
-    viaHelper: '`{callee}()` is a sync function that blocks the event loop: {chain}.',
+    viaHelper: '`{callee}()` makes a blocking call on the event loop through sync code: {chain}.',
     fixThread: 'Run the helper in a worker thread with `{runner}`',
   },
   docs: `## What it does
@@ -39,7 +39,10 @@ classes (their \`__init__\`) and the project's imports, relative or absolute, up
 Left alone: helpers passed to \`asyncio.to_thread(helper, …)\` or \`run_in_executor\` (not called on the
 loop), awaited calls (a sync function whose result is awaited returns an awaitable), helpers with a
 decorator that may change how they run (anything but \`staticmethod\`, \`classmethod\`, \`functools.cache\`
-and the like), methods of objects whose class is unknown, and helpers called only from sync code.
+and the like), methods of objects whose class is unknown, helpers called only from sync code, and
+blocking calls in an \`if\` that dispatches on a type (\`if isinstance(fp, io.IOBase): … else:
+open(fp)\`): which branch runs depends on what the caller passes, and a coroutine usually passes the
+kind that does not block. A blocking call behind a cache check still counts: the first call blocks.
 
 ## Why is this bad?
 The helper runs on the event loop's thread: while its blocking call waits, no other task runs. Moving

@@ -53,6 +53,15 @@ const ASYNCIO_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   }).map(([k, v]) => [k, new Set(v)]),
 );
 
+/** The simple names of those classes and loop factories, as a typed receiver's line spells one. */
+const ASYNCIO_CLASS_NAMES = 'Queue|PriorityQueue|LifoQueue|Event|Lock|Semaphore|BoundedSemaphore|Condition|Barrier|StreamWriter|StreamReader|AbstractEventLoop|BaseEventLoop|Process|get_running_loop|get_event_loop|new_event_loop';
+
+/** A line that gives `receiver` a value or annotation naming one of asyncio's classes (a cheap pre-test). */
+function assignedAsyncioClass(source: string, receiver: string): boolean {
+  const name = receiver.replace(/\s+/g, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[^\\w.])${name}\\s*(?::|=(?!=))[^\\n]*\\b(?:${ASYNCIO_CLASS_NAMES})\\b`, 'm').test(source);
+}
+
 /** Factories whose result is an instance of an asyncio class above. */
 const FACTORY_TYPES: Record<string, string> = {
   'asyncio.get_running_loop': 'asyncio.AbstractEventLoop',
@@ -185,7 +194,7 @@ function coroutineCallee(ctx: PythonContext, call: Node, callee: Node, receivers
     const receiver = callee.childForFieldName('object');
     if (method && receiver && isAsyncioMethod(ctx, receiver, method, receivers)) return true;
   } else if (!name && nestedCoroutine(ctx, call, callee.text, nested())) return true;
-  if (!mayBeProjectCallee(ctx, callee, name)) return false;
+  if (!mayBeProjectCallee(ctx, callee, name) || !mayBeAsyncDef(ctx, callee)) return false;
   const view = moduleView(ctx);
   const className = enclosingClassName(ctx.scopes, call.startIndex);
   const target = view.target(callee.text, className);
@@ -204,6 +213,17 @@ function mayBeProjectCallee(ctx: PythonContext, callee: Node, name: string | und
   const head = /^[A-Za-z_]\w*/.exec(callee.text)?.[0];
   if (!head) return head === undefined && /^super\s*\(\s*\)\s*\./.test(callee.text);
   return head === 'self' || head === 'cls' || head === 'super' || moduleLevelNames(ctx).has(head);
+}
+
+/**
+ * Whether the callee's last name is the name of some `async def` of this file or of the project (a
+ * text scan, no parse): most dropped calls are sync, and this spares them a lookup.
+ */
+function mayBeAsyncDef(ctx: PythonContext, callee: Node): boolean {
+  const last = /([A-Za-z_]\w*)\s*$/.exec(callee.text)?.[1];
+  if (!last) return false;
+  if (ctx.project?.asyncDefNames().has(last)) return true;
+  return new RegExp(`\\basync[ \\t]+def[ \\t]+${last}\\b`).test(ctx.source);
 }
 
 const moduleLevel = new WeakMap<PythonContext, Set<string>>();
@@ -238,6 +258,9 @@ function isAsyncioMethod(ctx: PythonContext, receiver: Node, method: string, rec
     }
   }
   if (receiver.type !== 'identifier' && receiver.type !== 'attribute') return false;
+  // Typing receivers costs a query over the file: only when some line assigns or annotates this
+  // receiver with one of asyncio's classes in it (`q = asyncio.Queue()`, `writer: StreamWriter`).
+  if (!assignedAsyncioClass(ctx.source, receiver.text)) return false;
   const type = receivers().typeOf(receiver.text);
   return type !== undefined && ASYNCIO_METHODS.get(type)?.has(method) === true;
 }

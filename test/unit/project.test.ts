@@ -126,6 +126,8 @@ describe('project index', () => {
 
   it('follows edits: update() re-summarises, reports whether other modules are affected, and dependents() names them', async () => {
     const index = await projectIndex();
+    // The editor gives the index the text of every open document, as here.
+    index.update(file('src/shop/jobs/nightly.py'), fs.readFileSync(file('src/shop/jobs/nightly.py'), 'utf8'));
     await findings(index, 'src/shop/jobs/nightly.py');
     const config = file('src/shop/config.py');
     const original = fs.readFileSync(config, 'utf8');
