@@ -166,8 +166,25 @@ export function excerpt(text: string, max = 40): string {
 /**
  * True when a comment lies inside `[node.start, end)`, which a rewrite of that range would drop.
  * Pass the end of a block's last statement as `end` so that a comment trailing it (which
- * tree-sitter puts inside the block) stays where it is.
+ * tree-sitter puts inside the block) stays where it is, and as `kept` a node the rewrite copies
+ * verbatim (comments inside it survive).
  */
-export function holdsComment(ctx: PythonContext, node: Node, end = node.endIndex): boolean {
-  return ctx.captures('(comment) @c', node).some((c) => c.node.startIndex >= node.startIndex && c.node.endIndex <= end);
+export function holdsComment(ctx: PythonContext, node: Node, end = node.endIndex, kept?: Node): boolean {
+  return ctx
+    .captures('(comment) @c', node)
+    .some((c) => c.node.startIndex >= node.startIndex && c.node.endIndex <= end && !(kept && c.node.startIndex >= kept.startIndex && c.node.endIndex <= kept.endIndex));
+}
+
+/** Calls that return a future or task rather than a coroutine. */
+const FUTURE_FACTORIES = /(^|\.)(create_task|ensure_future|run_in_executor|shield|gather|wrap_future|create_future|run_coroutine_threadsafe)$/;
+/**
+ * HTTP-verb methods: aiohttp's `session.get(…)` returns an awaitable context manager, not a
+ * coroutine. `gather` accepts any awaitable; `TaskGroup.create_task` only coroutines.
+ */
+const REQUEST_METHODS = /\.(get|post|put|patch|delete|head|options|request|ws_connect)$/;
+
+/** True when the call may return an awaitable that is not a coroutine (`TaskGroup.create_task` would reject it). */
+export function mayNotBeCoroutine(call: Node): boolean {
+  const callee = call.childForFieldName('function')?.text.replace(/\s+/g, '') ?? '';
+  return FUTURE_FACTORIES.test(callee) || REQUEST_METHODS.test(callee);
 }

@@ -10,14 +10,12 @@
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
-import { holdsComment, targetNames } from '../python/concurrency-shape';
+import { holdsComment, mayNotBeCoroutine, targetNames } from '../python/concurrency-shape';
 import { defineRule } from './define';
 
 const GATHERS = '(await (call function: (_) @fn arguments: (argument_list) @args) @call) @await';
 const GATHER = new Set(['asyncio.gather', 'asyncio.tasks.gather']);
 const CANCEL_CALLS = '(call function: (attribute attribute: (identifier) @method (#eq? @method "cancel")))  @call';
-/** Calls that return a future or task, which `TaskGroup.create_task` would reject (it wants a coroutine). */
-const FUTURE_FACTORIES = /(^|\.)(create_task|ensure_future|run_in_executor|shield|gather|wrap_future|create_future|run_coroutine_threadsafe)$/;
 
 const rule = defineRule({
   code: 'AW403',
@@ -77,7 +75,8 @@ The \`TaskGroup\` rewrite is offered for \`await asyncio.gather(f(), g())\` as a
 of an assignment to a name or to one name per awaitable, when every argument is a call. It is unsafe:
 a failure now cancels the other tasks and surfaces as an \`ExceptionGroup\` (\`except ValueError\` around
 it must become \`except* ValueError\`), the results are read with \`task.result()\`, and
-\`create_task\` accepts only coroutines (calls known to return a future or task are not rewritten).
+\`create_task\` accepts only coroutines: calls known to return a future or task, or another awaitable
+(aiohttp's \`session.get(…)\` and the other HTTP-verb methods), are not rewritten.
 `,
   python(ctx) {
     if (!ctx.targetAtLeast(3, 11)) return;
@@ -90,12 +89,113 @@ it must become \`except* ValueError\`), the results are read with \`task.result(
       if (returnExceptions && returnExceptions.childForFieldName('value')?.type !== 'false') continue;
       const positional = args.filter((a) => a.type !== 'keyword_argument');
       if (!positional.some((a) => a.type === 'list_splat') && positional.length < 2) continue;
-      if (cancelsOnFailure(ctx, get('await'))) continue;
+      if (cancelsOnFailure(ctx, get('await')) || inCleanup(get('await')) || !ownsItsWork(ctx, get('await'), positional)) continue;
       ctx.report(call, 'orphans', {}, fixesFor(ctx, get('await'), args));
     }
   },
 });
 export default rule;
+
+/**
+ * In a `finally` or `except` block: cleanup, where every step should run to the end; a TaskGroup
+ * would cancel the other steps when one fails (`return_exceptions=True` is the fix there).
+ */
+function inCleanup(awaitNode: Node): boolean {
+  for (let n = awaitNode.parent; n; n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'lambda') return false;
+    if (n.type === 'finally_clause' || n.type === 'except_clause' || n.type === 'except_group_clause') return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the gather starts and owns its awaitables, so that a TaskGroup could take its place.
+ * Not when they are cleanup calls (close, shutdown…: all should finish), tasks this function just
+ * cancelled (the gather only waits for them to stop), the finished set from `asyncio.wait`, or
+ * tasks held by an object (`*self._tasks.values()`), whose lifetime is managed elsewhere.
+ */
+function ownsItsWork(ctx: PythonContext, awaitNode: Node, positional: readonly Node[]): boolean {
+  const fn = ctx.scopes.functionAt(awaitNode.startIndex);
+  const scope = fn ? fn.node : ctx.root;
+  const works: Node[] = [];
+  for (const arg of positional) {
+    const inner = arg.type === 'list_splat' ? arg.namedChild(0) : arg;
+    if (!inner) return false;
+    if (arg.type === 'list_splat' && (inner.type === 'attribute' || (inner.type === 'call' && rootIsAttribute(inner)))) return false;
+    if (inner.type === 'identifier') {
+      const name = inner.text;
+      if (cancelledBefore(ctx, scope, name, awaitNode) || boundByWait(ctx, scope, name)) return false;
+      const value = lastAssignment(ctx, scope, name, awaitNode);
+      if (value) works.push(value);
+      continue;
+    }
+    works.push(inner);
+  }
+  const calls = works.flatMap((w) => elementCalls(w));
+  return !(calls.length > 0 && calls.every((c) => CLEANUP.test(methodName(c))));
+}
+
+const CLEANUP = /^(close|aclose|shutdown|stop|cleanup|wait_closed|disconnect|terminate|kill|cancel|unsubscribe|release|_close)$/;
+
+/** `self._tasks.values()`, `self.pending.copy()`: a collection an object holds. */
+function rootIsAttribute(call: Node): boolean {
+  const receiver = call.childForFieldName('function')?.childForFieldName('object');
+  return receiver?.type === 'attribute';
+}
+
+function methodName(call: Node): string {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn?.text ?? '';
+}
+
+/** The calls an argument makes per awaitable: itself, or the element of a comprehension or generator. */
+function elementCalls(node: Node): Node[] {
+  if (node.type === 'call') return [node];
+  if (node.type === 'generator_expression' || node.type === 'list_comprehension') {
+    const body = node.childForFieldName('body');
+    return body?.type === 'call' ? [body] : [];
+  }
+  if (node.type === 'list' || node.type === 'tuple') return node.namedChildren.filter((c): c is Node => c?.type === 'call');
+  return [];
+}
+
+const CANCEL_EACH = `(for_statement left: (identifier) @item right: (identifier) @collection
+  body: (block (expression_statement (call function: (attribute object: (identifier) @receiver attribute: (identifier) @method))))
+  (#eq? @method "cancel")) @loop`;
+
+/** `t.cancel()`, or `for t in tasks: t.cancel()`, before the gather. */
+function cancelledBefore(ctx: PythonContext, scope: Node, name: string, before: Node): boolean {
+  const direct = ctx
+    .captures(CANCEL_CALLS, scope)
+    .some((c) => c.name === 'call' && c.node.startIndex < before.startIndex && c.node.childForFieldName('function')?.childForFieldName('object')?.text === name);
+  if (direct) return true;
+  return ctx.matches(CANCEL_EACH, scope).some((m) => {
+    const get = (n: string): Node | undefined => m.captures.find((c) => c.name === n)?.node;
+    return get('loop')!.startIndex < before.startIndex && get('collection')?.text === name && get('item')?.text === get('receiver')?.text;
+  });
+}
+
+const WAIT_RESULTS = '(assignment left: (pattern_list . (identifier) @done) right: (await (call function: (_) @fn)))';
+
+/** `done, pending = await asyncio.wait(...)`: `done` holds finished awaitables only. */
+function boundByWait(ctx: PythonContext, scope: Node, name: string): boolean {
+  return ctx.matches(WAIT_RESULTS, scope).some((m) => {
+    const done = m.captures.find((c) => c.name === 'done')?.node;
+    const fn = m.captures.find((c) => c.name === 'fn')?.node;
+    return done?.text === name && ['asyncio.wait', 'asyncio.tasks.wait'].includes(ctx.resolve(fn) ?? '');
+  });
+}
+
+/** The value last assigned to a plain name before a node, in the same function. */
+function lastAssignment(ctx: PythonContext, scope: Node, name: string, before: Node): Node | undefined {
+  let value: Node | undefined;
+  for (const m of ctx.matches('(assignment left: (identifier) @name right: (_) @value)', scope)) {
+    const n = m.captures.find((c) => c.name === 'name')?.node;
+    const v = m.captures.find((c) => c.name === 'value')?.node;
+    if (n?.text === name && v && n.startIndex < before.startIndex) value = v;
+  }
+  return value;
+}
 
 /** Inside a `try` whose handlers or `finally` call `.cancel()`: the code cancels the rest itself. */
 function cancelsOnFailure(ctx: PythonContext, awaitNode: Node): boolean {
@@ -111,7 +211,7 @@ function cancelsOnFailure(ctx: PythonContext, awaitNode: Node): boolean {
 }
 
 function fixesFor(ctx: PythonContext, awaitNode: Node, args: readonly Node[]): FixSpec[] {
-  if (args.some((a) => a.type !== 'call' || FUTURE_FACTORIES.test(a.childForFieldName('function')?.text ?? '')) || args.length < 2) return [];
+  if (args.some((a) => a.type !== 'call' || mayNotBeCoroutine(a)) || args.length < 2) return [];
   if (holdsComment(ctx, awaitNode)) return [];
   const parent = awaitNode.parent;
   let statement: Node;
@@ -148,7 +248,10 @@ function fixesFor(ctx: PythonContext, awaitNode: Node, args: readonly Node[]): F
   } else if (target.type === 'identifier') {
     const tasks = fresh('tasks');
     const task = fresh('task');
-    lines.push(`${indent}${unit}${tasks} = [${args.map((a) => `${tg}.create_task(${a.text})`).join(', ')}]`);
+    const creates = args.map((a) => `${tg}.create_task(${a.text})`);
+    const oneLine = `${indent}${unit}${tasks} = [${creates.join(', ')}]`;
+    if (oneLine.length <= 88 && !oneLine.includes('\n')) lines.push(oneLine);
+    else lines.push(`${indent}${unit}${tasks} = [`, ...creates.map((c) => `${indent}${unit}${unit}${c},`), `${indent}${unit}]`);
     lines.push(`${indent}${target.text} = [${task}.result() for ${task} in ${tasks}]`);
   } else {
     const names = targets!.map((t) => fresh(`${t.replace(/^_+/, '') || 'result'}_task`));

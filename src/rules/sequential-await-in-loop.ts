@@ -19,6 +19,7 @@ import {
   excerpt,
   holdsComment,
   leavesEarly,
+  mayNotBeCoroutine,
   namesRead,
   rootName,
   statementsOf,
@@ -36,9 +37,17 @@ const BOUND = 10;
  * shared receiver in a loop, their order is the point; on the loop's own item they are not.
  */
 const ORDERED_METHOD =
-  /^(write|writelines|write_eof|drain|send|sendall|sendto|sendmsg|sendfile|put|execute|executemany|executescript|commit|rollback|flush|publish|emit|insert|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|ack|nack|reject|acquire|release|feed_data|feed_eof|fetchrow|fetchval|fetchall|fetchone|fetchmany|scalar|scalars|refresh|merge|answer|reply|respond|set|hset|lpush|rpush|xadd|add|remove|delete|push|append|dispatch|notify)$|^(send|write|put|publish|emit|reply|answer|respond|edit|forward|copy|delete|remove|add|insert|update|register|unregister|load|unload|push|append|dispatch|notify|call)_/;
+  /^(write|writelines|write_eof|drain|send|sendall|sendto|sendmsg|sendfile|put|execute|executemany|executescript|commit|rollback|flush|publish|emit|insert|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|ack|nack|reject|acquire|release|feed_data|feed_eof|fetchrow|fetchval|fetchall|fetchone|fetchmany|scalar|scalars|refresh|merge|answer|reply|respond|set|hset|lpush|rpush|xadd|add|remove|delete|push|append|dispatch|notify)$|^(send|write|put|publish|emit|reply|answer|respond|edit|forward|copy|delete|remove|add|insert|update|register|unregister|load|unload|push|append|dispatch|notify|call|start|stop|launch|spawn|connect|login|identify)(_|$)/;
 /** Receivers that are one connection or stream: concurrent calls on them interleave or fail ("another operation is in progress"). */
 const SHARED_RESOURCE = /(^|_)(conn|connection|cursor|cur|db|database|tx|txn|transaction|writer|stream|sock|socket|ws|websocket|transport|protocol|proto|pipe|queue|channel|redis|pipeline|fp|fh|file)\d*$/i;
+/**
+ * Methods that make the item act rather than be worked on: lifecycle steps (`site.start()`,
+ * `runner.cleanup()`, `router.emit_startup()`) and dispatch (`handler.call(event)`). Components
+ * start, stop and handle events in registration order by contract.
+ */
+const ITEM_ACTS = /^(start|stop|startup|shutdown|setup|teardown|cleanup|clean_up|initialize|init|launch|run|serve|call|trigger|dispatch|fire|handle|invoke|emit|notify|process|apply)$|^(emit|on|fire|trigger|dispatch|handle|invoke|notify|start|stop)_/;
+/** Registries of callbacks, run in order: `for trace in traces`, `for handler in self.handlers`. */
+const CALLBACK_REGISTRY = /handler|hook|callback|listener|middleware|trace|router|signal|plugin|extension|observer|interceptor|receiver|subscriber|filter|validator|migration/i;
 /** Methods that wait for work already running on the item (`await proc.wait()`): the loop only collects. */
 const WAITS_ON_RUNNING = /^(wait|wait_closed|join|result|exception|wait_for|wait_until_ready|wait_started|wait_stopped)$/;
 /** asyncio calls that wait rather than work; awaiting them in a loop is not serialized work. */
@@ -47,8 +56,8 @@ const WAITING_PRIMITIVES = new Set(['asyncio.sleep', 'asyncio.wait', 'asyncio.ga
 const WRAPPERS = new Set(['asyncio.wait_for', 'asyncio.shield', 'asyncio.tasks.wait_for', 'asyncio.tasks.shield']);
 /** A `with` around the loop that serializes on purpose. */
 const SERIALIZING_CONTEXT = /lock|sema|mutex|limit|throttl|transaction|atomic|serial/i;
-/** Calls that return a future or task rather than a coroutine (`TaskGroup.create_task` rejects them). */
-const FUTURE_FACTORIES = /(^|\.)(create_task|ensure_future|run_in_executor|shield|gather|wrap_future|create_future|run_coroutine_threadsafe)$/;
+/** Writes into an ordered buffer or stream before the await. */
+const BUFFER_WRITES = /^(append|appendleft|extend|insert|write|writelines|put_nowait|send_nowait)$/;
 /** Collection methods that take the awaited value as their only argument. */
 const COLLECTORS = new Set(['append', 'add', 'appendleft']);
 
@@ -195,7 +204,7 @@ function checkLoop(ctx: PythonContext, loop: Node): void {
   const body = loop.childForFieldName('body');
   if (!left || !right || !body) return;
   const vars = targetNames(left);
-  if (!vars || smallLiteral(right)) return;
+  if (!vars || smallLiteral(right) || callbackRegistry(vars, right)) return;
   const points = suspensionPoints(ctx, body);
   if (points.length !== 1 || !points[0].isAwait) return;
   const awaitNode = points[0].node;
@@ -241,6 +250,7 @@ function checkLoop(ctx: PythonContext, loop: Node): void {
   if ([...attributesRead(ctx, call)].some((a) => changed.attributes.has(a))) return;
   const work = perItemWork(ctx, call, derived);
   if (!work || serializedByContext(loop)) return;
+  if (place.shape === 'value' && !valueUsedInBody(ctx, place.statement, body)) return;
 
   const fixes = place.shape !== 'value' && statements.length === 1 && top.equals(place.statement) ? loopFixes(ctx, loop, left, right, work, place, vars) : [];
   ctx.report(awaitNode, 'loop', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
@@ -258,7 +268,7 @@ function checkComprehension(ctx: PythonContext, comp: Node): void {
   if (element.type === 'pair') element = element.childForFieldName('value');
   if (element?.type !== 'await' || element.namedChild(0)?.type !== 'call') return;
   const vars = targetNames(left);
-  if (!vars || smallLiteral(right)) return;
+  if (!vars || smallLiteral(right) || callbackRegistry(vars, right)) return;
   // One suspension point per item: the element's await (the iterable is evaluated once, before).
   const points = suspensionPoints(ctx, comp).filter((p) => !(p.node.startIndex >= right.startIndex && p.node.endIndex <= right.endIndex));
   if (points.length !== 1 || !points[0].node.equals(element)) return;
@@ -266,6 +276,17 @@ function checkComprehension(ctx: PythonContext, comp: Node): void {
   if (!work || serializedByContext(comp)) return;
   const fixes = comp.type === 'list_comprehension' && clauses[0].equals(clause) ? comprehensionFixes(ctx, comp, element, clause, work, vars) : [];
   ctx.report(element, 'comprehension', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
+}
+
+/**
+ * `ret = await f(x)` whose `ret` nothing in the loop reads: only the last value survives the loop
+ * (a benchmark, or calls made for their effect), not results to collect.
+ */
+function valueUsedInBody(ctx: PythonContext, statement: Node, body: Node): boolean {
+  const target = statement.namedChild(0)?.childForFieldName('left');
+  if (target?.type !== 'identifier') return true;
+  const after = ctx.captures('(identifier) @id', body).filter((c) => c.node.startIndex >= statement.endIndex && c.node.text === target.text);
+  return after.length > 0;
 }
 
 interface Place {
@@ -310,7 +331,12 @@ function preambleBinding(s: Node): { names: string[]; value: Node } | 'reject' |
   }
   if (s.type !== 'expression_statement') return 'reject';
   const e = s.namedChild(0);
-  if (e?.type === 'call') return undefined;
+  if (e?.type === 'call') {
+    // `parts.append(header)` before and after the await: the result is placed in an ordered buffer.
+    const fn = e.childForFieldName('function');
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : '';
+    return BUFFER_WRITES.test(method) ? 'reject' : undefined;
+  }
   if (e?.type !== 'assignment') return 'reject';
   const target = e.childForFieldName('left');
   const value = e.childForFieldName('right');
@@ -344,7 +370,7 @@ function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string
     const receiver = fn.childForFieldName('object')!;
     const perItem = [...namesRead(ctx, receiver)].some((n) => derived.has(n));
     if (perItem) {
-      if (WAITS_ON_RUNNING.test(method)) return undefined;
+      if (WAITS_ON_RUNNING.test(method) || ITEM_ACTS.test(method)) return undefined;
     } else {
       if (ORDERED_METHOD.test(method)) return undefined;
       const last = receiver.type === 'attribute' ? receiver.childForFieldName('attribute')?.text : receiver.type === 'identifier' ? receiver.text : undefined;
@@ -360,6 +386,12 @@ function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string
 /** Inside `with lock:` / `async with semaphore:` / a transaction: serialized on purpose. */
 function serializedByContext(node: Node): boolean {
   return enclosingWithItems(node).some((item) => SERIALIZING_CONTEXT.test(item.text));
+}
+
+/** Iterating over handlers, hooks, traces, middlewares…: each runs in registration order. */
+function callbackRegistry(vars: readonly string[], iterable: Node): boolean {
+  const last = iterable.type === 'attribute' ? iterable.childForFieldName('attribute')?.text ?? '' : iterable.type === 'identifier' ? iterable.text : '';
+  return vars.some((v) => CALLBACK_REGISTRY.test(v)) || CALLBACK_REGISTRY.test(last);
 }
 
 /** A literal of fewer than five items, or `range(n)` with n < 5: a fixed list of steps. */
@@ -414,8 +446,24 @@ function helperName(work: Work, fnText: string): string {
   return freshName(fnText, `${/^\w+$/.test(base) ? base.replace(/^_+/, '') : 'call'}_limited`);
 }
 
+/**
+ * A multi-line call moved `levels` indentation steps deeper (or shallower when negative): its
+ * continuation lines follow, unless a triple-quoted string spans them (its text would change).
+ */
+function reindent(text: string, levels: number, unit: string): string {
+  if (!text.includes('\n') || levels === 0 || /'''|"""/.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0 || line.trim() === '') return line;
+      if (levels > 0) return unit.repeat(levels) + line;
+      return line.startsWith(unit.repeat(-levels)) ? line.slice(unit.length * -levels) : line;
+    })
+    .join('\n');
+}
+
 /** `semaphore = asyncio.Semaphore(10)` and the helper coroutine, each line after the first indented. */
-function boundedPreamble(ctx: PythonContext, indent: string, semaphore: string, helper: string, params: string, call: Node): { text: string; edits: TextEdit[] } {
+function boundedPreamble(ctx: PythonContext, indent: string, semaphore: string, helper: string, params: string, call: Node, levels: number): { text: string; edits: TextEdit[] } {
   const sem = ctx.spell('asyncio.Semaphore');
   const unit = ctx.indentUnit();
   const eol = ctx.eol();
@@ -424,7 +472,7 @@ function boundedPreamble(ctx: PythonContext, indent: string, semaphore: string, 
     '',
     `${indent}async def ${helper}(${params}):`,
     `${indent}${unit}async with ${semaphore}:`,
-    `${indent}${unit}${unit}return await ${call.text}`,
+    `${indent}${unit}${unit}return await ${reindent(call.text, levels, unit)}`,
     '',
     indent,
   ].join(eol);
@@ -434,7 +482,7 @@ function boundedPreamble(ctx: PythonContext, indent: string, semaphore: string, 
 function loopFixes(ctx: PythonContext, loop: Node, left: Node, right: Node, work: Work, place: Place, vars: readonly string[]): FixSpec[] {
   // Up to the end of the last statement: a comment trailing it stays after the replacement.
   const end = place.statement.endIndex;
-  if (holdsComment(ctx, loop, end)) return [];
+  if (holdsComment(ctx, loop, end, work.call)) return [];
   const fixes: FixSpec[] = [];
   const indent = ctx.indentOf(loop);
   const unit = ctx.indentUnit();
@@ -452,18 +500,18 @@ function loopFixes(ctx: PythonContext, loop: Node, left: Node, right: Node, work
     fixes.push({
       title: rule.messages.fixGather,
       safety: 'unsafe',
-      edits: [...gather.edits, replaceLoop(collect(`await ${gather.text}(*${generator(work.call.text)})`))],
+      edits: [...gather.edits, replaceLoop(collect(`await ${gather.text}(*${generator(reindent(work.call.text, -1, unit))})`))],
     });
   }
   // `TaskGroup.create_task` takes coroutines only: not futures, nor awaitables such as aiohttp's
   // `session.get(…)`, which gather accepts. Hence gather first and this form second.
-  if (place.shape === 'bare' && ctx.targetAtLeast(3, 11) && !FUTURE_FACTORIES.test(work.call.childForFieldName('function')?.text ?? '')) {
+  if (place.shape === 'bare' && ctx.targetAtLeast(3, 11) && !mayNotBeCoroutine(work.call)) {
     const group = ctx.spell('asyncio.TaskGroup');
     const tg = freshName(fnText, 'tg');
     const text = [
       `async with ${group.text}() as ${tg}:`,
       `${indent}${unit}for ${left.text} in ${right.text}:`,
-      `${indent}${unit}${unit}${tg}.create_task(${work.call.text})`,
+      `${indent}${unit}${unit}${tg}.create_task(${reindent(work.call.text, 1, unit)})`,
     ].join(eol);
     fixes.push({ title: rule.messages.fixTaskGroup, safety: 'unsafe', edits: [...group.edits, replaceLoop(text)] });
   }
@@ -471,7 +519,7 @@ function loopFixes(ctx: PythonContext, loop: Node, left: Node, right: Node, work
   const semaphore = freshName(fnText, 'semaphore');
   const helper = helperName(work, fnText);
   const params = vars.join(', ');
-  const pre = boundedPreamble(ctx, indent, semaphore, helper, params, work.call);
+  const pre = boundedPreamble(ctx, indent, semaphore, helper, params, work.call, 1);
   fixes.push({
     title: formatMessage(rule.messages.fixBounded, { bound: String(BOUND) }),
     safety: 'unsafe',
@@ -481,7 +529,7 @@ function loopFixes(ctx: PythonContext, loop: Node, left: Node, right: Node, work
 }
 
 function comprehensionFixes(ctx: PythonContext, comp: Node, element: Node, clause: Node, work: Work, vars: readonly string[]): FixSpec[] {
-  if (holdsComment(ctx, comp)) return [];
+  if (holdsComment(ctx, comp, comp.endIndex, work.call)) return [];
   const gather = ctx.spell('asyncio.gather');
   const open = comp.startIndex + 1;
   const close = comp.endIndex - 1;
@@ -502,7 +550,7 @@ function comprehensionFixes(ctx: PythonContext, comp: Node, element: Node, claus
   const semaphore = freshName(fnText, 'semaphore');
   const helper = helperName(work, fnText);
   const params = vars.join(', ');
-  const pre = boundedPreamble(ctx, ctx.indentOf(statement), semaphore, helper, params, work.call);
+  const pre = boundedPreamble(ctx, ctx.indentOf(statement), semaphore, helper, params, work.call, 2);
   const clauses = ctx.source.slice(clause.startIndex, close).trimEnd();
   fixes.push({
     title: formatMessage(rule.messages.fixBounded, { bound: String(BOUND) }),
