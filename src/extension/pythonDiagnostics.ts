@@ -12,6 +12,7 @@ import { PythonDocument } from '../python/document';
 import { PythonParser } from '../python/parser';
 import type { SettingsReader } from './config';
 import type { Log } from './log';
+import { PythonProjects } from './pythonProject';
 
 /** Long enough to coalesce a burst of keystrokes, short enough to feel immediate. */
 export const DEBOUNCE_MS = 120;
@@ -53,6 +54,8 @@ export class PythonDiagnostics implements vscode.Disposable {
   private readonly tracked = new Map<string, Tracked>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private loadedParser: PythonParser | undefined;
+  /** The workspace's module index, for cross-file rules (AW202, AW301); see pythonProject.ts. */
+  private projects: PythonProjects | undefined;
   private disposed = false;
 
   constructor(
@@ -74,6 +77,41 @@ export class PythonDiagnostics implements vscode.Disposable {
     this.log.info(`Python parser loaded in ${Date.now() - started} ms`);
     if (this.disposed) return;
     for (const document of vscode.workspace.textDocuments) this.open(document);
+    // Open documents get their same-file findings first; cross-file ones once the workspace's
+    // Python files are registered (a file search), then whenever a module they import changes.
+    const projects = new PythonProjects(this.loadedParser, this.log);
+    this.subscriptions.push(projects, projects.onDidChangeModules((files) => this.log.guard('re-analysing after a module changed', () => this.reanalyseFiles(files))));
+    try {
+      await projects.start();
+    } catch (error) {
+      // Without the index, same-file findings still work: never fail activation over it.
+      this.log.error('indexing the workspace\'s Python files failed; cross-file rules see only the current file', error);
+      return;
+    }
+    if (this.disposed) return;
+    this.projects = projects;
+    for (const document of vscode.workspace.textDocuments) {
+      if (this.tracked.has(document.uri.toString())) projects.documentChanged(document);
+    }
+    // Now, not debounced: `ready` (the editor tests' signal) then means cross-file findings are in.
+    for (const document of vscode.workspace.textDocuments) {
+      const entry = this.tracked.get(document.uri.toString());
+      if (!entry || !projects.forDocument(document)) continue;
+      entry.model.reset(document.getText());
+      this.analyse(document);
+    }
+  }
+
+  /** Re-analyses the open documents among these files (a module they import changed; their text did not). */
+  private reanalyseFiles(files: readonly string[]): void {
+    const wanted = new Set(files);
+    for (const document of vscode.workspace.textDocuments) {
+      const entry = this.tracked.get(document.uri.toString());
+      if (!entry || document.uri.scheme !== 'file' || !wanted.has(document.uri.fsPath)) continue;
+      // Same text and settings would return the cached analysis: start over from the text.
+      entry.model.reset(document.getText());
+      this.schedule(document, entry);
+    }
   }
 
   /** The process-wide parser once loaded (code actions re-analyse fixed text with it). */
@@ -110,6 +148,7 @@ export class PythonDiagnostics implements vscode.Disposable {
       timer: undefined,
     });
     this.analyse(document);
+    this.projects?.documentChanged(document);
   }
 
   private change(event: vscode.TextDocumentChangeEvent): void {
@@ -119,6 +158,7 @@ export class PythonDiagnostics implements vscode.Disposable {
     entry.model.applyChanges(event.contentChanges.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })));
     entry.version = event.document.version;
     this.schedule(event.document, entry);
+    this.projects?.documentChanged(event.document);
   }
 
   private close(document: vscode.TextDocument): void {
@@ -161,6 +201,7 @@ export class PythonDiagnostics implements vscode.Disposable {
       entry.version = document.version;
       const settings = this.settings.forDocument(document);
       const analysis = entry.model.analyze(settings, {
+        ...this.projects?.forDocument(document),
         onRuleError: (rule, error) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
       });
       entry.analysis = analysis;
