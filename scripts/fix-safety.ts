@@ -20,6 +20,7 @@ import { applyEdits } from '../src/core/finding';
 import { DEFAULT_SETTINGS, parseSettings } from '../src/core/settings';
 import { analyzePython } from '../src/python/analyze';
 import { PythonParser } from '../src/python/parser';
+import { ProjectIndexes } from '../src/cli/projects';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.tox', '.venv', 'venv', 'site-packages']);
 
@@ -58,6 +59,10 @@ async function main(): Promise<void> {
   const settings = parseSettings({ python: { targetVersion: target }, rules: { [code]: rule.severity } }, CATALOG, (w) => console.error(w), DEFAULT_SETTINGS);
   const parser = await PythonParser.load(path.join(__dirname));
   const files = roots.flatMap((r) => pythonFiles(r));
+  // As the CLI does: each file's project index, for cross-file rules (AW202, AW301). A fixed text is
+  // re-analysed at the original path, so it resolves its imports as before.
+  const projects = new ProjectIndexes(parser, roots.map((r) => path.resolve(r)));
+  const where = (file: string) => ({ project: projects.of(file), filePath: file });
 
   for (const unsafe of [false, true]) {
     const mode = unsafe ? 'unsafe' : 'safe';
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
     const changed: string[] = [];
     for (const file of files) {
       const source = fs.readFileSync(file, 'utf8');
-      const analysis = analyzePython(parser, source, settings, { rules: [rule] });
+      const analysis = analyzePython(parser, source, settings, { rules: [rule], ...where(file) });
       findings += analysis.findings.length;
       const result = analysis.fixAll(unsafe);
       analysis.dispose();
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, result.text);
       changed.push(dest);
-      const again = analyzePython(parser, result.text, settings, { rules: [rule] });
+      const again = analyzePython(parser, result.text, settings, { rules: [rule], ...where(file) });
       stillFixable += again.findings.filter((f) => again.validFixes(f).some((x) => unsafe || x.safety === 'safe')).length;
       again.dispose();
     }
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
   const written: string[] = [];
   for (const file of files) {
     const source = fs.readFileSync(file, 'utf8');
-    const analysis = analyzePython(parser, source, settings, { rules: [rule] });
+    const analysis = analyzePython(parser, source, settings, { rules: [rule], ...where(file) });
     for (const finding of analysis.findings) {
       for (const fix of analysis.validFixes(finding)) {
         const text = applyEdits(source, fix.edits);
@@ -102,7 +107,7 @@ async function main(): Promise<void> {
         const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
         const main = sorted[sorted.length - 1];
         const start = main.start + sorted.slice(0, -1).reduce((n, e) => n + e.newText.length - (e.end - e.start), 0);
-        const again = analyzePython(parser, text, settings, { rules: [rule] });
+        const again = analyzePython(parser, text, settings, { rules: [rule], ...where(file) });
         if (again.findings.some((f) => f.start >= start && f.start < start + main.newText.length)) leftFinding++;
         again.dispose();
       }
