@@ -41,8 +41,8 @@ const rule = defineRule({
   fixable: 'never',
   summary: 'A while loop that only checks a condition and sleeps: wait on an asyncio.Event or Condition instead.',
   messages: {
-    state: 'This loop polls `{condition}` every {interval} s until another task changes it: have that task set an `asyncio.Event` (or notify an `asyncio.Condition`) and `await event.wait()` here instead.',
-    future: 'This loop polls `{condition}` every {interval} s: await the future itself (`await asyncio.wait([task])`, or `asyncio.wait_for` with a timeout) to wake the moment it is done.',
+    state: 'This loop polls `{condition}` every {interval} until another task changes it: have that task set an `asyncio.Event` (or notify an `asyncio.Condition`) and `await event.wait()` here instead.',
+    future: 'This loop polls `{condition}` every {interval}: await the future itself (`await asyncio.wait([task])`, or `asyncio.wait_for` with a timeout) to wake the moment it is done.',
   },
   docs: `## What it does
 Flags a \`while\` loop in an \`async def\` whose body does nothing but check a condition and
@@ -102,11 +102,16 @@ No fix is offered: the code that changes the state must call \`event.set()\`, an
       const body = match.captures.find((c) => c.name === 'body')!.node;
       if (!ctx.isAsync(loop)) continue;
       const verdict = polling(ctx, condition, body);
-      if (verdict) ctx.report({ start: loop.startIndex, end: condition.endIndex }, verdict.messageId, { condition: excerpt(verdict.shown, 40), interval: excerpt(verdict.interval, 12) });
+      if (verdict) ctx.report({ start: loop.startIndex, end: condition.endIndex }, verdict.messageId, { condition: excerpt(verdict.shown, 40), interval: seconds(verdict.interval) });
     }
   },
 });
 export default rule;
+
+/** `0.1 s` for a number, `` `delay` s `` for an expression. */
+function seconds(delay: string): string {
+  return /^\d*\.?\d+$/.test(delay) ? `${delay} s` : `\`${excerpt(delay, 20)}\` s`;
+}
 
 interface Polling {
   readonly messageId: 'state' | 'future';
