@@ -26,8 +26,16 @@ export interface Problem {
   readonly fixable: boolean;
 }
 
+/** A rule that threw on a file: the other rules' findings stand, but the run is not clean. */
+export interface RuleError {
+  /** `AW201 blocking-call-in-async` */
+  readonly rule: string;
+  /** The error's stack (or message), for the bug report. */
+  readonly detail: string;
+}
+
 export type FileResult =
-  | { readonly kind: 'checked'; readonly file: string; readonly problems: readonly Problem[]; readonly bytes: number; readonly ruleErrors: readonly string[] }
+  | { readonly kind: 'checked'; readonly file: string; readonly problems: readonly Problem[]; readonly bytes: number; readonly ruleErrors: readonly RuleError[] }
   | { readonly kind: 'skipped'; readonly file: string; readonly reason: string };
 
 /**
@@ -37,14 +45,14 @@ export type FileResult =
 export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
-  const ruleErrors: string[] = [];
+  const ruleErrors: RuleError[] = [];
   let analysis: PythonAnalysis | undefined;
   try {
     analysis = analyzePython(parser, read.text, settings, {
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,
-      onRuleError: (rule, error) => ruleErrors.push(`${rule.code} ${rule.name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+      onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: error instanceof Error ? error.stack ?? error.message : String(error) }),
     });
     const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, f, analysis!.validFixes(f).length > 0));
     return { kind: 'checked', file: displayPath, problems, bytes: read.bytes, ruleErrors };

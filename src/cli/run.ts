@@ -76,7 +76,7 @@ async function check(command: CheckCommand, io: CliIo): Promise<number> {
     problems.push(...result.problems);
     for (const e of result.ruleErrors) {
       internalErrors++;
-      io.stderr.write(`asyncwise: internal error in rule ${e.split('\n', 1)[0].split(':', 1)[0]} on ${result.file}: ${e}\n`);
+      io.stderr.write(`asyncwise: internal error: rule ${e.rule} failed on ${result.file}: ${e.detail}\n`);
     }
   }
   io.stdout.write(command.format === 'json' ? renderJson(problems) : renderText(problems, { color: wantsColor(io.stdout, io.env) }));
