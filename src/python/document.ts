@@ -6,7 +6,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
-import { analyzePython, type AnalyzeOptions, type PythonAnalysis } from './analyze';
+import { advance, analyzePython, type AnalyzeOptions, type PythonAnalysis } from './analyze';
 import type { PythonParser } from './parser';
 
 /** A change as VS Code reports it: replace `rangeLength` characters at `rangeOffset` with `text`. */
@@ -92,13 +92,4 @@ export class PythonDocument {
 
 function point(p: { line: number; column: number }): { row: number; column: number } {
   return { row: p.line, column: p.column };
-}
-
-/** The position reached by inserting `text` at `from` (columns in UTF-16 code units, as tree-sitter's web binding counts). */
-function advance(from: { row: number; column: number }, text: string): { row: number; column: number } {
-  const lastBreak = text.lastIndexOf('\n');
-  if (lastBreak < 0) return { row: from.row, column: from.column + text.length };
-  let rows = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) rows++;
-  return { row: from.row + rows, column: text.length - lastBreak - 1 };
 }
