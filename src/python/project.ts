@@ -558,8 +558,8 @@ export class ProjectIndex {
     const key = path.resolve(file);
     if (this.entries.has(key)) return;
     this.entries.set(key, {});
-    // Scanned on the next `asyncDefNames()`.
-    this.asyncNames = undefined;
+    // Scanned on the next `asyncDefNames()` / `mayDefine()`.
+    this.scans = undefined;
     this.changed(true);
   }
 
@@ -570,9 +570,9 @@ export class ProjectIndex {
    */
   update(file: string, text: string): boolean {
     const key = path.resolve(file);
-    if (this.asyncNames) {
-      this.asyncNames.set(key, scanAsyncDefs(text));
-      this.asyncNameSet = undefined;
+    if (this.scans) {
+      this.scans.set(key, scanDefinitions(text));
+      this.scanned = undefined;
     }
     const entry = this.entries.get(key);
     if (!entry) {
@@ -602,7 +602,7 @@ export class ProjectIndex {
   }
 
   remove(file: string): void {
-    if (this.asyncNames?.delete(path.resolve(file))) this.asyncNameSet = undefined;
+    if (this.scans?.delete(path.resolve(file))) this.scanned = undefined;
     if (this.entries.delete(path.resolve(file))) this.changed(true);
   }
 
@@ -635,23 +635,39 @@ export class ProjectIndex {
    * Read once; `update` and `remove` keep it current for the files they touch.
    */
   asyncDefNames(): ReadonlySet<string> {
-    if (!this.asyncNames) {
-      this.asyncNames = new Map();
-      for (const [file, entry] of this.entries) {
-        const text = entry.pending ?? (entry.unreadable ? undefined : this.read(file));
-        this.asyncNames.set(file, scanAsyncDefs(text ?? ''));
-      }
-      this.asyncNameSet = undefined;
-    }
-    if (!this.asyncNameSet) {
-      this.asyncNameSet = new Set();
-      for (const names of this.asyncNames.values()) for (const n of names) this.asyncNameSet.add(n);
-    }
-    return this.asyncNameSet;
+    return this.scan().async;
   }
 
-  private asyncNames: Map<string, string[]> | undefined;
-  private asyncNameSet: Set<string> | undefined;
+  /**
+   * Whether some registered file defines `name` (`def`, `async def`, `class`) or imports something
+   * as `name`, by the same text scan: lookups of other names end before parsing any module (a method
+   * of a library base class, `self.model_dump()`, is no project function).
+   */
+  mayDefine(name: string): boolean {
+    return this.scan().names.has(name);
+  }
+
+  private scans: Map<string, Definitions> | undefined;
+  private scanned: { async: Set<string>; names: Set<string> } | undefined;
+
+  private scan(): { async: Set<string>; names: Set<string> } {
+    if (!this.scans) {
+      this.scans = new Map();
+      for (const [file, entry] of this.entries) {
+        const text = entry.pending ?? (entry.unreadable ? undefined : this.read(file));
+        this.scans.set(file, scanDefinitions(text ?? ''));
+      }
+      this.scanned = undefined;
+    }
+    if (!this.scanned) {
+      this.scanned = { async: new Set(), names: new Set() };
+      for (const d of this.scans.values()) {
+        for (const n of d.async) this.scanned.async.add(n);
+        for (const n of d.names) this.scanned.names.add(n);
+      }
+    }
+    return this.scanned;
+  }
 
   /** The file's summary if it was built from exactly this text (by hash). */
   hasCurrent(file: string, hash: string): ModuleSummary | undefined {
@@ -802,6 +818,7 @@ export class ProjectIndex {
     if (target.startsWith('self:') || target.startsWith('super:')) {
       if (!from.className) return undefined;
       const method = target.slice(target.indexOf(':') + 1);
+      if (!this.definable(method, overlay)) return undefined;
       const cls = this.findClass(`${from.module}.${from.className}`, overlay, 0);
       if (!cls) return undefined;
       if (target.startsWith('self:')) return this.method(cls, method, overlay, 0);
@@ -857,8 +874,11 @@ export class ProjectIndex {
   private find(name: string, overlay: Overlay | undefined, depth: number): FunctionRef | undefined {
     if (depth > 4) return undefined;
     const parts = name.split('.');
+    if (!this.definable(parts[parts.length - 1], overlay)) return undefined;
     for (let cut = parts.length - 1; cut >= 1; cut--) {
       const module = parts.slice(0, cut).join('.');
+      // A name no project file defines needs no module parsed (the current one is always at hand).
+      if (overlay?.module !== module && !this.definable(parts[cut], overlay)) continue;
       const record = this.record(module, overlay);
       if (!record) continue;
       const [first, second, ...more] = parts.slice(cut);
@@ -881,11 +901,19 @@ export class ProjectIndex {
     return undefined;
   }
 
+  /** Whether a project file (or the text being analysed) defines or imports-as this name. */
+  private definable(name: string, overlay: Overlay | undefined): boolean {
+    if (this.mayDefine(name)) return true;
+    const own = overlay?.summary;
+    return own !== undefined && (own.functions.has(name) || own.classes.has(name) || own.imports.has(name) || [...own.classes.values()].some((c) => c.methods.has(name)));
+  }
+
   private findClass(name: string, overlay: Overlay | undefined, depth: number): { module: string; summary: ClassSummary } | undefined {
     if (depth > 4 || !name) return undefined;
     const parts = name.split('.');
     for (let cut = parts.length - 1; cut >= 1; cut--) {
       const module = parts.slice(0, cut).join('.');
+      if (overlay?.module !== module && !this.definable(parts[cut], overlay)) continue;
       const record = this.record(module, overlay);
       if (!record) continue;
       if (cut !== parts.length - 1) return undefined;
@@ -939,10 +967,21 @@ export class ProjectIndex {
   }
 }
 
-function scanAsyncDefs(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/\basync[ \t]+def[ \t]+([A-Za-z_]\w*)/g)) out.push(m[1]);
-  return out;
+interface Definitions {
+  readonly async: readonly string[];
+  /** Every def, async def and class name, and every `import … as` alias. */
+  readonly names: readonly string[];
+}
+
+function scanDefinitions(text: string): Definitions {
+  const async: string[] = [];
+  const names: string[] = [];
+  for (const m of text.matchAll(/\b(async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)|\bas[ \t]+([A-Za-z_]\w*)/g)) {
+    const name = m[2] ?? m[3];
+    names.push(name);
+    if (m[1]) async.push(name);
+  }
+  return { async, names };
 }
 
 /** Whether a function's body runs as written when it is called (no decorator that may wrap it differently). */

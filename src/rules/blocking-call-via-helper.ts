@@ -128,9 +128,11 @@ function mayBeProjectCall(ctx: PythonContext, c: AsyncCall, locals: ReadonlySet<
   if (!head) return false;
   if (head === 'self' || head === 'cls' || head === 'super' || locals.has(head)) return true;
   const imported = ctx.names.imports.get(head);
-  if (imported === undefined) return false;
-  if (imported.startsWith('.')) return true;
-  return ctx.project !== undefined && ctx.project.filesOf(imported.split('.')[0]).length > 0;
+  if (imported === undefined || !ctx.project) return imported?.startsWith('.') === true;
+  // The called name must be defined somewhere in the project (a text scan; no module parsed).
+  const last = /([A-Za-z_]\w*)\s*$/.exec(text)?.[1];
+  if (!last || !ctx.project.mayDefine(last)) return false;
+  return imported.startsWith('.') || ctx.project.filesOf(imported.split('.')[0]).length > 0;
 }
 
 /** The callee's first name is a parameter or local of the calling function, not the module-level helper. */

@@ -17,6 +17,51 @@ const DROPPED = `
 `;
 
 /**
+ * A statement starting a line with a call (`x.y(`, `_ = f(`, `super().z(`,
+ * `asyncio.get_running_loop().getaddrinfo(`): the callee as written.
+ */
+const STATEMENT_CALL = /^[ \t]*(?:_[ \t]*=[ \t]*)?((?:[A-Za-z_]\w*(?:[ \t]*\([^()\n]*\))?[ \t]*\.[ \t]*)*[A-Za-z_]\w*)[ \t]*\(/gm;
+
+/**
+ * The dropped calls worth a look: lines whose statement calls a name that some coroutine function
+ * has (asyncio's, an `async def` of this file or of the project), found by a text scan; the query
+ * then runs over those rows only instead of the whole file.
+ */
+function droppedCalls(ctx: PythonContext) {
+  const names = coroutineNames(ctx);
+  const query = ctx.parser.query(DROPPED);
+  const out: ReturnType<typeof query.matches> = [];
+  let lastRow = -1;
+  let row = 0;
+  let counted = 0;
+  for (const m of ctx.source.matchAll(STATEMENT_CALL)) {
+    const last = /([A-Za-z_]\w*)$/.exec(m[1])?.[1];
+    if (!last || !names.has(last)) continue;
+    // Rows by counting line breaks up to the match, incrementally.
+    for (let i = ctx.source.indexOf('\n', counted); i !== -1 && i < m.index; i = ctx.source.indexOf('\n', i + 1)) {
+      row++;
+      counted = i + 1;
+    }
+    if (row === lastRow) continue;
+    lastRow = row;
+    out.push(...query.matches(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } }).filter((match) => match.captures.some((c) => c.name === 'call' && c.node.startPosition.row === row)));
+  }
+  return out;
+}
+
+/** Names a dropped coroutine call can end with here: asyncio's, and every `async def` of the file and the project. */
+function coroutineNames(ctx: PythonContext): Set<string> {
+  const names = new Set<string>();
+  for (const q of ASYNCIO_COROUTINES) names.add(q.slice(q.lastIndexOf('.') + 1));
+  for (const methods of ASYNCIO_METHODS.values()) for (const n of methods) names.add(n);
+  for (const m of ctx.source.matchAll(/\basync[ \t]+def[ \t]+([A-Za-z_]\w*)/g)) names.add(m[1]);
+  // Aliases of asyncio's functions (`from asyncio import sleep as nap`).
+  for (const [local, target] of ctx.names.imports) if (target.startsWith('asyncio.')) names.add(local);
+  for (const n of ctx.project?.asyncDefNames() ?? []) names.add(n);
+  return names;
+}
+
+/**
  * asyncio's module-level coroutine functions. Not `gather`/`shield`/`ensure_future`: they return
  * futures whose work is already scheduled, so dropping them loses the result and the errors
  * (a dangling task, AW302's business) but the work runs.
@@ -56,10 +101,31 @@ const ASYNCIO_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 /** The simple names of those classes and loop factories, as a typed receiver's line spells one. */
 const ASYNCIO_CLASS_NAMES = 'Queue|PriorityQueue|LifoQueue|Event|Lock|Semaphore|BoundedSemaphore|Condition|Barrier|StreamWriter|StreamReader|AbstractEventLoop|BaseEventLoop|Process|get_running_loop|get_event_loop|new_event_loop';
 
-/** A line that gives `receiver` a value or annotation naming one of asyncio's classes (a cheap pre-test). */
-function assignedAsyncioClass(source: string, receiver: string): boolean {
-  const name = receiver.replace(/\s+/g, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?:^|[^\\w.])${name}\\s*(?::|=(?!=))[^\\n]*\\b(?:${ASYNCIO_CLASS_NAMES})\\b`, 'm').test(source);
+/** One line assigning or annotating a name with one of those classes: `q = asyncio.Queue()`, `writer: StreamWriter`. */
+const TYPED_LINE = new RegExp(`([A-Za-z_][\\w.]*)\\s*(?::|=(?!=))[^\\n=]*?\\b(?:${ASYNCIO_CLASS_NAMES})\\b`, 'g');
+
+const CLASS_WORD = new RegExp(`\\b(?:${ASYNCIO_CLASS_NAMES})\\b`, 'g');
+
+const typedNames = new WeakMap<PythonContext, Set<string>>();
+
+/**
+ * Whether some line gives `receiver` a value or annotation naming one of asyncio's classes: a cheap
+ * pre-test (one scan of the text per file) before typing receivers with a query.
+ */
+function assignedAsyncioClass(ctx: PythonContext, receiver: string): boolean {
+  let names = typedNames.get(ctx);
+  if (!names) {
+    names = new Set();
+    // Lines naming one of the classes are few: find them first, then read each line alone.
+    for (const hit of ctx.source.matchAll(CLASS_WORD)) {
+      const start = ctx.source.lastIndexOf('\n', hit.index) + 1;
+      const end = ctx.source.indexOf('\n', hit.index);
+      const line = ctx.source.slice(start, end < 0 ? undefined : end);
+      for (const m of line.matchAll(TYPED_LINE)) names.add(m[1]);
+    }
+    typedNames.set(ctx, names);
+  }
+  return names.has(receiver.replace(/\s+/g, ''));
 }
 
 /** Factories whose result is an instance of an asyncio class above. */
@@ -154,7 +220,7 @@ to make the caller async, run the coroutine with \`asyncio.run\`, or schedule it
 decision.
 `,
   python(ctx) {
-    const matches = ctx.matches(DROPPED);
+    const matches = droppedCalls(ctx);
     if (matches.length === 0) return;
     let receivers: ReceiverTypes | undefined;
     let nested: Map<string, Node[]> | undefined;
@@ -183,7 +249,10 @@ export default rule;
 
 /** Whether the callee is a coroutine function (true), by asyncio's catalog or the project's own `async def`s. */
 function coroutineCallee(ctx: PythonContext, call: Node, callee: Node, receivers: () => ReceiverTypes, nested: () => Map<string, Node[]>): boolean {
-  const name = ctx.resolve(callee);
+  // Only imported names can resolve to asyncio or another module (resolving a builtin such as
+  // `print` would scan the file's bindings for nothing).
+  const head = /^[A-Za-z_]\w*/.exec(callee.text)?.[0];
+  const name = head !== undefined && ctx.names.imports.has(head) ? ctx.resolve(callee) : undefined;
   if (name) {
     const canonical = canonicalAsyncio(name);
     if (ASYNCIO_COROUTINES.has(canonical)) return true;
@@ -223,8 +292,16 @@ function mayBeAsyncDef(ctx: PythonContext, callee: Node): boolean {
   const last = /([A-Za-z_]\w*)\s*$/.exec(callee.text)?.[1];
   if (!last) return false;
   if (ctx.project?.asyncDefNames().has(last)) return true;
-  return new RegExp(`\\basync[ \\t]+def[ \\t]+${last}\\b`).test(ctx.source);
+  let own = ownAsyncDefs.get(ctx);
+  if (!own) {
+    own = new Set();
+    for (const m of ctx.source.matchAll(/\basync[ \t]+def[ \t]+([A-Za-z_]\w*)/g)) own.add(m[1]);
+    ownAsyncDefs.set(ctx, own);
+  }
+  return own.has(last);
 }
+
+const ownAsyncDefs = new WeakMap<PythonContext, Set<string>>();
 
 const moduleLevel = new WeakMap<PythonContext, Set<string>>();
 
@@ -260,7 +337,7 @@ function isAsyncioMethod(ctx: PythonContext, receiver: Node, method: string, rec
   if (receiver.type !== 'identifier' && receiver.type !== 'attribute') return false;
   // Typing receivers costs a query over the file: only when some line assigns or annotates this
   // receiver with one of asyncio's classes in it (`q = asyncio.Queue()`, `writer: StreamWriter`).
-  if (!assignedAsyncioClass(ctx.source, receiver.text)) return false;
+  if (!assignedAsyncioClass(ctx, receiver.text)) return false;
   const type = receivers().typeOf(receiver.text);
   return type !== undefined && ASYNCIO_METHODS.get(type)?.has(method) === true;
 }

@@ -94,7 +94,7 @@ describe('project index', () => {
     assert.equal(index.blockingChain('shop.notify.send', isBlocking), undefined, 'async functions are not blocking helpers');
   });
 
-  it('summarises each file lazily, once, and keeps plain data', async () => {
+  it('summarises each file lazily, once, skips names no file defines, and keeps plain data', async () => {
     const reads: string[] = [];
     const index = await projectIndex((f) => {
       reads.push(path.relative(ROOT, f));
@@ -102,7 +102,14 @@ describe('project index', () => {
     });
     index.lookup('shop.service.refresh');
     index.lookup('shop.service.refresh');
-    assert.deepEqual(reads.sort(), [path.join('src', 'shop', 'service.py')]);
+    // Every file is read once for the name scan (no parse); only service.py again, to be summarised.
+    const twice = reads.filter((f, i) => reads.indexOf(f) !== i);
+    assert.deepEqual(twice, [path.join('src', 'shop', 'service.py')]);
+    assert.deepEqual([...new Set(reads)].sort(), pythonFiles(ROOT).map((f) => path.relative(ROOT, f)).sort());
+    // A name no project file defines is answered without reading or parsing anything more.
+    const before = reads.length;
+    assert.equal(index.lookup('shop.store.Store.model_dump'), undefined);
+    assert.equal(reads.length, before);
     const summary = index.summaryOf(file('src/shop/service.py'))!;
     // Plain data: survives a JSON round trip of its maps.
     assert.deepEqual(JSON.parse(JSON.stringify([...summary.functions])), [['refresh', { name: 'refresh', async: false, line: 3, decorators: [], calls: [{ target: '.config.load_config', text: 'load_config' }], methods: [] }]]);
