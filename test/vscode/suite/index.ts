@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import { E2E_DIR_ENV, RESULTS, SUITE_LOG, type SuiteResults, type TestResult } from '../e2eProtocol';
+import { defineNotifierTests } from './notifier.test';
 import { defineWorkerTests } from './worker.test';
 
 export function run(): Promise<void> {
@@ -23,6 +24,8 @@ export function run(): Promise<void> {
   // The tests are bundled into this file, so they are registered through mocha's own hook instead of addFile().
   mocha.suite.emit('pre-require', globalThis, 'worker.test.ts', mocha);
   defineWorkerTests();
+  mocha.suite.emit('pre-require', globalThis, 'notifier.test.ts', mocha);
+  defineNotifierTests();
 
   return new Promise((resolve, reject) => {
     const started = Date.now();
