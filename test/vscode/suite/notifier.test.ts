@@ -208,6 +208,27 @@ export function defineNotifierTests(): void {
       assert.equal(document.getText(), original);
     });
 
+    test('AW202 follows an unsaved edit of storage.py: gone when the helper stops blocking, back on revert', async () => {
+      await baseline();
+      const storage = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(document.uri, '..', 'storage.py'));
+      const storageText = storage.getText();
+      try {
+        // save_subscribers() keeps the state in memory instead of writing the file: nothing blocks.
+        const call = '_write_atomically(STATE_PATH, json.dumps(subscribers, indent=2))';
+        const at = locate(storageText, call);
+        const edit = new vscode.WorkspaceEdit();
+        edit.replace(storage.uri, new vscode.Range(storage.positionAt(at), storage.positionAt(at + call.length)), 'PENDING.append(json.dumps(subscribers, indent=2))');
+        assert.equal(await vscode.workspace.applyEdit(edit), true);
+        await waitFor('AW202 to go from notifier.py', () => mismatch(document, [AW301, AW302, AW401]), 20_000);
+      } finally {
+        await revert(storage);
+        // The notifier is the editor the other tests expect in front.
+        await vscode.window.showTextDocument(document, { preview: false });
+      }
+      assert.equal(storage.getText(), storageText);
+      await waitFor('AW202 back in notifier.py', () => mismatch(document, EXPECTED), 20_000);
+    });
+
     test('both fixes applied one after the other leave only AW202 and AW401', async () => {
       await baseline();
       const apply = async (e: Expected, title: string) => {
