@@ -558,8 +558,11 @@ export class ProjectIndex {
     const key = path.resolve(file);
     if (this.entries.has(key)) return;
     this.entries.set(key, {});
-    // Scanned on the next `asyncDefNames()` / `mayDefine()`.
-    this.scans = undefined;
+    // Scanned with the others, or now if the others already were.
+    if (this.scans) {
+      this.scans.set(key, scanDefinitions(this.read(key) ?? ''));
+      this.scanned = undefined;
+    }
     this.changed(true);
   }
 
@@ -570,10 +573,10 @@ export class ProjectIndex {
    */
   update(file: string, text: string): boolean {
     const key = path.resolve(file);
-    if (this.scans) {
-      this.scans.set(key, scanDefinitions(text));
-      this.scanned = undefined;
-    }
+    // The given text, not the file on disk, is what the name scan must see (unsaved edits).
+    this.scans ??= this.scanAll();
+    this.scans.set(key, scanDefinitions(text));
+    this.scanned = undefined;
     const entry = this.entries.get(key);
     if (!entry) {
       this.entries.set(key, { pending: text });
@@ -598,6 +601,10 @@ export class ProjectIndex {
     entry.summary = undefined;
     entry.pending = undefined;
     entry.unreadable = false;
+    if (this.scans) {
+      this.scans.set(path.resolve(file), scanDefinitions(this.read(path.resolve(file)) ?? ''));
+      this.scanned = undefined;
+    }
     this.changed(false);
   }
 
@@ -650,13 +657,18 @@ export class ProjectIndex {
   private scans: Map<string, Definitions> | undefined;
   private scanned: { async: Set<string>; names: Set<string> } | undefined;
 
+  private scanAll(): Map<string, Definitions> {
+    const scans = new Map<string, Definitions>();
+    for (const [file, entry] of this.entries) {
+      const text = entry.pending ?? (entry.unreadable ? undefined : this.read(file));
+      scans.set(file, scanDefinitions(text ?? ''));
+    }
+    return scans;
+  }
+
   private scan(): { async: Set<string>; names: Set<string> } {
     if (!this.scans) {
-      this.scans = new Map();
-      for (const [file, entry] of this.entries) {
-        const text = entry.pending ?? (entry.unreadable ? undefined : this.read(file));
-        this.scans.set(file, scanDefinitions(text ?? ''));
-      }
+      this.scans = this.scanAll();
       this.scanned = undefined;
     }
     if (!this.scanned) {

@@ -162,3 +162,15 @@ describe('project index', () => {
     assert.equal(got.some((f) => f.line === 12 || f.line === 21), false);
   });
 });
+
+describe('project index name scan', () => {
+  it('sees names defined in unsaved text given to update() and in files added later', async () => {
+    const index = await projectIndex();
+    assert.equal(index.mayDefine('brand_new_helper'), false);
+    const notify = file('src/shop/notify.py');
+    index.update(notify, `${fs.readFileSync(notify, 'utf8')}\n\nasync def brand_new_helper():\n    pass\n`);
+    assert.equal(index.mayDefine('brand_new_helper'), true);
+    assert.ok(index.asyncDefNames().has('brand_new_helper'));
+    assert.equal(index.lookup('shop.notify.brand_new_helper')?.summary.async, true);
+  });
+});
