@@ -10,7 +10,7 @@ in an attribute, `await asyncio.gather(...)`.
 import asyncio
 import logging
 
-from .storage import load_subscribers, save_subscribers
+from storage import load_subscribers, save_subscribers
 
 log = logging.getLogger("notifier")
 

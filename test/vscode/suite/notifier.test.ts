@@ -91,7 +91,7 @@ function withAwaitFix(text: string): string {
  * the default target being 3.9), and the task bound, added to it and discarded when done.
  */
 function withKeepReferenceFix(text: string): string {
-  const imports = 'from .storage import load_subscribers, save_subscribers\n\n';
+  const imports = 'from storage import load_subscribers, save_subscribers\n\n';
   const declared = replaceOnce(
     text,
     imports,
