@@ -224,6 +224,10 @@ interface EditLatency {
   readonly fullMedianMs: number;
   /** The same, on the text as the edits left it (half-typed code), median of 5. */
   readonly fullEditedMedianMs: number;
+  /** Keystrokes placed inside coroutine bodies (the common case while writing async code). */
+  readonly inCoroutines: { readonly medianMs: number; readonly p95Ms: number; readonly windowedShare: number };
+  /** Share of keystrokes the windowed path (one function re-analysed) handled. */
+  readonly windowedShare: number;
   /** Of each edit, the incremental re-parse alone (median). */
   readonly parseMedianMs: number;
   /** Of each edit, each rule's own run (median per rule), to show where the time goes. */
@@ -235,8 +239,11 @@ interface EditLatency {
  * Keystrokes in bursts, as someone types: at a random spot, type a few characters of an identifier
  * or punctuation (which often leaves the line half-written), then backspace some of them.
  */
-function keystrokes(text: string, count: number, seed: number): ContentChange[] {
+function keystrokes(text: string, count: number, seed: number, inCoroutines = false): ContentChange[] {
   const next = random(seed);
+  // Typing inside coroutines: each burst starts right after an `await ` of the original text.
+  const spots: number[] = [];
+  if (inCoroutines) for (let i = text.indexOf('await '); i >= 0; i = text.indexOf('await ', i + 1)) spots.push(i + 6);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz_ ().:,=é';
   const changes: ContentChange[] = [];
   let length = text.length;
@@ -244,7 +251,8 @@ function keystrokes(text: string, count: number, seed: number): ContentChange[] 
   let typedHere = 0;
   while (changes.length < count) {
     if (typedHere === 0 || next() < 0.2) {
-      cursor = Math.floor(next() * length);
+      // Spots shift as earlier bursts add text; clamp, and accept the rare spot that lands elsewhere.
+      cursor = inCoroutines ? Math.min(spots[Math.floor(next() * spots.length)], length) : Math.floor(next() * length);
       typedHere = 0;
     }
     if (typedHere > 0 && next() < 0.3) {
@@ -299,23 +307,41 @@ function editLatency(parser: PythonParser, settings: Settings, edits: number): E
     },
   }));
 
+  // The editor's typing path: `analyzeEdit` per keystroke (windowed when the edit stays inside one
+  // coroutine), the full `analyze` following once typing pauses (not timed here: it is off the
+  // keystroke path; its cost is the full-analysis figure).
   const doc = new PythonDocument(timedParser, text);
   let findings = doc.analyze(settings, { rules }).findings.length;
   const times: number[] = [];
   const parses: number[] = [];
   const perRule = new Map<string, number[]>();
+  let windowed = 0;
   for (const change of keystrokes(text, edits, 11)) {
     parseMs = 0;
     ruleMs.clear();
     const t0 = performance.now();
     doc.applyChanges([change]);
-    findings = doc.analyze(settings, { rules }).findings.length;
+    findings = doc.analyzeEdit(settings, { rules }).findings.length;
     times.push(performance.now() - t0);
+    if (!doc.exact) windowed++;
     parses.push(parseMs);
     for (const [code, ms] of ruleMs) perRule.set(code, [...(perRule.get(code) ?? []), ms]);
   }
   const edited = doc.source;
   doc.dispose();
+
+  const coroutineDoc = new PythonDocument(parser, text);
+  coroutineDoc.analyze(settings);
+  const coroutineTimes: number[] = [];
+  let coroutineWindowed = 0;
+  for (const change of keystrokes(text, edits, 13, true)) {
+    const t0 = performance.now();
+    coroutineDoc.applyChanges([change]);
+    coroutineDoc.analyzeEdit(settings);
+    coroutineTimes.push(performance.now() - t0);
+    if (!coroutineDoc.exact) coroutineWindowed++;
+  }
+  coroutineDoc.dispose();
   const fullEdited: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
@@ -333,6 +359,8 @@ function editLatency(parser: PythonParser, settings: Settings, edits: number): E
     parseMedianMs: median(parses),
     ruleMedianMs: Object.fromEntries([...perRule].map(([code, ms]) => [code, median(ms)])),
     findings,
+    windowedShare: windowed / edits,
+    inCoroutines: { medianMs: median(coroutineTimes), p95Ms: percentile(coroutineTimes, 95), windowedShare: coroutineWindowed / edits },
   };
 }
 
@@ -403,11 +431,13 @@ async function main(): Promise<void> {
     console.log(`  time asyncwise ÷ ruff = ${fmt(ratio(cold), 2)}  (below 1: asyncwise faster; target ≤ 1)`);
     printTable('Warm (in process, engines loaded)', throughputRows(warm));
     console.log(`  time asyncwise ÷ ruff = ${fmt(ratio(warm), 2)}  (below 1: asyncwise faster)`);
-    printTable(`Per edit, ${fmt(edit.lines)}-line file, ${edit.edits} keystrokes (apply + incremental analyse)`, [
-      ['', 'median ms', 'p95 ms', 'max ms', 'full analysis ms (before / after the edits)'],
-      ['asyncwise', fmt(edit.medianMs, 2), fmt(edit.p95Ms, 2), fmt(edit.maxMs, 2), `${fmt(edit.fullMedianMs, 2)} / ${fmt(edit.fullEditedMedianMs, 2)}`],
+    printTable(`Per edit, ${fmt(edit.lines)}-line file, ${edit.edits} keystrokes each (apply + re-analyse, the editor's typing path)`, [
+      ['keystrokes', 'median ms', 'p95 ms', 'windowed', 'full analysis ms (before / after the edits)'],
+      ['inside coroutines', fmt(edit.inCoroutines.medianMs, 2), fmt(edit.inCoroutines.p95Ms, 2), `${fmt(edit.inCoroutines.windowedShare * 100)}%`, ''],
+      ['anywhere in the file', fmt(edit.medianMs, 2), fmt(edit.p95Ms, 2), `${fmt(edit.windowedShare * 100)}%`, `${fmt(edit.fullMedianMs, 2)} / ${fmt(edit.fullEditedMedianMs, 2)}`],
     ]);
-    console.log(`  target: median under 20 ms (${edit.medianMs < 20 ? 'met' : 'NOT met'}); findings on the file: ${edit.findings}`);
+    console.log(`  target: median under 20 ms — inside coroutines ${edit.inCoroutines.medianMs < 20 ? 'met' : 'NOT met'}, anywhere ${edit.medianMs < 20 ? 'met' : 'NOT met'}; findings on the file: ${edit.findings}`);
+    console.log('  (windowed: the edit stayed in one coroutine and only it was re-analysed; other edits, and every pause in typing, run the full analysis)');
     const byRule = Object.entries(edit.ruleMedianMs).sort((a, b) => b[1] - a[1]);
     console.log(`  where an edit's time goes (medians): incremental re-parse ${fmt(edit.parseMedianMs, 2)} ms; ` + byRule.map(([code, ms]) => `${code} ${fmt(ms, 2)}`).join(', ') + ' ms');
   } finally {

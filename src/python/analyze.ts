@@ -25,6 +25,11 @@ export interface AnalyzeOptions {
   readonly project?: ProjectIndex;
   /** The file's path: names its module in the index (`ctx.module`) and resolves its relative imports. */
   readonly filePath?: string;
+  /**
+   * Only findings inside this span are wanted (the editor's windowed re-analysis): queries for
+   * async code run over it alone. Findings outside it may be missing.
+   */
+  readonly focus?: { readonly start: number; readonly end: number };
 }
 
 export class PythonAnalysis {
@@ -160,7 +165,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
   }
   const tree = parser.parse(source, options.oldTree);
   const lines = new LineIndex(source);
-  const ctx = new PythonContext(parser, tree, source, lines, settings, { project: options.project, filePath: options.filePath });
+  const ctx = new PythonContext(parser, tree, source, lines, settings, { project: options.project, filePath: options.filePath, focus: options.focus });
   for (const rule of enabled) {
     ctx.rule = rule;
     ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];

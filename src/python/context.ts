@@ -52,8 +52,9 @@ export class PythonContext {
     readonly source: string,
     readonly lines: LineIndex,
     readonly settings: Settings,
-    where: { readonly project?: ProjectIndex; readonly filePath?: string } = {},
+    where: { readonly project?: ProjectIndex; readonly filePath?: string; readonly focus?: { readonly start: number; readonly end: number } } = {},
   ) {
+    this.focus = where.focus;
     this.project = where.project;
     this.filePath = where.filePath;
     this.root = tree.rootNode;
@@ -75,12 +76,38 @@ export class PythonContext {
    */
   matchesInAsync(query: string): QueryMatch[] {
     const q = this.parser.query(query);
-    const out: QueryMatch[] = [];
+    const f = this.focus;
+    const ranges = f
+      ? this.scopes.asyncRanges().flatMap((r) => (r.end <= f.start || f.end <= r.start ? [] : [{ start: Math.max(r.start, f.start), end: Math.min(r.end, f.end) }]))
+      : this.scopes.asyncRanges();
+    if (ranges.length === 0) return [];
     // Query ranges are byte offsets into the UTF-16 text tree-sitter's web binding parses, while
     // node indices are in code units: hence the factor 2 (tested with non-ASCII text).
-    for (const range of this.scopes.asyncRanges()) out.push(...q.matches(this.root, { startIndex: range.start * 2, endIndex: range.end * 2 }));
-    return out;
+    if (ranges.length <= 8) {
+      const out: QueryMatch[] = [];
+      for (const range of ranges) out.push(...q.matches(this.root, { startIndex: range.start * 2, endIndex: range.end * 2 }));
+      return out;
+    }
+    // Many async functions: each ranged run walks down from the root again, so one run over their
+    // span, keeping the matches that start inside a range, is cheaper.
+    const all = q.matches(this.root, { startIndex: ranges[0].start * 2, endIndex: ranges[ranges.length - 1].end * 2 });
+    return all.filter((m) => {
+      const at = m.captures[0]?.node.startIndex;
+      if (at === undefined) return false;
+      let lo = 0;
+      let hi = ranges.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (ranges[mid].end <= at) lo = mid + 1;
+        else if (ranges[mid].start > at) hi = mid - 1;
+        else return true;
+      }
+      return false;
+    });
   }
+
+  /** Only findings inside this span are wanted (see AnalyzeOptions.focus). */
+  readonly focus: { readonly start: number; readonly end: number } | undefined;
 
   /** Matches of a query (compiled once per process) over the file or a subtree. */
   matches(query: string, node: Node = this.root): QueryMatch[] {
