@@ -16,6 +16,11 @@ import { PythonProjects } from './pythonProject';
 
 /** Long enough to coalesce a burst of keystrokes, short enough to feel immediate. */
 export const DEBOUNCE_MS = 120;
+/**
+ * After a windowed re-analysis (only the edited coroutine re-checked, see src/python/window.ts),
+ * the full analysis that makes every finding exact again runs once typing pauses this long.
+ */
+export const SETTLE_MS = 700;
 
 export const DIAGNOSTIC_SOURCE = 'asyncwise';
 
@@ -128,7 +133,7 @@ export class PythonDiagnostics implements vscode.Disposable {
   current(document: vscode.TextDocument, catchUp: boolean): CurrentAnalysis | undefined {
     const entry = this.tracked.get(document.uri.toString());
     if (!entry || !this.loadedParser) return undefined;
-    if (entry.analysedVersion !== document.version) {
+    if (entry.analysedVersion !== document.version || (catchUp && !entry.model.exact)) {
       if (!catchUp) return undefined;
       this.analyse(document);
     }
@@ -176,7 +181,13 @@ export class PythonDiagnostics implements vscode.Disposable {
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      this.log.guard('analysing after an edit', () => this.analyse(document));
+      this.log.guard('analysing after an edit', () => this.analyse(document, 'edit'));
+      if (!entry.model.exact && !document.isClosed) {
+        entry.timer = setTimeout(() => {
+          entry.timer = undefined;
+          this.log.guard('analysing once typing paused', () => this.analyse(document));
+        }, SETTLE_MS);
+      }
     }, DEBOUNCE_MS);
   }
 
@@ -186,7 +197,8 @@ export class PythonDiagnostics implements vscode.Disposable {
     }
   }
 
-  private analyse(document: vscode.TextDocument): void {
+  /** `edit`: the typing path (windowed when the edit stayed inside one coroutine); `full`: exact. */
+  private analyse(document: vscode.TextDocument, mode: 'edit' | 'full' = 'full'): void {
     const entry = this.tracked.get(document.uri.toString());
     if (!entry || document.isClosed) return;
     clearTimeout(entry.timer);
@@ -200,10 +212,11 @@ export class PythonDiagnostics implements vscode.Disposable {
       }
       entry.version = document.version;
       const settings = this.settings.forDocument(document);
-      const analysis = entry.model.analyze(settings, {
+      const options = {
         ...this.projects?.forDocument(document),
-        onRuleError: (rule, error) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
-      });
+        onRuleError: (rule: { code: string; name: string }, error: unknown) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
+      };
+      const analysis = mode === 'edit' ? entry.model.analyzeEdit(settings, options) : entry.model.analyze(settings, options);
       entry.analysis = analysis;
       entry.analysedVersion = document.version;
       this.collection.set(document.uri, analysis.findings.map(toDiagnostic));
