@@ -10,6 +10,11 @@ export const TABLE_END = '<!-- rules:end -->';
 
 const FIX_LABEL: Record<Rule['fixable'], string> = { always: 'yes', sometimes: 'sometimes', never: '—' };
 
+/** `warning`, or `off (hint when enabled)` for rules that run only when asked. */
+function defaultSeverity(rule: Rule): string {
+  return rule.enabledByDefault === false ? `off (${rule.severity} when enabled)` : rule.severity;
+}
+
 export function renderRuleDoc(rule: Rule): string {
   const lines = [
     `# ${rule.code} ${rule.name}`,
@@ -17,7 +22,7 @@ export function renderRuleDoc(rule: Rule): string {
     `${rule.summary}`,
     '',
     `- Languages: ${rule.languages.join(', ')}`,
-    `- Default severity: ${rule.severity}`,
+    `- Default severity: ${defaultSeverity(rule)}`,
     `- Fix: ${FIX_LABEL[rule.fixable]}`,
     `- Peer codes: ${rule.aliases.length ? rule.aliases.map((a) => `\`${a}\``).join(', ') : 'none'} (\`# noqa: <peer>\` also suppresses this rule)`,
     '',
@@ -33,7 +38,7 @@ export function renderRuleDoc(rule: Rule): string {
 
 export function renderRuleTable(catalog: readonly Rule[]): string {
   const rows = catalog.map(
-    (r) => `| [${r.code}](docs/rules/${r.name}.md) | \`${r.name}\` | ${r.languages.join(', ')} | ${r.severity} | ${FIX_LABEL[r.fixable]} | ${r.aliases.map((a) => `\`${a}\``).join(' ') || '—'} | ${r.summary} |`,
+    (r) => `| [${r.code}](docs/rules/${r.name}.md) | \`${r.name}\` | ${r.languages.join(', ')} | ${defaultSeverity(r)} | ${FIX_LABEL[r.fixable]} | ${r.aliases.map((a) => `\`${a}\``).join(' ') || '—'} | ${r.summary} |`,
   );
   return [
     TABLE_START,
