@@ -1,13 +1,17 @@
 /** Entry point of the `asyncwise` command (bundled to dist/cli.js). See `run.ts`. */
+import { runWorkerIfAsked } from './pool';
 import { run } from './run';
 
-run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }).then(
-  (code) => {
-    // exitCode, not exit(): lets a large report finish flushing to a pipe.
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`asyncwise: internal error: ${String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+// The same bundle runs the worker threads of a large check (see pool.ts).
+if (!runWorkerIfAsked()) {
+  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }).then(
+    (code) => {
+      // exitCode, not exit(): lets a large report finish flushing to a pipe.
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`asyncwise: internal error: ${String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -6,10 +6,9 @@
 import * as path from 'node:path';
 import { version } from '../../package.json';
 import { CATALOG } from '../core/catalog';
-import { PythonParser } from '../python/parser';
-import { ProjectIndexes } from './projects';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
-import { checkFile, type FileResult, type Problem } from './check';
+import { type FileResult, type Problem } from './check';
+import { checkAll, workerCount } from './pool';
 import { renderJson, renderRulesJson, renderRulesText, renderText, wantsColor } from './report';
 import { collectFiles, MissingPathError } from './walk';
 
@@ -49,7 +48,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function check(command: CheckCommand, io: CliIo): Promise<number> {
-  const settings = settingsFromFlags(command, CATALOG);
+  // Validates the flags up front (a bad rule code is a usage error); each worker derives the same settings.
+  settingsFromFlags(command, CATALOG);
   let files;
   try {
     files = collectFiles(command.paths, io.cwd);
@@ -61,10 +61,9 @@ async function check(command: CheckCommand, io: CliIo): Promise<number> {
   for (const s of files.skipped) io.stderr.write(`asyncwise: skipped ${display(s.path)}: ${s.reason}\n`);
   if (files.files.length === 0 && files.skipped.length === 0) io.stderr.write(`asyncwise: no Python files found in ${command.paths.join(', ')}\n`);
 
-  const parser = await PythonParser.load();
-  const projects = new ProjectIndexes(parser, command.paths.map((p) => path.resolve(io.cwd, p)));
-  // Sequential for now; `checkFile` is self-contained so a worker pool can take over this loop.
-  const results: FileResult[] = files.files.map((file) => checkFile(parser, file, display(file), settings, projects.of(file)));
+  // One thread per core on large runs (pool.ts); each file's result is plain data.
+  const job = { command, roots: command.paths.map((p) => path.resolve(io.cwd, p)), files: files.files.map((file) => ({ path: file, display: display(file) })) };
+  const results: FileResult[] = await checkAll(job, workerCount(job.files.length, io.env));
 
   const problems: Problem[] = [];
   let internalErrors = 0;

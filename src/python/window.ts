@@ -13,9 +13,24 @@ import type { Settings } from '../core/settings';
 import { advance, analyzePython, PythonAnalysis, type AnalyzeOptions } from './analyze';
 import type { PythonParser } from './parser';
 
-/** Defs at module or class level (and nested ones within reach); deeper nodes are not visited. */
-const DEFS = '(function_definition "async"? @async name: (identifier) @name body: (block) @body) @fn';
-const MAX_DEPTH = 4;
+/**
+ * Functions at module level and methods of module-level classes (decorated or not): a walk over a
+ * few hundred nodes, where a query would visit the whole tree. Defs nested elsewhere stay verbatim.
+ */
+function* moduleAndClassDefs(root: Node): Generator<{ fn: Node; cls?: Node }> {
+  const definition = (n: Node): Node | null => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n);
+  for (const child of root.namedChildren) {
+    const node = child && definition(child);
+    if (!node) continue;
+    if (node.type === 'function_definition') yield { fn: node };
+    else if (node.type === 'class_definition') {
+      for (const member of node.childForFieldName('body')?.namedChildren ?? []) {
+        const d = member && definition(member);
+        if (d?.type === 'function_definition') yield { fn: d, cls: node };
+      }
+    }
+  }
+}
 /** Sync bodies of the edited method's class kept whatever it calls: they set the attributes it uses. */
 const ALWAYS_KEPT = new Set(['__init__', '__post_init__', '__new__', '__enter__', '__exit__']);
 /** Calls a same-file helper can be reached by: `name(` and `self.name(` / `cls.name(` (not `x.get(`). */
@@ -131,14 +146,13 @@ export function analyzeWindow(
   // may reach them by name (the blocking helpers AW202 follows) or when they set up an object.
   const syncDefs: { name: string; start: number; end: number }[] = [];
   const stubs: Stub[] = [];
-  for (const match of parser.query(DEFS).matches(tree.rootNode, { maxStartDepth: MAX_DEPTH })) {
-    const fn = match.captures.find((c) => c.name === 'fn')?.node;
-    const name = match.captures.find((c) => c.name === 'name')?.node.text;
-    if (!fn || name === undefined) continue;
+  for (const { fn, cls } of moduleAndClassDefs(tree.rootNode)) {
+    const name = fn.childForFieldName('name')?.text;
+    if (name === undefined) continue;
     // The edited function stays whole, nested defs included.
     if (fn.startIndex < unit.end && unit.start < fn.endIndex) continue;
-    if (match.captures.some((c) => c.name === 'async')) stubs.push({ start: fn.startIndex, end: fn.endIndex, text: `async def ${name}(*args, **kwargs): ...` });
-    else if (!(ALWAYS_KEPT.has(name) && fn.parent?.parent?.equals(unitClass ?? fn))) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex });
+    if (fn.child(0)?.type === 'async') stubs.push({ start: fn.startIndex, end: fn.endIndex, text: `async def ${name}(*args, **kwargs): ...` });
+    else if (!(ALWAYS_KEPT.has(name) && cls !== undefined && unitClass !== undefined && cls.startIndex === unitClass.startIndex)) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex });
   }
   const reachable = new Set<string>();
   calledNames(text.slice(unit.start, unit.end), reachable);

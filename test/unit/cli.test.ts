@@ -28,9 +28,9 @@ interface Run {
   readonly stderr: string;
 }
 
-function cli(args: readonly string[], cwd: string): Run {
+function cli(args: readonly string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Run {
   // NO_COLOR unset on purpose: stdout is a pipe, so the output must be plain anyway.
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   delete env.NO_COLOR;
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env });
   if (r.error) throw r.error;
@@ -88,6 +88,15 @@ describe('asyncwise check', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.ok(!r.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
     golden('check.txt', r.stdout);
+  });
+
+  it('gives the same report on worker threads as on one thread, in the same order', () => {
+    const one = cli(['check', '--format', 'json', '.'], project, { ASYNCWISE_WORKERS: '1' });
+    const three = cli(['check', '--format', 'json', '.'], project, { ASYNCWISE_WORKERS: '3' });
+    assert.equal(three.status, one.status, three.stderr);
+    assert.ok(JSON.parse(one.stdout).length > 0);
+    assert.equal(three.stdout, one.stdout);
+    assert.equal(three.stderr, one.stderr);
   });
 
   it('prints one JSON array with 1-based positions (golden)', () => {

@@ -1,0 +1,91 @@
+/**
+ * Checks files on worker threads, one per core (up to 8): each worker loads its own parser and
+ * project indexes and takes batches of files from a shared queue, so a slow file holds up only its
+ * worker. Results come back as plain data, in the order of the input files. Small runs stay on the
+ * main thread: starting a worker (loading the wasm engine) costs more than a few files take.
+ */
+import * as os from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { CATALOG } from '../core/catalog';
+import { PythonParser } from '../python/parser';
+import { settingsFromFlags, type CheckCommand } from './args';
+import { checkFile, type FileResult } from './check';
+import { ProjectIndexes } from './projects';
+
+/** Below this many files one thread is faster. */
+const MIN_FILES_FOR_WORKERS = 48;
+const BATCH = 8;
+
+export interface CheckJob {
+  readonly command: CheckCommand;
+  /** Absolute roots the run was given (project indexes hang off them). */
+  readonly roots: readonly string[];
+  readonly files: readonly { readonly path: string; readonly display: string }[];
+}
+
+/** How many workers to use: `ASYNCWISE_WORKERS` when set (1 = none), else one per core for big runs. */
+export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
+  const forced = Number(env.ASYNCWISE_WORKERS);
+  if (Number.isInteger(forced) && forced >= 1) return Math.min(forced, 16);
+  if (files < MIN_FILES_FOR_WORKERS) return 1;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, 8, Math.ceil(files / BATCH)));
+}
+
+/** Checks every file of the job, on `workers` threads (1: this thread). */
+export async function checkAll(job: CheckJob, workers: number): Promise<FileResult[]> {
+  if (workers <= 1) return checkHere(job, job.files.map((_, i) => i));
+  const results: FileResult[] = new Array(job.files.length);
+  let next = 0;
+  const take = (): number[] => {
+    const batch: number[] = [];
+    while (batch.length < BATCH && next < job.files.length) batch.push(next++);
+    return batch;
+  };
+  await Promise.all(
+    Array.from({ length: workers }, () =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(__filename, { workerData: { asyncwiseCheck: { command: job.command, roots: job.roots, files: job.files } } });
+        worker.on('message', (message: { ready?: true; results?: [number, FileResult][] }) => {
+          for (const [i, result] of message.results ?? []) results[i] = result;
+          const batch = take();
+          if (batch.length) worker.postMessage(batch);
+          else void worker.terminate().then(() => resolve());
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (code !== 0 && code !== 1) reject(new Error(`a worker thread stopped with exit code ${code}`));
+          else resolve();
+        });
+      }),
+    ),
+  );
+  const missing = results.findIndex((r) => r === undefined);
+  if (missing >= 0) throw new Error(`no result for ${job.files[missing].display}`);
+  return results;
+}
+
+async function checkHere(job: CheckJob, indexes: readonly number[]): Promise<FileResult[]> {
+  const parser = await PythonParser.load();
+  const projects = new ProjectIndexes(parser, [...job.roots]);
+  const settings = settingsFromFlags(job.command, CATALOG);
+  return indexes.map((i) => checkFile(parser, job.files[i].path, job.files[i].display, settings, projects.of(job.files[i].path)));
+}
+
+/** The worker side: started by `checkAll` from this same bundle; returns true when this thread is one. */
+export function runWorkerIfAsked(): boolean {
+  const job = !isMainThread && (workerData as { asyncwiseCheck?: CheckJob } | undefined)?.asyncwiseCheck;
+  if (!job || !parentPort) return false;
+  const port = parentPort;
+  void (async () => {
+    const parser = await PythonParser.load();
+    const projects = new ProjectIndexes(parser, [...job.roots]);
+    const settings = settingsFromFlags(job.command, CATALOG);
+    port.on('message', (batch: number[]) => {
+      const results = batch.map((i): [number, FileResult] => [i, checkFile(parser, job.files[i].path, job.files[i].display, settings, projects.of(job.files[i].path))]);
+      port.postMessage({ results });
+    });
+    port.postMessage({ ready: true });
+  })();
+  return true;
+}
