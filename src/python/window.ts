@@ -17,19 +17,35 @@ import type { PythonParser } from './parser';
  * Functions at module level and methods of module-level classes (decorated or not): a walk over a
  * few hundred nodes, where a query would visit the whole tree. Defs nested elsewhere stay verbatim.
  */
-function* moduleAndClassDefs(root: Node): Generator<{ fn: Node; cls?: Node }> {
+function* moduleAndClassDefs(root: Node, keepClass: (cls: Node, name: string) => boolean, stubClass: (cls: Node, name: string) => void): Generator<{ fn: Node; cls?: Node }> {
   const definition = (n: Node): Node | null => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n);
   for (const child of root.namedChildren) {
     const node = child && definition(child);
     if (!node) continue;
     if (node.type === 'function_definition') yield { fn: node };
     else if (node.type === 'class_definition') {
+      const name = node.childForFieldName('name')?.text ?? '';
+      if (!keepClass(node, name)) {
+        stubClass(node, name);
+        continue;
+      }
       for (const member of node.childForFieldName('body')?.namedChildren ?? []) {
         const d = member && definition(member);
         if (d?.type === 'function_definition') yield { fn: d, cls: node };
       }
     }
   }
+}
+
+/** Module-level class names and their bases' text, by a walk over the module's statements. */
+function moduleClasses(root: Node): { name: string; start: number; bases: string }[] {
+  const out: { name: string; start: number; bases: string }[] = [];
+  for (const child of root.namedChildren) {
+    const node = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+    if (node?.type !== 'class_definition') continue;
+    out.push({ name: node.childForFieldName('name')?.text ?? '', start: node.startIndex, bases: node.childForFieldName('superclasses')?.text ?? '' });
+  }
+  return out;
 }
 /** Sync bodies of the edited method's class kept whatever it calls: they set the attributes it uses. */
 const ALWAYS_KEPT = new Set(['__init__', '__post_init__', '__new__', '__enter__', '__exit__']);
@@ -146,7 +162,30 @@ export function analyzeWindow(
   // may reach them by name (the blocking helpers AW202 follows) or when they set up an object.
   const syncDefs: { name: string; start: number; end: number }[] = [];
   const stubs: Stub[] = [];
-  for (const { fn, cls } of moduleAndClassDefs(tree.rootNode)) {
+  // Classes the edited function can see: its own, those it names (constructors, annotations,
+  // receivers typed by them) and their bases, transitively. The others shrink to `class X: ...`.
+  const unitText = text.slice(unit.start, unit.end);
+  const classes = moduleClasses(tree.rootNode);
+  const keptClasses = new Set<number>();
+  const mentions = (haystack: string, name: string) => name !== '' && new RegExp(`\\b${name}\\b`).test(haystack);
+  let seen = unitText;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of classes) {
+      if (keptClasses.has(c.start)) continue;
+      if ((unitClass && c.start === unitClass.startIndex) || mentions(seen, c.name)) {
+        keptClasses.add(c.start);
+        seen += ` ${c.bases}`;
+        grew = true;
+      }
+    }
+  }
+  const defs = moduleAndClassDefs(
+    tree.rootNode,
+    (cls) => keptClasses.has(cls.startIndex),
+    (cls, name) => stubs.push({ start: cls.startIndex, end: cls.endIndex, text: `class ${name}: ...` }),
+  );
+  for (const { fn, cls } of defs) {
     const name = fn.childForFieldName('name')?.text;
     if (name === undefined) continue;
     // The edited function stays whole, nested defs included.
