@@ -128,3 +128,16 @@ export function inGeneratorExpression(ctx: PythonContext, node: Node): boolean {
   }
   return false;
 }
+
+/** `await X` where the call was, parenthesised where precedence needs it (`f().x`, `-f()`, `f() ** 2`). */
+export function awaitReplacing(call: Node, inner: string): string {
+  const parent = call.parent;
+  const tight =
+    parent !== null &&
+    ((parent.type === 'attribute' && parent.childForFieldName('object')?.equals(call)) ||
+      (parent.type === 'subscript' && parent.childForFieldName('value')?.equals(call)) ||
+      (parent.type === 'call' && parent.childForFieldName('function')?.equals(call)) ||
+      parent.type === 'unary_operator' ||
+      (parent.type === 'binary_operator' && parent.child(1)?.type === '**'));
+  return tight ? `(await ${inner})` : `await ${inner}`;
+}

@@ -6,7 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
-import { asyncCalls, inGeneratorExpression, type AsyncCall } from '../python/calls';
+import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import { Instances, type InstanceVocabulary } from '../python/instances';
 import { defineRule } from './define';
 
@@ -452,18 +452,6 @@ function displayName(c: AsyncCall): string {
   return c.callee.text.length <= 40 ? c.callee.text : (c.name ?? c.callee.text.slice(0, 40));
 }
 
-/** `await X` placed where the call was, in parentheses where precedence needs them. */
-function awaitReplacing(call: Node, inner: string): string {
-  const parent = call.parent;
-  const tight =
-    parent !== null &&
-    ((parent.type === 'attribute' && parent.childForFieldName('object')?.equals(call)) ||
-      (parent.type === 'subscript' && parent.childForFieldName('value')?.equals(call)) ||
-      (parent.type === 'call' && parent.childForFieldName('function')?.equals(call)) ||
-      parent.type === 'unary_operator' ||
-      (parent.type === 'binary_operator' && parent.child(1)?.type === '**'));
-  return tight ? `(await ${inner})` : `await ${inner}`;
-}
 
 function fixesFor(ctx: PythonContext, c: AsyncCall, found: Classified): FixSpec[] {
   // An `await` inside a generator expression would turn it into an async generator.

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
-import { asyncCalls, inGeneratorExpression, type AsyncCall } from '../python/calls';
+import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName, moduleView, type BlockingTest } from '../python/project';
 import { blockingKind } from './blocking-call-in-async';
@@ -173,15 +173,3 @@ function fixesFor(ctx: PythonContext, c: AsyncCall): FixSpec[] {
   return [{ title: rule.messages.fixThread.replace('{runner}', runner), safety: 'unsafe', edits }];
 }
 
-/** `await X` where the call was, parenthesised where precedence needs it (`f().x`, `-f()`, `f() ** 2`). */
-export function awaitReplacing(call: Node, inner: string): string {
-  const parent = call.parent;
-  const tight =
-    parent !== null &&
-    ((parent.type === 'attribute' && parent.childForFieldName('object')?.equals(call)) ||
-      (parent.type === 'subscript' && parent.childForFieldName('value')?.equals(call)) ||
-      (parent.type === 'call' && parent.childForFieldName('function')?.equals(call)) ||
-      parent.type === 'unary_operator' ||
-      (parent.type === 'binary_operator' && parent.child(1)?.type === '**'));
-  return tight ? `(await ${inner})` : `await ${inner}`;
-}
