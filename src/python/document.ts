@@ -140,7 +140,8 @@ export class PythonDocument {
     const dirty = this.dirty;
     if (!previous || !dirty || this.fileWide || this.lastSettings !== settings || !this.pendingTree) return this.analyze(settings, options);
     const tree = this.parser.parse(this.text, this.pendingTree);
-    const windowed = analyzeWindow(this.parser, this.text, tree, settings, options, dirty, previous.findings, (o) => this.mapThroughChanges(o), this.skeleton);
+    const structureChanged = this.pendingTree.getChangedRanges(tree);
+    const windowed = analyzeWindow(this.parser, this.text, tree, settings, options, dirty, previous.findings, (o) => this.mapThroughChanges(o), this.skeleton, structureChanged);
     if (!windowed) {
       tree.delete();
       return this.analyze(settings, options);

@@ -149,10 +149,15 @@ export function analyzeWindow(
   previous: readonly Finding[],
   mapOffset: (offset: number) => number | undefined,
   cache: SkeletonCache = {},
+  /** Where the re-parse changed the tree's structure (old tree's `getChangedRanges`); all must lie in the edited function. */
+  structureChanged: readonly { startIndex: number; endIndex: number }[] = [],
 ): PythonAnalysis | undefined {
   const edited = editedAsyncFunction(tree, changed.start, changed.end);
   if (!edited) return undefined;
   const unit = { start: edited.fn.startIndex, end: edited.fn.endIndex };
+  // Half-typed code can re-shape the parse beyond the function (error recovery swallowing the
+  // next def): then the findings elsewhere may change too, and only a full analysis is exact.
+  if (structureChanged.some((r) => r.startIndex < unit.start || r.endIndex > unit.end)) return undefined;
   // The class the edited method belongs to: its `__init__` says what `self.x` holds.
   const owner = (edited.fn.parent?.type === 'decorated_definition' ? edited.fn.parent : edited.fn).parent?.parent;
   const unitClass = owner?.type === 'class_definition' ? owner : undefined;

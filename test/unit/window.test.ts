@@ -10,22 +10,13 @@ import { describe, it } from 'node:test';
 import type { Finding } from '../../src/core/finding';
 import { analyzePython } from '../../src/python/analyze';
 import { PythonDocument } from '../../src/python/document';
-import { generateAsyncModule } from '../../bench/generate';
+import { generateAsyncModule, random } from '../../bench/generate';
 import { loadParser, repoRoot, settings } from './helpers';
 
 function comparable(findings: readonly Finding[]) {
   return findings.map((f) => ({ code: f.code, messageId: f.messageId, message: f.message, start: f.start, end: f.end, startPosition: f.startPosition, endPosition: f.endPosition, fixes: f.fixes }));
 }
 
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets inside `async def` bodies: after an `await`, where typing is most common. */
 function bodyOffsets(text: string): number[] {
