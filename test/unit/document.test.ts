@@ -9,22 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../src/core/finding';
-import { generateAsyncModule } from '../../bench/generate';
+import { generateAsyncModule, random } from '../../bench/generate';
 import { analyzePython } from '../../src/python/analyze';
 import { PythonDocument, type ContentChange } from '../../src/python/document';
 import { loadParser, repoRoot, settings } from './helpers';
 
-/** Seeded PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Text people type or paste: identifiers, punctuation that breaks the parse, whole statements, non-ASCII. */
 const SNIPPETS = [

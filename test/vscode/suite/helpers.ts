@@ -1,7 +1,9 @@
 /** Small helpers of the editor suite: waiting on the editor, locating text, asking for screenshots. */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CATALOG } from '../../../src/core/catalog';
 import { E2E_DIR_ENV, SCREENSHOTS, SCREENSHOT_NAME, type ScreenshotDone, type ScreenshotRequest } from '../e2eProtocol';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -81,4 +83,41 @@ export async function screenshot(name: string, caption: string): Promise<string>
   const done = JSON.parse(fs.readFileSync(donePath, 'utf8')) as ScreenshotDone;
   if (!done.ok || !done.path) throw new Error(`screenshot ${name} failed: ${done.error}`);
   return done.path;
+}
+
+/** A diagnostic the suite expects: its code, the text it covers (after `after`), exactly or only starting there. */
+export interface Expected {
+  readonly code: string;
+  readonly snippet: string;
+  readonly after?: string;
+  /** False: the diagnostic only has to start inside the snippet (statement-level findings). Default true. */
+  readonly exact?: boolean;
+}
+
+export const SEVERITY = { hint: vscode.DiagnosticSeverity.Hint, info: vscode.DiagnosticSeverity.Information, warning: vscode.DiagnosticSeverity.Warning, error: vscode.DiagnosticSeverity.Error };
+
+export function rule(code: string): (typeof CATALOG)[number] {
+  const found = CATALOG.find((r) => r.code === code);
+  assert.ok(found, `${code} is not in the catalog`);
+  return found;
+}
+
+/** Undefined when the document's asyncwise diagnostics are exactly `expected`, else what differs. */
+export function mismatch(document: vscode.TextDocument, expected: readonly Expected[]): string | undefined {
+  const text = document.getText();
+  const remaining = asyncwiseDiagnostics(document.uri);
+  const missing: string[] = [];
+  for (const e of expected) {
+    const start = locate(text, e.snippet, e.after);
+    const end = start + e.snippet.length;
+    const index = remaining.findIndex((d) => {
+      if (codeOf(d) !== e.code) return false;
+      const dStart = document.offsetAt(d.range.start);
+      return e.exact !== false ? dStart === start && document.offsetAt(d.range.end) === end : dStart >= start && dStart <= end;
+    });
+    if (index < 0) missing.push(`${e.code} on ${JSON.stringify(e.snippet)}`);
+    else remaining.splice(index, 1);
+  }
+  if (!missing.length && !remaining.length) return undefined;
+  return `missing [${missing.join(', ')}]; unexpected [${describe(document, remaining)}]; all: ${describe(document, asyncwiseDiagnostics(document.uri))}`;
 }

@@ -11,16 +11,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { CATALOG } from '../../../src/core/catalog';
 import { formatMessage } from '../../../src/core/rule';
-import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, revert, screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, SEVERITY, sleep, waitFor, type Expected } from './helpers';
 
 /** A diagnostic the demo must show, exactly on `snippet` (located after `after` when given). */
-interface Expected {
-  readonly code: string;
-  readonly snippet: string;
-  readonly after?: string;
-}
 
 const AW202: Expected = { code: 'AW202', snippet: 'save_subscribers(self.subscribers)' };
 const AW301: Expected = { code: 'AW301', snippet: 'self.flush()', after: 'self.outbox.append((endpoint, message))' };
@@ -40,32 +34,10 @@ const CLEAN_SNIPPETS = [
   'self.subscribers = await asyncio.to_thread(load_subscribers)',
 ];
 
-const SEVERITY = { hint: vscode.DiagnosticSeverity.Hint, info: vscode.DiagnosticSeverity.Information, warning: vscode.DiagnosticSeverity.Warning, error: vscode.DiagnosticSeverity.Error };
-
 /** The module the first run of the editor waits on longest: the project index is built before AW202 can show. */
 const FIRST_DIAGNOSTICS_MS = 45_000;
 
-function rule(code: string) {
-  const found = CATALOG.find((r) => r.code === code);
-  assert.ok(found, `${code} is not in the catalog`);
-  return found;
-}
 
-/** Undefined when the document's asyncwise diagnostics are exactly `expected` (code and range), else what differs. */
-function mismatch(document: vscode.TextDocument, expected: readonly Expected[]): string | undefined {
-  const text = document.getText();
-  const remaining = asyncwiseDiagnostics(document.uri);
-  const missing: string[] = [];
-  for (const e of expected) {
-    const start = locate(text, e.snippet, e.after);
-    const end = start + e.snippet.length;
-    const index = remaining.findIndex((d) => codeOf(d) === e.code && document.offsetAt(d.range.start) === start && document.offsetAt(d.range.end) === end);
-    if (index < 0) missing.push(`${e.code} on ${JSON.stringify(e.snippet)}`);
-    else remaining.splice(index, 1);
-  }
-  if (!missing.length && !remaining.length) return undefined;
-  return `missing [${missing.join(', ')}]; unexpected [${describe(document, remaining)}]; all: ${describe(document, asyncwiseDiagnostics(document.uri))}`;
-}
 
 function diagnosticOn(document: vscode.TextDocument, e: Expected): vscode.Diagnostic {
   const start = locate(document.getText(), e.snippet, e.after);

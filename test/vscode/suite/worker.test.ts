@@ -11,17 +11,11 @@ import * as vscode from 'vscode';
 import { CATALOG } from '../../../src/core/catalog';
 import { docsUrl } from '../../../src/core/rule';
 import type { AsyncwiseApi } from '../../../src/extension/extension';
-import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, revert, screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, SEVERITY, sleep, waitFor, type Expected } from './helpers';
 
 const EXTENSION_ID = 'asyncwise.asyncwise';
 
 /** A diagnostic the demo must show. `exact`: the range is the snippet; otherwise it starts inside it. */
-interface Expected {
-  readonly code: string;
-  readonly snippet: string;
-  readonly after?: string;
-  readonly exact: boolean;
-}
 
 /**
  * What worker.py must show. Calls are reported on the call expression (exact ranges); statement
@@ -41,33 +35,7 @@ const EXPECTED: readonly Expected[] = [
   { code: 'AW102', snippet: 'return queue.qsize()', exact: false },
 ];
 
-const SEVERITY = { hint: vscode.DiagnosticSeverity.Hint, info: vscode.DiagnosticSeverity.Information, warning: vscode.DiagnosticSeverity.Warning, error: vscode.DiagnosticSeverity.Error };
 
-function rule(code: string) {
-  const found = CATALOG.find((r) => r.code === code);
-  assert.ok(found, `${code} is not in the catalog`);
-  return found;
-}
-
-/** Undefined when the document's asyncwise diagnostics are exactly `expected`, else what differs. */
-function mismatch(document: vscode.TextDocument, expected: readonly Expected[]): string | undefined {
-  const text = document.getText();
-  const remaining = asyncwiseDiagnostics(document.uri);
-  const missing: string[] = [];
-  for (const e of expected) {
-    const start = locate(text, e.snippet, e.after);
-    const end = start + e.snippet.length;
-    const index = remaining.findIndex((d) => {
-      if (codeOf(d) !== e.code) return false;
-      const dStart = document.offsetAt(d.range.start);
-      return e.exact ? dStart === start && document.offsetAt(d.range.end) === end : dStart >= start && dStart <= end;
-    });
-    if (index < 0) missing.push(`${e.code} on ${JSON.stringify(e.snippet)}`);
-    else remaining.splice(index, 1);
-  }
-  if (!missing.length && !remaining.length) return undefined;
-  return `missing [${missing.join(', ')}]; unexpected [${describe(document, remaining)}]; all: ${describe(document, asyncwiseDiagnostics(document.uri))}`;
-}
 
 export function defineWorkerTests(): void {
   suite('asyncwise in VS Code: demo/python/worker.py', () => {
