@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, QueryMatch } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
+import { outline, type Segment } from './outline';
 import type { Scope, Scopes } from './scopes';
 
 /** One call a sync function makes. */
@@ -129,13 +130,25 @@ interface RawScope {
   cls?: ClassSummary & { methods: Map<string, FunctionSummary> };
 }
 
+/** What a slice of a module (one top-level definition, see outline.ts) is summarised against. */
+interface SliceContext {
+  /** The module's imports (its statements other than definitions). */
+  readonly imports: ReadonlyMap<string, string>;
+  /** Every top-level def and class name of the module. */
+  readonly moduleNames: ReadonlySet<string>;
+  /** Row of the slice's first line in the module. */
+  readonly rowOffset: number;
+}
+
 /**
  * Summarises one parsed module with one query. Does not keep or dispose the tree; `text` must be
- * the tree's source (for the hash).
+ * the tree's source (for the hash). With `slice`, the tree is one top-level definition of a module
+ * and its names resolve against the module's imports and definitions; the hash is left empty.
  */
-export function summarizeTree(parser: PythonParser, root: Node, text: string): ModuleSummary {
+export function summarizeTree(parser: PythonParser, root: Node, text: string, slice?: SliceContext): ModuleSummary {
   const matches = parser.query(SUMMARY_QUERY).matches(root);
-  const imports = new Map<string, string>();
+  const imports = new Map<string, string>(slice?.imports);
+  const rowOffset = slice?.rowOffset ?? 0;
   const scopes: RawScope[] = [];
   const calls: { call: Node; callee: Node }[] = [];
   const constructions: { variable: Node; ctor: Node }[] = [];
@@ -152,12 +165,12 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string): M
 
   const functions = new Map<string, FunctionSummary>();
   const classes = new Map<string, ClassSummary & { methods: Map<string, FunctionSummary> }>();
-  const moduleNames = new Set<string>();
+  const moduleNames = new Set<string>(slice?.moduleNames);
   for (const s of scopes) {
     if (s.parent || s.kind === 'lambda') continue;
     moduleNames.add(s.name);
     if (s.kind === 'class') {
-      s.cls = { name: s.name, line: s.node.startPosition.row, bases: [], methods: new Map() };
+      s.cls = { name: s.name, line: s.node.startPosition.row + rowOffset, bases: [], methods: new Map() };
       classes.set(s.name, s.cls);
     }
   }
@@ -169,7 +182,7 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string): M
     const summary = {
       name: s.name,
       async: s.isAsync,
-      line: s.node.startPosition.row,
+      line: s.node.startPosition.row + rowOffset,
       decorators: decoratorsOf(s.node, imports),
       calls: [] as CallSite[],
       methods: [] as string[],
@@ -197,7 +210,7 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string): M
   // Only conditions inside summarised sync functions are read (their text crosses into wasm).
   const dispatch = typeDispatchRanges(conditions.filter((c) => owner(c.statement.startIndex)));
   addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, owner, imports, moduleNames);
-  return { hash: contentHash(text), imports, functions, classes };
+  return { hash: slice ? '' : contentHash(text), imports, functions, classes };
 }
 
 interface CallCollector {
@@ -308,6 +321,125 @@ export function summarizeFromScopes(parser: PythonParser, scopes: Scopes, import
     else functions.set(name, summary);
   }
   return { hash: contentHash(text), imports, functions, classes };
+}
+
+/**
+ * A module's summary from its outline (outline.ts): one parse of the statements that are not
+ * top-level definitions (imports, assignments, `if`/`try` blocks with the definitions inside them),
+ * and each top-level `def` or `class` parsed alone when a lookup first asks for it. Most lookups
+ * reach one or two definitions of a module, so most of its text is never parsed. Undefined when
+ * the outline is unsure or the statements do not parse cleanly: the caller parses the whole module.
+ */
+export function summarizeOutlined(parser: PythonParser, text: string, whole: () => ModuleSummary): ModuleSummary | undefined {
+  const segments = outline(text);
+  if (!segments) return undefined;
+  const parts: string[] = [];
+  const defs = new Map<string, Segment>();
+  const classDefs = new Map<string, Segment>();
+  for (const seg of segments) {
+    if (seg.kind === 'other') parts.push(text.slice(seg.start, seg.end));
+    else {
+      // The definition's lines stay as empty lines, so rows in the rest keep their numbers.
+      parts.push('\n'.repeat(countNewlines(text, seg.start, seg.end)));
+      (seg.kind === 'def' ? defs : classDefs).set(seg.name!, seg);
+    }
+  }
+  const rest = parts.join('');
+  const tree = parser.parse(rest);
+  let outer: ModuleSummary;
+  try {
+    if (tree.rootNode.hasError) return undefined;
+    // Definitions in the rest (under `if TYPE_CHECKING:`) may name the top-level ones (base classes).
+    outer = summarizeTree(parser, tree.rootNode, rest, { imports: new Map(), moduleNames: new Set([...defs.keys(), ...classDefs.keys()]), rowOffset: 0 });
+  } finally {
+    tree.delete();
+  }
+  const moduleNames = new Set<string>([...outer.functions.keys(), ...outer.classes.keys(), ...defs.keys(), ...classDefs.keys()]);
+  const context = (seg: Segment): SliceContext => ({ imports: outer.imports, moduleNames, rowOffset: seg.row });
+  // A definition that does not parse alone (the outline misread the module) sends every lookup to the whole parse.
+  let fallback: ModuleSummary | undefined;
+  const sliceSummary = (seg: Segment): ModuleSummary | undefined => {
+    if (fallback) return undefined;
+    const source = text.slice(seg.start, seg.end);
+    const t = parser.parse(source);
+    try {
+      if (!t.rootNode.hasError) return summarizeTree(parser, t.rootNode, source, context(seg));
+    } finally {
+      t.delete();
+    }
+    fallback = whole();
+    return undefined;
+  };
+  const functions = new LazyDefinitions<FunctionSummary>(outer.functions, defs, (name, seg) => {
+    const found = sliceSummary(seg)?.functions.get(name);
+    if (!found && !fallback) fallback = whole();
+    return fallback ? fallback.functions.get(name) : found;
+  });
+  const classes = new LazyDefinitions<ClassSummary>(outer.classes, classDefs, (name, seg) => {
+    const found = sliceSummary(seg)?.classes.get(name);
+    if (!found && !fallback) fallback = whole();
+    return fallback ? fallback.classes.get(name) : found;
+  });
+  return { hash: contentHash(text), imports: outer.imports, functions, classes };
+}
+
+function countNewlines(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n', start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+/**
+ * The functions (or classes) of an outlined module: those inside other statements known at once,
+ * top-level ones summarised on first `get`. Iterating summarises them all.
+ */
+class LazyDefinitions<V> implements ReadonlyMap<string, V> {
+  private readonly done = new Map<string, V | undefined>();
+
+  constructor(
+    private readonly eager: ReadonlyMap<string, V>,
+    private readonly segments: ReadonlyMap<string, Segment>,
+    private readonly build: (name: string, segment: Segment) => V | undefined,
+  ) {}
+
+  get(name: string): V | undefined {
+    const seg = this.segments.get(name);
+    if (!seg) return this.eager.get(name);
+    if (!this.done.has(name)) this.done.set(name, this.build(name, seg));
+    return this.done.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  get size(): number {
+    return [...this.keys()].length;
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    const names = new Set([...this.eager.keys(), ...this.segments.keys()]);
+    for (const name of names) {
+      const value = this.get(name);
+      if (value !== undefined) yield [name, value];
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [k, v] of this.entries()) callback(v, k, this);
+  }
 }
 
 function bodyCalls(parser: PythonParser, fn: Node) {
@@ -632,7 +764,8 @@ export class ProjectIndex {
       entry.unreadable = true;
       return undefined;
     }
-    entry.summary = this.summarize(text);
+    // Lookups need a definition or two of a module: parse those (and the imports) only.
+    entry.summary = summarizeOutlined(this.parser, text, () => this.summarize(text)) ?? this.summarize(text);
     return entry.summary;
   }
 
