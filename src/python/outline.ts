@@ -21,26 +21,42 @@ export interface Segment {
   readonly kind: 'def' | 'class' | 'other';
   /** The defined name, for `def` and `class`. */
   readonly name?: string;
+  /** Offset of the statement's first keyword (`def`, `class`), after decorators and indentation. */
+  readonly keyword: number;
 }
 
 const DEF = /(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)/y;
 const CLASS = /class[ \t]+([A-Za-z_]\w*)/y;
 
-/** The top-level statements of `text`, in order and covering it whole, or undefined when unsure. */
-export function outline(text: string): Segment[] | undefined {
+/**
+ * The top-level statements of `text`, in order and covering it whole, or undefined when unsure.
+ * With a range and an indent, the statements of a block instead (a class body: `indent` is its
+ * indentation, `row` the row of `from`); a line indented less than the block ends nothing here but
+ * makes the outline unsure. Segments start at their line's start, indentation included.
+ */
+export function outline(text: string, from = 0, to = text.length, indent = '', startRow = 0): Segment[] | undefined {
   const starts: { offset: number; row: number }[] = [];
-  const n = text.length;
+  const n = to;
   let depth = 0;
-  let row = 0;
+  let row = startRow;
   let continued = false;
-  let i = 0;
+  let i = from;
   let lineStart = true;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (lineStart) {
       lineStart = false;
-      // 32 space, 9 tab, 12 form feed, 13 CR, 10 LF, 35 '#'
-      if (depth === 0 && !continued && c !== 32 && c !== 9 && c !== 12 && c !== 13 && c !== 10 && c !== 35) starts.push({ offset: i, row });
+      if (depth === 0 && !continued) {
+        let j = i;
+        // 32 space, 9 tab, 12 form feed
+        for (let w = text.charCodeAt(j); w === 32 || w === 9 || w === 12; w = text.charCodeAt(++j));
+        const first = text.charCodeAt(j);
+        // 13 CR, 10 LF, 35 '#': blank and comment lines start nothing.
+        if (j < n && first !== 13 && first !== 10 && first !== 35) {
+          if (j - i === indent.length && text.startsWith(indent, i)) starts.push({ offset: i, row });
+          else if (j - i < indent.length || !text.startsWith(indent, i)) return undefined;
+        }
+      }
       continued = false;
     }
     if (c === 10) {
@@ -56,7 +72,7 @@ export function outline(text: string): Segment[] | undefined {
       if (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10)) continued = true;
       i++;
     } else if (c === 34 || c === 39) {
-      const end = stringEnd(text, i);
+      const end = stringEnd(text, i, n);
       if (end < 0) return undefined;
       for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) row++;
       i = end;
@@ -73,24 +89,25 @@ export function outline(text: string): Segment[] | undefined {
   for (let k = 0; k < starts.length; k++) {
     const { offset, row: r } = starts[k];
     const end = k + 1 < starts.length ? starts[k + 1].offset : n;
-    if (text.charCodeAt(offset) === 64 /* @ */) {
+    const keyword = offset + indent.length;
+    if (text.charCodeAt(keyword) === 64 /* @ */) {
       pendingDecorator ??= { offset, row: r };
       continue;
     }
-    const from = pendingDecorator ?? { offset, row: r };
+    const first = pendingDecorator ?? { offset, row: r };
     pendingDecorator = undefined;
-    DEF.lastIndex = offset;
-    CLASS.lastIndex = offset;
+    DEF.lastIndex = keyword;
+    CLASS.lastIndex = keyword;
     const def = DEF.exec(text);
     const cls = def ? null : CLASS.exec(text);
-    if (def) segments.push({ start: from.offset, end, row: from.row, kind: 'def', name: def[1] });
-    else if (cls) segments.push({ start: from.offset, end, row: from.row, kind: 'class', name: cls[1] });
-    else segments.push({ start: from.offset, end, row: from.row, kind: 'other' });
+    if (def) segments.push({ start: first.offset, end, row: first.row, kind: 'def', name: def[1], keyword });
+    else if (cls) segments.push({ start: first.offset, end, row: first.row, kind: 'class', name: cls[1], keyword });
+    else segments.push({ start: first.offset, end, row: first.row, kind: 'other', keyword });
   }
   // Decorators with no definition after them (malformed): keep them as an ordinary statement.
-  if (pendingDecorator) segments.push({ start: pendingDecorator.offset, end: n, row: pendingDecorator.row, kind: 'other' });
+  if (pendingDecorator) segments.push({ start: pendingDecorator.offset, end: n, row: pendingDecorator.row, kind: 'other', keyword: pendingDecorator.offset + indent.length });
   // Text before the first statement (comments, blank lines) belongs to no segment: fold it into the first.
-  if (segments.length && segments[0].start > 0) segments[0] = { ...segments[0], start: 0, row: 0 };
+  if (segments.length && segments[0].start > from) segments[0] = { ...segments[0], start: from, row: startRow };
   return segments;
 }
 
@@ -99,10 +116,9 @@ export function outline(text: string): Segment[] | undefined {
  * ends. String prefixes (`r`, `b`, `f`, `rb`, …) change nothing here: a backslash skips the next
  * character in raw strings too (`r"\""` is one string).
  */
-function stringEnd(text: string, quote: number): number {
+function stringEnd(text: string, quote: number, n = text.length): number {
   const q = text.charCodeAt(quote);
   const triple = text.charCodeAt(quote + 1) === q && text.charCodeAt(quote + 2) === q;
-  const n = text.length;
   let i = quote + (triple ? 3 : 1);
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -120,3 +136,27 @@ function stringEnd(text: string, quote: number): number {
   return triple ? -1 : n;
 }
 
+
+/**
+ * The offset just past the `:` that ends a compound statement's header starting at `from` (a
+ * `class` line, its bases over several lines), or -1 when there is none before `to`.
+ */
+export function headerEnd(text: string, from: number, to: number): number {
+  let depth = 0;
+  for (let i = from; i < to; ) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      i = stringEnd(text, i, to);
+      if (i < 0) return -1;
+    } else if (c === 35) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 || nl > to ? to : nl;
+    } else {
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) depth = Math.max(0, depth - 1);
+      else if (c === 58 && depth === 0) return i + 1;
+      i++;
+    }
+  }
+  return -1;
+}

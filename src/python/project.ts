@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, QueryMatch } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
-import { outline, type Segment } from './outline';
+import { headerEnd, outline, type Segment } from './outline';
 import type { Scope, Scopes } from './scopes';
 
 /** One call a sync function makes. */
@@ -138,6 +138,8 @@ interface SliceContext {
   readonly moduleNames: ReadonlySet<string>;
   /** Row of the slice's first line in the module. */
   readonly rowOffset: number;
+  /** The slice is one method, dedented: its top-level defs are methods of this class (`self.x()`). */
+  readonly className?: string;
 }
 
 /**
@@ -168,7 +170,8 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string, sl
   const moduleNames = new Set<string>(slice?.moduleNames);
   for (const s of scopes) {
     if (s.parent || s.kind === 'lambda') continue;
-    moduleNames.add(s.name);
+    // A dedented method is no module-level name.
+    if (!slice?.className) moduleNames.add(s.name);
     if (s.kind === 'class') {
       s.cls = { name: s.name, line: s.node.startPosition.row + rowOffset, bases: [], methods: new Map() };
       classes.set(s.name, s.cls);
@@ -187,7 +190,7 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string, sl
       calls: [] as CallSite[],
       methods: [] as string[],
     };
-    s.fn = { summary, className: owner?.name, vars: new Map() };
+    s.fn = { summary, className: owner ? owner.name : slice?.className, vars: new Map() };
     if (owner) owner.cls!.methods.set(s.name, summary);
     else functions.set(s.name, summary);
   }
@@ -375,8 +378,58 @@ export function summarizeOutlined(parser: PythonParser, text: string, whole: () 
     if (!found && !fallback) fallback = whole();
     return fallback ? fallback.functions.get(name) : found;
   });
+  const wholeClass = (name: string, seg: Segment) => sliceSummary(seg)?.classes.get(name);
+  const method = (className: string, seg: Segment, indent: string, name: string): FunctionSummary | undefined => {
+    // Dedented to the module level; a line indented less than the body is in a string: parse the class whole.
+    const lines = text.slice(seg.start, seg.end).split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      if (lines[k].startsWith(indent)) lines[k] = lines[k].slice(indent.length);
+      else if (/^[ \t\f]*\r?$/.test(lines[k])) lines[k] = '';
+      else return wholeClass(className, classDefs.get(className)!)?.methods.get(name);
+    }
+    const source = lines.join('\n');
+    const t = parser.parse(source);
+    try {
+      const found = t.rootNode.hasError ? undefined : summarizeTree(parser, t.rootNode, source, { ...context(seg), className }).functions.get(name);
+      return found ?? wholeClass(className, classDefs.get(className)!)?.methods.get(name);
+    } finally {
+      t.delete();
+    }
+  };
+  /** A class: its header and body statements other than methods at once, each method when first asked for. */
+  const outlinedClass = (name: string, seg: Segment): ClassSummary | undefined => {
+    const colon = headerEnd(text, seg.keyword, seg.end);
+    const nl = colon < 0 ? -1 : text.indexOf('\n', colon);
+    // `class A: pass` on one line, or no body line: small, parse it whole.
+    if (nl < 0 || nl >= seg.end || !/^[ \t\f]*(#.*)?\r?$/.test(text.slice(colon, nl))) return wholeClass(name, seg);
+    const bodyStart = nl + 1;
+    const indent = /^[ \t\f]*/.exec(text.slice(bodyStart, seg.end).split('\n').find((l) => /\S/.test(l) && !/^\s*#/.test(l)) ?? '')![0];
+    const bodyRow = seg.row + countNewlines(text, seg.start, bodyStart);
+    const body = indent ? outline(text, bodyStart, seg.end, indent, bodyRow) : undefined;
+    if (!body) return wholeClass(name, seg);
+    const parts = [text.slice(seg.start, bodyStart)];
+    const methods = new Map<string, Segment>();
+    for (const b of body) {
+      if (b.kind !== 'def') parts.push(text.slice(b.start, b.end));
+      else {
+        parts.push('\n'.repeat(countNewlines(text, b.start, b.end)));
+        methods.set(b.name!, b);
+      }
+    }
+    parts.push(`${indent}pass\n`);
+    const source = parts.join('');
+    const t = parser.parse(source);
+    let cls: ClassSummary | undefined;
+    try {
+      if (!t.rootNode.hasError) cls = summarizeTree(parser, t.rootNode, source, context(seg)).classes.get(name);
+    } finally {
+      t.delete();
+    }
+    if (!cls) return wholeClass(name, seg);
+    return { ...cls, methods: new LazyDefinitions<FunctionSummary>(cls.methods, methods, (m, mseg) => method(name, mseg, indent, m)) };
+  };
   const classes = new LazyDefinitions<ClassSummary>(outer.classes, classDefs, (name, seg) => {
-    const found = sliceSummary(seg)?.classes.get(name);
+    const found = outlinedClass(name, seg);
     if (!found && !fallback) fallback = whole();
     return fallback ? fallback.classes.get(name) : found;
   });
