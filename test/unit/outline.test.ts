@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateAsyncModule, random } from '../../bench/generate';
-import { outline } from '../../src/python/outline';
+import { headerEnd, outline } from '../../src/python/outline';
 import { summarizeOutlined, summarizeTree, type ModuleSummary } from '../../src/python/project';
 import { loadParser, repoRoot } from './helpers';
 
@@ -66,6 +66,36 @@ function pythonFiles(dir: string): string[] {
     return e.isDirectory() ? pythonFiles(full) : e.name.endsWith('.py') ? [full] : [];
   });
 }
+
+describe('class bodies', () => {
+  it('outlines a block at its indentation and finds where a header ends', () => {
+    const text = ['@dataclass(frozen=True)', 'class C(Base, metaclass=M):  # a comment: with a colon', '    x: int = 1', '    @property', '    def a(self):', '        return {"k": 1}', '', '    async def b(self): ...', ''].join('\n');
+    const seg = outline(text)![0];
+    assert.equal(seg.kind, 'class');
+    const colon = headerEnd(text, seg.keyword, seg.end);
+    assert.equal(text.slice(seg.keyword, colon), 'class C(Base, metaclass=M):');
+    const bodyStart = text.indexOf('\n', colon) + 1;
+    const body = outline(text, bodyStart, seg.end, '    ', 2)!;
+    assert.deepEqual(body.map((b) => `${b.kind}${b.name ? ' ' + b.name : ''}@${b.row}`), ['other@2', 'def a@3', 'def b@7']);
+    assert.equal(outline('    x = 1\n  y = 2\n', 0, undefined, '    '), undefined, 'a shallower line makes the block outline unsure');
+  });
+
+  it('summarises a method whose string leaves the indentation by parsing its class whole', async () => {
+    const parser = await loadParser();
+    const text = ['import time', '', 'class C:', '    def doc(self):', '        x = """', 'column zero', '"""', '        time.sleep(1)', '', '    def other(self):', '        self.doc()', ''].join('\n');
+    const tree = parser.parse(text);
+    let whole: ModuleSummary;
+    try {
+      whole = summarizeTree(parser, tree.rootNode, text);
+    } finally {
+      tree.delete();
+    }
+    const sliced = summarizeOutlined(parser, text, () => whole)!;
+    assert.deepEqual(sliced.classes.get('C')?.methods.get('doc')?.calls.map((c) => c.target), ['time.sleep']);
+    assert.deepEqual(sliced.classes.get('C')?.methods.get('other')?.calls.map((c) => c.target), ['self:doc']);
+    assert.equal(shape(sliced), shape(whole));
+  });
+});
 
 describe('outlined module summaries', () => {
   it('equal whole-module summaries on the fixtures and generated modules', async () => {
