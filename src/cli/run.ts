@@ -153,7 +153,10 @@ async function checkStdin(command: CheckCommand, name: string, configs: ConfigRe
   if (bom) text = text.slice(1);
   const { settings } = configs.forFile(file);
   const parser = await PythonParser.load();
-  const projects = new ProjectIndexes(parser, [path.dirname(file)]);
+  // The file may not exist (an unsaved buffer): its project is found from the nearest existing folder.
+  let folder = path.dirname(file);
+  while (!fs.existsSync(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  const projects = new ProjectIndexes(parser, [folder]);
   const fix = command.fix || command.diff ? { unsafe: command.unsafeFixes, write: false } : undefined;
   const result = checkText(parser, text, file, display, settings, projects.of(file), fix);
   if (command.fix) {
