@@ -103,7 +103,7 @@ Options:
 
 Configuration: [tool.asyncwise] in pyproject.toml or an "asyncwise" key in package.json, the nearest
 above each file: select, ignore, rules (code → severity), exclude, per-file-ignores (glob → codes),
-target-version, unsafe-fixes. Flags win over the file.
+target-version, unsafe-fixes. Flags win over the file (--select replaces its select and ignore).
 
 Exit status: 0 nothing found, 1 problems found (with --fix: problems remain; with --diff: a fix
 would change a file), 2 usage, configuration or internal error.

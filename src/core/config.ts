@@ -153,7 +153,13 @@ export class ConfigResolver {
     const config = this.configAbove(dir);
     let settings = config ? settingsFromConfig(config, this.catalog, base) : base;
     // Overrides were validated by their surface (a usage error, an editor warning) before.
-    if (this.options.overrides !== undefined) settings = parseSettings(this.options.overrides, this.catalog, () => {}, settings);
+    if (this.options.overrides !== undefined) {
+      const overrides = this.options.overrides as { select?: unknown };
+      // A select given over the file replaces the file's whole selection, its ignore list too (as in
+      // Ruff): `--select AW203` must run AW203 even where the config ignores it.
+      if (overrides.select !== undefined && overrides.select !== null) settings = { ...settings, ignore: DEFAULT_SETTINGS.ignore };
+      settings = parseSettings(this.options.overrides, this.catalog, () => {}, settings);
+    }
     found = { settings, configFile: config?.file, root: config ? path.dirname(config.file) : undefined };
     this.byDir.set(dir, found);
     return found;

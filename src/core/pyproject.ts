@@ -127,6 +127,7 @@ export function readTomlTable(text: string, name: string): TomlTable | undefined
       continue;
     }
     const key = kv[1].startsWith('"') || kv[1].startsWith("'") ? unquote(kv[1]) : kv[1].replace(/\s+/g, '');
+    const keyLine = i + 1;
     // An array may span lines: gather lines until its brackets balance.
     let source = kv[2];
     while (!balanced(source) && i + 1 < lines.length) source += `\n${lines[++i]}`;
@@ -138,7 +139,7 @@ export function readTomlTable(text: string, name: string): TomlTable | undefined
       const target = path.length > 1 ? subTable(current, path.slice(0, -1)) : current;
       target[path[path.length - 1]] = value;
     } catch (error) {
-      errors.push(`${key} (line ${i + 1}): ${(error as Error).message}`);
+      errors.push(`${key} (line ${keyLine}): ${(error as Error).message}`);
     }
   }
   return found ? { values, errors } : undefined;
