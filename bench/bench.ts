@@ -149,7 +149,8 @@ function coldRuns(corpus: Corpus, runs: number, tmp: string): { asyncwise: Throu
   const paths = corpus.files.map((f) => f.path);
   const argBytes = paths.reduce((n, p) => n + p.length + 1, 0);
   const cliPaths = argBytes < 1_000_000 ? paths : [...corpus.roots];
-  const cliArgs = [cli, 'check', '--format', 'json', '--target-version', TARGET, '--', ...cliPaths];
+  // --no-cache: a cold run analyses everything (cached runs are measured by bench/cli-scale.ts).
+  const cliArgs = [cli, 'check', '--no-cache', '--format', 'json', '--target-version', TARGET, '--', ...cliPaths];
   const count = (stdout: string) => (JSON.parse(stdout) as unknown[]).length;
   const countRuff = (stdout: string) => (JSON.parse(stdout) as { code: string | null }[]).filter((d) => d.code?.startsWith('ASYNC')).length;
 

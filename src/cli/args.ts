@@ -5,8 +5,8 @@
 import type { RuleMeta } from '../core/rule';
 import { parseSettings, type Settings } from '../core/settings';
 
-export type OutputFormat = 'text' | 'json';
-const FORMATS: readonly OutputFormat[] = ['text', 'json'];
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif', 'github'];
 
 export interface CheckCommand {
   readonly kind: 'check';
@@ -15,6 +15,20 @@ export interface CheckCommand {
   readonly select: readonly string[];
   readonly ignore: readonly string[];
   readonly targetVersion?: string;
+  /** More globs never checked in a directory walk, relative to the working directory. */
+  readonly exclude: readonly string[];
+  /** Apply the fixes (`--fix`); `unsafeFixes` adds the unsafe ones, `diff` prints them instead of writing. */
+  readonly fix: boolean;
+  readonly unsafeFixes: boolean;
+  readonly diff: boolean;
+  /** `--no-cache`: neither read nor write the results cache. */
+  readonly noCache: boolean;
+  /** `--statistics`: counts per rule instead of the problems. */
+  readonly statistics: boolean;
+  /** Write the report here instead of stdout. */
+  readonly outputFile?: string;
+  /** Read the source from stdin and report it under this path (editor integrations). */
+  readonly stdinFilename?: string;
   readonly paths: readonly string[];
 }
 
@@ -62,17 +76,37 @@ Analyses every PATH: files are checked whatever their name; directories are sear
 skipping .git, node_modules, __pycache__, tool caches (.tox, .nox, .mypy_cache, .ruff_cache,
 .pytest_cache), site-packages and virtual environments (any directory holding pyvenv.cfg).
 
+Directories are searched for *.py files not ignored by .gitignore nor by an \`exclude\` glob.
+
 Options:
-  --format text|json       output format (default: text)
-                             text: path:line:col: CODE message, then a summary line
+  --format FORMAT          output format (default: text)
+                             text: path:line:col: CODE message, then a summary line (on a terminal
+                                   also the source line and a caret)
                              json: one array of {file, line, column, endLine, endColumn, code,
                                    rule, severity, message, fixable}; lines and columns are 1-based
+                             sarif: SARIF 2.1.0, with rule metadata, help links and fixes
+                             github: GitHub Actions workflow commands (pull-request annotations)
+  --output-file FILE       write the report to FILE instead of stdout
   --select CODES           run only these rules: comma-separated codes, names or code prefixes (AW2)
   --ignore CODES           never run these rules (same syntax as --select)
-  --target-version 3.X     oldest Python version the code must run on (default: 3.9)
+  --exclude GLOBS          also skip these paths (comma-separated globs) in directory walks
+  --target-version 3.X     oldest Python version the code must run on (default: the project's
+                           requires-python, else 3.9)
+  --fix                    apply the safe fixes, then report what remains
+  --unsafe-fixes           with --fix or --diff, apply the unsafe fixes too
+  --diff                   print the fixes as a unified diff instead of writing them
+  --statistics             print how many problems each rule found instead of the problems
+  --no-cache               neither read nor write the results cache (.cache/asyncwise)
+  --stdin-filename PATH    check the source read from stdin as if it were PATH (with --fix,
+                           print the fixed source)
   -h, --help               this help
 
-Exit status: 0 nothing found, 1 problems found, 2 usage or internal error.
+Configuration: [tool.asyncwise] in pyproject.toml or an "asyncwise" key in package.json, the nearest
+above each file: select, ignore, rules (code → severity), exclude, per-file-ignores (glob → codes),
+target-version, unsafe-fixes. Flags win over the file (--select replaces its select and ignore).
+
+Exit status: 0 nothing found, 1 problems found (with --fix: problems remain; with --diff: a fix
+would change a file), 2 usage, configuration or internal error.
 Files that cannot be read, binary files, non-UTF-8 files and files over 2 MiB are skipped with a
 message on stderr.`,
   rules: `Usage: asyncwise rules [--format text|json]
@@ -87,8 +121,14 @@ Options:
 
 /** Options that take a value, by command. */
 const VALUE_OPTIONS = {
-  check: new Set(['--format', '--select', '--ignore', '--target-version']),
+  check: new Set(['--format', '--select', '--ignore', '--target-version', '--exclude', '--output-file', '--stdin-filename']),
   rules: new Set(['--format']),
+} as const;
+
+/** Options that take no value, by command. */
+const FLAG_OPTIONS = {
+  check: new Set(['--fix', '--unsafe-fixes', '--diff', '--no-cache', '--statistics']),
+  rules: new Set<string>(),
 } as const;
 
 export function parseArgs(argv: readonly string[]): Command {
@@ -106,6 +146,7 @@ export function parseArgs(argv: readonly string[]): Command {
   }
   const command = first;
   const values = new Map<string, string[]>();
+  const flags = new Set<string>();
   const positional: string[] = [];
   let onlyPositional = false;
   for (let i = 0; i < rest.length; i++) {
@@ -119,6 +160,10 @@ export function parseArgs(argv: readonly string[]): Command {
       continue;
     }
     if (arg === '--help' || arg === '-h') return { kind: 'help', topic: command };
+    if (FLAG_OPTIONS[command].has(arg)) {
+      flags.add(arg);
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     if (!VALUE_OPTIONS[command].has(name)) throw new UsageError(`unknown option ${name} for \`${command}\``, command);
@@ -141,13 +186,25 @@ export function parseArgs(argv: readonly string[]): Command {
     if (positional.length) throw new UsageError(`\`rules\` takes no arguments, got ${JSON.stringify(positional[0])}`, command);
     return { kind: 'rules', format: format as OutputFormat };
   }
-  if (positional.length === 0) throw new UsageError('missing PATH: give at least one file or directory to check (e.g. `asyncwise check .`)', command);
+  const stdinFilename = lastValue(values, '--stdin-filename');
+  if (positional.length === 0 && stdinFilename === undefined) throw new UsageError('missing PATH: give at least one file or directory to check (e.g. `asyncwise check .`)', command);
+  if (stdinFilename !== undefined && positional.length) throw new UsageError('--stdin-filename checks stdin: give no PATH with it', command);
+  if (flags.has('--fix') && flags.has('--diff')) throw new UsageError('--fix writes the fixes and --diff only shows them: give one of them', command);
+  if (flags.has('--unsafe-fixes') && !flags.has('--fix') && !flags.has('--diff')) throw new UsageError('--unsafe-fixes needs --fix or --diff', command);
   return {
     kind: 'check',
     format: format as OutputFormat,
     select: values.get('--select') ?? [],
     ignore: values.get('--ignore') ?? [],
     targetVersion: lastValue(values, '--target-version'),
+    exclude: (values.get('--exclude') ?? []).flatMap((v) => v.split(',').map((g) => g.trim()).filter(Boolean)),
+    fix: flags.has('--fix'),
+    unsafeFixes: flags.has('--unsafe-fixes'),
+    diff: flags.has('--diff'),
+    noCache: flags.has('--no-cache'),
+    statistics: flags.has('--statistics'),
+    outputFile: lastValue(values, '--output-file'),
+    stdinFilename,
     paths: positional,
   };
 }
@@ -157,21 +214,28 @@ function lastValue(values: Map<string, string[]>, name: string): string | undefi
   return all?.[all.length - 1];
 }
 
+/** The flags as a partial settings object, applied over the config files (see core/config). */
+export function flagOverrides(command: CheckCommand): Record<string, unknown> {
+  const partial: Record<string, unknown> = {};
+  if (command.select.length) partial.select = command.select.join(',');
+  if (command.ignore.length) partial.ignore = command.ignore.join(',');
+  if (command.targetVersion !== undefined) partial.python = { targetVersion: command.targetVersion };
+  if (command.unsafeFixes) partial.fix = { allowUnsafe: true };
+  return partial;
+}
+
 /**
  * The settings a `check` runs with: the flags as a partial settings object, validated by
  * `parseSettings`. Anything it warns about (an unknown rule, a bad version) is a usage error here:
  * in CI a typo must fail loudly rather than quietly check something else.
  */
 export function settingsFromFlags(command: CheckCommand, catalog: readonly RuleMeta[]): Settings {
-  const partial: Record<string, unknown> = {};
-  if (command.select.length) partial.select = command.select.join(',');
-  if (command.ignore.length) partial.ignore = command.ignore.join(',');
+  const partial = flagOverrides(command);
   if (command.targetVersion !== undefined) {
     // parseSettings also accepts `py311` and `>=3.8` (pyproject spellings); the flag promises `3.X`.
     if (!/^3\.\d{1,2}$/.test(command.targetVersion.trim())) {
       throw new UsageError(`bad --target-version ${JSON.stringify(command.targetVersion)}: expected 3.X, such as 3.9`, 'check');
     }
-    partial.python = { targetVersion: command.targetVersion };
   }
   const problems: string[] = [];
   const settings = parseSettings(partial, catalog, (w) => problems.push(w));

@@ -4,8 +4,12 @@
  * depends only on the parser, a path and the settings, so a worker pool can later run it per file
  * and send its result back unchanged.
  */
-import type { Finding } from '../core/finding';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineIndex, type Finding, type Fix } from '../core/finding';
+import { fixToFixedPoint } from '../core/fixAll';
 import type { Settings } from '../core/settings';
+import { unifiedDiff } from './diff';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
 import type { ProjectIndex } from '../python/project';
@@ -24,6 +28,23 @@ export interface Problem {
   readonly message: string;
   /** At least one of the finding's fixes applies cleanly (its result re-parses). */
   readonly fixable: boolean;
+  /** The text of the finding's first line, for the caret display on a terminal. */
+  readonly sourceLine: string;
+  /** The preferred valid fix (safe first), for SARIF; positions as above, end exclusive. */
+  readonly fix?: ProblemFix;
+}
+
+export interface ProblemFix {
+  readonly title: string;
+  readonly safety: 'safe' | 'unsafe';
+  readonly edits: readonly { readonly line: number; readonly column: number; readonly endLine: number; readonly endColumn: number; readonly newText: string }[];
+}
+
+/** What `--fix` and `--diff` ask of `checkFile`. */
+export interface FixMode {
+  readonly unsafe: boolean;
+  /** True: write the fixed file (`--fix`); false: return a unified diff (`--diff`). */
+  readonly write: boolean;
 }
 
 /** A rule that threw on a file: the other rules' findings stand, but the run is not clean. */
@@ -35,34 +56,134 @@ export interface RuleError {
 }
 
 export type FileResult =
-  | { readonly kind: 'checked'; readonly file: string; readonly problems: readonly Problem[]; readonly bytes: number; readonly ruleErrors: readonly RuleError[] }
+  | {
+      readonly kind: 'checked';
+      readonly file: string;
+      /** What remains after fixing, when fixing. */
+      readonly problems: readonly Problem[];
+      readonly bytes: number;
+      readonly ruleErrors: readonly RuleError[];
+      /** Fixes applied (`--fix`) or that would be (`--diff`). */
+      readonly fixed?: number;
+      readonly diff?: string;
+      /** The fixed text (without BOM, with the file's line endings) when it changed. */
+      readonly fixedText?: string;
+      /** Fixing was refused or writing failed: the file is unchanged. */
+      readonly fixError?: string;
+    }
   | { readonly kind: 'skipped'; readonly file: string; readonly reason: string };
 
 /**
  * Reads and analyses one file. `displayPath` is what the report prints (relative to the working
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
-export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex): FileResult {
+export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
+  const result = checkText(parser, read.text, file, displayPath, settings, project, fix);
+  if (result.kind === 'checked' && fix?.write && result.fixedText !== undefined) {
+    try {
+      writeAtomically(file, (read.bom ? '\uFEFF' : '') + result.fixedText);
+    } catch (error) {
+      // The file is unchanged: report what it still holds.
+      const unfixed = checkText(parser, read.text, file, displayPath, settings, project);
+      return unfixed.kind === 'checked' ? { ...unfixed, bytes: read.bytes, fixed: 0, fixError: `could not write the fixes: ${(error as Error).message}` } : unfixed;
+    }
+  }
+  return result.kind === 'checked' ? { ...result, bytes: read.bytes } : result;
+}
+
+/**
+ * Analyses a text as the file `file` (read from disk or stdin); with `fix`, fixes it first and
+ * reports what remains. Never writes.
+ */
+export function checkText(parser: PythonParser, text: string, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   const ruleErrors: RuleError[] = [];
-  let analysis: PythonAnalysis | undefined;
-  try {
-    analysis = analyzePython(parser, read.text, settings, {
+  const analyze = (source: string) =>
+    analyzePython(parser, source, settings, {
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,
       onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: error instanceof Error ? error.stack ?? error.message : String(error) }),
     });
-    const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, f, analysis!.validFixes(f).length > 0));
-    return { kind: 'checked', file: displayPath, problems, bytes: read.bytes, ruleErrors };
+  let fixed = 0;
+  let fixedText: string | undefined;
+  let diff: string | undefined;
+  let current = text;
+  if (fix) {
+    const outcome = fixText(text, analyze, fix.unsafe);
+    if (outcome.text !== text) {
+      fixed = outcome.applied;
+      fixedText = outcome.text;
+      current = outcome.text;
+      if (!fix.write) diff = unifiedDiff(displayPath.split(path.sep).join('/'), text, outcome.text);
+    }
+    // The rules run again on the result; only its errors count.
+    ruleErrors.length = 0;
+  }
+  let analysis: PythonAnalysis | undefined;
+  try {
+    analysis = analyze(current);
+    const lines = new LineIndex(current);
+    const problems = analysis.findings.map((f) => toProblem(displayPath, current, lines, f, analysis!.validFixes(f)));
+    return {
+      kind: 'checked',
+      file: displayPath,
+      problems,
+      bytes: Buffer.byteLength(text),
+      ruleErrors,
+      ...(fix ? { fixed } : {}),
+      ...(diff !== undefined ? { diff } : {}),
+      ...(fixedText !== undefined ? { fixedText } : {}),
+    };
   } finally {
     // The tree lives in wasm memory: it is freed here or never.
     analysis?.dispose();
   }
 }
 
-function toProblem(file: string, text: string, f: Finding, fixable: boolean): Problem {
+/**
+ * The text with every applicable fix, to a fixed point. CRLF files are fixed as LF (fixes insert
+ * `\n`) and turned back, so the line endings stay the file's; a file mixing both is fixed as is.
+ */
+function fixText(text: string, analyze: (source: string) => PythonAnalysis, unsafe: boolean): { text: string; applied: number } {
+  const crlf = text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
+  const work = crlf ? text.replace(/\r\n/g, '\n') : text;
+  const first = analyze(work);
+  try {
+    const { text: fixed, applied } = fixToFixedPoint(first, analyze, unsafe);
+    if (applied === 0 || fixed === work) return { text, applied: 0 };
+    return { text: crlf ? fixed.replace(/\n/g, '\r\n') : fixed, applied };
+  } finally {
+    first.dispose();
+  }
+}
+
+/**
+ * Replaces a file's content without ever leaving it half-written: write a temporary file beside it
+ * (same folder, so the rename stays on one file system), copy the mode, then rename over it. A
+ * symbolic link is followed, so the link stays a link.
+ */
+export function writeAtomically(file: string, text: string): void {
+  const target = fs.realpathSync(file);
+  const mode = fs.statSync(target).mode & 0o7777;
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.asyncwise-${process.pid}-${Date.now().toString(36)}.tmp`);
+  try {
+    fs.writeFileSync(temp, text, { mode });
+    fs.chmodSync(temp, mode);
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+function toProblem(file: string, text: string, lines: LineIndex, f: Finding, fixes: readonly Fix[]): Problem {
+  const best = fixes.find((x) => x.safety === 'safe') ?? fixes[0];
+  const at = (offset: number) => {
+    const p = lines.position(offset);
+    return { line: p.line + 1, column: characterColumn(text, offset, p.column) + 1 };
+  };
   return {
     file,
     line: f.startPosition.line + 1,
@@ -73,7 +194,21 @@ function toProblem(file: string, text: string, f: Finding, fixable: boolean): Pr
     rule: f.rule,
     severity: f.severity,
     message: f.message,
-    fixable,
+    fixable: fixes.length > 0,
+    sourceLine: lines.lineText(f.startPosition.line),
+    ...(best
+      ? {
+          fix: {
+            title: best.title,
+            safety: best.safety,
+            edits: best.edits.map((e) => {
+              const start = at(e.start);
+              const end = at(e.end);
+              return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column, newText: e.newText };
+            }),
+          },
+        }
+      : {}),
   };
 }
 

@@ -4,7 +4,12 @@ import { run } from './run';
 
 // The same bundle runs the worker threads of a large check (see pool.ts).
 if (!runWorkerIfAsked()) {
-  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }).then(
+  const readStdin = async (): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, readStdin, cwd: process.cwd(), env: process.env }).then(
     (code) => {
       // exitCode, not exit(): lets a large report finish flushing to a pipe.
       process.exitCode = code;

@@ -8,8 +8,9 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CATALOG } from '../core/catalog';
 import { PythonParser } from '../python/parser';
-import { settingsFromFlags, type CheckCommand } from './args';
-import { checkFile, type FileResult } from './check';
+import { ConfigResolver } from '../core/config';
+import { flagOverrides, type CheckCommand } from './args';
+import { checkFile, type FileResult, type FixMode } from './check';
 import { ProjectIndexes } from './projects';
 
 /** Below this many files one thread is faster. */
@@ -22,6 +23,29 @@ export interface CheckJob {
   /** Absolute roots the run was given (project indexes hang off them). */
   readonly roots: readonly string[];
   readonly files: readonly { readonly path: string; readonly display: string }[];
+  /** The working directory (`--exclude` globs are relative to it). */
+  readonly cwd: string;
+}
+
+/** The settings of every file of a run: config files under the flags; the same on every thread. */
+export function resolverFor(command: CheckCommand, cwd: string): ConfigResolver {
+  return new ConfigResolver(CATALOG, { overrides: flagOverrides(command), extraExclude: command.exclude, extraExcludeRoot: cwd });
+}
+
+function fixMode(command: CheckCommand): FixMode | undefined {
+  if (!command.fix && !command.diff) return undefined;
+  return { unsafe: command.unsafeFixes, write: command.fix };
+}
+
+/** A checker bound to one thread's parser, project indexes and config. */
+function checker(parser: PythonParser, job: CheckJob): (i: number) => FileResult {
+  const projects = new ProjectIndexes(parser, [...job.roots]);
+  const configs = resolverFor(job.command, job.cwd);
+  const fix = fixMode(job.command);
+  return (i) => {
+    const { path: file, display } = job.files[i];
+    return checkFile(parser, file, display, configs.forFile(file).settings, projects.of(file), fix);
+  };
 }
 
 /** How many workers to use: `ASYNCWISE_WORKERS` when set (1 = none), else one per core for big runs. */
@@ -34,8 +58,9 @@ export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
 }
 
 /** Checks every file of the job, on `workers` threads (1: this thread). */
-export async function checkAll(job: CheckJob, workers: number): Promise<FileResult[]> {
-  if (workers <= 1) return checkHere(job, job.files.map((_, i) => i));
+export async function checkAll(job: CheckJob, workers: number, onProgress: (done: number) => void = () => {}): Promise<FileResult[]> {
+  if (workers <= 1) return checkHere(job, onProgress);
+  let done = 0;
   const results: FileResult[] = new Array(job.files.length);
   let next = 0;
   // Files come grouped by folder: bigger batches keep a package on one worker, so fewer modules are
@@ -49,9 +74,10 @@ export async function checkAll(job: CheckJob, workers: number): Promise<FileResu
   await Promise.all(
     Array.from({ length: workers }, () =>
       new Promise<void>((resolve, reject) => {
-        const worker = new Worker(__filename, { workerData: { asyncwiseCheck: { command: job.command, roots: job.roots, files: job.files } } });
+        const worker = new Worker(__filename, { workerData: { asyncwiseCheck: job } });
         worker.on('message', (message: { ready?: true; results?: [number, FileResult][] }) => {
           for (const [i, result] of message.results ?? []) results[i] = result;
+          if (message.results?.length) onProgress((done += message.results.length));
           const batch = take();
           if (batch.length) worker.postMessage(batch);
           else void worker.terminate().then(() => resolve());
@@ -69,11 +95,22 @@ export async function checkAll(job: CheckJob, workers: number): Promise<FileResu
   return results;
 }
 
-async function checkHere(job: CheckJob, indexes: readonly number[]): Promise<FileResult[]> {
+async function checkHere(job: CheckJob, onProgress: (done: number) => void): Promise<FileResult[]> {
   const parser = await PythonParser.load();
-  const projects = new ProjectIndexes(parser, [...job.roots]);
-  const settings = settingsFromFlags(job.command, CATALOG);
-  return indexes.map((i) => checkFile(parser, job.files[i].path, job.files[i].display, settings, projects.of(job.files[i].path)));
+  const check = checker(parser, job);
+  const results: FileResult[] = [];
+  let yielded = Date.now();
+  for (let i = 0; i < job.files.length; i++) {
+    results.push(check(i));
+    // Let the progress timer run now and then.
+    if (Date.now() - yielded > 50) {
+      onProgress(i + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
+  }
+  onProgress(job.files.length);
+  return results;
 }
 
 /** The worker side: started by `checkAll` from this same bundle; returns true when this thread is one. */
@@ -83,10 +120,9 @@ export function runWorkerIfAsked(): boolean {
   const port = parentPort;
   void (async () => {
     const parser = await PythonParser.load();
-    const projects = new ProjectIndexes(parser, [...job.roots]);
-    const settings = settingsFromFlags(job.command, CATALOG);
+    const check = checker(parser, job);
     port.on('message', (batch: number[]) => {
-      const results = batch.map((i): [number, FileResult] => [i, checkFile(parser, job.files[i].path, job.files[i].display, settings, projects.of(job.files[i].path))]);
+      const results = batch.map((i): [number, FileResult] => [i, check(i)]);
       port.postMessage({ results });
     });
     port.postMessage({ ready: true });

@@ -14,18 +14,19 @@ import { collectFiles } from './walk';
 
 export class ProjectIndexes {
   private readonly byRoot = new Map<string, ProjectIndex>();
-  /** Folder → its project root, memoised: files of one folder share it. */
-  private readonly rootOfDir = new Map<string, string>();
+  private readonly roots: ProjectRoots;
 
   constructor(
     private readonly parser: PythonParser,
     /** The absolute paths given on the command line: the fallback roots. */
-    private readonly checked: readonly string[],
-  ) {}
+    checked: readonly string[],
+  ) {
+    this.roots = new ProjectRoots(checked);
+  }
 
   /** The index of the project holding `file`, built (registered, not parsed) on first use. */
   of(file: string): ProjectIndex {
-    const root = this.rootOf(file);
+    const root = this.roots.rootOf(file);
     let index = this.byRoot.get(root);
     if (!index) {
       index = new ProjectIndex(this.parser, { roots: [root] });
@@ -36,8 +37,16 @@ export class ProjectIndexes {
     }
     return index;
   }
+}
 
-  private rootOf(file: string): string {
+/** Which project each file belongs to (see above); also what the results cache keys cross-file findings on. */
+export class ProjectRoots {
+  /** Folder → its project root, memoised: files of one folder share it. */
+  private readonly rootOfDir = new Map<string, string>();
+
+  constructor(private readonly checked: readonly string[]) {}
+
+  rootOf(file: string): string {
     const dir = path.dirname(file);
     let root = this.rootOfDir.get(dir);
     if (root === undefined) {

@@ -3,11 +3,14 @@
  * terminal) and JSON (one array). Pure functions from results to strings, so the golden tests
  * compare exactly what a user sees.
  */
+import { docsUrl } from '../core/rule';
 import type { Rule } from '../rules/define';
 import type { Problem } from './check';
 
 export interface Style {
   readonly color: boolean;
+  /** Show each problem's source line with a caret under it (on a terminal). */
+  readonly context?: boolean;
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org). */
@@ -36,11 +39,154 @@ export function renderText(problems: readonly Problem[], style: Style): string {
     const where = `${paint(style, ['bold'], p.file)}:${p.line}:${p.column}:`;
     const code = paint(style, ['bold', SEVERITY_COLOR[p.severity] ?? 'yellow'], p.code);
     out += `${where} ${code} ${p.message}\n`;
+    if (style.context) out += sourceContext(p, style);
   }
   const fixable = problems.filter((p) => p.fixable).length;
   const files = new Set(problems.map((p) => p.file)).size;
   out += paint(style, ['bold'], `Found ${plural(problems.length, 'problem')} (${fixable} fixable) in ${plural(files, 'file')}.`) + '\n';
   return out;
+}
+
+/**
+ * ```
+ *   |
+ * 5 |     time.sleep(1)
+ *   |     ^^^^^^^^^^^^^
+ * ```
+ * Tabs are shown as one space each, so the caret stays under the columns it counts.
+ */
+function sourceContext(p: Problem, style: Style): string {
+  const gutter = String(p.line).length;
+  const chars = Array.from(p.sourceLine.replace(/\t/g, ' '));
+  const start = Math.min(p.column - 1, chars.length);
+  const end = p.endLine === p.line ? Math.max(start + 1, Math.min(p.endColumn - 1, chars.length)) : Math.max(start + 1, chars.length);
+  const bar = paint(style, ['blue', 'bold'], '|');
+  const caret = paint(style, ['bold', SEVERITY_COLOR[p.severity] ?? 'yellow'], '^'.repeat(end - start));
+  return `${' '.repeat(gutter)} ${bar}\n${paint(style, ['blue', 'bold'], String(p.line))} ${bar} ${chars.join('')}\n${' '.repeat(gutter)} ${bar} ${' '.repeat(start)}${caret}\n\n`;
+}
+
+/** Problems per rule, most frequent first: `  12  AW201  blocking-call-in-async  [4 fixable]`. */
+export function renderStatistics(problems: readonly Problem[]): string {
+  const byCode = new Map<string, { rule: string; count: number; fixable: number }>();
+  for (const p of problems) {
+    const entry = byCode.get(p.code) ?? { rule: p.rule, count: 0, fixable: 0 };
+    entry.count++;
+    if (p.fixable) entry.fixable++;
+    byCode.set(p.code, entry);
+  }
+  const rows = [...byCode].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+  const width = Math.max(1, ...rows.map(([, e]) => String(e.count).length));
+  const nameWidth = Math.max(0, ...rows.map(([, e]) => e.rule.length));
+  let out = '';
+  for (const [code, e] of rows) out += `${String(e.count).padStart(width)}  ${code}  ${e.rule.padEnd(nameWidth)}  [${e.fixable} fixable]\n`;
+  out += `Found ${plural(problems.length, 'problem')}.\n`;
+  return out;
+}
+
+/**
+ * GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` per problem, which the
+ * runner turns into annotations on the pull request's diff.
+ */
+export function renderGithub(problems: readonly Problem[]): string {
+  const level: Record<string, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
+  let out = '';
+  for (const p of problems) {
+    const props = [
+      `file=${escapeProperty(p.file.split('\\').join('/'))}`,
+      `line=${p.line}`,
+      `col=${p.column}`,
+      `endLine=${p.endLine}`,
+      `endColumn=${p.endColumn}`,
+      `title=${escapeProperty(`${p.code} ${p.rule}`)}`,
+    ];
+    out += `::${level[p.severity] ?? 'warning'} ${props.join(',')}::${escapeData(`${p.code} ${p.message}`)}\n`;
+  }
+  return out;
+}
+
+/** Workflow-command escaping (as @actions/core does): data escapes %, CR, LF; properties also : and ,. */
+function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * SARIF 2.1.0 (what GitHub code scanning uploads): one run, the whole catalog as rule metadata
+ * (descriptions, help text and link, default level), a result per problem with its fix. Columns count
+ * Unicode characters, as the other formats do, and say so (`columnKind`).
+ */
+export function renderSarif(problems: readonly Problem[], rules: readonly Rule[], version: string, uriBase?: string): string {
+  const index = new Map(rules.map((r, i) => [r.code, i]));
+  const level = (severity: string) => (severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note');
+  const uri = (file: string) => encodeURI(file.split('\\').join('/'));
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'asyncwise',
+            version,
+            semanticVersion: version,
+            informationUri: 'https://github.com/asyncwise/asyncwise',
+            rules: rules.map((r) => ({
+              id: r.code,
+              name: r.name,
+              shortDescription: { text: r.summary },
+              fullDescription: { text: r.summary },
+              helpUri: docsUrl(r),
+              help: { text: `${r.summary} See ${docsUrl(r)}`, markdown: r.docs },
+              defaultConfiguration: { level: level(r.severity), enabled: r.enabledByDefault !== false },
+              properties: { tags: [...r.languages], aliases: [...r.aliases], fixable: r.fixable },
+            })),
+          },
+        },
+        ...(uriBase ? { originalUriBaseIds: { SRCROOT: { uri: uriBase.endsWith('/') ? uriBase : `${uriBase}/` } } } : {}),
+        columnKind: 'unicodeCodePoints',
+        results: problems.map((p) => {
+          const artifactLocation = { uri: uri(p.file), ...(uriBase ? { uriBaseId: 'SRCROOT' } : {}) };
+          return {
+            ruleId: p.code,
+            ...(index.has(p.code) ? { ruleIndex: index.get(p.code) } : {}),
+            level: level(p.severity),
+            message: { text: p.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation,
+                  region: { startLine: p.line, startColumn: p.column, endLine: p.endLine, endColumn: p.endColumn, snippet: { text: p.sourceLine } },
+                },
+              },
+            ],
+            ...(p.fix
+              ? {
+                  fixes: [
+                    {
+                      description: { text: `${p.fix.title}${p.fix.safety === 'unsafe' ? ' (unsafe)' : ''}` },
+                      artifactChanges: [
+                        {
+                          artifactLocation,
+                          replacements: p.fix.edits.map((e) => ({
+                            deletedRegion: { startLine: e.line, startColumn: e.column, endLine: e.endLine, endColumn: e.endColumn },
+                            insertedContent: { text: e.newText },
+                          })),
+                        },
+                      ],
+                    },
+                  ],
+                }
+              : {}),
+            properties: { rule: p.rule, severity: p.severity, fixable: p.fixable },
+          };
+        }),
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
 }
 
 /** One JSON array of problems, with the keys in the documented order. */

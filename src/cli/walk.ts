@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { globToRegExp } from '../core/config';
 
 /** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
@@ -46,7 +47,14 @@ export class MissingPathError extends Error {
  * Expands the path arguments into the files to check. Throws `MissingPathError` for an argument
  * that does not exist; anything unreadable found while walking is listed in `skipped`.
  */
-export function collectFiles(args: readonly string[], cwd: string): FileList {
+export interface WalkOptions {
+  /** Skip what .gitignore files ignore (those in walked folders and above, up to the repository root). */
+  readonly gitignore?: boolean;
+  /** Skip a file or folder found in a walk (config `exclude`, `--exclude`). May throw a ConfigError. */
+  readonly excluded?: (absPath: string) => boolean;
+}
+
+export function collectFiles(args: readonly string[], cwd: string, options: WalkOptions = {}): FileList {
   const files: string[] = [];
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
@@ -69,13 +77,14 @@ export function collectFiles(args: readonly string[], cwd: string): FileList {
   });
   for (const root of roots) {
     if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error) });
-    else if (root.stat.isDirectory()) walk(root.abs, add, skipped);
+    else if (root.stat.isDirectory()) walk(root.abs, add, skipped, options, options.gitignore ? GitIgnore.above(root.abs) : undefined);
     else add(root.abs);
   }
   return { files, skipped };
 }
 
-function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): void {
+function walk(dir: string, add: (file: string) => void, skipped: Skipped[], options: WalkOptions, inherited: GitIgnore | undefined): void {
+  const ignore = inherited?.enter(dir);
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -87,9 +96,11 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): voi
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
+      if (SKIPPED_DIRS.has(entry.name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
       // A directory named on the command line is searched even if it is a venv; found ones are not.
-      if (!SKIPPED_DIRS.has(entry.name) && !fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped);
+      if (!fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped, options, ignore);
     } else if (entry.name.endsWith('.py')) {
+      if (ignore?.ignores(full, false) || options.excluded?.(full)) continue;
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
       // one is reported when it is read.
       if (entry.isFile() || entry.isSymbolicLink()) add(full);
@@ -97,7 +108,76 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): voi
   }
 }
 
-export type ReadResult = { readonly ok: true; readonly text: string; readonly bytes: number } | { readonly ok: false; readonly reason: string };
+interface IgnoreRule {
+  readonly base: string;
+  readonly re: RegExp;
+  readonly negate: boolean;
+  readonly dirOnly: boolean;
+  readonly anchored: boolean;
+}
+
+/**
+ * The .gitignore rules in force in one folder: those of its .gitignore and of every folder above it
+ * up to the repository root, later (deeper) rules winning, `!` re-including. Patterns are matched as
+ * git does: with a `/` before the end they are relative to their file's folder, else they match a
+ * name at any depth; a trailing `/` matches only folders.
+ */
+export class GitIgnore {
+  private constructor(private readonly rules: readonly IgnoreRule[]) {}
+
+  /** The rules from the repository root (the nearest folder above holding `.git`) down to `dir`'s parent. */
+  static above(dir: string): GitIgnore {
+    const chain: string[] = [];
+    for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+      chain.unshift(d);
+      if (fs.existsSync(path.join(d, '.git')) || d === path.dirname(d)) break;
+    }
+    // Outside any repository there is nothing above to honour.
+    if (!fs.existsSync(path.join(chain[0], '.git'))) return new GitIgnore([]);
+    let ignore = new GitIgnore([]);
+    for (const d of chain) ignore = ignore.enter(d);
+    return ignore;
+  }
+
+  /** The rules inside `dir`: these plus its own .gitignore. */
+  enter(dir: string): GitIgnore {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+    } catch {
+      return this;
+    }
+    const rules = [...this.rules];
+    for (const raw of text.split(/\r?\n/)) {
+      let line = raw.replace(/(?<!\\)\s+$/, '');
+      if (!line || line.startsWith('#')) continue;
+      const negate = line.startsWith('!');
+      if (negate) line = line.slice(1);
+      line = line.replace(/^\\([#!])/, '$1');
+      const dirOnly = line.endsWith('/');
+      if (dirOnly) line = line.replace(/\/+$/, '');
+      const anchored = line.includes('/');
+      line = line.replace(/^\//, '');
+      if (line) rules.push({ base: dir, re: globToRegExp(line), negate, dirOnly, anchored });
+    }
+    return new GitIgnore(rules);
+  }
+
+  ignores(file: string, isDir: boolean): boolean {
+    let ignored = false;
+    for (const rule of this.rules) {
+      if (rule.dirOnly && !isDir) continue;
+      const rel = path.relative(rule.base, file).split(path.sep).join('/');
+      if (rel.startsWith('..')) continue;
+      if (rule.re.test(rule.anchored ? rel : path.basename(file))) ignored = !rule.negate;
+    }
+    return ignored;
+  }
+}
+
+export type ReadResult =
+  | { readonly ok: true; readonly text: string; readonly bytes: number; /** The file starts with a UTF-8 BOM (dropped from `text`). */ readonly bom: boolean }
+  | { readonly ok: false; readonly reason: string };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -131,8 +211,9 @@ export function readSource(file: string): ReadResult {
     }
   }
   // Drop a BOM, as editors do, so columns match what the user sees.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { ok: true, text, bytes: data.length };
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
+  return { ok: true, text, bytes: data.length, bom };
 }
 
 function formatBytes(n: number): string {

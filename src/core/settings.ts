@@ -23,6 +23,15 @@ export interface Settings {
   /** These codes never run (CLI `--ignore`). */
   readonly ignore: ReadonlySet<string>;
   readonly fix: { readonly allowUnsafe: boolean };
+  /** Globs of paths never checked (config files' `exclude`), relative to the config file's folder. */
+  readonly exclude?: readonly string[];
+  /** Rules ignored in the files matching a glob (config files' `per-file-ignores`). */
+  readonly perFileIgnores?: readonly PerFileIgnore[];
+}
+
+export interface PerFileIgnore {
+  readonly pattern: string;
+  readonly codes: ReadonlySet<string>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -94,6 +103,32 @@ function codeList(v: unknown, key: string, catalog: readonly RuleMeta[], warn: W
   return out;
 }
 
+/** A list of path globs: an array of strings (or one comma-separated string). */
+function globList(v: unknown, key: string, warn: Warn): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v : undefined;
+  if (!items || items.some((i) => typeof i !== 'string' || i.trim() === '')) {
+    warn(`${key}: expected a list of path globs such as ["build/**", "*_pb2.py"], got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  return items.map((i: string) => i.trim());
+}
+
+/** `{ "tests/**": ["AW201"] }`: glob → rule codes, names or prefixes. */
+function perFileIgnoreList(v: unknown, catalog: readonly RuleMeta[], warn: Warn): PerFileIgnore[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) {
+    warn(`per-file-ignores: expected a table of path glob → rule codes, such as { "tests/**" = ["AW201"] }, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  const out: PerFileIgnore[] = [];
+  for (const [pattern, codes] of Object.entries(v)) {
+    const set = codeList(codes, `per-file-ignores.${JSON.stringify(pattern)}`, catalog, warn);
+    if (set) out.push({ pattern, codes: set });
+  }
+  return out;
+}
+
 /** The codes (or names) a select list spells out exactly. */
 function exactCodes(v: unknown, catalog: readonly RuleMeta[]): Set<string> {
   const items = typeof v === 'string' ? v.split(/[\s,]+/) : Array.isArray(v) ? v : [];
@@ -148,6 +183,10 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
   }
 
   const select = codeList(input.select, 'select', catalog, warn) ?? base.select;
+  const exclude = globList(input.exclude, 'exclude', warn) ?? base.exclude;
+  const perFileIgnores = perFileIgnoreList(input.perFileIgnores ?? input['per-file-ignores'], catalog, warn) ?? base.perFileIgnores;
+  // `unsafe-fixes` is the config files' spelling (as Ruff's), `fix.allowUnsafe` the editor's.
+  const allowUnsafe = bool(fix.allowUnsafe ?? input['unsafe-fixes'], base.fix.allowUnsafe, fix.allowUnsafe !== undefined ? 'fix.allowUnsafe' : 'unsafe-fixes', warn);
   const explicit = input.select === undefined || input.select === null ? base.explicit : exactCodes(input.select, catalog);
   const ignore = codeList(input.ignore, 'ignore', catalog, warn) ?? base.ignore;
 
@@ -159,7 +198,9 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
     select,
     explicit,
     ignore,
-    fix: { allowUnsafe: bool(fix.allowUnsafe, base.fix.allowUnsafe, 'fix.allowUnsafe', warn) },
+    fix: { allowUnsafe },
+    ...(exclude ? { exclude } : {}),
+    ...(perFileIgnores ? { perFileIgnores } : {}),
   };
 }
 

@@ -2,13 +2,15 @@
  * Settings for one document, read from VS Code's `asyncwise.*` configuration and handed to the one
  * parser (`core/settings.parseSettings`). Resolved per document (resource- and language-scoped
  * values differ between folders and files), cached until the configuration or a pyproject.toml
- * changes, never global. The Python target comes from the setting when the user set one, else
- * from the nearest pyproject.toml (`requires-python`), as in the CLI.
+ * or a project config file changes, never global. Project config files (`[tool.asyncwise]` in
+ * pyproject.toml, `asyncwise` in package.json) are read by the same resolver as the CLI's
+ * (`core/config`), so the editor and CI check the same thing; VS Code settings the user set apply
+ * on top. The Python target: the setting, else the config file, else `requires-python`.
  */
 import * as vscode from 'vscode';
 import { CATALOG } from '../core/catalog';
-import { ProjectTargets } from '../core/pyproject';
-import { DEFAULT_SETTINGS, formatPythonVersion, parseSettings, type Settings } from '../core/settings';
+import { ConfigError, ConfigResolver } from '../core/config';
+import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../core/settings';
 import type { Log } from './log';
 
 export const SECTION = 'asyncwise';
@@ -23,19 +25,23 @@ export class SettingsReader implements vscode.Disposable {
   /** Fires after an `asyncwise.*` setting changed; every cached value is stale by then. */
   readonly onDidChange = this.changed.event;
 
-  private readonly projectTargets = new ProjectTargets();
-  private readonly pyprojects: vscode.FileSystemWatcher;
+  /** Re-created when a config file changes: it memoises per folder. */
+  private configs = new ConfigResolver(CATALOG);
+  private readonly configFiles: vscode.FileSystemWatcher[];
 
   constructor(private readonly log: Log) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) this.invalidate();
     });
-    this.pyprojects = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
-    for (const event of [this.pyprojects.onDidCreate, this.pyprojects.onDidChange, this.pyprojects.onDidDelete]) event(() => this.invalidate());
+    this.configFiles = ['**/pyproject.toml', '**/package.json'].map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+    for (const watcher of this.configFiles) {
+      for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) event(() => this.invalidate());
+    }
   }
 
   private invalidate(): void {
     this.cache.clear();
+    this.configs = new ConfigResolver(CATALOG);
     this.changed.fire();
   }
 
@@ -60,23 +66,38 @@ export class SettingsReader implements vscode.Disposable {
       // Only the keys the schema declares; `parseSettings` fills defaults and rejects bad values.
       const raw = {
         enable: config.get('enable'),
-        python: { enable: config.get('python.enable'), targetVersion: config.get('python.targetVersion') ?? this.projectTarget(document) },
+        python: { enable: config.get('python.enable'), targetVersion: config.get('python.targetVersion') },
         typescript: { enable: config.get('typescript.enable') },
         rules: config.get('rules'),
         fix: { allowUnsafe: config.get('fix.allowUnsafe') },
       };
-      return parseSettings(raw, CATALOG, (warning) => this.warnOnce(warning));
+      const project = this.projectSettings(document);
+      const settings = parseSettings(raw, CATALOG, (warning) => this.warnOnce(warning), project.settings);
+      // VS Code always reports `enable` (its default is true): exclusion is applied last.
+      return project.excluded ? { ...settings, enable: false } : settings;
     } catch (error) {
       this.log.error(`reading settings for ${document.uri.toString()} failed; using defaults`, error);
       return DEFAULT_SETTINGS;
     }
   }
 
-  /** `3.X` from the nearest pyproject.toml of a file on disk, when it declares one. */
-  private projectTarget(document: vscode.TextDocument): string | undefined {
-    if (document.uri.scheme !== 'file') return undefined;
-    const found = this.projectTargets.forFile(document.uri.fsPath);
-    return found ? formatPythonVersion(found.target) : undefined;
+  /**
+   * The settings the project's config files give a file on disk, as the CLI computes them. A file
+   * the config excludes gets no diagnostics, as CI does not check it; a broken config is reported
+   * once and ignored.
+   */
+  private projectSettings(document: vscode.TextDocument): { settings: Settings; excluded: boolean } {
+    if (document.uri.scheme !== 'file') return { settings: DEFAULT_SETTINGS, excluded: false };
+    try {
+      return this.configs.forFile(document.uri.fsPath);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      if (!this.reported.has(error.message)) {
+        this.reported.add(error.message);
+        this.log.warn(`configuration error, ignoring the file: ${error.message}`);
+      }
+      return { settings: DEFAULT_SETTINGS, excluded: false };
+    }
   }
 
   private warnOnce(warning: string): void {
@@ -87,7 +108,7 @@ export class SettingsReader implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
-    this.pyprojects.dispose();
+    for (const watcher of this.configFiles) watcher.dispose();
     this.changed.dispose();
     this.cache.clear();
   }

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Finding, Fix } from '../core/finding';
+import { fixToFixedPoint } from '../core/fixAll';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
 import { COMMANDS } from './commands';
@@ -14,9 +15,6 @@ import { describesFinding, isPython, type PythonDiagnostics } from './pythonDiag
 
 /** `source.fixAll.asyncwise`: what `editor.codeActionsOnSave` names to run our safe fixes. */
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('asyncwise');
-
-/** Fix-all re-analyses after each round (one fix can enable another); this bounds the rounds. */
-const MAX_FIX_ALL_ROUNDS = 5;
 
 const NOQA_CODES = /#\s*noqa:\s*[A-Za-z0-9_\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_\-]+)*/i;
 
@@ -132,17 +130,7 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
   private fixAll(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis): vscode.CodeAction | undefined {
     const settings = this.settings.forDocument(document);
     const allowUnsafe = settings.fix.allowUnsafe;
-    let { text, applied } = analysis.fixAll(allowUnsafe);
-    let total = applied;
-    for (let round = 1; applied > 0 && round < MAX_FIX_ALL_ROUNDS; round++) {
-      const next = analyzePython(parser, text, settings);
-      try {
-        ({ text, applied } = next.fixAll(allowUnsafe));
-        total += applied;
-      } finally {
-        next.dispose();
-      }
-    }
+    const { text, applied: total } = fixToFixedPoint(analysis, (next) => analyzePython(parser, next, settings), allowUnsafe);
     if (total === 0 || text === analysis.source) return undefined;
     const action = new vscode.CodeAction(`Fix all ${allowUnsafe ? '' : 'safely fixable '}asyncwise problems`, FIX_ALL_KIND);
     action.edit = new vscode.WorkspaceEdit();

@@ -298,12 +298,15 @@ describe('asyncwise help, version and rules', () => {
   });
 });
 
+/** A `check` command with every flag at its default. */
+const NO_FLAGS = { kind: 'check', format: 'text', select: [], ignore: [], targetVersion: undefined, exclude: [], fix: false, unsafeFixes: false, diff: false, noCache: false, statistics: false, outputFile: undefined, stdinFilename: undefined } as const;
+
 describe('CLI flags to settings', () => {
-  const check = (partial: Partial<CheckCommand>): CheckCommand => ({ kind: 'check', format: 'text', select: [], ignore: [], paths: ['.'], ...partial });
+  const check = (partial: Partial<CheckCommand>): CheckCommand => ({ ...NO_FLAGS, paths: ['.'], ...partial });
 
   it('accepts --flag=value and repeated flags', () => {
     const c = parseArgs(['check', '--format=json', '--select', 'AW201', '--select=AW203', 'a', '--', '--odd-name.py']);
-    assert.deepEqual(c, { kind: 'check', format: 'json', select: ['AW201', 'AW203'], ignore: [], targetVersion: undefined, paths: ['a', '--odd-name.py'] });
+    assert.deepEqual(c, { ...NO_FLAGS, format: 'json', select: ['AW201', 'AW203'], paths: ['a', '--odd-name.py'] });
   });
 
   it('passes the target version and rule lists through parseSettings', () => {
@@ -330,7 +333,7 @@ describe('text colour', () => {
   });
 
   it('changes nothing but the escapes', () => {
-    const problem: Problem = { file: 'a.py', line: 3, column: 5, endLine: 3, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true };
+    const problem: Problem = { file: 'a.py', line: 3, column: 5, endLine: 3, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true, sourceLine: '    time.sleep(1)' };
     const coloured = renderText([problem], { color: true });
     assert.ok(coloured.includes('\x1b['));
     assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderText([problem], { color: false }));

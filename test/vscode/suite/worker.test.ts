@@ -279,6 +279,26 @@ export function defineWorkerTests(): void {
       await waitFor('the default target back', async () => ((await threadFixTitle()).includes('to_thread') ? undefined : await threadFixTitle()));
     });
 
+    test('[tool.asyncwise] in pyproject.toml applies as in the CLI, and reverts when removed', async () => {
+      await baseline();
+      const pyproject = path.join(demoFolder, 'pyproject.toml');
+      assert.ok(!fs.existsSync(pyproject), 'the demo has no pyproject.toml of its own');
+      const aw201Count = expected.filter((e) => e.code === 'AW201').length;
+      try {
+        fs.writeFileSync(pyproject, '[tool.asyncwise]\nignore = ["AW203"]\n\n[tool.asyncwise.rules]\nblocking-call-in-async = "error"\n');
+        await waitFor('AW201 as errors and AW203 ignored, from pyproject.toml', () => {
+          const all = asyncwiseDiagnostics(document.uri);
+          const aw201 = all.filter((d) => codeOf(d) === 'AW201');
+          if (all.some((d) => codeOf(d) === 'AW203')) return `AW203 still shown: ${describe(document, all)}`;
+          if (aw201.length !== aw201Count || aw201.some((d) => d.severity !== vscode.DiagnosticSeverity.Error)) return describe(document, all);
+          return undefined;
+        });
+      } finally {
+        fs.rmSync(pyproject, { force: true });
+      }
+      await waitFor('the defaults back', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW203') ? undefined : describe(document, asyncwiseDiagnostics(document.uri))));
+    });
+
     test('asyncwise.rules and asyncwise.enable settings re-apply to open documents', async () => {
       await baseline();
       const settingsFolder = path.join(demoFolder, '.vscode');

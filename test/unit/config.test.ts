@@ -1,0 +1,214 @@
+/**
+ * Project configuration: the TOML subset reader, `[tool.asyncwise]` and package.json's `asyncwise`,
+ * precedence (defaults < requires-python < config file < flags), per-file ignores, exclude globs,
+ * .gitignore, and errors that name the file, the key and what was expected; in the library and
+ * through the real CLI.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { collectFiles } from '../../src/cli/walk';
+import { CATALOG } from '../../src/core/catalog';
+import { ConfigError, ConfigResolver, matchesPath, readConfigFile } from '../../src/core/config';
+import { readTomlTable } from '../../src/core/pyproject';
+import { effectiveSeverity } from '../../src/core/settings';
+import { repoRoot } from './helpers';
+
+const ROOT = repoRoot();
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'config');
+const rule = (code: string) => CATALOG.find((r) => r.code === code)!;
+
+let tmp: string;
+let project: string;
+let jsproject: string;
+
+function cli(args: readonly string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+/** A folder holding one pyproject.toml with `text`, and a file in it. */
+function withPyproject(name: string, text: string): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), text);
+  fs.writeFileSync(path.join(dir, 'm.py'), 'import time\n\n\nasync def f():\n    time.sleep(1)\n');
+  return dir;
+}
+
+before(() => {
+  if (!fs.existsSync(CLI)) assert.equal(spawnSync(process.execPath, ['esbuild.js'], { cwd: ROOT }).status, 0);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-config-'));
+  fs.cpSync(FIXTURES, tmp, { recursive: true });
+  project = path.join(tmp, 'project');
+  jsproject = path.join(tmp, 'jsproject');
+  // What git would not keep in the fixture: a .gitignore and the files it ignores.
+  fs.writeFileSync(path.join(project, '.gitignore'), 'ignored_dir/\n*.local.py\n!keep.local.py\n');
+  fs.mkdirSync(path.join(project, 'ignored_dir'), { recursive: true });
+  const blocking = fs.readFileSync(path.join(project, 'src', 'app', 'main.py'));
+  for (const f of ['ignored_dir/x.py', 'src/app/dev.local.py', 'src/app/keep.local.py']) fs.writeFileSync(path.join(project, f), blocking);
+});
+
+after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('TOML reader', () => {
+  it('reads a tool table, its sub-tables, multi-line arrays, comments and inline tables', () => {
+    const t = readTomlTable(
+      [
+        '[project]',
+        'name = "x"',
+        '[tool.asyncwise]',
+        'select = [  # the groups',
+        '  "AW1",',
+        "  'AW2',  # literal string",
+        ']',
+        'unsafe-fixes = true',
+        'per-file-ignores = { "tests/**" = ["AW201"], "a b.py" = "AW101" }',
+        '[tool.asyncwise.rules]',
+        'AW201 = "error" # loud',
+        '"sleep-polling" = "off"',
+        '[tool.ruff]',
+        'select = ["E"]',
+      ].join('\r\n'),
+      'tool.asyncwise',
+    );
+    assert.deepEqual(t, {
+      values: { select: ['AW1', 'AW2'], 'unsafe-fixes': true, 'per-file-ignores': { 'tests/**': ['AW201'], 'a b.py': 'AW101' }, rules: { AW201: 'error', 'sleep-polling': 'off' } },
+      errors: [],
+    });
+  });
+
+  it('is undefined without the table, and reports values it cannot read with their line', () => {
+    assert.equal(readTomlTable('[tool.ruff]\nx = 1\n', 'tool.asyncwise'), undefined);
+    const t = readTomlTable('[tool.asyncwise]\nselect = AW1\nignore = ["AW2"\n', 'tool.asyncwise');
+    assert.equal(t?.errors.length, 2);
+    assert.match(t!.errors[0], /^select \(line 2\): .*strings need quotes/);
+    assert.match(t!.errors[1], /^ignore \(line 3\): /);
+  });
+});
+
+describe('config files', () => {
+  it('[tool.asyncwise] sets severities, ignores, target and per-file ignores', () => {
+    const configs = new ConfigResolver(CATALOG);
+    const main = configs.forFile(path.join(project, 'src', 'app', 'main.py'));
+    assert.equal(main.configFile, path.join(project, 'pyproject.toml'));
+    assert.equal(effectiveSeverity(main.settings, rule('AW201')), 'error');
+    assert.equal(effectiveSeverity(main.settings, rule('AW203')), 'off');
+    assert.deepEqual(main.settings.python.targetVersion, [3, 10], 'target-version beats requires-python');
+    const test = configs.forFile(path.join(project, 'tests', 'test_main.py'));
+    assert.equal(effectiveSeverity(test.settings, rule('AW201')), 'off', 'per-file ignore');
+    assert.equal(effectiveSeverity(test.settings, rule('AW101')), 'warning');
+  });
+
+  it('an asyncwise key in package.json works the same', () => {
+    const configs = new ConfigResolver(CATALOG);
+    const worker = configs.forFile(path.join(jsproject, 'lib', 'worker.py')).settings;
+    assert.equal(effectiveSeverity(worker, rule('AW201')), 'info');
+    assert.equal(effectiveSeverity(worker, rule('AW101')), 'off', 'select AW2 only');
+    assert.equal(effectiveSeverity(configs.forFile(path.join(jsproject, 'lib', 'legacy.py')).settings, rule('AW201')), 'off');
+  });
+
+  it('precedence: defaults < requires-python < config file < flags', () => {
+    const dir = withPyproject('precedence', '[project]\nrequires-python = ">=3.7"\n');
+    const file = path.join(dir, 'm.py');
+    assert.deepEqual(new ConfigResolver(CATALOG).forFile(path.join(tmp, 'elsewhere.py')).settings.python.targetVersion, [3, 9], 'default');
+    assert.deepEqual(new ConfigResolver(CATALOG).forFile(file).settings.python.targetVersion, [3, 7], 'requires-python');
+    fs.appendFileSync(path.join(dir, 'pyproject.toml'), '[tool.asyncwise]\ntarget-version = "3.8"\nselect = ["AW1"]\n');
+    const fromFile = new ConfigResolver(CATALOG).forFile(file).settings;
+    assert.deepEqual(fromFile.python.targetVersion, [3, 8], 'config file');
+    assert.equal(effectiveSeverity(fromFile, rule('AW201')), 'off');
+    const flags = new ConfigResolver(CATALOG, { overrides: { python: { targetVersion: '3.11' }, select: 'AW201' } }).forFile(file).settings;
+    assert.deepEqual(flags.python.targetVersion, [3, 11], 'flag');
+    assert.equal(effectiveSeverity(flags, rule('AW201')), 'warning', 'the flag select replaces the file select');
+  });
+
+  it('the nearest config applies; pyproject.toml without [tool.asyncwise] does not stop the search', () => {
+    const outer = withPyproject('nested', '[tool.asyncwise]\nignore = ["AW201"]\n');
+    const inner = path.join(outer, 'sub');
+    fs.mkdirSync(inner);
+    fs.writeFileSync(path.join(inner, 'pyproject.toml'), '[project]\nname = "sub"\n');
+    const s = new ConfigResolver(CATALOG).forFile(path.join(inner, 'x.py'));
+    assert.equal(s.configFile, path.join(outer, 'pyproject.toml'));
+    assert.equal(effectiveSeverity(s.settings, rule('AW201')), 'off');
+  });
+
+  const errors: [string, string, RegExp][] = [
+    ['an unknown key', '[tool.asyncwise]\nselct = ["AW1"]\n', /pyproject\.toml: tool\.asyncwise\.selct: unknown key; expected one of select, ignore/],
+    ['an unknown rule', '[tool.asyncwise]\nignore = ["AW999"]\n', /pyproject\.toml: tool\.asyncwise\.ignore: unknown rule "AW999"$/],
+    ['a bad severity', '[tool.asyncwise.rules]\nAW201 = "loud"\n', /pyproject\.toml: tool\.asyncwise\.rules\.AW201: expected one of off, hint, info, warning, error, got "loud"$/],
+    ['a bad version', '[tool.asyncwise]\ntarget-version = "2.7"\n', /pyproject\.toml: tool\.asyncwise\.target-version: expected a version such as "3\.9", got "2\.7"$/],
+    ['a bad boolean', '[tool.asyncwise]\nunsafe-fixes = "yes"\n', /pyproject\.toml: tool\.asyncwise\.unsafe-fixes: expected true or false, got "yes"$/],
+    ['a bad per-file-ignores', '[tool.asyncwise]\nper-file-ignores = ["tests"]\n', /pyproject\.toml: tool\.asyncwise\.per-file-ignores: expected a table of path glob → rule codes/],
+    ['a bad exclude', '[tool.asyncwise]\nexclude = [1]\n', /pyproject\.toml: tool\.asyncwise\.exclude: expected a list of path globs/],
+    ['unreadable TOML', '[tool.asyncwise]\nselect = AW1\n', /pyproject\.toml: tool\.asyncwise\.select \(line 2\): expected a string/],
+  ];
+  for (const [what, text, message] of errors) {
+    it(`${what} is a ConfigError naming the file, the key and what was expected`, () => {
+      const dir = withPyproject(`error-${what.replace(/\W+/g, '-')}`, text);
+      assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), (e: unknown) => e instanceof ConfigError && message.test(e.message) && e.message.startsWith(path.join(dir, 'pyproject.toml')));
+    });
+  }
+
+  it('package.json errors name the file and the key too; a package.json without the key is not read', () => {
+    const dir = path.join(tmp, 'badjson');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"asyncwise": {"rules": {"AW201": 3}}}');
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), /package\.json: asyncwise\.rules\.AW201: expected one of off/);
+    fs.writeFileSync(path.join(dir, 'package.json'), '{ broken json, but not ours');
+    assert.equal(readConfigFile(path.join(dir, 'package.json')), undefined);
+  });
+});
+
+describe('globs', () => {
+  it('anchored with a slash, any depth without', () => {
+    assert.ok(matchesPath('build', 'build/out.py'));
+    assert.ok(matchesPath('build', 'src/build/out.py'));
+    assert.ok(matchesPath('build/', 'build/out.py'));
+    assert.ok(matchesPath('*_pb2.py', 'generated/api_pb2.py'));
+    assert.ok(matchesPath('generated/*_pb2.py', 'generated/api_pb2.py'));
+    assert.ok(!matchesPath('generated/*_pb2.py', 'x/generated/api_pb2.py'));
+    assert.ok(matchesPath('**/generated/*.py', 'x/generated/api.py'));
+    assert.ok(matchesPath('tests/**', 'tests/unit/test_a.py'));
+    assert.ok(!matchesPath('tests/**', 'src/tests/test_a.py'));
+    assert.ok(matchesPath('{docs,examples}/*.py', 'examples/a.py'));
+    assert.ok(matchesPath('test_?.py', 'test_a.py'));
+    assert.ok(!matchesPath('*.py', '../outside.py'));
+  });
+});
+
+describe('walking with config and .gitignore', () => {
+  it('skips excluded paths and what .gitignore ignores, re-including negated ones', () => {
+    const configs = new ConfigResolver(CATALOG);
+    const found = collectFiles([project], project, { gitignore: true, excluded: (p) => configs.forFile(p).excluded }).files.map((f) => path.relative(project, f).split(path.sep).join('/'));
+    assert.deepEqual(found, ['generated/keep.py', 'src/app/keep.local.py', 'src/app/main.py', 'tests/test_main.py']);
+    // Without the options (the project index's view) everything is there.
+    assert.equal(collectFiles([project], project).files.length, 8);
+  });
+
+  it('the CLI applies it all: exclude, per-file ignores, severities (and a file named explicitly is checked)', () => {
+    const r = cli(['check', '--no-cache', '--format', 'json', '.'], project);
+    assert.equal(r.status, 1, r.stderr);
+    const rows = JSON.parse(r.stdout) as { file: string; code: string; severity: string }[];
+    assert.deepEqual(rows.map((x) => `${x.file.split(path.sep).join('/')} ${x.code} ${x.severity}`), ['generated/keep.py AW201 error', 'src/app/keep.local.py AW201 error', 'src/app/main.py AW201 error']);
+    const explicit = cli(['check', '--no-cache', 'build/out.py'], project);
+    assert.match(explicit.stdout, /^build\/out\.py:7:5: AW201 /m);
+  });
+
+  it('flags win over the file: --select, --ignore, --exclude', () => {
+    const r = cli(['check', '--no-cache', '--select', 'AW203', '--exclude', 'src', '.'], project);
+    assert.equal(r.stdout.trimEnd().split('\n').slice(0, -1).map((l) => l.split(':')[0]).join(' '), 'generated/keep.py tests/test_main.py');
+  });
+
+  it('a config error stops the CLI with exit 2 and the message', () => {
+    const dir = withPyproject('cli-error', '[tool.asyncwise]\nselect = ["AW9"]\n');
+    const r = cli(['check', '.'], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `asyncwise: configuration error: ${path.join(dir, 'pyproject.toml')}: tool.asyncwise.select: unknown rule "AW9"\n`);
+  });
+});
