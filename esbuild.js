@@ -75,6 +75,10 @@ async function main() {
     { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + IMPORT_META_SHIM } },
     { ...common, entryPoints: ['src/tools/docs.ts'], outfile: 'dist/tools/docs.js' },
   ];
+  // The loop inspector's webview: a browser bundle and its stylesheet, loaded from dist/media by the view.
+  configs.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', define: {}, banner: {}, entryPoints: ['media/src/inspector.ts'], outfile: 'dist/media/inspector.js' });
+  fs.mkdirSync('dist/media', { recursive: true });
+  fs.copyFileSync('media/inspector.css', 'dist/media/inspector.css');
   copyWasm('dist');
   if (tests) {
     const unit = listTests('test/unit');
