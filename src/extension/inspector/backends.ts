@@ -7,19 +7,38 @@ import type { CdpChannel, InspectorBackend } from '../../inspector/channel';
 import type { BackendFactory } from './controller';
 import type { DapChannels } from './dapChannel';
 
-/** js-debug answers on the concrete child session only; the parent never does, so this always times out. */
-export async function requestCdpProxy(session: vscode.DebugSession, timeoutMs = 5000): Promise<{ host: string; port: number; path?: string }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`js-debug did not hand out a CDP proxy within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    const proxy = await Promise.race([Promise.resolve(vscode.commands.executeCommand<{ host: string; port: number; path?: string }>('extension.js-debug.requestCDPProxy', session.id)), timeout]);
-    if (!proxy || typeof proxy.host !== 'string' || typeof proxy.port !== 'number') throw new Error(`js-debug returned no CDP proxy for "${session.name}"`);
-    return proxy;
-  } finally {
-    clearTimeout(timer);
+type CdpProxy = { host: string; port: number; path?: string };
+
+const isProxy = (v: unknown): v is CdpProxy => !!v && typeof (v as CdpProxy).host === 'string' && typeof (v as CdpProxy).port === 'number';
+
+/**
+ * Asks js-debug for a CDP proxy to the session's target. It answers on the concrete child session
+ * only (the parent never does, hence the timeout), and right after the session starts it may answer
+ * nothing yet: ask again until the deadline.
+ */
+export async function requestCdpProxy(session: vscode.DebugSession, timeoutMs = 8000): Promise<CdpProxy> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now()));
+    });
+    try {
+      last = await Promise.race([Promise.resolve(vscode.commands.executeCommand<unknown>('extension.js-debug.requestCDPProxy', session.id)), timeout]);
+      // The command answers nothing until js-debug's own tracker knows the session; the DAP request
+      // it forwards to works as soon as the target is attached.
+      if (!isProxy(last) && last !== 'timeout') last = await Promise.race([Promise.resolve(session.customRequest('requestCDPProxy')), timeout]);
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (isProxy(last)) return last;
+    if (last === 'timeout') break;
+    await new Promise((r) => setTimeout(r, 250));
   }
+  throw new Error(`js-debug gave no CDP proxy for "${session.name}" within ${timeoutMs} ms (last answer: ${JSON.stringify(last)})`);
 }
 
 export interface BackendConstructors {

@@ -211,10 +211,13 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     }
   }
 
-  private enqueue(work: () => Promise<void>): Promise<void> {
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     this.queued++;
     const next = this.queue.then(work).finally(() => this.queued--);
-    this.queue = next.catch(() => undefined);
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -250,23 +253,27 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     }, delayMs);
   }
 
-  private async cancel(id: string): Promise<void> {
+  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
+  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
     const current = this.current;
     const backend = current?.backend;
+    let result: { ok: boolean; message?: string };
     if (!current || !backend?.cancel) {
-      this.post({ type: 'cancelResult', id, ok: false, message: 'this session cannot cancel tasks' });
-      return;
+      result = { ok: false, message: 'this session cannot cancel tasks' };
+    } else {
+      result = await this.enqueue(async () => {
+        try {
+          await withTimeout(backend.cancel!(id, 'cancelled from the asyncwise loop inspector'), this.timings.cancelTimeoutMs, 'cancel');
+          this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, message: message(error) };
+        }
+      });
     }
-    await this.enqueue(async () => {
-      try {
-        await withTimeout(backend.cancel!(id, 'cancelled from the asyncwise loop inspector'), this.timings.cancelTimeoutMs, 'cancel');
-        this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
-        this.post({ type: 'cancelResult', id, ok: true });
-      } catch (error) {
-        this.post({ type: 'cancelResult', id, ok: false, message: message(error) });
-      }
-    });
-    await this.refresh(1);
+    this.post({ type: 'cancelResult', id, ...result });
+    if (result.ok) await this.refresh(1);
+    return result;
   }
 
   private async openLocation(location: SourceLocation): Promise<void> {

@@ -15,6 +15,8 @@ export const INSPECTOR_COMMANDS = {
   refresh: 'asyncwise.inspector.refresh',
   /** For tests: the state, the last snapshot and what the webview drew of it (hidden from the palette). */
   testState: 'asyncwise.inspector.testState',
+  /** Cancels a task by id, as the Cancel button does (Python sessions); returns `{ok, message}`. */
+  cancelTask: 'asyncwise.inspector.cancelTask',
 } as const;
 
 export function registerInspector(context: vscode.ExtensionContext, log: Log, make: BackendConstructors): InspectorController {
@@ -29,6 +31,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: Log, ma
     vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, controller),
     vscode.commands.registerCommand(INSPECTOR_COMMANDS.refresh, (tier?: unknown) => controller.refresh(tier === 2 ? 2 : 1)),
     vscode.commands.registerCommand(INSPECTOR_COMMANDS.testState, () => controller.testState()),
+    vscode.commands.registerCommand(INSPECTOR_COMMANDS.cancelTask, (id?: unknown) => (typeof id === 'string' ? controller.cancel(id) : { ok: false, message: 'no task id given' })),
   );
   return controller;
 }
