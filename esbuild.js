@@ -55,6 +55,8 @@ const common = {
   // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle lacks.
   define: { 'import.meta.url': '__asyncwiseImportMetaUrl' },
   banner: { js: IMPORT_META_SHIM },
+  // The Python inspector's snapshot script ships as text inside the bundle.
+  loader: { '.py': 'text' },
 };
 
 function listTests(dir) {
@@ -85,6 +87,7 @@ async function main() {
     configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });
     const vscodeEntries = ['test/vscode/suite/index.ts', 'test/vscode/runCodeServer.ts', 'test/vscode/runElectron.ts'].filter((f) => fs.existsSync(f));
     if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
+    if (fs.existsSync('bench/inspector-python.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-python.ts'], outfile: 'out/bench/inspector-python.js' });
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     copyWasm('out/test/unit');
     copyWasm('out/test/vscode');
