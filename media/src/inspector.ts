@@ -157,7 +157,9 @@ function rowElement(row: Row, index: number): HTMLElement {
   if (row.hasChildren) twisty.dataset.action = 'toggle';
   name.append(twisty, el('span', '', item.label));
   name.title = item.label;
-  const state = el('span', `cell state state-${item.state.replace(/[^a-z-]/gi, '')}`, item.cancelling ? `${item.state} (cancelling ${item.cancelling})` : item.state);
+  const state = el('span', `cell state state-${item.state.replace(/[^a-z-]/gi, '')}`, item.cancelling && item.state !== 'cancelling' ? `${item.state}, cancelling` : item.state);
+  if (item.ignoringCancellation) state.textContent = `${state.textContent} ⚠ ignores cancel`;
+  state.title = item.cancelling ? `cancel requested ${item.cancelling}×${item.ignoringCancellation ? ', still running: it ignores the cancellation' : ''}` : item.state;
   const where = el('span', 'cell where');
   if (item.location) {
     const link = el('a', 'location', shortLocation(item.location));

@@ -4,8 +4,10 @@
  */
 import * as vscode from 'vscode';
 import type { CdpChannel, InspectorBackend } from '../../inspector/channel';
+import { PythonBackend } from '../../inspector/python/backend';
+import type { Log } from '../log';
 import type { BackendFactory } from './controller';
-import type { DapChannels } from './dapChannel';
+import type { DapChannels, SessionDapChannel } from './dapChannel';
 
 type CdpProxy = { host: string; port: number; path?: string };
 
@@ -44,7 +46,7 @@ export async function requestCdpProxy(session: vscode.DebugSession, timeoutMs = 
 export interface BackendConstructors {
   readonly connectCdp: (proxy: { host: string; port: number; path?: string }) => Promise<CdpChannel>;
   readonly node: (channel: CdpChannel) => InspectorBackend;
-  readonly python: (channel: import('../../inspector/channel').DapChannel) => InspectorBackend;
+  readonly python: (channel: SessionDapChannel) => InspectorBackend;
 }
 
 export function backendFactory(dap: DapChannels, make: BackendConstructors): BackendFactory {
@@ -65,13 +67,14 @@ export function backendFactory(dap: DapChannels, make: BackendConstructors): Bac
   };
 }
 
-/** The real backends (src/inspector/node, src/inspector/python). */
-export const DEFAULT_BACKENDS: BackendConstructors = {
-  connectCdp: () => Promise.reject(new Error('the Node backend is not in this build yet')),
-  node: () => {
-    throw new Error('the Node backend is not in this build yet');
-  },
-  python: () => {
-    throw new Error('the Python backend is not in this build yet');
-  },
-};
+/** The real backends (src/inspector/node, src/inspector/python), logging to the output channel. */
+export function defaultBackends(log: Log): BackendConstructors {
+  return {
+    connectCdp: () => Promise.reject(new Error('the Node backend is not in this build yet')),
+    node: () => {
+      throw new Error('the Node backend is not in this build yet');
+    },
+    // A session already stopped at a breakpoint is inspected in place, never resumed by us.
+    python: (channel) => new PythonBackend(channel, { stoppedThreadId: channel.stoppedThreadId, log: (m) => log.info(`inspector (python): ${m}`) }),
+  };
+}

@@ -14,6 +14,8 @@ export class SessionDapChannel implements DapChannel {
   private readonly eventListeners = new Set<EventListener>();
   private readonly closeListeners = new Set<CloseListener>();
   private closedReason: string | undefined;
+  /** The thread the program is stopped on (breakpoint, step, pause), or undefined while it runs. */
+  stoppedThreadId: number | undefined;
 
   constructor(
     private readonly session: vscode.DebugSession,
@@ -72,6 +74,9 @@ export class SessionDapChannel implements DapChannel {
 
   /** Called by the tracker for every event the adapter sends. */
   dispatchEvent(event: string, body: unknown): void {
+    const threadId = (body as { threadId?: unknown } | undefined)?.threadId;
+    if (event === 'stopped') this.stoppedThreadId = typeof threadId === 'number' ? threadId : this.stoppedThreadId;
+    else if (event === 'continued') this.stoppedThreadId = undefined;
     for (const listener of [...this.eventListeners]) {
       try {
         listener(event, body);
