@@ -14,6 +14,7 @@
  * Only reachable objects are in a snapshot: a chain whose innermost promise nobody can resolve is
  * garbage and is (rightly) not shown.
  */
+import { Worker } from 'node:worker_threads';
 
 export interface HeapSnapshotJson {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] }; node_count?: number };
@@ -63,13 +64,16 @@ export interface AwaitGraph {
 
 type Waiter = { kind: 'generator'; node: number } | { kind: 'promise'; node: number; via: string };
 
-const COMBINATORS: readonly [RegExp, string][] = [
-  [/PromiseAllSettled/, 'Promise.allSettled'],
-  [/PromiseAll/, 'Promise.all'],
-  [/PromiseAny/, 'Promise.any'],
-];
-
+/**
+ * Self-contained on purpose (no reference outside its body): `analyseHeapSnapshotInWorker` runs its
+ * source text in a worker thread, so a big snapshot never blocks the extension host.
+ */
 export function analyseHeapSnapshot(json: HeapSnapshotJson): AwaitGraph {
+  const COMBINATORS: readonly [RegExp, string][] = [
+    [/PromiseAllSettled/, 'Promise.allSettled'],
+    [/PromiseAll/, 'Promise.all'],
+    [/PromiseAny/, 'Promise.any'],
+  ];
   const meta = json.snapshot.meta;
   const NF = meta.node_fields.length;
   const EF = meta.edge_fields.length;
@@ -214,39 +218,43 @@ export function analyseHeapSnapshot(json: HeapSnapshotJson): AwaitGraph {
   }
 
   // 3. What each async function waits on, looking through combinators and then-chains.
-  const describeLeaf = (promise: number): string | undefined => resolvedBy(promise);
-  /** Who holds the resolve function of a leaf promise: a timer tells its delay. */
+  /**
+   * Who holds the resolve function of a leaf promise (a timer tells its delay). Only edges into
+   * promise-resolving closures and their contexts are indexed: a full reverse index costs seconds.
+   */
+  let resolverIndex: { contextOf: Map<number, number[]>; holdersOf: Map<number, number[]> } | undefined;
   function resolvedBy(promise: number): string | undefined {
-    // The resolving functions' context points at the promise; find closures whose context does.
-    const holders = referrersOf(promise).filter((r) => nameOf(r) === 'system / Context');
-    for (const context of holders) {
-      for (const closure of referrersOf(context)) {
-        if (typeOf(closure) !== T_CLOSURE || !/PromiseCapabilityDefaultResolve/.test(codeName(closure))) continue;
-        for (const holder of referrersOf(closure)) {
-          if (nameOf(holder) === 'Timeout') return 'setTimeout';
+    if (!resolverIndex) {
+      const contextOf = new Map<number, number[]>(); // promise → resolve closures
+      const resolveClosures = new Set<number>();
+      for (let n = 0; n < nodeCount; n++) {
+        if (typeOf(n) !== T_CLOSURE || !/PromiseCapabilityDefaultResolve/.test(codeName(n))) continue;
+        const context = edgeTo(n, 'context');
+        const p = context === undefined ? undefined : promiseInContext(context);
+        if (p === undefined) continue;
+        resolveClosures.add(n);
+        const list = contextOf.get(p);
+        if (list) list.push(n);
+        else contextOf.set(p, [n]);
+      }
+      const holdersOf = new Map<number, number[]>(); // resolve closure → objects holding it
+      for (let from = 0; from < nodeCount; from++) {
+        for (let e = firstEdge[from]; e < firstEdge[from + 1]; e += EF) {
+          const to = edges[e + eTo] / NF;
+          if (!resolveClosures.has(to) || edges[e + eType] === E_WEAK) continue;
+          const list = holdersOf.get(to);
+          if (list) list.push(from);
+          else holdersOf.set(to, [from]);
         }
+      }
+      resolverIndex = { contextOf, holdersOf };
+    }
+    for (const closure of resolverIndex.contextOf.get(promise) ?? []) {
+      for (const holder of resolverIndex.holdersOf.get(closure) ?? []) {
+        if (nameOf(holder) === 'Timeout') return 'setTimeout';
       }
     }
     return undefined;
-  }
-  let reverse: Map<number, number[]> | undefined;
-  function referrersOf(n: number): number[] {
-    if (!reverse) {
-      // Built lazily and only for the few node kinds asked about, to keep memory small.
-      reverse = new Map();
-      for (let from = 0; from < nodeCount; from++) {
-        for (let e = firstEdge[from]; e < firstEdge[from + 1]; e += EF) {
-          if (edges[e + eType] === E_WEAK) continue;
-          const to = edges[e + eTo] / NF;
-          const toName = nameOf(to);
-          if (toName !== 'system / Context' && toName !== 'Promise' && typeOf(to) !== T_CLOSURE) continue;
-          let list = reverse.get(to);
-          if (!list) reverse.set(to, (list = []));
-          list.push(from);
-        }
-      }
-    }
-    return reverse.get(n) ?? [];
   }
 
   const targetsOf = (promise: number, via: string | undefined, depth: number, seen: Set<number>): AwaitTarget[] => {
@@ -256,7 +264,7 @@ export function analyseHeapSnapshot(json: HeapSnapshotJson): AwaitGraph {
     if (g !== undefined) return [{ kind: 'function', heapId: idOf(g), via }];
     const inputs = feeders.get(promise);
     if (!inputs || depth > 8) {
-      const resolved = describeLeaf(promise);
+      const resolved = resolvedBy(promise);
       return [{ kind: 'promise', heapId: idOf(promise), via, ...(resolved ? { resolvedBy: resolved } : {}) }];
     }
     return inputs.flatMap((i) => targetsOf(i.node, via ?? (i.via === 'then' || i.via === 'resolve' ? undefined : i.via), depth + 1, seen));
@@ -302,14 +310,48 @@ export function analyseHeapSnapshot(json: HeapSnapshotJson): AwaitGraph {
   });
 
   return { functions: withDefinitions, awaits, awaitedBy, waitsOn, scripts, promisesWithReactions, nodeCount };
+
+  function describeTargets(targets: readonly AwaitTarget[], nameOf: (heapId: number) => string): string {
+    if (targets.length === 0) return 'a promise';
+    const via = targets[0].via;
+    const parts = targets.map((t) => (t.kind === 'function' ? `${nameOf(t.heapId)}()` : t.resolvedBy ? `a promise (${t.resolvedBy})` : 'a promise'));
+    const unique = [...new Set(parts)];
+    const list = unique.length > 3 ? `${unique.slice(0, 3).join(', ')}, …` : unique.join(', ');
+    if (via) return `${via} [${targets.length}]: ${list}`;
+    return targets.length === 1 ? list : `${targets.length}: ${list}`;
+  }
 }
 
-function describeTargets(targets: readonly AwaitTarget[], nameOf: (heapId: number) => string): string {
-  if (targets.length === 0) return 'a promise';
-  const via = targets[0].via;
-  const parts = targets.map((t) => (t.kind === 'function' ? `${nameOf(t.heapId)}()` : t.resolvedBy ? `a promise (${t.resolvedBy})` : 'a promise'));
-  const unique = [...new Set(parts)];
-  const list = unique.length > 3 ? `${unique.slice(0, 3).join(', ')}, …` : unique.join(', ');
-  if (via) return `${via} [${targets.length}]: ${list}`;
-  return targets.length === 1 ? list : `${targets.length}: ${list}`;
+/**
+ * Parses and analyses a snapshot's chunks in a worker thread: a 10,000-function snapshot is ~13 MB of
+ * JSON and a second or more of work that must not block the extension host. Rejects on `signal` or
+ * after `timeoutMs`, terminating the worker.
+ */
+export function analyseHeapSnapshotInWorker(chunks: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<AwaitGraph> {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const analyse = (${analyseHeapSnapshot.toString()});
+    try {
+      parentPort.postMessage({ graph: analyse(JSON.parse(workerData.join(''))) });
+    } catch (e) {
+      parentPort.postMessage({ error: String(e && e.stack || e) });
+    }`;
+  return new Promise<AwaitGraph>((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: chunks });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      fn();
+    };
+    const onAbort = () => finish(() => reject(new Error('The snapshot was cancelled.')));
+    const timer = setTimeout(() => finish(() => reject(new Error(`Analysing the heap snapshot took longer than ${options.timeoutMs} ms.`))), options.timeoutMs ?? 120_000);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (m: { graph?: AwaitGraph; error?: string }) => finish(() => (m.graph ? resolve(m.graph) : reject(new Error(`heap snapshot analysis failed: ${m.error}`)))));
+    worker.once('error', (e) => finish(() => reject(e)));
+    worker.once('exit', (code) => finish(() => reject(new Error(`heap snapshot analysis stopped (exit ${code})`))));
+  });
 }
