@@ -89,6 +89,7 @@ async function main() {
     if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
     if (fs.existsSync('bench/inspector-python.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-python.ts'], outfile: 'out/bench/inspector-python.js' });
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
+    if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
     copyWasm('out/test/unit');
     copyWasm('out/test/vscode');
     copyWasm('out/bench');
