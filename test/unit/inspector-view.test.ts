@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { parseExtensionMessage, parseWebviewMessage, snapshotProblem } from '../../src/protocol/inspector';
+import { withDeepItems } from '../../src/extension/inspector/merge';
 import { buildRows, DEFAULT_OPTIONS, formatDuration, shortLocation, summary, type Row, type ViewOptions } from '../../media/src/view';
 
 function snapshot(items: LoopItem[], extra: Partial<LoopSnapshot> = {}): LoopSnapshot {
@@ -131,5 +132,33 @@ describe('inspector view model', () => {
     const started = performance.now();
     assert.equal(buildRows(big, opts({ filter: 'db.query', groupBy: 'none' })).length, 1429);
     assert.ok(performance.now() - started < 300);
+  });
+});
+
+describe('inspector: deep rows kept across tier 1 refreshes', () => {
+  const tier1 = (takenAt: number): LoopSnapshot => ({ runtime: 'node', tiers: [1], takenAt, costs: [{ tier: 1, durationMs: 3 }], counts: { timer: 1 }, items: [{ id: 'tm', kind: 'timer', label: 'setInterval 1000 ms', state: 'scheduled' }], warnings: [] });
+  const deep: LoopSnapshot = {
+    runtime: 'node',
+    tiers: [1, 2],
+    takenAt: 1000,
+    costs: [{ tier: 1, durationMs: 3 }, { tier: 2, durationMs: 400, programStallMs: 350 }],
+    counts: { timer: 1, 'async-function': 2 },
+    items: [tier1(0).items[0]!, { id: 'a1', kind: 'async-function', label: 'worker', state: 'suspended' }, { id: 'a2', kind: 'async-function', label: 'worker', state: 'suspended' }],
+    warnings: [],
+  };
+
+  it('carries the kinds only tier 2 finds, with their cost and age', () => {
+    const merged = withDeepItems(tier1(13_000), deep);
+    assert.deepEqual(merged.items.map((i) => i.id), ['tm', 'a1', 'a2']);
+    assert.deepEqual(merged.counts, { timer: 1, 'async-function': 2 });
+    assert.deepEqual(merged.costs.map((c) => c.tier), [1, 2]);
+    assert.deepEqual(merged.warnings, ['async-function rows are from the deep snapshot of 12 s ago; press Deep snapshot to refresh them.']);
+  });
+
+  it('leaves a snapshot alone when there is nothing to carry', () => {
+    const fresh = tier1(2000);
+    assert.equal(withDeepItems(fresh, undefined), fresh);
+    assert.equal(withDeepItems(deep, deep), deep);
+    assert.equal(withDeepItems(fresh, { ...deep, runtime: 'python' }), fresh);
   });
 });

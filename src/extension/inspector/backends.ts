@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { CdpChannel, InspectorBackend } from '../../inspector/channel';
+import { NodeBackend } from '../../inspector/node/backend';
+import { WebSocketCdpChannel } from '../../inspector/node/cdp';
 import { PythonBackend } from '../../inspector/python/backend';
 import type { Log } from '../log';
 import type { BackendFactory } from './controller';
@@ -44,8 +46,9 @@ export async function requestCdpProxy(session: vscode.DebugSession, timeoutMs = 
 }
 
 export interface BackendConstructors {
-  readonly connectCdp: (proxy: { host: string; port: number; path?: string }) => Promise<CdpChannel>;
-  readonly node: (channel: CdpChannel) => InspectorBackend;
+  readonly connectCdp: (proxy: CdpProxy) => Promise<CdpChannel>;
+  /** `dap` is the same session seen through DAP: it knows whether the program is paused. */
+  readonly node: (channel: CdpChannel, dap: SessionDapChannel) => InspectorBackend;
   readonly python: (channel: SessionDapChannel) => InspectorBackend;
 }
 
@@ -59,7 +62,7 @@ export function backendFactory(dap: DapChannels, make: BackendConstructors): Bac
       throw new Error('the session changed while connecting');
     }
     try {
-      return make.node(channel);
+      return make.node(channel, dap.channelFor(session));
     } catch (error) {
       channel.close();
       throw error;
@@ -70,10 +73,14 @@ export function backendFactory(dap: DapChannels, make: BackendConstructors): Bac
 /** The real backends (src/inspector/node, src/inspector/python), logging to the output channel. */
 export function defaultBackends(log: Log): BackendConstructors {
   return {
-    connectCdp: () => Promise.reject(new Error('the Node backend is not in this build yet')),
-    node: () => {
-      throw new Error('the Node backend is not in this build yet');
-    },
+    connectCdp: (proxy) => WebSocketCdpChannel.connectToProxy(proxy),
+    node: (channel, dap) =>
+      new NodeBackend(channel, {
+        // Opt-in: promise creation stacks cost promise-heavy programs ~100x; read when a session starts.
+        creationStacks: vscode.workspace.getConfiguration('asyncwise').get<boolean>('inspector.node.creationStacks', false),
+        isPaused: () => dap.stoppedThreadId !== undefined,
+        log: (m) => log.info(`inspector (node): ${m}`),
+      }),
     // A session already stopped at a breakpoint is inspected in place, never resumed by us.
     python: (channel) => new PythonBackend(channel, { stoppedThreadId: channel.stoppedThreadId, log: (m) => log.info(`inspector (python): ${m}`) }),
   };

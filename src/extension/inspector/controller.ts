@@ -11,6 +11,7 @@ import type { LoopSnapshot, SourceLocation } from '../../inspector/model';
 import { parseWebviewMessage, type ExtensionMessage, type PanelState, type WebviewMessage } from '../../protocol/inspector';
 import type { Log } from '../log';
 import { inspectorHtml } from './html';
+import { withDeepItems } from './merge';
 import { runtimeOf, type SessionTracker } from './sessions';
 
 export const INSPECTOR_VIEW_ID = 'asyncwise.inspector';
@@ -62,6 +63,8 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   private state: PanelState = 'no-session';
   private stateMessage: string | undefined;
   private last: { sessionId: string; snapshot: LoopSnapshot } | undefined;
+  /** The followed session's last tier 2 snapshot, whose deep-only rows stay while tier 1 refreshes. */
+  private deep: LoopSnapshot | undefined;
   private rendered: InspectorTestState['rendered'];
   private autoRefresh = true;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
@@ -177,6 +180,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     const current: Current = { session, generation: ++this.generation, abort: new AbortController() };
     this.current = current;
     this.last = undefined;
+    this.deep = undefined;
     this.setState('connecting');
     const runtime = runtimeOf(session)!;
     this.log.info(`inspector: following ${runtime} session "${session.name}" (${session.type})`);
@@ -225,8 +229,10 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     if (this.current !== current || !current.backend) return;
     this.post({ type: 'busy', tier });
     try {
-      const snapshot = await withTimeout(current.backend.snapshot({ tier, signal: current.abort.signal }), this.timings.tierTimeoutMs[tier], `tier ${tier} snapshot`);
+      const taken = await withTimeout(current.backend.snapshot({ tier, signal: current.abort.signal }), this.timings.tierTimeoutMs[tier], `tier ${tier} snapshot`);
       if (this.current !== current) return;
+      if (taken.tiers.includes(2)) this.deep = taken;
+      const snapshot = withDeepItems(taken, this.deep);
       this.last = { sessionId: current.session.id, snapshot };
       this.state = 'live';
       this.stateMessage = undefined;

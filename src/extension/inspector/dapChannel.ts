@@ -7,6 +7,9 @@
 import * as vscode from 'vscode';
 import type { DapChannel, Disposable } from '../../inspector/channel';
 
+/** DAP requests after which the program runs again. */
+const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame']);
+
 type EventListener = (event: string, body: any) => void;
 type CloseListener = (reason: string) => void;
 
@@ -101,7 +104,10 @@ export class SessionDapChannel implements DapChannel {
   }
 }
 
-/** One channel per tracked session, fed by the trackers VS Code creates. */
+/**
+ * One channel per tracked session, fed by the trackers VS Code creates. Node sessions get one too:
+ * the Node backend talks CDP, but whether the program is paused at a breakpoint is known from DAP.
+ */
 export class DapChannels implements vscode.Disposable {
   private readonly channels = new Map<string, SessionDapChannel>();
   private readonly registrations: vscode.Disposable[];
@@ -113,6 +119,10 @@ export class DapChannels implements vscode.Disposable {
         return {
           onDidSendMessage: (message: { type?: string; event?: string; body?: unknown }) => {
             if (message?.type === 'event' && typeof message.event === 'string') channel.dispatchEvent(message.event, message.body);
+          },
+          // Adapters need not send `continued` after the editor's own resume requests: see them go out.
+          onWillReceiveMessage: (message: { type?: string; command?: string }) => {
+            if (message?.type === 'request' && typeof message.command === 'string' && RESUMING.has(message.command)) channel.stoppedThreadId = undefined;
           },
           onWillStopSession: () => channel.close('the debug session is stopping'),
           onExit: () => channel.close('the debug adapter exited'),

@@ -7,7 +7,7 @@ import type { Log } from '../log';
 import { backendFactory, type BackendConstructors } from './backends';
 import { INSPECTOR_VIEW_ID, InspectorController } from './controller';
 import { DapChannels } from './dapChannel';
-import { PYTHON_DEBUG_TYPES, SessionTracker } from './sessions';
+import { NODE_DEBUG_TYPES, PYTHON_DEBUG_TYPES, SessionTracker } from './sessions';
 
 /** The inspector's commands (package.json contributes the same IDs). */
 export const INSPECTOR_COMMANDS = {
@@ -20,7 +20,7 @@ export const INSPECTOR_COMMANDS = {
 } as const;
 
 export function registerInspector(context: vscode.ExtensionContext, log: Log, make: BackendConstructors): InspectorController {
-  const dap = new DapChannels(PYTHON_DEBUG_TYPES);
+  const dap = new DapChannels([...PYTHON_DEBUG_TYPES, ...NODE_DEBUG_TYPES]);
   const tracker = new SessionTracker();
   const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
   const controller = new InspectorController(mediaRoot, tracker, backendFactory(dap, make), log);

@@ -130,7 +130,7 @@ export function defineInspectorTests(): void {
       await checkRendered();
 
       await vscode.commands.executeCommand('asyncwise.inspector.refresh', 2);
-      const awaitLine = lineOf(program, "await once(jobs, 'job')");
+      const awaitLine = lineOf(program, "const [job] = await once(jobs, 'job')");
       const tier2 = await snapshotWhere('a tier 2 snapshot with the workers at their await line', () => session.id, (s) => {
         if (!s.tiers.includes(2)) return 'not tier 2';
         const workers = s.items.filter((i: LoopItem) => i.kind === 'async-function' && sameFile(i.location?.file, program) && i.location?.line === awaitLine);
