@@ -7,7 +7,7 @@
  */
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { parseExtensionMessage, type PanelState, type SessionInfo, type WebviewMessage } from '../../src/protocol/inspector';
-import { buildRows, DEFAULT_OPTIONS, formatDuration, fullLocation, kindLabel, shortLocation, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
+import { buildRows, DEFAULT_OPTIONS, formatDuration, fullLocation, kindLabel, kindWord, shortLocation, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -42,6 +42,8 @@ let options: ViewOptions = {
 let autoRefresh = restored.autoRefresh !== false;
 let selectedId: string | undefined = typeof restored.selectedId === 'string' ? restored.selectedId : undefined;
 let snapshot: LoopSnapshot | undefined;
+/** The session `snapshot` belongs to. */
+let snapshotSession: string | undefined;
 let rows: Row[] = [];
 let panelState: PanelState = 'no-session';
 let stateMessage = '';
@@ -144,7 +146,8 @@ function rowElement(row: Row, index: number): HTMLElement {
   if (row.type === 'group') {
     line.classList.add('group');
     line.dataset.action = 'toggle';
-    line.append(el('span', 'twisty', row.collapsed ? '▸' : '▾'), el('span', 'group-label', row.label), el('span', 'badge', String(row.count)));
+    line.append(el('span', 'twisty', row.collapsed ? '▸' : '▾'), el('span', 'group-label', row.label), el('span', 'badge', row.total !== undefined ? `${row.count} of ${row.total}` : String(row.count)));
+    if (row.total !== undefined) line.title = `${row.total - row.count} more not listed (the backend sends at most this many rows per kind)`;
     return line;
   }
   const item = row.item;
@@ -177,7 +180,7 @@ function rowElement(row: Row, index: number): HTMLElement {
     cancel.title = `Cancel ${item.label} (task.cancel() on the program's loop)`;
     actions.append(cancel);
   }
-  line.append(el('span', 'cell kind', item.kind), name, state, where, waits, el('span', 'cell age', formatDuration(item.ageMs)), actions);
+  line.append(el('span', 'cell kind', kindWord(item.kind)), name, state, where, waits, el('span', 'cell age', formatDuration(item.ageMs)), actions);
   return line;
 }
 
@@ -245,11 +248,18 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   switch (message.type) {
     case 'sessions':
       drawSessions(message.sessions, message.activeId);
+      // Another session is followed now: the old one's rows must not pass for its.
+      if (message.activeId !== undefined && snapshotSession !== undefined && message.activeId !== snapshotSession) {
+        snapshot = undefined;
+        snapshotSession = undefined;
+        drawSummary();
+        rebuild();
+      }
       break;
     case 'state':
       panelState = message.state;
       stateMessage = message.message ?? '';
-      if (message.state === 'no-session' || message.state === 'connecting') snapshot = undefined;
+      if (message.state === 'no-session') snapshot = undefined;
       if (message.state !== 'live') busyTier = undefined;
       drawStatus();
       drawSummary();
@@ -257,6 +267,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
     case 'snapshot':
       snapshot = message.snapshot;
+      snapshotSession = message.sessionId;
       panelState = 'live';
       stateMessage = '';
       busyTier = undefined;

@@ -20,7 +20,7 @@ export interface ViewOptions {
 export const DEFAULT_OPTIONS: ViewOptions = { filter: '', groupBy: 'kind', sortBy: 'age', sortDescending: true, collapsed: new Set() };
 
 export type Row =
-  | { readonly type: 'group'; readonly key: string; readonly label: string; readonly count: number; readonly collapsed: boolean }
+  | { readonly type: 'group'; readonly key: string; readonly label: string; readonly count: number; readonly collapsed: boolean; /** How many the program has when the backend sent fewer rows. */ readonly total?: number }
   | { readonly type: 'item'; readonly item: LoopItem; readonly depth: number; readonly key?: string; readonly hasChildren: boolean; readonly collapsed: boolean };
 
 const KIND_LABELS: Record<ItemKind, string> = {
@@ -125,7 +125,9 @@ export function buildRows(snapshot: LoopSnapshot, options: ViewOptions): Row[] {
   for (const key of keys) {
     const group = groups.get(key)!;
     const collapsed = options.collapsed.has(key);
-    rows.push({ type: 'group', key, label: group.label, count: group.items.length, collapsed });
+    const kind = key.startsWith('kind:') ? (key.slice('kind:'.length) as ItemKind) : undefined;
+    const total = kind && !needle ? snapshot.counts[kind] : undefined;
+    rows.push({ type: 'group', key, label: group.label, count: group.items.length, collapsed, ...(total !== undefined && total > group.items.length ? { total } : {}) });
     if (!collapsed) for (const item of group.items) rows.push({ type: 'item', item, depth: 1, hasChildren: false, collapsed: false });
   }
   return rows;
@@ -225,4 +227,9 @@ export function summary(snapshot: LoopSnapshot): { counts: string; health: strin
     .map((c) => `tier ${c.tier}: ${formatDuration(c.durationMs)}${c.programStallMs !== undefined ? `, program stalled ${formatDuration(c.programStallMs)}` : ''}`)
     .join(' · ');
   return { counts: counts || 'nothing pending', health: health.join(' · '), costs };
+}
+
+/** The kind column's short word. */
+export function kindWord(kind: ItemKind): string {
+  return kind === 'async-function' ? 'async fn' : kind;
 }

@@ -60,6 +60,11 @@ describe('inspector view model', () => {
     assert.deepEqual(labels(buildRows(snapshot(HANG), opts({}))), ['[Tasks 3]', '  main', '  worker-a', '  worker-b', '[Timers 1]', '  TimerHandle 30 s']);
   });
 
+  it('says when the backend sent fewer rows than the program has', () => {
+    const rows = buildRows(snapshot(HANG, { counts: { task: 40, timer: 1 } }), opts({}));
+    assert.deepEqual(rows.filter((r) => r.type === 'group').map((r) => r.type === 'group' && [r.count, r.total]), [[3, 40], [1, undefined]]);
+  });
+
   it('collapses a group to its header', () => {
     assert.deepEqual(labels(buildRows(snapshot(HANG), opts({ collapsed: new Set(['kind:task']) }))), ['[Tasks 3]', '[Timers 1]', '  TimerHandle 30 s']);
   });

@@ -73,7 +73,11 @@ export function backendFactory(dap: DapChannels, make: BackendConstructors): Bac
 /** The real backends (src/inspector/node, src/inspector/python), logging to the output channel. */
 export function defaultBackends(log: Log): BackendConstructors {
   return {
-    connectCdp: (proxy) => WebSocketCdpChannel.connectToProxy(proxy),
+    connectCdp: async (proxy) => {
+      const channel = await WebSocketCdpChannel.connectToProxy(proxy);
+      channel.onClose((reason) => log.info(`inspector (node): CDP proxy connection closed: ${reason}`));
+      return channel;
+    },
     node: (channel, dap) =>
       new NodeBackend(channel, {
         // Opt-in: promise creation stacks cost promise-heavy programs ~100x; read when a session starts.

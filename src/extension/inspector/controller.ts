@@ -54,6 +54,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Errors that mean the backend's connection is gone (the debug session itself may live on). */
+const CONNECTION_LOST = /connection (is )?closed|session (has )?ended|not connected|socket hang up/i;
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class InspectorController implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -71,6 +74,8 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   /** The tail of the serialised work on the program (snapshots, cancels). */
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** When the current session's backend was re-made after its connection dropped (bounded). */
+  private reconnects: number[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -177,14 +182,19 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
       else this.setState('no-session');
       return;
     }
-    const current: Current = { session, generation: ++this.generation, abort: new AbortController() };
-    this.current = current;
     this.last = undefined;
     this.deep = undefined;
-    this.setState('connecting');
-    const runtime = runtimeOf(session)!;
-    this.log.info(`inspector: following ${runtime} session "${session.name}" (${session.type})`);
-    void withTimeout(this.createBackend(session, runtime, current.abort.signal), this.timings.connectTimeoutMs, 'connecting to the debug session').then(
+    this.reconnects = [];
+    this.log.info(`inspector: following ${runtimeOf(session)} session "${session.name}" (${session.type})`);
+    this.connect(session);
+  }
+
+  /** Makes the session's backend; the last snapshot stays on screen meanwhile (a reconnect keeps it). */
+  private connect(session: vscode.DebugSession, note?: string): void {
+    const current: Current = { session, generation: ++this.generation, abort: new AbortController() };
+    this.current = current;
+    this.setState('connecting', note);
+    void withTimeout(this.createBackend(session, runtimeOf(session)!, current.abort.signal), this.timings.connectTimeoutMs, 'connecting to the debug session').then(
       (backend) => {
         if (this.current !== current) {
           backend.dispose();
@@ -200,6 +210,21 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.setState('error', `Cannot inspect "${session.name}": ${message(error)}`);
       },
     );
+  }
+
+  /**
+   * The backend's connection dropped while the debug session goes on (a CDP proxy socket can close
+   * under js-debug's feet): make a new one, a few times a minute at most.
+   */
+  private reconnect(current: Current, reason: string): boolean {
+    const now = Date.now();
+    this.reconnects = this.reconnects.filter((t) => now - t < 60_000);
+    if (this.reconnects.length >= 3 || this.tracker.active?.id !== current.session.id) return false;
+    this.reconnects.push(now);
+    this.log.warn(`inspector: the connection to "${current.session.name}" dropped (${reason}); reconnecting`);
+    this.detach();
+    this.connect(current.session, 'The connection to the program dropped; reconnecting…');
+    return true;
   }
 
   private detach(): void {
@@ -240,6 +265,9 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     } catch (error) {
       if (this.current !== current) return;
       this.log.warn(`inspector: tier ${tier} snapshot of "${current.session.name}" failed: ${message(error)}`);
+      if (CONNECTION_LOST.test(message(error)) || (error as Error)?.name === 'SessionEndedError') {
+        if (this.reconnect(current, message(error))) return;
+      }
       this.setState('error', `Tier ${tier} snapshot failed: ${message(error)}`);
       // The backend stays: the next refresh tries again (a session in a breakpoint, a slow GC…).
       this.post({ type: 'busy' });
