@@ -309,11 +309,14 @@ export class NodeBackend implements InspectorBackend {
     return { items, total: summary.total };
   }
 
-  private async functionLocation(fn: RemoteObject | undefined, signal?: AbortSignal): Promise<ScriptPosition | undefined> {
-    if (!fn?.objectId || fn.type !== 'function') return undefined;
+  /** `[[FunctionLocation]]` of a function, through bound functions (`setInterval(fn.bind(x))`, Node's own timers). */
+  private async functionLocation(fn: RemoteObject | undefined, signal?: AbortSignal, depth = 0): Promise<ScriptPosition | undefined> {
+    if (!fn?.objectId || fn.type !== 'function' || depth > 3) return undefined;
     const props = await this.send<GetPropertiesResult>('Runtime.getProperties', { objectId: fn.objectId, ownProperties: true }, signal);
-    const loc = props.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
-    return loc ? { scriptId: String(loc.scriptId), lineNumber: loc.lineNumber, columnNumber: loc.columnNumber } : undefined;
+    const internal = props.internalProperties ?? [];
+    const loc = internal.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
+    if (loc) return { scriptId: String(loc.scriptId), lineNumber: loc.lineNumber, columnNumber: loc.columnNumber };
+    return this.functionLocation(internal.find((p) => p.name === '[[TargetFunction]]')?.value, signal, depth + 1);
   }
 
   // --- tier 2 ----------------------------------------------------------------------------------
