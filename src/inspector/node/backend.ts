@@ -53,6 +53,7 @@ export class SessionEndedError extends Error {
 }
 
 const GROUP = 'asyncwise-inspector';
+const STALL_PROBE_TIMEOUT_MS = 2000;
 const CONTEXT_GONE = /Cannot find context with specified id|Execution context was destroyed|Inspected target navigated or closed/;
 
 interface RemoteObject {
@@ -497,10 +498,20 @@ export class NodeBackend implements InspectorBackend {
     }
   }
 
+  /**
+   * The probe waits for one of the program's timer turns; if the program got paused at a breakpoint
+   * meanwhile, no turn comes: the stall stays unmeasured rather than failing the snapshot.
+   */
   private async endStallProbe(started: boolean, signal?: AbortSignal): Promise<{ programStallMs?: number }> {
     if (!started) return {};
-    const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true);
-    return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
+    try {
+      const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true, STALL_PROBE_TIMEOUT_MS);
+      return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
+    } catch (e) {
+      if (this.endedReason !== undefined || signal?.aborted || (e instanceof Error && CONTEXT_GONE.test(e.message))) throw e;
+      this.log(`stall probe: ${(e as Error).message}`);
+      return {};
+    }
   }
 
   // --- CDP helpers -----------------------------------------------------------------------------
@@ -515,12 +526,12 @@ export class NodeBackend implements InspectorBackend {
     return Promise.race(racers);
   }
 
-  private async evaluate<T>(expression: string, signal?: AbortSignal, awaitPromise = false): Promise<T> {
+  private async evaluate<T>(expression: string, signal?: AbortSignal, awaitPromise = false, timeoutMs = this.requestTimeoutMs): Promise<T> {
     const r = await this.send<EvaluateResult>('Runtime.evaluate', {
       expression, returnByValue: true, includeCommandLineAPI: true, silent: true, awaitPromise,
       // V8 terminates our own evaluation if it runs away: the program must not stall on our account.
       timeout: this.requestTimeoutMs,
-    }, signal);
+    }, signal, timeoutMs);
     if (r.exceptionDetails) throw new Error(`evaluation failed in the program: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result.value as T;
   }
