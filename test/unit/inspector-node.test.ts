@@ -241,6 +241,39 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     }
   });
 
+  it('a program paused at a breakpoint (by another debugger client) is inspected in place and never resumed by us', async () => {
+    const { program } = await start();
+    // The other client plays js-debug: it owns the Debugger domain and the pause.
+    const debuggerClient = await WebSocketCdpChannel.connect(program.url);
+    let paused = false;
+    debuggerClient.on('Debugger.paused', () => (paused = true));
+    debuggerClient.on('Debugger.resumed', () => (paused = false));
+    const backend = new NodeBackend(program.channel, { isPaused: () => paused });
+    const unaware = new NodeBackend(program.channel); // a backend not told about the pause
+    try {
+      await debuggerClient.send('Debugger.enable');
+      await debuggerClient.send('Debugger.pause');
+      await waitFor(async () => paused);
+      const ticksPaused = await readGlobal(program.channel, 'globalThis.__ticks');
+      const s = await backend.snapshot({ tier: 2 });
+      assert.equal(s.whilePaused, true);
+      assert.ok(s.costs.every((c) => c.programStallMs === undefined), 'no stall to measure while paused');
+      assert.equal(asyncFunctions(s, 'main')[0]?.location?.line, line('await-all'));
+      const t1 = await unaware.snapshot({ tier: 1 });
+      assert.equal(t1.costs[0].programStallMs, undefined, 'the stall probe gives up instead of failing the snapshot');
+      assert.ok(paused, 'still paused: the backend never resumes the program');
+      assert.equal(await readGlobal(program.channel, 'globalThis.__ticks'), ticksPaused);
+      await debuggerClient.send('Debugger.resume');
+      await waitFor(async () => (await readGlobal(program.channel, 'globalThis.__ticks')) > ticksPaused + 2);
+    } finally {
+      await debuggerClient.send('Debugger.resume').catch(() => {});
+      debuggerClient.close();
+      unaware.dispose();
+      backend.dispose();
+      await program.stop();
+    }
+  });
+
   it('a cancelled snapshot rejects as cancelled and leaves the backend usable', async () => {
     const { program } = await start();
     const backend = new NodeBackend(program.channel);

@@ -53,6 +53,7 @@ export class SessionEndedError extends Error {
 }
 
 const GROUP = 'asyncwise-inspector';
+const STALL_PROBE_TIMEOUT_MS = 2000;
 const CONTEXT_GONE = /Cannot find context with specified id|Execution context was destroyed|Inspected target navigated or closed/;
 
 interface RemoteObject {
@@ -309,11 +310,14 @@ export class NodeBackend implements InspectorBackend {
     return { items, total: summary.total };
   }
 
-  private async functionLocation(fn: RemoteObject | undefined, signal?: AbortSignal): Promise<ScriptPosition | undefined> {
-    if (!fn?.objectId || fn.type !== 'function') return undefined;
+  /** `[[FunctionLocation]]` of a function, through bound functions (`setInterval(fn.bind(x))`, Node's own timers). */
+  private async functionLocation(fn: RemoteObject | undefined, signal?: AbortSignal, depth = 0): Promise<ScriptPosition | undefined> {
+    if (!fn?.objectId || fn.type !== 'function' || depth > 3) return undefined;
     const props = await this.send<GetPropertiesResult>('Runtime.getProperties', { objectId: fn.objectId, ownProperties: true }, signal);
-    const loc = props.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
-    return loc ? { scriptId: String(loc.scriptId), lineNumber: loc.lineNumber, columnNumber: loc.columnNumber } : undefined;
+    const internal = props.internalProperties ?? [];
+    const loc = internal.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
+    if (loc) return { scriptId: String(loc.scriptId), lineNumber: loc.lineNumber, columnNumber: loc.columnNumber };
+    return this.functionLocation(internal.find((p) => p.name === '[[TargetFunction]]')?.value, signal, depth + 1);
   }
 
   // --- tier 2 ----------------------------------------------------------------------------------
@@ -494,10 +498,20 @@ export class NodeBackend implements InspectorBackend {
     }
   }
 
+  /**
+   * The probe waits for one of the program's timer turns; if the program got paused at a breakpoint
+   * meanwhile, no turn comes: the stall stays unmeasured rather than failing the snapshot.
+   */
   private async endStallProbe(started: boolean, signal?: AbortSignal): Promise<{ programStallMs?: number }> {
     if (!started) return {};
-    const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true);
-    return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
+    try {
+      const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true, STALL_PROBE_TIMEOUT_MS);
+      return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
+    } catch (e) {
+      if (this.endedReason !== undefined || signal?.aborted || (e instanceof Error && CONTEXT_GONE.test(e.message))) throw e;
+      this.log(`stall probe: ${(e as Error).message}`);
+      return {};
+    }
   }
 
   // --- CDP helpers -----------------------------------------------------------------------------
@@ -512,12 +526,12 @@ export class NodeBackend implements InspectorBackend {
     return Promise.race(racers);
   }
 
-  private async evaluate<T>(expression: string, signal?: AbortSignal, awaitPromise = false): Promise<T> {
+  private async evaluate<T>(expression: string, signal?: AbortSignal, awaitPromise = false, timeoutMs = this.requestTimeoutMs): Promise<T> {
     const r = await this.send<EvaluateResult>('Runtime.evaluate', {
       expression, returnByValue: true, includeCommandLineAPI: true, silent: true, awaitPromise,
       // V8 terminates our own evaluation if it runs away: the program must not stall on our account.
       timeout: this.requestTimeoutMs,
-    }, signal);
+    }, signal, timeoutMs);
     if (r.exceptionDetails) throw new Error(`evaluation failed in the program: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result.value as T;
   }

@@ -267,7 +267,9 @@ export function analyseHeapSnapshot(json: HeapSnapshotJson): AwaitGraph {
       const resolved = resolvedBy(promise);
       return [{ kind: 'promise', heapId: idOf(promise), via, ...(resolved ? { resolvedBy: resolved } : {}) }];
     }
-    return inputs.flatMap((i) => targetsOf(i.node, via ?? (i.via === 'then' || i.via === 'resolve' ? undefined : i.via), depth + 1, seen));
+    // Several promises resolving one (Promise.race, or resolve functions handed to several `then`s): the first settled wins.
+    const race = inputs.length > 1 && inputs.every((i) => i.via === 'resolve') ? 'first settled of' : undefined;
+    return inputs.flatMap((i) => targetsOf(i.node, via ?? race ?? (i.via === 'then' || i.via === 'resolve' ? undefined : i.via), depth + 1, seen));
   };
 
   const functions: SuspendedAsyncFunction[] = [];
