@@ -174,7 +174,8 @@ export class PythonBackend implements InspectorBackend {
   }
 
   private snapshotArgs(where: 'loop' | 'here'): Record<string, unknown> {
-    return { op: 'snapshot', where, maxItems: this.maxItems, handlerFor: [...this.cancelSeen.keys()] };
+    const loopWaitMs = Math.max(200, this.timeoutMs - 1000);
+    return { op: 'snapshot', where, maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()] };
   }
 
   /** Tier 2 on a running program: pause, read in the stopped frame, continue (always). */
