@@ -101,9 +101,8 @@ def _running_loops(tasks):
             loop = getattr(task, '_loop', None)
         if loop is not None and loop not in loops:
             loops.append(loop)
-    for loop in _loops_from_threads():
-        if loop not in loops:
-            loops.append(loop)
+    if not loops:  # no task yet (or 3.14+, no registries): find loops on the threads' stacks
+        loops = _loops_from_threads()
     return [loop for loop in loops if loop.is_running() and not loop.is_closed()]
 
 
@@ -129,12 +128,32 @@ def _is_user_file(path):
     return not path.startswith(_LIBRARY_DIRS)
 
 
-def _location(code, line):
-    return {'file': code.co_filename, 'line': line, 'function': getattr(code, 'co_qualname', code.co_name)}
+def _qualname(frame):
+    """`Queue.get`, not `get`: co_qualname on 3.11+; before, the class of the frame's `self`."""
+    code = frame.f_code
+    qualname = getattr(code, 'co_qualname', None)
+    if qualname is not None:
+        return qualname
+    if code.co_argcount and code.co_varnames[0] == 'self':
+        try:
+            owner = frame.f_locals.get('self')
+            if owner is not None:
+                for cls in type(owner).__mro__:  # the class that defines this code, not the instance's
+                    function = cls.__dict__.get(code.co_name)
+                    if getattr(function, '__code__', None) is code:
+                        return cls.__name__ + '.' + code.co_name
+                return type(owner).__name__ + '.' + code.co_name
+        except Exception:
+            pass
+    return code.co_name
+
+
+def _location(code, line, qualname):
+    return {'file': code.co_filename, 'line': line, 'function': qualname}
 
 
 def _await_frames(coro):
-    """(code, line) of each frame of the await chain, outermost first (the task's coroutine, then what it awaits, ...)."""
+    """(code, line, qualname) of each frame of the await chain, outermost first (the task's coroutine, then what it awaits, ...)."""
     frames = []
     obj = coro
     for _depth in range(256):
@@ -147,7 +166,7 @@ def _await_frames(coro):
             frame = getattr(obj, 'ag_frame', None)
         if frame is None:
             break
-        frames.append((frame.f_code, frame.f_lineno))
+        frames.append((frame.f_code, frame.f_lineno, _qualname(frame)))
         nxt = getattr(obj, 'cr_await', None)
         if nxt is None:
             nxt = getattr(obj, 'gi_yieldfrom', None)
@@ -250,7 +269,7 @@ def _cancellation_handler(frames):
     """The `except` clause that catches a CancelledError thrown at the innermost user frame, and does not re-raise it."""
     import ast
     try_types = tuple(t for t in (getattr(ast, 'Try', None), getattr(ast, 'TryStar', None)) if t is not None)
-    for code, line in reversed(frames):
+    for code, line, qualname in reversed(frames):
         path = code.co_filename
         if not _is_user_file(path):
             continue
@@ -276,7 +295,7 @@ def _cancellation_handler(frames):
         if best is not None:
             handler = best[1]
             return {'file': path, 'line': handler.lineno, 'column': handler.col_offset + 1,
-                    'function': getattr(code, 'co_qualname', code.co_name)}
+                    'function': qualname}
         return None  # only the innermost user frame decides
     return None
 
@@ -307,7 +326,7 @@ def _format_task(raw, handler_for):
     """The model's item for one task, from what _collect_task read; runs off the loop thread when it can."""
     task = raw['task']
     frames = raw['frames']
-    stack = [_location(code, line) for code, line in reversed(frames)]  # innermost first
+    stack = [_location(code, line, qualname) for code, line, qualname in reversed(frames)]  # innermost first
     user = next((loc for loc in stack if _is_user_file(loc['file'])), None)
     item = {
         'id': _task_id(task),
@@ -323,7 +342,9 @@ def _format_task(raw, handler_for):
         item['location'] = stack[0]
     coro = raw['coro']
     code = getattr(coro, 'cr_code', None) or getattr(coro, 'gi_code', None)
-    if code is not None:
+    if frames:
+        item['details']['coroutine'] = frames[0][2]
+    elif code is not None:
         item['details']['coroutine'] = getattr(code, 'co_qualname', code.co_name)
     cancelling = raw['cancelling']
     if cancelling is not None:
@@ -352,8 +373,7 @@ def _format_task(raw, handler_for):
             waits_on = 'gather (%d of %d pending)' % (pending, len(children))
         else:
             library = None
-            for code, _line in reversed(frames):  # innermost first
-                name = getattr(code, 'co_qualname', code.co_name)
+            for code, _line, name in reversed(frames):  # innermost first
                 if name in _WAIT_NAMES and not _is_user_file(code.co_filename):
                     library = _WAIT_NAMES[name]
                     break
