@@ -268,6 +268,52 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
   });
 });
 
+describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+  it('busy in Python: tier 1 gives up clearly; tier 2 pauses it, shows the running task at its line, and resumes it', async () => {
+    const busy = path.join(FIXTURES, 'busy.py');
+    const program = await startDebugpy(busy, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 2500 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'SPINNING');
+      await assert.rejects(backend.snapshot({ tier: 1 }), /the event loop did not run the snapshot within \d+ ms: it is blocked by synchronous code or busy/);
+      const snapshot = await backend.snapshot({ tier: 2 });
+      assert.equal(snapshot.whilePaused, true);
+      const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
+      assert.equal(main?.state, 'running');
+      assert.equal(main?.location?.line, line(busy, 'spin'));
+      assert.equal(byLabel(snapshot, 'idle').location?.line, line(busy, 'idle'));
+      await waitUntil(() => events.length >= 2, 'the continued event');
+      assert.deepEqual(events, ['stopped', 'continued']);
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+
+  it('blocked in C: tier 2 gives up on the pause clearly, and resumes the program when the late pause lands', async () => {
+    const blocked = path.join(FIXTURES, 'blocked.py');
+    const program = await startDebugpy(blocked, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 800 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'BLOCKING');
+      await assert.rejects(backend.snapshot({ tier: 2 }), /python inspector: the program did not pause within 800 ms/);
+      await waitForOutput(program, 'UNBLOCKED');
+      await waitUntil(() => events.length >= 2, 'the late pause to be resumed', 10_000);
+      assert.deepEqual(events, ['stopped', 'continued']);
+      const running = await backend.snapshot({ tier: 1 });
+      assert.equal(running.whilePaused, false);
+      assert.equal(byLabel(running, 'idle').location?.line, line(blocked, 'idle'));
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
 describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'opt-in: ASYNCWISE_TEST_PYTHONS=pyenv or interpreter paths' }, () => {
   const debugpyPath = debianDebugpyPath();
   for (const python of hasDebugpy ? otherPythons() : []) {

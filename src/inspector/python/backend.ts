@@ -168,6 +168,10 @@ export class PythonBackend implements InspectorBackend {
       stallMs = paused.stallMs;
       whilePaused = true;
     }
+    if (run.plan && run.plan.loops > 0 && run.parts.length === 0 && run.errors.length > 0) {
+      // No loop answered: an empty list would read as "no tasks", which is wrong.
+      throw new Error(`python inspector: ${run.errors[0]}`);
+    }
     const durationMs = performance.now() - started;
     const costs: SnapshotCost[] = [{ tier, durationMs, programStallMs: stallMs }];
     return this.toSnapshot(tier, run, costs, whilePaused, warnings);
