@@ -152,30 +152,6 @@ def _location(code, line, qualname):
     return {'file': code.co_filename, 'line': line, 'function': qualname}
 
 
-def _await_frames(coro):
-    """(code, line, qualname) of each frame of the await chain, outermost first (the task's coroutine, then what it awaits, ...)."""
-    frames = []
-    obj = coro
-    for _depth in range(256):
-        if obj is None:
-            break
-        frame = getattr(obj, 'cr_frame', None)
-        if frame is None:
-            frame = getattr(obj, 'gi_frame', None)
-        if frame is None:
-            frame = getattr(obj, 'ag_frame', None)
-        if frame is None:
-            break
-        frames.append((frame.f_code, frame.f_lineno, _qualname(frame)))
-        nxt = getattr(obj, 'cr_await', None)
-        if nxt is None:
-            nxt = getattr(obj, 'gi_yieldfrom', None)
-        if nxt is None:
-            nxt = getattr(obj, 'ag_await', None)
-        obj = nxt
-    return frames
-
-
 def _is_task(obj):
     return hasattr(obj, 'get_coro') and hasattr(obj, 'cancel') and hasattr(obj, '_fut_waiter')
 
@@ -300,30 +276,8 @@ def _cancellation_handler(frames):
     return None
 
 
-def _collect_task(task, loop, current, timers):
-    """What must be read on the loop thread (it changes as the loop runs), as plain values and references."""
-    coro = task.get_coro() if hasattr(task, 'get_coro') else getattr(task, '_coro', None)
-    fut = getattr(task, '_fut_waiter', None)
-    raw = {
-        'task': task, 'name': _task_name(task), 'coro': coro, 'frames': _await_frames(coro),
-        'cancelling': _cancelling(task), 'mustCancel': bool(getattr(task, '_must_cancel', False)),
-        'current': task is current, 'fut': fut, 'children': None, 'left': None,
-        'sourceTraceback': getattr(task, '_source_traceback', None),
-    }
-    if fut is not None:
-        if _is_task(fut):
-            raw['futName'] = _task_name(fut)
-        elif type(fut).__name__ == '_GatheringFuture':
-            raw['children'] = [(child, child.done()) for child in list(getattr(fut, '_children', ()) or ())]
-        else:
-            timer = timers.get(id(fut))
-            if timer is not None:
-                raw['left'] = max(0.0, timer.when() - loop.time())
-    return raw
-
-
 def _format_task(raw, handler_for):
-    """The model's item for one task, from what _collect_task read; runs off the loop thread when it can."""
+    """The model's item for one task, from what _collect_loop read; runs off the loop thread when it can."""
     task = raw['task']
     frames = raw['frames']
     stack = [_location(code, line, qualname) for code, line, qualname in reversed(frames)]  # innermost first
@@ -410,7 +364,11 @@ def _current_task(loop):
 
 
 def _collect_loop(loop, tasks, max_items):
-    """On the loop's thread (or with the program paused): read every pending task of `loop`."""
+    """On the loop's thread (or with the program paused): read every pending task of `loop`.
+
+    This is the only part that stalls the loop, so it is one flat loop: under a debugger every
+    Python-level call costs a trace event, builtins do not.
+    """
     started = _time.perf_counter()
     if tasks is None:  # registries unavailable (3.14+): ask asyncio on the loop's own thread
         import asyncio
@@ -419,17 +377,61 @@ def _collect_loop(loop, tasks, max_items):
         mine = [t for t in tasks if _loop_of(t) is loop]
     current = _current_task(loop)
     timers = _timers_by_future(loop)
+    has_qualname = hasattr(_collect_loop.__code__, 'co_qualname')  # 3.11+
     raws = []
     total = 0
     for task in mine:
         if task.done():
             continue
         total += 1
-        if len(raws) < max_items:
-            try:
-                raws.append(_collect_task(task, loop, current, timers))
-            except Exception as e:  # one odd task must not lose the others
-                raws.append({'task': task, 'error': repr(e)})
+        if len(raws) >= max_items:
+            continue
+        try:
+            coro = task.get_coro()
+            frames = []  # (code, line, qualname) of the await chain, outermost first
+            obj = coro
+            depth = 0
+            while obj is not None and depth < 256:
+                depth += 1
+                frame = getattr(obj, 'cr_frame', None)
+                if frame is None:
+                    frame = getattr(obj, 'gi_frame', None)
+                    if frame is None:
+                        frame = getattr(obj, 'ag_frame', None)
+                        if frame is None:
+                            break
+                code = frame.f_code
+                frames.append((code, frame.f_lineno, code.co_qualname if has_qualname else _qualname(frame)))
+                nxt = getattr(obj, 'cr_await', None)
+                if nxt is None:
+                    nxt = getattr(obj, 'gi_yieldfrom', None)
+                    if nxt is None:
+                        nxt = getattr(obj, 'ag_await', None)
+                obj = nxt
+            fut = getattr(task, '_fut_waiter', None)
+            cancelling = getattr(task, 'cancelling', None)
+            raw = {
+                'task': task, 'name': task.get_name(), 'coro': coro, 'frames': frames,
+                'cancelling': cancelling() if cancelling is not None else None,
+                'mustCancel': bool(getattr(task, '_must_cancel', False)),
+                'current': task is current, 'fut': fut, 'children': None, 'left': None,
+                'sourceTraceback': getattr(task, '_source_traceback', None),
+            }
+            if fut is not None:
+                if hasattr(fut, 'get_coro') and hasattr(fut, '_fut_waiter'):
+                    raw['futName'] = fut.get_name()
+                elif type(fut).__name__ == '_GatheringFuture':
+                    children = []
+                    for child in list(getattr(fut, '_children', ()) or ()):
+                        children.append((child, child.done()))
+                    raw['children'] = children
+                else:
+                    timer = timers.get(id(fut))
+                    if timer is not None:
+                        raw['left'] = max(0.0, timer.when() - loop.time())
+            raws.append(raw)
+        except Exception as e:  # one odd task must not lose the others
+            raws.append({'task': task, 'error': repr(e)})
     return {'total': total, 'raws': raws, 'loopMs': (_time.perf_counter() - started) * 1000,
             'loopThread': _threading.current_thread().name}
 
