@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { PythonBackend } from '../../src/inspector/python/backend';
-import { startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
+import { debianDebugpyPath, startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
 import { repoRoot } from './helpers';
 
 const FIXTURES = path.join(repoRoot(), 'test/fixtures/inspector/python');
@@ -23,6 +24,24 @@ const hasDebugpy = fs.existsSync(PYTHON) && (() => {
     return false;
   }
 })();
+
+/**
+ * Other interpreters to run the fixture under, with Debian's debugpy on PYTHONPATH (opt-in: each
+ * costs a debugpy start): `ASYNCWISE_TEST_PYTHONS=pyenv` for pyenv's 3.8+ (Debian's 3.11 is the
+ * main suite), or interpreter paths separated by the platform's delimiter.
+ */
+function otherPythons(): string[] {
+  const wanted = process.env.ASYNCWISE_TEST_PYTHONS;
+  if (!wanted) return [];
+  if (wanted !== 'pyenv') return wanted.split(path.delimiter).filter(Boolean);
+  const root = path.join(os.homedir(), '.pyenv', 'versions');
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root)
+    .filter((v) => /^3\.\d+\.\d+$/.test(v) && Number(v.split('.')[1]) >= 8 && !v.startsWith('3.11.'))
+    .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]))
+    .map((v) => path.join(root, v, 'bin', 'python3'))
+    .filter((p) => fs.existsSync(p));
+}
 
 /** 1-based line of the `# L:<name>` marker in a fixture. */
 function line(file: string, name: string): number {
@@ -247,4 +266,85 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
       await program.dispose();
     }
   });
+});
+
+describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+  it('busy in Python: tier 1 gives up clearly; tier 2 pauses it, shows the running task at its line, and resumes it', async () => {
+    const busy = path.join(FIXTURES, 'busy.py');
+    const program = await startDebugpy(busy, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 2500 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'SPINNING');
+      await assert.rejects(backend.snapshot({ tier: 1 }), /the event loop did not run the snapshot within \d+ ms: it is blocked by synchronous code or busy/);
+      const snapshot = await backend.snapshot({ tier: 2 });
+      assert.equal(snapshot.whilePaused, true);
+      const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
+      assert.equal(main?.state, 'running');
+      assert.equal(main?.location?.line, line(busy, 'spin'));
+      assert.equal(byLabel(snapshot, 'idle').location?.line, line(busy, 'idle'));
+      await waitUntil(() => events.length >= 2, 'the continued event');
+      assert.deepEqual(events, ['stopped', 'continued']);
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+
+  it('blocked in C: tier 2 gives up on the pause clearly, and resumes the program when the late pause lands', async () => {
+    const blocked = path.join(FIXTURES, 'blocked.py');
+    const program = await startDebugpy(blocked, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 800 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'BLOCKING');
+      await assert.rejects(backend.snapshot({ tier: 2 }), /python inspector: the program did not pause within 800 ms/);
+      await waitForOutput(program, 'UNBLOCKED');
+      await waitUntil(() => events.length >= 2, 'the late pause to be resumed', 10_000);
+      assert.deepEqual(events, ['stopped', 'continued']);
+      const running = await backend.snapshot({ tier: 1 });
+      assert.equal(running.whilePaused, false);
+      assert.equal(byLabel(running, 'idle').location?.line, line(blocked, 'idle'));
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
+describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'opt-in: ASYNCWISE_TEST_PYTHONS=pyenv or interpreter paths' }, () => {
+  const debugpyPath = debianDebugpyPath();
+  for (const python of hasDebugpy ? otherPythons() : []) {
+    it(`${python}: tasks, lines and edges on both paths; cancel and ignored cancellation`, async () => {
+      const program = await startDebugpy(TASKS, { python, env: { PYTHONPATH: debugpyPath }, timeoutMs: 40_000 });
+      const backend = new PythonBackend(program.channel, { ignoreCancelAfterMs: 600, timeoutMs: 8000 });
+      try {
+        await waitForOutput(program, 'READY');
+        const running = await backend.snapshot({ tier: 1 });
+        assertTasksFixture(running);
+        assert.equal(running.whilePaused, false);
+        const minor = Number(running.runtimeVersion?.split('.')[1]);
+        assert.ok(minor >= 8, running.runtimeVersion);
+        assert.equal(running.warnings.some((w) => /no Task\.cancelling\(\)/.test(w)), minor < 11);
+        const paused = await backend.snapshot({ tier: 2 });
+        assertTasksFixture(paused);
+        assert.equal(paused.whilePaused, true);
+
+        await backend.cancel(byLabel(running, 'stubborn').id, 'inspector test');
+        await new Promise((r) => setTimeout(r, 800));
+        const later = await backend.snapshot({ tier: 1 });
+        assert.equal(later.whilePaused, false, 'resumed after the tier 2 snapshot');
+        const stubborn = byLabel(later, 'stubborn');
+        assert.equal(stubborn.cancelling, minor >= 11 ? 1 : undefined);
+        assert.equal(stubborn.state, 'cancelling');
+        assert.equal(stubborn.ignoringCancellation, true);
+        assert.equal(stubborn.cancellationSwallowedAt?.line, line(TASKS, 'stubborn-handler'));
+      } finally {
+        backend.dispose();
+        await program.dispose();
+      }
+    });
+  }
 });

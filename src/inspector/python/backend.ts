@@ -168,13 +168,18 @@ export class PythonBackend implements InspectorBackend {
       stallMs = paused.stallMs;
       whilePaused = true;
     }
+    if (run.plan && run.plan.loops > 0 && run.parts.length === 0 && run.errors.length > 0) {
+      // No loop answered: an empty list would read as "no tasks", which is wrong.
+      throw new Error(`python inspector: ${run.errors[0]}`);
+    }
     const durationMs = performance.now() - started;
     const costs: SnapshotCost[] = [{ tier, durationMs, programStallMs: stallMs }];
     return this.toSnapshot(tier, run, costs, whilePaused, warnings);
   }
 
   private snapshotArgs(where: 'loop' | 'here'): Record<string, unknown> {
-    return { op: 'snapshot', where, maxItems: this.maxItems, handlerFor: [...this.cancelSeen.keys()] };
+    const loopWaitMs = Math.max(200, this.timeoutMs - 1000);
+    return { op: 'snapshot', where, maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()] };
   }
 
   /** Tier 2 on a running program: pause, read in the stopped frame, continue (always). */

@@ -4,7 +4,10 @@
  * real programs, without VS Code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { SocketDapChannel, attachDebugpy, type AttachOptions } from '../dap';
 
 export interface DebugpyProgram {
@@ -37,6 +40,31 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+const DEBIAN_DIST_PACKAGES = '/usr/lib/python3/dist-packages';
+
+/**
+ * A directory to put on PYTHONPATH so another interpreter (pyenv's 3.8–3.13) imports Debian's
+ * debugpy and the packages Debian unvendored from it, and nothing else of Debian's. Undefined when
+ * Debian's debugpy is not installed.
+ */
+export function debianDebugpyPath(): string | undefined {
+  if (!fs.existsSync(path.join(DEBIAN_DIST_PACKAGES, 'debugpy'))) return undefined;
+  const dir = path.join(os.tmpdir(), `asyncwise-debugpy-${process.getuid?.() ?? 0}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const name of ['debugpy', 'bytecode', 'typing_extensions.py']) {
+    const target = path.join(DEBIAN_DIST_PACKAGES, name);
+    const link = path.join(dir, name);
+    if (fs.existsSync(target) && !fs.existsSync(link)) {
+      try {
+        fs.symlinkSync(target, link);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+  return dir;
 }
 
 export async function startDebugpy(program: string, options: StartOptions = {}): Promise<DebugpyProgram> {

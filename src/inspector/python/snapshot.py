@@ -6,7 +6,9 @@
 # - It only reads. The one exception is an explicit `cancel`, which schedules `task.cancel(msg)`.
 # - Tasks come from asyncio's task registries, never from a GC scan.
 # - When the program runs, the reading happens on each loop's own thread, scheduled with
-#   `call_soon_threadsafe`; the evaluating thread never waits for it (it may be the loop thread).
+#   `call_soon_threadsafe`; the evaluating (debugger) thread waits for it on a `threading.Event`,
+#   bounded, then formats and sends the result, so the loop stalls only for the reading. If the
+#   evaluating thread is the loop's own thread, the whole snapshot runs as a loop callback instead.
 #   When the program is paused, every thread is stopped and the registries are read in place.
 # - Results go back as DAP `output` events of category `telemetry` sent through pydevd's writer:
 #   nothing is written to the program's stdout, and VS Code does not show them in the console.
@@ -16,7 +18,7 @@
 #   nonce   string echoed in every message
 #   op      "snapshot" | "cancel" | "wake"
 #   where   "loop" (schedule on each loop's thread) | "here" (read now: the program is paused)
-#   maxItems, handlerFor (task ids whose cancellation handler to locate), id and msg (cancel)
+#   maxItems, loopWaitMs, handlerFor (task ids whose cancellation handler to locate), id and msg (cancel)
 # Output: lines `@@asyncwise <nonce> <json>`; json.kind is "plan", "part", "result" or "error".
 import json as _json
 import sys as _sys
@@ -99,9 +101,8 @@ def _running_loops(tasks):
             loop = getattr(task, '_loop', None)
         if loop is not None and loop not in loops:
             loops.append(loop)
-    for loop in _loops_from_threads():
-        if loop not in loops:
-            loops.append(loop)
+    if not loops:  # no task yet (or 3.14+, no registries): find loops on the threads' stacks
+        loops = _loops_from_threads()
     return [loop for loop in loops if loop.is_running() and not loop.is_closed()]
 
 
@@ -127,37 +128,28 @@ def _is_user_file(path):
     return not path.startswith(_LIBRARY_DIRS)
 
 
-def _frame_location(frame):
+def _qualname(frame):
+    """`Queue.get`, not `get`: co_qualname on 3.11+; before, the class of the frame's `self`."""
     code = frame.f_code
-    return {
-        'file': code.co_filename,
-        'line': frame.f_lineno,
-        'function': getattr(code, 'co_qualname', code.co_name),
-    }
+    qualname = getattr(code, 'co_qualname', None)
+    if qualname is not None:
+        return qualname
+    if code.co_argcount and code.co_varnames[0] == 'self':
+        try:
+            owner = frame.f_locals.get('self')
+            if owner is not None:
+                for cls in type(owner).__mro__:  # the class that defines this code, not the instance's
+                    function = cls.__dict__.get(code.co_name)
+                    if getattr(function, '__code__', None) is code:
+                        return cls.__name__ + '.' + code.co_name
+                return type(owner).__name__ + '.' + code.co_name
+        except Exception:
+            pass
+    return code.co_name
 
 
-def _await_frames(coro):
-    """Frames of the await chain, outermost first (the task's coroutine, then what it awaits, ...)."""
-    frames = []
-    obj = coro
-    for _depth in range(256):
-        if obj is None:
-            break
-        frame = getattr(obj, 'cr_frame', None)
-        if frame is None:
-            frame = getattr(obj, 'gi_frame', None)
-        if frame is None:
-            frame = getattr(obj, 'ag_frame', None)
-        if frame is None:
-            break
-        frames.append(frame)
-        nxt = getattr(obj, 'cr_await', None)
-        if nxt is None:
-            nxt = getattr(obj, 'gi_yieldfrom', None)
-        if nxt is None:
-            nxt = getattr(obj, 'ag_await', None)
-        obj = nxt
-    return frames
+def _location(code, line, qualname):
+    return {'file': code.co_filename, 'line': line, 'function': qualname}
 
 
 def _is_task(obj):
@@ -253,15 +245,14 @@ def _cancellation_handler(frames):
     """The `except` clause that catches a CancelledError thrown at the innermost user frame, and does not re-raise it."""
     import ast
     try_types = tuple(t for t in (getattr(ast, 'Try', None), getattr(ast, 'TryStar', None)) if t is not None)
-    for frame in reversed(frames):
-        path = frame.f_code.co_filename
+    for code, line, qualname in reversed(frames):
+        path = code.co_filename
         if not _is_user_file(path):
             continue
         tree = _module_tree(path)
         if tree is None:
             continue
-        line = frame.f_lineno
-        first = frame.f_code.co_firstlineno
+        first = code.co_firstlineno
         best = None
         for node in ast.walk(tree):
             if not isinstance(node, try_types) or node.lineno < first:
@@ -280,20 +271,21 @@ def _cancellation_handler(frames):
         if best is not None:
             handler = best[1]
             return {'file': path, 'line': handler.lineno, 'column': handler.col_offset + 1,
-                    'function': getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}
+                    'function': qualname}
         return None  # only the innermost user frame decides
     return None
 
 
-def _describe_task(task, loop, current, timers, handler_for):
-    coro = task.get_coro() if hasattr(task, 'get_coro') else getattr(task, '_coro', None)
-    frames = _await_frames(coro)
-    stack = [_frame_location(f) for f in reversed(frames)]  # innermost first
+def _format_task(raw, handler_for):
+    """The model's item for one task, from what _collect_loop read; runs off the loop thread when it can."""
+    task = raw['task']
+    frames = raw['frames']
+    stack = [_location(code, line, qualname) for code, line, qualname in reversed(frames)]  # innermost first
     user = next((loc for loc in stack if _is_user_file(loc['file'])), None)
     item = {
         'id': _task_id(task),
         'kind': 'task',
-        'label': _task_name(task),
+        'label': raw['name'],
         'stack': stack,
         'cancellable': True,
         'details': {},
@@ -302,18 +294,20 @@ def _describe_task(task, loop, current, timers, handler_for):
         item['location'] = user
     elif stack:
         item['location'] = stack[0]
+    coro = raw['coro']
     code = getattr(coro, 'cr_code', None) or getattr(coro, 'gi_code', None)
-    if code is not None:
+    if frames:
+        item['details']['coroutine'] = frames[0][2]
+    elif code is not None:
         item['details']['coroutine'] = getattr(code, 'co_qualname', code.co_name)
-    cancelling = _cancelling(task)
+    cancelling = raw['cancelling']
     if cancelling is not None:
         item['cancelling'] = cancelling
-    must_cancel = bool(getattr(task, '_must_cancel', False))
+    must_cancel = raw['mustCancel']
 
     awaits = []
-    waits_on = None
-    fut = getattr(task, '_fut_waiter', None)
-    if task is current:
+    fut = raw['fut']
+    if raw['current']:
         state = 'running'
         waits_on = 'running now'
     elif fut is None:
@@ -321,31 +315,26 @@ def _describe_task(task, loop, current, timers, handler_for):
         waits_on = 'scheduled to run'
     else:
         state = 'pending'
-        if _is_task(fut):
+        if 'futName' in raw:
             awaits.append(_task_id(fut))
-            waits_on = 'task "%s"' % _task_name(fut)
-        elif type(fut).__name__ == '_GatheringFuture':
-            children = list(getattr(fut, '_children', ()) or ())
-            pending = 0
-            for child in children:
+            waits_on = 'task "%s"' % raw['futName']
+        elif raw['children'] is not None:
+            children = raw['children']
+            for child, _done in children:
                 if _is_task(child):
                     awaits.append(_task_id(child))
-                if not child.done():
-                    pending += 1
+            pending = sum(1 for _child, done in children if not done)
             waits_on = 'gather (%d of %d pending)' % (pending, len(children))
         else:
             library = None
-            for f in reversed(frames):  # innermost first
-                name = getattr(f.f_code, 'co_qualname', f.f_code.co_name)
-                if not _is_user_file(f.f_code.co_filename) and name in _WAIT_NAMES:
+            for code, _line, name in reversed(frames):  # innermost first
+                if name in _WAIT_NAMES and not _is_user_file(code.co_filename):
                     library = _WAIT_NAMES[name]
                     break
             waits_on = library or 'a future'
-            timer = timers.get(id(fut))
-            if timer is not None:
-                left = max(0.0, timer.when() - loop.time())
-                waits_on += ' (%.1f s left)' % left
-                item['details']['wakesInMs'] = round(left * 1000)
+            if raw['left'] is not None:
+                waits_on += ' (%.1f s left)' % raw['left']
+                item['details']['wakesInMs'] = round(raw['left'] * 1000)
     if (cancelling or must_cancel) and state != 'running':
         state = 'cancelling'
     item['state'] = state
@@ -356,7 +345,7 @@ def _describe_task(task, loop, current, timers, handler_for):
         handler = _cancellation_handler(frames)
         if handler is not None:
             item['cancellationSwallowedAt'] = handler
-    source_tb = getattr(task, '_source_traceback', None)  # asyncio debug mode only
+    source_tb = raw['sourceTraceback']  # asyncio debug mode only
     if source_tb:
         last = source_tb[-1]
         item['details']['createdAt'] = '%s:%s' % (last[0], last[1])
@@ -374,33 +363,129 @@ def _current_task(loop):
     return None
 
 
-def _snapshot_loop(loop, tasks, index, count, max_items, handler_for):
+def _collect_loop(loop, tasks, max_items):
+    """On the loop's thread (or with the program paused): read every pending task of `loop`.
+
+    This is the only part that stalls the loop, so it is one flat loop: under a debugger every
+    Python-level call costs a trace event, builtins do not.
+    """
     started = _time.perf_counter()
+    if tasks is None:  # registries unavailable (3.14+): ask asyncio on the loop's own thread
+        import asyncio
+        mine = list(asyncio.all_tasks(loop))
+    else:
+        mine = [t for t in tasks if _loop_of(t) is loop]
+    current = _current_task(loop)
+    timers = _timers_by_future(loop)
+    has_qualname = hasattr(_collect_loop.__code__, 'co_qualname')  # 3.11+
+    raws = []
+    total = 0
+    for task in mine:
+        if task.done():
+            continue
+        total += 1
+        if len(raws) >= max_items:
+            continue
+        try:
+            coro = task.get_coro()
+            frames = []  # (code, line, qualname) of the await chain, outermost first
+            obj = coro
+            depth = 0
+            while obj is not None and depth < 256:
+                depth += 1
+                frame = getattr(obj, 'cr_frame', None)
+                if frame is None:
+                    frame = getattr(obj, 'gi_frame', None)
+                    if frame is None:
+                        frame = getattr(obj, 'ag_frame', None)
+                        if frame is None:
+                            break
+                code = frame.f_code
+                frames.append((code, frame.f_lineno, code.co_qualname if has_qualname else _qualname(frame)))
+                nxt = getattr(obj, 'cr_await', None)
+                if nxt is None:
+                    nxt = getattr(obj, 'gi_yieldfrom', None)
+                    if nxt is None:
+                        nxt = getattr(obj, 'ag_await', None)
+                obj = nxt
+            fut = getattr(task, '_fut_waiter', None)
+            cancelling = getattr(task, 'cancelling', None)
+            raw = {
+                'task': task, 'name': task.get_name(), 'coro': coro, 'frames': frames,
+                'cancelling': cancelling() if cancelling is not None else None,
+                'mustCancel': bool(getattr(task, '_must_cancel', False)),
+                'current': task is current, 'fut': fut, 'children': None, 'left': None,
+                'sourceTraceback': getattr(task, '_source_traceback', None),
+            }
+            if fut is not None:
+                if hasattr(fut, 'get_coro') and hasattr(fut, '_fut_waiter'):
+                    raw['futName'] = fut.get_name()
+                elif type(fut).__name__ == '_GatheringFuture':
+                    children = []
+                    for child in list(getattr(fut, '_children', ()) or ()):
+                        children.append((child, child.done()))
+                    raw['children'] = children
+                else:
+                    timer = timers.get(id(fut))
+                    if timer is not None:
+                        raw['left'] = max(0.0, timer.when() - loop.time())
+            raws.append(raw)
+        except Exception as e:  # one odd task must not lose the others
+            raws.append({'task': task, 'error': repr(e)})
+    return {'total': total, 'raws': raws, 'loopMs': (_time.perf_counter() - started) * 1000,
+            'loopThread': _threading.current_thread().name}
+
+
+def _emit_part(collected, index, count, handler_for):
+    started = _time.perf_counter()
+    items = []
+    for raw in collected['raws']:
+        try:
+            if 'error' in raw:
+                raise RuntimeError(raw['error'])
+            items.append(_format_task(raw, handler_for))
+        except Exception as e:
+            task = raw['task']
+            items.append({'id': _task_id(task), 'kind': 'task', 'label': _task_name(task),
+                          'state': 'unknown', 'details': {'error': repr(e)}})
+    _emit({'kind': 'part', 'loop': index, 'of': count, 'total': collected['total'], 'items': items,
+           'loopThread': collected['loopThread'], 'workMs': collected['loopMs'],
+           'formatMs': (_time.perf_counter() - started) * 1000})
+
+
+def _snapshot_on_loop(loop, tasks, index, count, max_items, handler_for):
+    """The whole snapshot as a loop callback: used when the evaluating thread is the loop's own thread."""
     try:
-        if tasks is None:  # registries unavailable (3.14+): ask asyncio on the loop's own thread
-            import asyncio
-            mine = list(asyncio.all_tasks(loop))
-        else:
-            mine = [t for t in tasks if _loop_of(t) is loop]
-        current = _current_task(loop)
-        timers = _timers_by_future(loop)
-        items = []
-        total = 0
-        for task in mine:
-            if task.done():
-                continue
-            total += 1
-            if len(items) < max_items:
-                try:
-                    items.append(_describe_task(task, loop, current, timers, handler_for))
-                except Exception as e:  # one odd task must not lose the others
-                    items.append({'id': _task_id(task), 'kind': 'task', 'label': _task_name(task),
-                                  'state': 'unknown', 'details': {'error': repr(e)}})
-        _emit({'kind': 'part', 'loop': index, 'of': count, 'total': total, 'items': items,
-               'loopThread': _threading.current_thread().name,
-               'workMs': (_time.perf_counter() - started) * 1000})
+        _emit_part(_collect_loop(loop, tasks, max_items), index, count, handler_for)
     except Exception as e:
         _emit({'kind': 'error', 'loop': index, 'message': 'snapshot failed: %r' % (e,)})
+
+
+def _snapshot_via_loop(loop, tasks, index, count, max_items, handler_for, wait_s):
+    """Reads on the loop thread, formats and sends from this (debugger) thread: the loop stalls only for the reading."""
+    box = {}
+    done = _threading.Event()
+
+    def collect():
+        if box.get('abandoned'):
+            return  # the evaluating thread gave up: do nothing at all
+        try:
+            box['collected'] = _collect_loop(loop, tasks, max_items)
+        except Exception as e:
+            box['error'] = e
+        finally:
+            done.set()
+
+    loop.call_soon_threadsafe(collect)
+    if not done.wait(wait_s):
+        box['abandoned'] = True
+        _emit({'kind': 'error', 'loop': index, 'message': 'the event loop did not run the snapshot within %d ms: '
+               'it is blocked by synchronous code or busy (a tier 2 snapshot pauses it instead)' % (wait_s * 1000)})
+        return
+    if 'error' in box:
+        _emit({'kind': 'error', 'loop': index, 'message': 'snapshot failed: %r' % (box['error'],)})
+        return
+    _emit_part(box['collected'], index, count, handler_for)
 
 
 def _loop_of(task):
@@ -446,11 +531,15 @@ def _main():
     _emit({'kind': 'plan', 'loops': len(loops), 'version': version, 'here': here,
            'registries': registries})
     known = tasks if registries else None
+    wait_s = float(_ARGS.get('loopWaitMs', 3000)) / 1000
     for index, loop in enumerate(loops):
         if here:
-            _snapshot_loop(loop, known, index, len(loops), max_items, handler_for)
+            _snapshot_on_loop(loop, known, index, len(loops), max_items, handler_for)
+        elif getattr(loop, '_thread_id', None) == _threading.get_ident():
+            # Evaluated on the loop's own thread (pydevd may run '*' commands there): waiting would deadlock.
+            loop.call_soon_threadsafe(_snapshot_on_loop, loop, known, index, len(loops), max_items, handler_for)
         else:
-            loop.call_soon_threadsafe(_snapshot_loop, loop, known, index, len(loops), max_items, handler_for)
+            _snapshot_via_loop(loop, known, index, len(loops), max_items, handler_for, wait_s)
 
 
 try:
