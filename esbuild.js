@@ -55,6 +55,8 @@ const common = {
   // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle lacks.
   define: { 'import.meta.url': '__asyncwiseImportMetaUrl' },
   banner: { js: IMPORT_META_SHIM },
+  // The Python inspector's snapshot script ships as text inside the bundle.
+  loader: { '.py': 'text' },
 };
 
 function listTests(dir) {
@@ -75,14 +77,20 @@ async function main() {
     { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + IMPORT_META_SHIM } },
     { ...common, entryPoints: ['src/tools/docs.ts'], outfile: 'dist/tools/docs.js' },
   ];
+  // The loop inspector's webview: a browser bundle and its stylesheet, loaded from dist/media by the view.
+  configs.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', define: {}, banner: {}, entryPoints: ['media/src/inspector.ts'], outfile: 'dist/media/inspector.js' });
+  fs.mkdirSync('dist/media', { recursive: true });
+  fs.copyFileSync('media/inspector.css', 'dist/media/inspector.css');
   copyWasm('dist');
   if (tests) {
     const unit = listTests('test/unit');
     configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });
     const vscodeEntries = ['test/vscode/suite/index.ts', 'test/vscode/runCodeServer.ts', 'test/vscode/runElectron.ts'].filter((f) => fs.existsSync(f));
     if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
+    if (fs.existsSync('bench/inspector-python.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-python.ts'], outfile: 'out/bench/inspector-python.js' });
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     if (fs.existsSync('bench/cli-scale.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/cli-scale.ts'], outfile: 'out/bench/cli-scale.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
+    if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
     copyWasm('out/test/unit');
     copyWasm('out/test/vscode');
     copyWasm('out/bench');

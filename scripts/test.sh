@@ -8,6 +8,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "type check"
 npx tsc --noEmit -p .
+npx tsc --noEmit -p media   # the webview bundle (DOM types)
 
 step "build"
 node esbuild.js --tests

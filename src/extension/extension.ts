@@ -6,6 +6,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommand } from './commands';
 import { SettingsReader } from './config';
+import { registerInspector } from './inspector';
+import { defaultBackends } from './inspector/backends';
 import { Log } from './log';
 import { PythonCodeActions } from './pythonCodeActions';
 import { PythonDiagnostics } from './pythonDiagnostics';
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
     registerCommand(COMMANDS.showRuleDocs, (rule) => showRuleDocs(log, rule).catch((e: unknown) => log.error('showing rule docs failed', e))),
     registerCommand(COMMANDS.showOutput, () => log.show()),
   );
+  registerInspector(context, log, defaultBackends(log));
   log.info(`asyncwise ${String(context.extension.packageJSON.version)} activated`);
   // The parser loads asynchronously (WebAssembly); a failure is logged, never left unhandled.
   const ready = diagnostics.start().then(

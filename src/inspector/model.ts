@@ -88,6 +88,8 @@ export interface LoopSnapshot {
   readonly takenAt: number;
   readonly costs: readonly SnapshotCost[];
   readonly health?: LoopHealth;
+  /** Node: active resources by type as `process.getActiveResourcesInfo()` counts them (`{ Timeout: 3, TCPSocketWrap: 2 }`). */
+  readonly resources?: Readonly<Record<string, number>>;
   /** Counts by kind (also for kinds whose rows were truncated). */
   readonly counts: Readonly<Partial<Record<ItemKind, number>>>;
   readonly items: readonly LoopItem[];

@@ -267,6 +267,9 @@ async function main(): Promise<number> {
     const e2eDir = path.join(runDir, 'e2e');
     for (const d of ['home', 'xdg-config', 'xdg-data', 'xdg-cache', 'ud/User', 'exts', path.join('e2e', SCREENSHOTS), 'chromium-home']) fs.mkdirSync(path.join(runDir, d), { recursive: true });
     fs.writeFileSync(path.join(runDir, 'ud', 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    // No Python debugger extension can be installed here: a test-only one contributes the `debugpy`
+    // debug type by running Debian's debugpy.adapter (debugpy-adapter/); a folder in the extensions dir loads.
+    fs.cpSync(path.join(ROOT, 'test', 'vscode', 'debugpy-adapter'), path.join(runDir, 'exts', 'asyncwise-test.debugpy-adapter-0.0.1'), { recursive: true });
     const port = await freePort();
     fs.writeFileSync(path.join(runDir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 

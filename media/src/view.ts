@@ -1,0 +1,235 @@
+/**
+ * The inspector webview's view model, free of the DOM so unit tests drive it: which rows a snapshot
+ * shows for a filter, a grouping (by kind, by location, or the who-awaits-whom tree) and a sort, and
+ * how values read. The DOM side (inspector.ts) only draws the rows this returns, a screenful at a time.
+ */
+import type { ItemKind, LoopItem, LoopSnapshot, SourceLocation } from '../../src/inspector/model';
+
+export type GroupBy = 'kind' | 'location' | 'tree' | 'none';
+export type SortKey = 'kind' | 'label' | 'state' | 'location' | 'waitsOn' | 'age';
+
+export interface ViewOptions {
+  readonly filter: string;
+  readonly groupBy: GroupBy;
+  readonly sortBy: SortKey;
+  readonly sortDescending: boolean;
+  /** Keys of collapsed groups (`kind:timer`, `loc:/a/b.py:12`) and of collapsed tree nodes (`item:<id>`). */
+  readonly collapsed: ReadonlySet<string>;
+}
+
+export const DEFAULT_OPTIONS: ViewOptions = { filter: '', groupBy: 'kind', sortBy: 'age', sortDescending: true, collapsed: new Set() };
+
+export type Row =
+  | { readonly type: 'group'; readonly key: string; readonly label: string; readonly count: number; readonly collapsed: boolean; /** How many the program has when the backend sent fewer rows. */ readonly total?: number }
+  | { readonly type: 'item'; readonly item: LoopItem; readonly depth: number; readonly key?: string; readonly hasChildren: boolean; readonly collapsed: boolean };
+
+const KIND_LABELS: Record<ItemKind, string> = {
+  task: 'Tasks',
+  'async-function': 'Suspended async functions',
+  promise: 'Pending promises',
+  timer: 'Timers',
+  immediate: 'Immediates',
+  server: 'Servers',
+  socket: 'Sockets',
+  request: 'Requests',
+  process: 'Child processes',
+  other: 'Other',
+};
+
+export function kindLabel(kind: ItemKind): string {
+  return KIND_LABELS[kind] ?? kind;
+}
+
+/** `worker.py:42` for a path or file URL; the full text goes into the tooltip. */
+export function shortLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  let file = location.file;
+  if (file.startsWith('file://')) {
+    try {
+      file = decodeURIComponent(new URL(file).pathname);
+    } catch {
+      // Keep it as the runtime reported it.
+    }
+  }
+  const base = file.split(/[\\/]/).pop() || file;
+  return `${base}:${location.line}`;
+}
+
+export function fullLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  const where = `${location.file}:${location.line}${location.column !== undefined ? `:${location.column}` : ''}`;
+  return location.function ? `${location.function} — ${where}` : where;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} m ${Math.floor(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} m`;
+}
+
+/** The lowercase text a filter matches against: everything a row shows. */
+function haystack(item: LoopItem): string {
+  return [item.kind, item.label, item.state, item.waitsOn ?? '', fullLocation(item.location), item.id].join('\u0000').toLowerCase();
+}
+
+function compare(a: LoopItem, b: LoopItem, key: SortKey): number {
+  switch (key) {
+    case 'age':
+      return (a.ageMs ?? -1) - (b.ageMs ?? -1);
+    case 'location': {
+      const byFile = (a.location?.file ?? '').localeCompare(b.location?.file ?? '');
+      return byFile || (a.location?.line ?? 0) - (b.location?.line ?? 0);
+    }
+    case 'waitsOn':
+      return (a.waitsOn ?? '').localeCompare(b.waitsOn ?? '');
+    default:
+      return String(a[key]).localeCompare(String(b[key]));
+  }
+}
+
+function sorted(items: readonly LoopItem[], options: ViewOptions): LoopItem[] {
+  const sign = options.sortDescending ? -1 : 1;
+  // Ties keep the backend's order (Array.prototype.sort is stable), so rows do not jump between refreshes.
+  return [...items].sort((a, b) => sign * compare(a, b, options.sortBy));
+}
+
+/** The rows to draw, in order. Linear in the number of items apart from the sort. */
+export function buildRows(snapshot: LoopSnapshot, options: ViewOptions): Row[] {
+  const needle = options.filter.trim().toLowerCase();
+  const matches = (item: LoopItem) => !needle || haystack(item).includes(needle);
+  if (options.groupBy === 'tree') return buildTree(snapshot.items, options, matches);
+  const items = sorted(snapshot.items.filter(matches), options);
+  if (options.groupBy === 'none') return items.map((item) => ({ type: 'item', item, depth: 0, hasChildren: false, collapsed: false }));
+
+  const groups = new Map<string, { label: string; items: LoopItem[] }>();
+  for (const item of items) {
+    const [key, label] =
+      options.groupBy === 'kind'
+        ? [`kind:${item.kind}`, kindLabel(item.kind)]
+        : item.location
+          ? [`loc:${item.location.file}:${item.location.line}`, fullLocation({ ...item.location, function: item.location.function })]
+          : ['loc:', '(no location)'];
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { label, items: [] }));
+    group.items.push(item);
+  }
+  const keys = [...groups.keys()];
+  if (options.groupBy === 'kind') keys.sort((a, b) => KIND_ORDER(a) - KIND_ORDER(b));
+  else keys.sort((a, b) => groups.get(b)!.items.length - groups.get(a)!.items.length || a.localeCompare(b));
+  const rows: Row[] = [];
+  for (const key of keys) {
+    const group = groups.get(key)!;
+    const collapsed = options.collapsed.has(key);
+    const kind = key.startsWith('kind:') ? (key.slice('kind:'.length) as ItemKind) : undefined;
+    const total = kind && !needle ? snapshot.counts[kind] : undefined;
+    rows.push({ type: 'group', key, label: group.label, count: group.items.length, collapsed, ...(total !== undefined && total > group.items.length ? { total } : {}) });
+    if (!collapsed) for (const item of group.items) rows.push({ type: 'item', item, depth: 1, hasChildren: false, collapsed: false });
+  }
+  return rows;
+}
+
+function KIND_ORDER(key: string): number {
+  const at = (Object.keys(KIND_LABELS) as string[]).indexOf(key.slice('kind:'.length));
+  return at < 0 ? 99 : at;
+}
+
+/**
+ * Who awaits whom: roots are the items nobody (present in the snapshot) awaits; children are what an
+ * item awaits. Shared children appear under each awaiter; cycles are cut at the repeat. With a filter,
+ * a node stays when it or anything below it matches.
+ */
+function buildTree(all: readonly LoopItem[], options: ViewOptions, matches: (item: LoopItem) => boolean): Row[] {
+  const byId = new Map(all.map((item) => [item.id, item]));
+  const children = new Map<string, LoopItem[]>();
+  const awaited = new Set<string>();
+  const link = (parent: string, child: string) => {
+    const p = byId.get(parent);
+    const c = byId.get(child);
+    if (!p || !c || parent === child) return;
+    let list = children.get(parent);
+    if (!list) children.set(parent, (list = []));
+    if (!list.includes(c)) list.push(c);
+    awaited.add(child);
+  };
+  for (const item of all) {
+    for (const child of item.awaits ?? []) link(item.id, child);
+    for (const parent of item.awaitedBy ?? []) link(parent, item.id);
+  }
+  // Memoised "this subtree has a match", cycle-safe (a node on the current path counts as no match).
+  const keep = new Map<string, boolean>();
+  const onPath = new Set<string>();
+  const subtreeMatches = (item: LoopItem): boolean => {
+    const known = keep.get(item.id);
+    if (known !== undefined) return known;
+    if (onPath.has(item.id)) return false;
+    onPath.add(item.id);
+    let result = matches(item);
+    for (const child of children.get(item.id) ?? []) if (subtreeMatches(child)) result = true;
+    onPath.delete(item.id);
+    keep.set(item.id, result);
+    return result;
+  };
+  const rows: Row[] = [];
+  const path = new Set<string>();
+  const visit = (item: LoopItem, depth: number, parentKey: string) => {
+    if (!subtreeMatches(item)) return;
+    const kids = sorted((children.get(item.id) ?? []).filter((c) => !path.has(c.id)), options);
+    // Tree keys carry the path: the same task under two awaiters collapses independently.
+    const key = `item:${parentKey}/${item.id}`;
+    const collapsed = options.collapsed.has(key);
+    rows.push({ type: 'item', item, depth, key, hasChildren: kids.length > 0, collapsed });
+    if (collapsed || depth > 200) return;
+    path.add(item.id);
+    for (const child of kids) visit(child, depth + 1, `${parentKey}/${item.id}`);
+    path.delete(item.id);
+  };
+  const roots = all.filter((item) => !awaited.has(item.id));
+  // Members of a pure cycle are reachable from no root: each unreached one starts a tree of its own.
+  const reached = new Set<string>();
+  const stack = roots.map((r) => r.id);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reached.has(id)) continue;
+    reached.add(id);
+    for (const child of children.get(id) ?? []) stack.push(child.id);
+  }
+  for (const item of sorted(roots, options)) visit(item, 0, '');
+  for (const item of all) {
+    if (reached.has(item.id)) continue;
+    const before = rows.length;
+    visit(item, 0, '');
+    // Everything this tree showed is now reached.
+    for (let i = before; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row.type === 'item') reached.add(row.item.id);
+    }
+    reached.add(item.id);
+  }
+  return rows;
+}
+
+/** The summary line: counts by kind, loop lag and utilisation, what each tier cost. */
+export function summary(snapshot: LoopSnapshot): { counts: string; health: string; costs: string } {
+  const counts = (Object.keys(KIND_LABELS) as ItemKind[])
+    .filter((k) => (snapshot.counts[k] ?? 0) > 0)
+    .map((k) => `${snapshot.counts[k]} ${kindLabel(k).toLowerCase()}`)
+    .join(' · ');
+  const h = snapshot.health;
+  const health: string[] = [];
+  if (h?.delayP50Ms !== undefined || h?.delayP99Ms !== undefined) health.push(`loop lag p50 ${formatDuration(h.delayP50Ms)} · p99 ${formatDuration(h.delayP99Ms)}${h.delayMaxMs !== undefined ? ` · max ${formatDuration(h.delayMaxMs)}` : ''}`);
+  if (h?.utilization !== undefined) health.push(`busy ${Math.round(h.utilization * 100)}%`);
+  const costs = snapshot.costs
+    .map((c) => `tier ${c.tier}: ${formatDuration(c.durationMs)}${c.programStallMs !== undefined ? `, program stalled ${formatDuration(c.programStallMs)}` : ''}`)
+    .join(' · ');
+  return { counts: counts || 'nothing pending', health: health.join(' · '), costs };
+}
+
+/** The kind column's short word. */
+export function kindWord(kind: ItemKind): string {
+  return kind === 'async-function' ? 'async fn' : kind;
+}

@@ -1,0 +1,331 @@
+/**
+ * The loop inspector view: follows the debug session the tracker picks, owns that session's backend,
+ * refreshes tier 1 while the view is visible, takes tier 2 and cancels on request, and keeps the
+ * webview informed through the typed protocol. Everything that talks to the debugged program has a
+ * timeout and is serialised (one snapshot at a time); a result that arrives after the session changed
+ * is dropped, so a session that ends, restarts or detaches mid-snapshot leaves a clear state.
+ */
+import * as vscode from 'vscode';
+import type { InspectorBackend } from '../../inspector/channel';
+import type { LoopSnapshot, SourceLocation } from '../../inspector/model';
+import { parseWebviewMessage, type ExtensionMessage, type PanelState, type WebviewMessage } from '../../protocol/inspector';
+import type { Log } from '../log';
+import { inspectorHtml } from './html';
+import { withDeepItems } from './merge';
+import { runtimeOf, type SessionTracker } from './sessions';
+
+export const INSPECTOR_VIEW_ID = 'asyncwise.inspector';
+
+/** Makes the backend for a session (connecting its channel); rejects when the runtime is unsupported. */
+export type BackendFactory = (session: vscode.DebugSession, runtime: 'node' | 'python', signal: AbortSignal) => Promise<InspectorBackend>;
+
+export interface InspectorTimings {
+  /** Pause between two automatic tier 1 snapshots while the view is visible. */
+  readonly pollMs: number;
+  readonly connectTimeoutMs: number;
+  readonly tierTimeoutMs: Readonly<Record<1 | 2, number>>;
+  readonly cancelTimeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: InspectorTimings = { pollMs: 2000, connectTimeoutMs: 10_000, tierTimeoutMs: { 1: 10_000, 2: 60_000 }, cancelTimeoutMs: 5000 };
+
+/** What the test command returns: the last snapshot and what the webview drew of it. */
+export interface InspectorTestState {
+  readonly state: PanelState;
+  readonly message?: string;
+  readonly sessionId?: string;
+  readonly snapshot?: LoopSnapshot;
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number };
+  readonly visible: boolean;
+}
+
+interface Current {
+  readonly session: vscode.DebugSession;
+  readonly generation: number;
+  readonly abort: AbortController;
+  backend?: InspectorBackend;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Errors that mean the backend's connection is gone (the debug session itself may live on). */
+const CONNECTION_LOST = /connection (is )?closed|session (has )?ended|not connected|socket hang up/i;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export class InspectorController implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private current: Current | undefined;
+  private generation = 0;
+  private state: PanelState = 'no-session';
+  private stateMessage: string | undefined;
+  private last: { sessionId: string; snapshot: LoopSnapshot } | undefined;
+  /** The followed session's last tier 2 snapshot, whose deep-only rows stay while tier 1 refreshes. */
+  private deep: LoopSnapshot | undefined;
+  private rendered: InspectorTestState['rendered'];
+  private autoRefresh = true;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The tail of the serialised work on the program (snapshots, cancels). */
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** When the current session's backend was re-made after its connection dropped (bounded). */
+  private reconnects: number[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly mediaRoot: vscode.Uri,
+    private readonly tracker: SessionTracker,
+    private readonly createBackend: BackendFactory,
+    private readonly log: Log,
+    private readonly timings: InspectorTimings = DEFAULT_TIMINGS,
+  ) {
+    this.disposables.push(tracker.onDidChange(() => this.follow()));
+    this.follow();
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = { enableScripts: true, localResourceRoots: [this.mediaRoot] };
+    view.webview.html = inspectorHtml(view.webview, this.mediaRoot);
+    const subscriptions = [
+      view.webview.onDidReceiveMessage((raw: unknown) => {
+        const parsed = parseWebviewMessage(raw);
+        if (!parsed) {
+          this.log.warn(`inspector: ignored a malformed message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+          return;
+        }
+        this.log.guard('inspector: handling a webview message', () => this.onMessage(parsed));
+      }),
+      view.onDidChangeVisibility(() => this.schedulePoll(0)),
+    ];
+    view.onDidDispose(() => {
+      for (const s of subscriptions) s.dispose();
+      if (this.view === view) this.view = undefined;
+      this.rendered = undefined;
+    });
+  }
+
+  /** For the editor suite: the last snapshot and what the webview drew. */
+  testState(): InspectorTestState {
+    return { state: this.state, message: this.stateMessage, sessionId: this.last?.sessionId, snapshot: this.last?.snapshot, rendered: this.rendered, visible: !!this.view?.visible };
+  }
+
+  /** Takes a snapshot now (the Refresh and Deep snapshot buttons, and the command). */
+  refresh(tier: 1 | 2): Promise<void> {
+    const current = this.current;
+    if (!current) return Promise.resolve();
+    return this.enqueue(() => this.takeSnapshot(current, tier));
+  }
+
+  private onMessage(msg: WebviewMessage): void {
+    switch (msg.type) {
+      case 'ready':
+        this.sendAll();
+        this.schedulePoll(0);
+        break;
+      case 'refresh':
+        this.log.detach('inspector: refresh', this.refresh(msg.tier));
+        break;
+      case 'selectSession':
+        this.tracker.select(msg.id);
+        break;
+      case 'openLocation':
+        this.log.detach('inspector: opening a location', this.openLocation(msg.location));
+        break;
+      case 'cancelTask':
+        this.log.detach('inspector: cancel', this.cancel(msg.id));
+        break;
+      case 'setAutoRefresh':
+        this.autoRefresh = msg.enabled;
+        this.schedulePoll(0);
+        break;
+      case 'rendered':
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn };
+        break;
+    }
+  }
+
+  private post(msg: ExtensionMessage): void {
+    if (!this.view) return;
+    // A webview being torn down rejects; that is not an error of ours.
+    this.view.webview.postMessage(msg).then(undefined, () => undefined);
+  }
+
+  private setState(state: PanelState, text?: string): void {
+    this.state = state;
+    this.stateMessage = text;
+    this.post({ type: 'state', state, message: text });
+  }
+
+  private sendAll(): void {
+    this.post({ type: 'sessions', sessions: this.tracker.list(), activeId: this.current?.session.id });
+    if (this.last && (this.current?.session.id === this.last.sessionId || this.state === 'ended')) this.post({ type: 'snapshot', sessionId: this.last.sessionId, snapshot: this.last.snapshot });
+    this.post({ type: 'state', state: this.state, message: this.stateMessage });
+  }
+
+  /** Switches to the tracker's session when it changed. */
+  private follow(): void {
+    const session = this.tracker.active;
+    this.post({ type: 'sessions', sessions: this.tracker.list(), activeId: session?.id });
+    if (session?.id === this.current?.session.id) return;
+    const previous = this.current;
+    this.detach();
+    if (!session) {
+      // The followed session ended (or restarted and the new one is not up yet): keep its last snapshot, marked stale.
+      if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
+      else this.setState('no-session');
+      return;
+    }
+    this.last = undefined;
+    this.deep = undefined;
+    this.reconnects = [];
+    this.log.info(`inspector: following ${runtimeOf(session)} session "${session.name}" (${session.type})`);
+    this.connect(session);
+  }
+
+  /** Makes the session's backend; the last snapshot stays on screen meanwhile (a reconnect keeps it). */
+  private connect(session: vscode.DebugSession, note?: string): void {
+    const current: Current = { session, generation: ++this.generation, abort: new AbortController() };
+    this.current = current;
+    this.setState('connecting', note);
+    void withTimeout(this.createBackend(session, runtimeOf(session)!, current.abort.signal), this.timings.connectTimeoutMs, 'connecting to the debug session').then(
+      (backend) => {
+        if (this.current !== current) {
+          backend.dispose();
+          return;
+        }
+        current.backend = backend;
+        this.setState('live');
+        this.log.detach('inspector: first snapshot', this.refresh(1));
+      },
+      (error: unknown) => {
+        if (this.current !== current) return;
+        this.log.error(`inspector: cannot inspect "${session.name}"`, error);
+        this.setState('error', `Cannot inspect "${session.name}": ${message(error)}`);
+      },
+    );
+  }
+
+  /**
+   * The backend's connection dropped while the debug session goes on (a CDP proxy socket can close
+   * under js-debug's feet): make a new one, a few times a minute at most.
+   */
+  private reconnect(current: Current, reason: string): boolean {
+    const now = Date.now();
+    this.reconnects = this.reconnects.filter((t) => now - t < 60_000);
+    if (this.reconnects.length >= 3 || this.tracker.active?.id !== current.session.id) return false;
+    this.reconnects.push(now);
+    this.log.warn(`inspector: the connection to "${current.session.name}" dropped (${reason}); reconnecting`);
+    this.detach();
+    this.connect(current.session, 'The connection to the program dropped; reconnecting…');
+    return true;
+  }
+
+  private detach(): void {
+    const current = this.current;
+    this.current = undefined;
+    clearTimeout(this.pollTimer);
+    if (!current) return;
+    current.abort.abort(new Error('the inspector left this session'));
+    try {
+      current.backend?.dispose();
+    } catch (error) {
+      this.log.error('inspector: disposing a backend failed', error);
+    }
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const next = this.queue.then(work).finally(() => this.queued--);
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private async takeSnapshot(current: Current, tier: 1 | 2): Promise<void> {
+    if (this.current !== current || !current.backend) return;
+    this.post({ type: 'busy', tier });
+    try {
+      const taken = await withTimeout(current.backend.snapshot({ tier, signal: current.abort.signal }), this.timings.tierTimeoutMs[tier], `tier ${tier} snapshot`);
+      if (this.current !== current) return;
+      if (taken.tiers.includes(2)) this.deep = taken;
+      const snapshot = withDeepItems(taken, this.deep);
+      this.last = { sessionId: current.session.id, snapshot };
+      this.state = 'live';
+      this.stateMessage = undefined;
+      this.post({ type: 'snapshot', sessionId: current.session.id, snapshot });
+    } catch (error) {
+      if (this.current !== current) return;
+      this.log.warn(`inspector: tier ${tier} snapshot of "${current.session.name}" failed: ${message(error)}`);
+      if (CONNECTION_LOST.test(message(error)) || (error as Error)?.name === 'SessionEndedError') {
+        if (this.reconnect(current, message(error))) return;
+      }
+      this.setState('error', `Tier ${tier} snapshot failed: ${message(error)}`);
+      // The backend stays: the next refresh tries again (a session in a breakpoint, a slow GC…).
+      this.post({ type: 'busy' });
+    } finally {
+      if (this.current === current) this.schedulePoll(this.timings.pollMs);
+    }
+  }
+
+  /** Arms the next automatic tier 1 snapshot while the view is visible and nothing is queued. */
+  private schedulePoll(delayMs: number): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    const current = this.current;
+    if (!current?.backend || !this.autoRefresh || !this.view?.visible) return;
+    this.pollTimer = setTimeout(() => {
+      if (this.queued === 0 && this.current === current && this.view?.visible && this.autoRefresh) this.log.detach('inspector: auto refresh', this.refresh(1));
+    }, delayMs);
+  }
+
+  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
+  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
+    const current = this.current;
+    const backend = current?.backend;
+    let result: { ok: boolean; message?: string };
+    if (!current || !backend?.cancel) {
+      result = { ok: false, message: 'this session cannot cancel tasks' };
+    } else {
+      result = await this.enqueue(async () => {
+        try {
+          await withTimeout(backend.cancel!(id, 'cancelled from the asyncwise loop inspector'), this.timings.cancelTimeoutMs, 'cancel');
+          this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, message: message(error) };
+        }
+      });
+    }
+    this.post({ type: 'cancelResult', id, ...result });
+    if (result.ok) await this.refresh(1);
+    return result;
+  }
+
+  private async openLocation(location: SourceLocation): Promise<void> {
+    let uri: vscode.Uri;
+    if (/^file:\/\//i.test(location.file)) uri = vscode.Uri.parse(location.file);
+    else if (location.file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(location.file)) uri = vscode.Uri.file(location.file);
+    else {
+      void vscode.window.showInformationMessage(`asyncwise: ${location.file} is not a file in the workspace (a runtime-internal module).`);
+      return;
+    }
+    const line = Math.max(0, location.line - 1);
+    const column = Math.max(0, (location.column ?? 1) - 1);
+    const position = new vscode.Position(line, column);
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+  }
+
+  dispose(): void {
+    this.detach();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The loop inspector in the real editor: a `pwa-node` launch of demo/node/service.js and a `debugpy`
+ * launch of demo/python/inspector/service.py (through the test-only adapter extension in
+ * ../debugpy-adapter), the panel open in Run and Debug, its snapshot checked through the test
+ * command against the demo sources (the lines are located in the text, so editing the demos moves
+ * them along), what the webview drew checked against it, and a screenshot of each. Each test stops
+ * its session and checks the panel goes to a clear "ended" state.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LoopItem, LoopSnapshot } from '../../../src/inspector/model';
+import type { InspectorTestState } from '../../../src/extension/inspector/controller';
+import { screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+
+const state = () => vscode.commands.executeCommand<InspectorTestState>('asyncwise.inspector.testState');
+
+/** 1-based line of the only occurrence of `snippet` in `file`. */
+function lineOf(file: string, snippet: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const found = lines.flatMap((l, i) => (l.includes(snippet) ? [i + 1] : []));
+  assert.equal(found.length, 1, `${JSON.stringify(snippet)} occurs ${found.length} times in ${file}`);
+  return found[0]!;
+}
+
+const sameFile = (reported: string | undefined, file: string) => !!reported && path.resolve(reported.startsWith('file://') ? vscode.Uri.parse(reported).fsPath : reported) === path.resolve(file);
+const rows = (s: LoopSnapshot) => s.items.map((i) => `${i.kind} ${JSON.stringify(i.label)} ${i.state}${i.location ? ` @${path.basename(i.location.file)}:${i.location.line}` : ''}${i.waitsOn ? ` waits ${i.waitsOn}` : ''}`).join('\n  ');
+
+/** Waits until the panel shows a snapshot of this session (taken after `after`) that passes `check`. */
+async function snapshotWhere(what: string, sessionId: () => string | undefined, check: (s: LoopSnapshot) => string | undefined, timeoutMs = 30_000, after = 0): Promise<LoopSnapshot> {
+  let found: LoopSnapshot | undefined;
+  await waitFor(what, async () => {
+    const st = await state();
+    if (!st.snapshot) return `no snapshot yet (state ${st.state}${st.message ? `: ${st.message}` : ''})`;
+    if (st.sessionId !== sessionId()) return `snapshot of another session (${st.sessionId})`;
+    if (st.snapshot.takenAt <= after) return 'no newer snapshot yet';
+    const problem = check(st.snapshot);
+    if (problem) return `${problem}; rows:\n  ${rows(st.snapshot)}`;
+    found = st.snapshot;
+    return undefined;
+  }, timeoutMs);
+  return found!;
+}
+
+/** What the webview drew must be the snapshot the extension holds, virtualized. */
+async function checkRendered(): Promise<void> {
+  await waitFor('the webview to draw the last snapshot', async () => {
+    const st = await state();
+    if (!st.visible) return 'the view is not visible';
+    if (!st.rendered || st.rendered.takenAt !== st.snapshot?.takenAt) return `drawn ${JSON.stringify(st.rendered)} vs snapshot ${st.snapshot?.takenAt}`;
+    if (st.rendered.rows < st.snapshot.items.length) return `only ${st.rendered.rows} rows for ${st.snapshot.items.length} items`;
+    if (st.rendered.drawn === 0 || st.rendered.drawn > st.rendered.rows) return `drew ${st.rendered.drawn} of ${st.rendered.rows}`;
+    return undefined;
+  }, 10_000);
+}
+
+/** Starts a debug session and returns the concrete session the inspector follows. */
+async function launch(config: vscode.DebugConfiguration, isTarget: (s: vscode.DebugSession) => boolean): Promise<vscode.DebugSession> {
+  let target: vscode.DebugSession | undefined;
+  const listener = vscode.debug.onDidStartDebugSession((s) => {
+    if (isTarget(s)) target = s;
+  });
+  try {
+    const folder = vscode.workspace.workspaceFolders![0];
+    assert.ok(await vscode.debug.startDebugging(folder, config), `could not start ${config.name}`);
+    await waitFor(`the ${config.type} session`, () => (target ? undefined : 'not started'), 30_000);
+  } finally {
+    listener.dispose();
+  }
+  return target!;
+}
+
+async function openPanel(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.view.debug');
+  await vscode.commands.executeCommand('asyncwise.inspector.focus');
+}
+
+async function stop(session: vscode.DebugSession): Promise<void> {
+  await vscode.debug.stopDebugging(session);
+  await waitFor('the panel to show the session ended', async () => {
+    const st = await state();
+    return st.state === 'ended' || st.state === 'no-session' ? undefined : `state ${st.state}`;
+  }, 20_000);
+}
+
+/**
+ * Gives the Loop Inspector the side bar for the screenshot: the other Run and Debug views hidden, the
+ * bottom panel closed, the side bar widened. The editor's user data is per run, so nothing persists.
+ */
+async function makeRoomForThePanel(): Promise<void> {
+  for (const view of ['workbench.debug.variablesView', 'workbench.debug.watchExpressionsView', 'workbench.debug.callStackView', 'workbench.debug.breakPointsView']) {
+    await vscode.commands.executeCommand(`${view}.removeView`).then(undefined, () => undefined);
+  }
+  await vscode.commands.executeCommand('workbench.action.closePanel');
+  await vscode.commands.executeCommand('workbench.action.focusSideBar');
+  // Narrowing the editor part is what widens the side bar next to it (60 px a step).
+  for (let i = 0; i < 10; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
+  await vscode.commands.executeCommand('asyncwise.inspector.focus');
+}
+
+export function defineInspectorTests(): void {
+  suite('asyncwise loop inspector in VS Code', () => {
+    let demo: string;
+    suiteSetup(async () => {
+      demo = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+    teardown(async () => {
+      // Whatever failed, no debuggee outlives its test.
+      for (let i = 0; i < 3 && vscode.debug.activeDebugSession; i++) {
+        await vscode.debug.stopDebugging();
+        await sleep(500);
+      }
+    });
+
+    test('Node (pwa-node): handles, timers and, on demand, the await line of each suspended worker', async function () {
+      this.timeout(120_000);
+      const program = path.join(demo, 'node', 'service.js');
+      const session = await launch({ type: 'pwa-node', request: 'launch', name: 'order service', program, console: 'internalConsole', skipFiles: ['<node_internals>/**'] }, (s) => s.type === 'pwa-node' && !!s.configuration.__pendingTargetId);
+      await openPanel();
+      const metricsLine = lineOf(program, 'setInterval(reportMetrics, 1000)');
+      const tier1 = await snapshotWhere('a tier 1 snapshot with the server and the metrics timer', () => session.id, (s) => {
+        if (s.runtime !== 'node') return `runtime ${s.runtime}`;
+        if (!s.items.some((i) => i.kind === 'server')) return 'no server row';
+        if (!s.items.some((i) => i.kind === 'timer' && sameFile(i.location?.file, program))) return `no timer located in service.js (metrics at line ${metricsLine})`;
+        return undefined;
+      }, 60_000);
+      assert.ok(tier1.costs.some((c) => c.tier === 1), 'tier 1 reports its cost');
+      await checkRendered();
+
+      await vscode.commands.executeCommand('asyncwise.inspector.refresh', 2);
+      const awaitLine = lineOf(program, "const [job] = await once(jobs, 'job')");
+      const tier2 = await snapshotWhere('a tier 2 snapshot with the workers at their await line', () => session.id, (s) => {
+        if (!s.tiers.includes(2)) return 'not tier 2';
+        const workers = s.items.filter((i: LoopItem) => i.kind === 'async-function' && sameFile(i.location?.file, program) && i.location?.line === awaitLine);
+        return workers.length >= 1 ? undefined : `no async function suspended at service.js:${awaitLine}`;
+      }, 60_000, tier1.takenAt);
+      assert.ok(tier2.costs.some((c) => c.tier === 2), 'tier 2 reports its cost');
+      await checkRendered();
+      if (screenshotsAvailable()) {
+        await makeRoomForThePanel();
+        await sleep(800);
+        const png = await screenshot('inspector-node', 'the Loop Inspector on the Node order service: server, sockets, timers, suspended workers');
+        assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
+      }
+      await stop(session);
+    });
+
+    test('Python (debugpy): tasks with what they wait on, and a cancel the task ignores', async function () {
+      this.timeout(120_000);
+      const program = path.join(demo, 'python', 'inspector', 'service.py');
+      const session = await launch({ type: 'debugpy', request: 'launch', name: 'ingest service', program }, (s) => s.type === 'debugpy');
+      await openPanel();
+      const names = ['heartbeat', 'consumer-1', 'consumer-2', 'flusher'];
+      const flusherLines = [lineOf(program, 'await asyncio.sleep(5)'), lineOf(program, 'await flush_once()')];
+      const first = await snapshotWhere('the demo tasks', () => session.id, (s) => {
+        if (s.runtime !== 'python') return `runtime ${s.runtime}`;
+        const tasks = new Map(s.items.filter((i) => i.kind === 'task').map((i) => [i.label, i]));
+        const missing = names.filter((n) => !tasks.has(n));
+        if (missing.length) return `missing tasks ${missing.join(', ')}`;
+        const flusher = tasks.get('flusher')!;
+        if (!sameFile(flusher.location?.file, program) || !flusherLines.includes(flusher.location!.line)) return `flusher located at ${JSON.stringify(flusher.location)}`;
+        if (!/Queue\.get/.test(tasks.get('consumer-1')!.waitsOn ?? '')) return `consumer-1 waits on ${tasks.get('consumer-1')!.waitsOn}`;
+        return undefined;
+      }, 60_000);
+      await checkRendered();
+
+      const flusher = first.items.find((i) => i.label === 'flusher')!;
+      assert.equal(flusher.cancellable, true, 'tasks offer a cancel button');
+      const result = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('asyncwise.inspector.cancelTask', flusher.id);
+      assert.ok(result.ok, `cancel failed: ${result.message}`);
+      // The flusher swallows the cancel: still there, a cancel requested, marked as ignoring it a few seconds on.
+      await snapshotWhere('the flusher still running after its cancel', () => session.id, (s) => {
+        const f = s.items.find((i) => i.id === flusher.id);
+        if (!f) return 'the flusher is gone';
+        return (f.cancelling ?? 0) >= 1 && f.ignoringCancellation ? undefined : `flusher ${f.state}, cancelling ${f.cancelling}, ignoring ${f.ignoringCancellation}`;
+      }, 30_000, first.takenAt);
+      await checkRendered();
+      if (screenshotsAvailable()) {
+        await makeRoomForThePanel();
+        await sleep(800);
+        const png = await screenshot('inspector-python', 'the Loop Inspector on the Python ingest service: tasks, what they wait on, the flusher ignoring its cancel');
+        assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
+      }
+      await stop(session);
+    });
+  });
+}
