@@ -26,6 +26,20 @@ function copyWasm(outdir) {
   for (const file of files) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
 }
 
+/**
+ * The tsserver plugin is loaded by package name from the extension's folder (tsserver resolves
+ * `<extension>/node_modules/<name>`), so the build writes it as a package there: a package.json and
+ * the bundle. The VSIX carries the same folder (scripts/package.js).
+ */
+const TSPLUGIN_NAME = 'asyncwise-tsserver-plugin';
+const TSPLUGIN_DIR = path.join('node_modules', TSPLUGIN_NAME);
+function writeTsPluginPackage() {
+  fs.mkdirSync(TSPLUGIN_DIR, { recursive: true });
+  const version = require('./package.json').version;
+  const manifest = { name: TSPLUGIN_NAME, version, private: true, description: 'asyncwise TS/JS rules inside tsserver (built from src/tsplugin)', main: 'index.js' };
+  fs.writeFileSync(path.join(TSPLUGIN_DIR, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
 /** Prints errors in the format of VS Code's esbuild problem matcher. */
 const problemMatcher = {
   name: 'problem-matcher',
@@ -74,8 +88,11 @@ async function main() {
     { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
     { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + IMPORT_META_SHIM } },
     { ...common, entryPoints: ['src/tools/docs.ts'], outfile: 'dist/tools/docs.js' },
+    // Runs inside tsserver with the `typescript` module tsserver hands it: it bundles none of its own.
+    { ...common, entryPoints: ['src/tsplugin/index.ts'], outfile: path.join(TSPLUGIN_DIR, 'index.js'), external: ['typescript'] },
   ];
   copyWasm('dist');
+  writeTsPluginPackage();
   if (tests) {
     const unit = listTests('test/unit');
     configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "type check"
-npx tsc --noEmit -p .
+node node_modules/typescript/bin/tsc --noEmit -p .  # not npx: the typescript-6.0 test alias also ships a `tsc` bin
 
 step "build"
 node esbuild.js --tests
