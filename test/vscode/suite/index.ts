@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { E2E_DIR_ENV, RESULTS, SUITE_LOG, type SuiteResults, type TestResult } from '../e2eProtocol';
 import { defineNotifierTests } from './notifier.test';
+import { defineTypeScriptTests } from './typescript.test';
 import { defineWorkerTests } from './worker.test';
 
 export function run(): Promise<void> {
@@ -20,12 +21,16 @@ export function run(): Promise<void> {
     if (logFile) fs.appendFileSync(logFile, line + '\n');
   };
 
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: SilentReporter });
+  // ASYNCWISE_E2E_GREP runs only the tests whose full title matches (a faster loop while developing).
+  const grep = process.env.ASYNCWISE_E2E_GREP;
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: SilentReporter, ...(grep ? { grep } : {}) });
   // The tests are bundled into this file, so they are registered through mocha's own hook instead of addFile().
   mocha.suite.emit('pre-require', globalThis, 'worker.test.ts', mocha);
   defineWorkerTests();
   mocha.suite.emit('pre-require', globalThis, 'notifier.test.ts', mocha);
   defineNotifierTests();
+  mocha.suite.emit('pre-require', globalThis, 'typescript.test.ts', mocha);
+  defineTypeScriptTests();
 
   return new Promise((resolve, reject) => {
     const started = Date.now();
