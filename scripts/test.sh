@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "type check"
-node node_modules/typescript/bin/tsc --noEmit -p .  # not npx: the typescript-6.0 test alias also ships a `tsc` bin
+# `typescript` (5.9) explicitly: the `typescript-6.0` alias devDependency also installs a `tsc` bin.
+node node_modules/typescript/bin/tsc --noEmit -p .
 
 step "build"
 node esbuild.js --tests

@@ -11,6 +11,7 @@ import cheapBlockingIo from '../rules/cheap-blocking-io';
 import unawaitedCoroutine from '../rules/unawaited-coroutine';
 import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
+import asyncPromiseExecutor from '../rules/async-promise-executor';
 import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
 import sleepPolling from '../rules/sleep-polling';
 import gatherOrphans from '../rules/gather-orphans';
@@ -25,6 +26,7 @@ export const CATALOG: readonly Rule[] = [
   unawaitedCoroutine,
   danglingTask,
   loopReentry,
+  asyncPromiseExecutor,
   sequentialAwaitInLoop,
   sleepPolling,
   gatherOrphans,

@@ -292,6 +292,13 @@ async def poll(url):
         data = requests.get(url, timeout=5).json()
         time.sleep(10)
 \`\`\`
+\`\`\`ts
+import * as fs from 'node:fs';
+
+export async function handler(path: string): Promise<string> {
+  return fs.readFileSync(path, 'utf8');
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -308,20 +315,13 @@ async def poll(url):
 import * as fs from 'node:fs';
 
 export async function handler(path: string): Promise<string> {
-  return fs.readFileSync(path, 'utf8');
+  return await fs.promises.readFile(path, 'utf8');
 }
 \`\`\`
 
 The asyncio-native replacements: \`asyncio.Lock\`/\`Semaphore\`/\`Condition\`/\`Event\`/\`Queue\`, \`aiosqlite\`,
 \`asyncpg\`, \`aiomysql\`, \`redis.asyncio\`, \`loop.getaddrinfo\`, \`asyncio.open_connection\`,
 \`asyncio.create_subprocess_exec\`, \`asyncio.wrap_future\`.
-\`\`\`ts
-import * as fs from 'node:fs';
-
-export async function handler(path: string): Promise<string> {
-  return await fs.promises.readFile(path, 'utf8');
-}
-\`\`\`
 
 ## Fix safety
 \`time.sleep(x)\` → \`await asyncio.sleep(x)\` is safe: the coroutine still waits as long, and only lets

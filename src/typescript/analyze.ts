@@ -47,6 +47,11 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
         errors.push({ rule: 'engine', message: `no type checker: ${describe(e)}` });
       }
     }
+    // The rules walk up through `parent`: a file parsed without parent pointers is parsed again with them.
+    if (sourceFile.statements.length > 0 && !sourceFile.statements[0].parent) {
+      sourceFile = tsModule.createSourceFile(sourceFile.fileName, text, tsModule.ScriptTarget.Latest, true, scriptKindOf(tsModule, sourceFile.fileName));
+      checker = undefined;
+    }
     const lines = new LineIndex(text);
     const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
     for (const rule of enabled) {
