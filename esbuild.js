@@ -100,6 +100,10 @@ async function main() {
     const vscodeEntries = ['test/vscode/suite/index.ts', 'test/vscode/runCodeServer.ts', 'test/vscode/runElectron.ts'].filter((f) => fs.existsSync(f));
     if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
+    // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint.
+    for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts'].filter((f) => fs.existsSync(f))) {
+      configs.push({ ...common, minify: false, entryPoints: [entry], outfile: path.join('out', entry.replace(/\.ts$/, '.js')), external: ['typescript', 'eslint', 'typescript-eslint', 'eslint-plugin-n'] });
+    }
     copyWasm('out/test/unit');
     copyWasm('out/test/vscode');
     copyWasm('out/bench');

@@ -20,12 +20,15 @@ interface Entry {
   readonly analysis: FileAnalysis;
 }
 
-/** The files asyncwise reads: TypeScript and JavaScript sources, never declarations. */
+/**
+ * The files asyncwise reads: TypeScript and JavaScript sources, never declarations. Dependencies
+ * are skipped by the program's own knowledge (`isSourceFileFromExternalLibrary`), not by path.
+ */
 const ANALYSED = /\.(?:[cm]?[tj]s|[tj]sx)$/i;
 const DECLARATION = /\.d\.(?:[cm]?ts|[^.]+\.ts)$/i;
 
 export function isAnalysedFile(fileName: string): boolean {
-  return ANALYSED.test(fileName) && !DECLARATION.test(fileName) && !/[\\/]node_modules[\\/]/.test(fileName);
+  return ANALYSED.test(fileName) && !DECLARATION.test(fileName);
 }
 
 export class AnalysisCache {
