@@ -15,6 +15,7 @@ import asyncPromiseExecutor from '../rules/async-promise-executor';
 import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
 import sleepPolling from '../rules/sleep-polling';
 import gatherOrphans from '../rules/gather-orphans';
+import cancellationNotPropagated from '../rules/cancellation-not-propagated';
 
 export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
@@ -30,4 +31,5 @@ export const CATALOG: readonly Rule[] = [
   sequentialAwaitInLoop,
   sleepPolling,
   gatherOrphans,
+  cancellationNotPropagated,
 ];

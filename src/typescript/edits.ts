@@ -32,15 +32,21 @@ export function argumentsText(ctx: TsContext, call: ts.CallExpression): string {
   return ctx.text.slice(call.arguments.pos, call.arguments.end);
 }
 
-/** Inserts a statement as the first line of a block, indented one step deeper than the block's line. */
+/**
+ * Inserts a statement as the first line of a block, indented like the block's first statement
+ * (or one step deeper than the block's line); after a comment that trails the `{`.
+ */
 export function insertAtBlockStart(ctx: TsContext, block: ts.Block, statement: string): TextEdit {
   const open = ctx.start(block) + 1;
-  const indent = block.statements.length > 0 ? ctx.indentOf(block.statements[0]) : ctx.indentOf(block) + ctx.indentUnit();
   const first = block.statements[0];
-  const sameLine = first && ctx.lines.position(ctx.start(first)).line === ctx.lines.position(open).line;
-  if (!first || sameLine) {
+  const openLine = ctx.lines.position(open).line;
+  const closeLine = ctx.lines.position(block.end).line;
+  if (openLine === closeLine || (first && ctx.lines.position(ctx.start(first)).line === openLine)) {
     // `{}` or `{ foo(); }` on one line: keep it on one line.
     return { start: open, end: open, newText: ` ${statement}` + (first ? '' : ' ') };
   }
-  return { start: open, end: open, newText: `${ctx.eol()}${indent}${statement}` };
+  const trailing = ctx.ts.getTrailingCommentRanges(ctx.text, open);
+  const at = trailing && trailing.length > 0 ? trailing[trailing.length - 1].end : open;
+  const indent = first ? ctx.indentOf(first) : ctx.indentOf(block) + ctx.indentUnit();
+  return { start: at, end: at, newText: `${ctx.eol()}${indent}${statement}` };
 }
