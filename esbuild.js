@@ -26,6 +26,20 @@ function copyWasm(outdir) {
   for (const file of files) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
 }
 
+/**
+ * The tsserver plugin is loaded by package name from the extension's folder (tsserver resolves
+ * `<extension>/node_modules/<name>`), so the build writes it as a package there: a package.json and
+ * the bundle. The VSIX carries the same folder (scripts/package.js).
+ */
+const TSPLUGIN_NAME = 'asyncwise-tsserver-plugin';
+const TSPLUGIN_DIR = path.join('node_modules', TSPLUGIN_NAME);
+function writeTsPluginPackage() {
+  fs.mkdirSync(TSPLUGIN_DIR, { recursive: true });
+  const version = require('./package.json').version;
+  const manifest = { name: TSPLUGIN_NAME, version, private: true, description: 'asyncwise TS/JS rules inside tsserver (built from src/tsplugin)', main: 'index.js' };
+  fs.writeFileSync(path.join(TSPLUGIN_DIR, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
 /** Prints errors in the format of VS Code's esbuild problem matcher. */
 const problemMatcher = {
   name: 'problem-matcher',
@@ -76,21 +90,29 @@ async function main() {
     { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
     { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + IMPORT_META_SHIM } },
     { ...common, entryPoints: ['src/tools/docs.ts'], outfile: 'dist/tools/docs.js' },
+    // Runs inside tsserver with the `typescript` module tsserver hands it: it bundles none of its own.
+    { ...common, entryPoints: ['src/tsplugin/index.ts'], outfile: path.join(TSPLUGIN_DIR, 'index.js'), external: ['typescript'] },
   ];
   // The loop inspector's webview: a browser bundle and its stylesheet, loaded from dist/media by the view.
   configs.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', define: {}, banner: {}, entryPoints: ['media/src/inspector.ts'], outfile: 'dist/media/inspector.js' });
   fs.mkdirSync('dist/media', { recursive: true });
   fs.copyFileSync('media/inspector.css', 'dist/media/inspector.css');
   copyWasm('dist');
+  writeTsPluginPackage();
   if (tests) {
     const unit = listTests('test/unit');
-    configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit' });
+    // The TS/JS engine's tests load both TypeScript versions at run time rather than bundling them.
+    configs.push({ ...common, minify: false, sourcemap: true, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit', external: ['typescript', 'typescript-6.0'] });
     const vscodeEntries = ['test/vscode/suite/index.ts', 'test/vscode/runCodeServer.ts', 'test/vscode/runElectron.ts'].filter((f) => fs.existsSync(f));
     if (vscodeEntries.length) configs.push({ ...common, minify: false, sourcemap: true, entryPoints: vscodeEntries, outdir: 'out/test/vscode', outbase: 'test/vscode', external: ['vscode', 'playwright-core', 'mocha', '@vscode/test-electron'] });
     if (fs.existsSync('bench/inspector-python.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-python.ts'], outfile: 'out/bench/inspector-python.js' });
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     if (fs.existsSync('bench/cli-scale.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/cli-scale.ts'], outfile: 'out/bench/cli-scale.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
+    // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint.
+    for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts'].filter((f) => fs.existsSync(f))) {
+      configs.push({ ...common, minify: false, entryPoints: [entry], outfile: path.join('out', entry.replace(/\.ts$/, '.js')), external: ['typescript', 'eslint', 'typescript-eslint', 'eslint-plugin-n'] });
+    }
     copyWasm('out/test/unit');
     copyWasm('out/test/vscode');
     copyWasm('out/bench');

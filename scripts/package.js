@@ -10,4 +10,6 @@ const out = `${pkg.name}-${pkg.version}.vsix`;
 const run = (args) => execFileSync(process.execPath, [vsce, ...args], { stdio: 'inherit', cwd: path.join(__dirname, '..') });
 run(['ls', '--no-dependencies']);
 run(['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out]);
+// tsserver loads the plugin from the extension's node_modules, which vsce leaves out: add it.
+execFileSync(process.execPath, [path.join(__dirname, 'package-tsplugin.js'), out], { stdio: 'inherit', cwd: path.join(__dirname, '..') });
 console.log(`packaged ${out}`);

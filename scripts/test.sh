@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "type check"
-npx tsc --noEmit -p .
-npx tsc --noEmit -p media   # the webview bundle (DOM types)
+# `typescript` (5.9) explicitly: the `typescript-6.0` alias devDependency also installs a `tsc` bin.
+node node_modules/typescript/bin/tsc --noEmit -p .
+node node_modules/typescript/bin/tsc --noEmit -p media   # the webview bundle (DOM types)
 
 step "build"
 node esbuild.js --tests

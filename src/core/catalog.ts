@@ -11,9 +11,11 @@ import cheapBlockingIo from '../rules/cheap-blocking-io';
 import unawaitedCoroutine from '../rules/unawaited-coroutine';
 import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
+import asyncPromiseExecutor from '../rules/async-promise-executor';
 import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
 import sleepPolling from '../rules/sleep-polling';
 import gatherOrphans from '../rules/gather-orphans';
+import cancellationNotPropagated from '../rules/cancellation-not-propagated';
 
 export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
@@ -25,7 +27,9 @@ export const CATALOG: readonly Rule[] = [
   unawaitedCoroutine,
   danglingTask,
   loopReentry,
+  asyncPromiseExecutor,
   sequentialAwaitInLoop,
   sleepPolling,
   gatherOrphans,
+  cancellationNotPropagated,
 ];

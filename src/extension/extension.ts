@@ -12,6 +12,8 @@ import { Log } from './log';
 import { PythonCodeActions } from './pythonCodeActions';
 import { PythonDiagnostics } from './pythonDiagnostics';
 import { DOCS_SCHEME, RuleDocsProvider, showRuleDocs } from './ruleDocs';
+import { TypeScriptFallback } from './typescriptFallback';
+import { TypeScriptPluginSettings } from './typescriptPlugin';
 
 /** What `activate` returns; the editor tests read it to know when the engine is ready. */
 export interface AsyncwiseApi {
@@ -33,6 +35,9 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
     vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider()),
     registerCommand(COMMANDS.showRuleDocs, (rule) => showRuleDocs(log, rule).catch((e: unknown) => log.error('showing rule docs failed', e))),
     registerCommand(COMMANDS.showOutput, () => log.show()),
+    // TS/JS: the tsserver plugin does the work; these configure it, or stand in under TypeScript 7.
+    new TypeScriptPluginSettings(log),
+    new TypeScriptFallback(settings, log),
   );
   registerInspector(context, log, defaultBackends(log));
   log.info(`asyncwise ${String(context.extension.packageJSON.version)} activated`);

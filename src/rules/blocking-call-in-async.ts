@@ -8,6 +8,10 @@ import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import { Instances, type InstanceVocabulary } from '../python/instances';
+import type * as ts from 'typescript';
+import { formatMessage } from '../core/rule';
+import type { TsContext, TsFixSpec } from '../typescript/context';
+import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
 import { defineRule } from './define';
 
 export type Kind =
@@ -198,7 +202,7 @@ interface Classified {
 const rule = defineRule({
   code: 'AW201',
   name: 'blocking-call-in-async',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: ['ASYNC210', 'ASYNC211', 'ASYNC212', 'ASYNC220', 'ASYNC221', 'ASYNC222', 'ASYNC230', 'ASYNC250', 'ASYNC251'],
   fixable: 'sometimes',
@@ -226,6 +230,11 @@ const rule = defineRule({
     fixThread: 'Run in a worker thread with `{runner}`',
     fixGetaddrinfo: 'Replace with `await loop.getaddrinfo(…)`',
     fixWrapFuture: 'Replace with `await asyncio.wrap_future(…)`',
+    compute: '`{callee}()` runs CPU-heavy work on the event loop thread: no other callback runs until it finishes.',
+    atomicsWait: '`{callee}()` blocks the event loop thread until another thread notifies it.',
+    busyWait: 'This loop spins on the clock until the time passes, blocking the event loop; `await` a timer instead.',
+    fixPromises: 'Replace with `await {replacement}(…)`',
+    fixPromisify: 'Replace with the promisified `{replacement}`',
   },
   docs: `## What it does
 Flags calls that block the calling thread made directly inside an \`async def\`:
@@ -255,6 +264,17 @@ flagged: \`acquire(False)\`, \`get(block=False)\`, \`get_nowait()\`, \`wait(0)\`
 \`shutdown(wait=False)\`. Calls in a nested sync \`def\`, \`lambda\` or class body are not flagged, nor are
 awaited calls (\`await path.read_text()\` on an async path library, \`await redis.get(k)\` on an async client).
 
+In TypeScript and JavaScript, inside an \`async\` function (any import spelling of the module:
+\`node:\` prefix, default, namespace and named imports, \`require\`):
+
+- \`fs\` \`*Sync\` calls (the metadata ones, \`existsSync\`/\`statSync\`/\`lstatSync\`/\`accessSync\`, are AW203's hints);
+- \`child_process\` \`execSync\`/\`execFileSync\`/\`spawnSync\`;
+- \`zlib\` \`*Sync\`, \`crypto\` \`pbkdf2Sync\`/\`scryptSync\`/\`generateKeyPairSync\`/\`generatePrimeSync\`;
+- \`Atomics.wait\`, and busy-wait loops on \`Date.now()\`/\`performance.now()\` with no \`await\` in them.
+
+A function of the file's own that happens to share a name (\`function readFileSync() {}\`) is not
+flagged, nor are these calls in sync code (a CLI script may block as it likes).
+
 ## Why is this bad?
 A coroutine runs on the event loop's only thread. While a blocking call waits, no other task runs:
 requests time out, heartbeats stop, and a \`time.sleep(5)\` in one handler stalls every connection for
@@ -272,6 +292,13 @@ async def poll(url):
         data = requests.get(url, timeout=5).json()
         time.sleep(10)
 \`\`\`
+\`\`\`ts
+import * as fs from 'node:fs';
+
+export async function handler(path: string): Promise<string> {
+  return fs.readFileSync(path, 'utf8');
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -284,6 +311,14 @@ async def poll(url):
             data = (await client.get(url, timeout=5)).json()
             await asyncio.sleep(10)
 \`\`\`
+\`\`\`ts
+import * as fs from 'node:fs';
+
+export async function handler(path: string): Promise<string> {
+  return await fs.promises.readFile(path, 'utf8');
+}
+\`\`\`
+
 The asyncio-native replacements: \`asyncio.Lock\`/\`Semaphore\`/\`Condition\`/\`Event\`/\`Queue\`, \`aiosqlite\`,
 \`asyncpg\`, \`aiomysql\`, \`redis.asyncio\`, \`loop.getaddrinfo\`, \`asyncio.open_connection\`,
 \`asyncio.create_subprocess_exec\`, \`asyncio.wrap_future\`.
@@ -300,7 +335,14 @@ file lacks it. No fix is offered for \`open()\` and \`Popen\` (moving only the c
 leave the reads and waits that follow blocking), for \`sqlite3\` (a connection refuses use from another
 thread), for sockets, \`select\` and thread locks (the real fix is the asyncio API, and an \`RLock\` must be
 released by the thread that took it).
+In TS/JS, \`fs.readFileSync(…)\` → \`await fs.promises.readFile(…)\` (or the \`node:fs/promises\` import the file
+already has) is safe: same arguments, same result, and the file is read off the loop thread.
+\`execSync(…)\` → \`(await promisify(exec)(…)).stdout\` is unsafe: the output becomes a string by default
+rather than a Buffer, and a failing command rejects with a differently shaped error.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     const calls = asyncCalls(ctx);
     const instances = importsAny(ctx, INSTANCE_MODULES) ? new Instances(ctx, VOCABULARY) : undefined;
@@ -530,4 +572,92 @@ function wrapFutureFix(ctx: PythonContext, c: AsyncCall): FixSpec[] {
     safety: 'unsafe',
     edits: [...wrap.edits, { start: c.call.startIndex, end: c.call.endIndex, newText: awaitReplacing(c.call, `${wrap.text}(${c.receiver.text})`) }],
   }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector
+
+/** `fs` members without a `fs.promises` twin of the same name (they work on descriptors). */
+const FS_NO_PROMISES = new Set(['openSync', 'closeSync', 'readSync', 'writeSync', 'fstatSync', 'fsyncSync', 'fdatasyncSync', 'ftruncateSync', 'futimesSync', 'fchmodSync', 'fchownSync', 'readvSync', 'writevSync', 'existsSync', 'watchFile']);
+/** AW203's hints: cheap metadata calls. */
+export const TS_CHEAP_FS = new Set(['existsSync', 'statSync', 'lstatSync', 'accessSync']);
+const CRYPTO_BLOCKING = new Set(['pbkdf2Sync', 'scryptSync', 'generateKeyPairSync', 'generatePrimeSync', 'generateKeySync', 'checkPrimeSync']);
+const PROCESS_BLOCKING = new Set(['execSync', 'execFileSync', 'spawnSync']);
+
+interface TsBlocking {
+  readonly kind: 'file' | 'subprocess' | 'compute' | 'atomicsWait';
+  readonly module: string;
+  readonly member: string;
+}
+
+/** AW201's classification of a resolved TS/JS callee (`fs.readFileSync`), shared with AW203. */
+export function classifyTsCall(qualified: string | undefined): TsBlocking | undefined {
+  if (!qualified) return undefined;
+  const dot = qualified.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const module = qualified.slice(0, dot);
+  const member = qualified.slice(dot + 1);
+  if (module === 'fs' && member.endsWith('Sync') && !TS_CHEAP_FS.has(member)) return { kind: 'file', module, member };
+  if (module === 'child_process' && PROCESS_BLOCKING.has(member)) return { kind: 'subprocess', module, member };
+  if (module === 'zlib' && member.endsWith('Sync')) return { kind: 'compute', module, member };
+  if (module === 'crypto' && CRYPTO_BLOCKING.has(member)) return { kind: 'compute', module, member };
+  if (qualified === 'Atomics.wait') return { kind: 'atomicsWait', module, member };
+  return undefined;
+}
+
+const CLOCKS = new Set(['Date.now', 'performance.now', 'perf_hooks.performance.now']);
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    ctx.walkOwn(fn, (n) => {
+      if (ts.isCallExpression(n)) {
+        const found = classifyTsCall(ctx.resolve(n.expression));
+        if (found) ctx.report(n, found.kind, { callee: ctx.textOf(n.expression), alternative: '' }, tsFixes(ctx, n, found));
+      } else if ((ts.isWhileStatement(n) || ts.isDoStatement(n) || ts.isForStatement(n))) {
+        const condition = ts.isForStatement(n) ? n.condition : n.expression;
+        if (condition && readsClock(ctx, condition) && !ctx.hasAwait(n.statement)) ctx.report(condition, 'busyWait');
+      }
+    });
+  }
+}
+
+/** Whether an expression calls `Date.now()`, `performance.now()` or builds a `new Date()`. */
+function readsClock(ctx: TsContext, expr: ts.Node): boolean {
+  const ts = ctx.ts;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && CLOCKS.has(ctx.resolve(n.expression) ?? '')) found = true;
+    else if (ts.isNewExpression(n) && ctx.resolve(n.expression) === 'Date' && (n.arguments?.length ?? 0) === 0) found = true;
+    else n.forEachChild(visit);
+  };
+  visit(expr);
+  return found;
+}
+
+function tsFixes(ctx: TsContext, call: ts.CallExpression, found: TsBlocking): TsFixSpec[] {
+  if (found.module === 'fs' && found.kind === 'file' && !FS_NO_PROMISES.has(found.member)) {
+    const name = found.member.slice(0, -'Sync'.length);
+    const replacement = ctx.spellMember('fs.promises', name) ?? (ctx.spellModule('fs') ? `${ctx.spellModule('fs')}.promises.${name}` : undefined);
+    if (!replacement) return [];
+    return [{ title: formatMessage(rule.messages.fixPromises, { replacement }), safety: 'safe', edits: [awaitReplacingTs(ctx, call, `${replacement}(${argumentsText(ctx, call)})`)] }];
+  }
+  if (found.module === 'child_process' && (found.member === 'execSync' || found.member === 'execFileSync')) {
+    const asyncName = found.member.slice(0, -'Sync'.length);
+    const target = ctx.spellMember('child_process', asyncName);
+    if (!target) return [];
+    const edits: TextEdit[] = [];
+    let promisify = ctx.spellMember('util', 'promisify');
+    if (!promisify) {
+      if (/\bpromisify\b/.test(ctx.text)) return [];
+      promisify = 'promisify';
+      edits.push(ctx.importEdit(`import { promisify } from 'node:util';`, `const { promisify } = require('node:util');`));
+    }
+    const invoked = `${promisify}(${target})(${argumentsText(ctx, call)})`;
+    const resultUsed = !ctx.ts.isExpressionStatement(call.parent);
+    edits.push(resultUsed ? { start: ctx.start(call), end: call.end, newText: `(await ${invoked}).stdout` } : awaitReplacingTs(ctx, call, invoked));
+    return [{ title: formatMessage(rule.messages.fixPromisify, { replacement: `${promisify}(${target})` }), safety: 'unsafe', edits }];
+  }
+  return [];
 }

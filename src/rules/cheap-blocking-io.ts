@@ -4,6 +4,8 @@
  * critical list.
  */
 import { asyncCalls } from '../python/calls';
+import type { TsContext } from '../typescript/context';
+import { classifyTsCall, TS_CHEAP_FS } from './blocking-call-in-async';
 import { defineRule } from './define';
 
 const METADATA = new Set([
@@ -23,7 +25,7 @@ const METADATA = new Set([
 const rule = defineRule({
   code: 'AW203',
   name: 'cheap-blocking-io',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'hint',
   aliases: ['ASYNC240'],
   fixable: 'never',
@@ -38,6 +40,8 @@ Flags file-system metadata calls made directly in an \`async def\`: \`os.path.ex
 annotated. Pure path arithmetic (\`os.path.join\`, \`basename\`, \`splitext\`, \`normpath\`) does no I/O and is
 never flagged, nor is \`os.path.abspath\` (at most a \`getcwd\`, which never touches the disk). It is a
 hint: most of these calls take microseconds.
+In TS/JS: \`fs.existsSync\`, \`statSync\`, \`lstatSync\` and \`accessSync\` in an \`async\` function (every other
+\`fs\` \`*Sync\` call is AW201's).
 
 ## Why is this bad?
 Each call is a system call on the event loop thread. On NFS, a container overlay under load, or a
@@ -51,6 +55,13 @@ async def cleanup(folder):
     for name in os.listdir(folder):
         print(name)
 \`\`\`
+\`\`\`ts
+import { existsSync } from 'node:fs';
+
+export async function cleanup(folder: string): Promise<boolean> {
+  return existsSync(folder);
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -62,9 +73,20 @@ async def cleanup(folder):
         print(name)
 \`\`\`
 
+\`\`\`ts
+import { access } from 'node:fs/promises';
+
+export async function cleanup(folder: string): Promise<boolean> {
+  return access(folder).then(() => true, () => false);
+}
+\`\`\`
+
 ## Fix safety
 No automatic fix: whether a metadata call is worth a thread hop is a judgement call.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     for (const c of asyncCalls(ctx)) {
       if (c.awaited || !c.name || !METADATA.has(c.name)) continue;
@@ -74,3 +96,16 @@ No automatic fix: whether a metadata call is worth a thread hop is a judgement c
   },
 });
 export default rule;
+
+/** TS/JS: `fs.existsSync`/`statSync`/`lstatSync`/`accessSync` in an async function (AW201 has the rest). */
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isCallExpression(n)) return;
+      const name = ctx.resolve(n.expression);
+      if (!name || classifyTsCall(name)) return;
+      if (name.startsWith('fs.') && TS_CHEAP_FS.has(name.slice(3))) ctx.report(n, 'metadata', { callee: ctx.textOf(n.expression) });
+    });
+  }
+}

@@ -4,6 +4,8 @@
  * `CancelledError`.
  */
 import type { Node } from 'web-tree-sitter';
+import type * as ts from 'typescript';
+import type { TsContext } from '../typescript/context';
 import { defineRule } from './define';
 
 const FINALLY_BLOCKS = `
@@ -15,7 +17,7 @@ const JUMPS = '[(return_statement) (break_statement) (continue_statement)] @jump
 const rule = defineRule({
   code: 'AW102',
   name: 'finally-swallows-exception',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: ['B012'],
   fixable: 'never',
@@ -24,12 +26,18 @@ const rule = defineRule({
     returnInFinally: '`return` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task ends as if it had succeeded.',
     breakInFinally: '`break` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task carries on after the loop.',
     continueInFinally: '`continue` in `finally` discards the exception in flight, `CancelledError` included: a cancelled task keeps looping.',
+    tsReturnInFinally: '`return` in `finally` discards the error in flight, an abort included: the aborted operation resolves as if it had succeeded.',
+    tsJumpInFinally: '`{jump}` in `finally` discards the error in flight, an abort included: the aborted operation carries on.',
   },
   docs: `## What it does
 Flags \`return\`, \`break\` and \`continue\` inside a \`finally\` block in an \`async def\`, when the \`try\` (its
 body, handlers or \`else\`) can suspend at an \`await\`, \`async for\` or \`async with\` and so be cancelled.
 A \`break\` or \`continue\` belonging to a loop nested inside the \`finally\`, and a \`return\` in a nested
 function, do not leave the \`finally\` and are not flagged.
+
+In TS/JS the same in an \`async\` function whose \`try\` or \`catch\` awaits: a \`return\`, or a \`break\`/\`continue\`
+(labelled or not) whose target is outside the \`finally\` block, throws away the rejection in flight —
+an \`AbortError\` included.
 
 ## Why is this bad?
 Leaving a \`finally\` block with a jump throws away whatever exception was propagating through it.
@@ -48,6 +56,15 @@ async def drain(queue):
     finally:
         return queue.qsize()
 \`\`\`
+\`\`\`ts
+export async function drain(queue: { size: number; next(): Promise<void> }): Promise<number> {
+  try {
+    while (queue.size > 0) await queue.next();
+  } finally {
+    return queue.size;
+  }
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -61,12 +78,25 @@ async def drain(queue):
         print("drained")
     return queue.qsize()
 \`\`\`
+\`\`\`ts
+export async function drain(queue: { size: number; next(): Promise<void> }): Promise<number> {
+  try {
+    while (queue.size > 0) await queue.next();
+  } finally {
+    console.log('drained');
+  }
+  return queue.size;
+}
+\`\`\`
 
 ## Fix safety
 No fix is offered. The usual repair moves the jump after the \`try\` statement, which changes what
 happens when an exception is in flight — the point of the change, but only the author knows whether
 some errors were meant to be discarded.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     for (const match of ctx.matchesInAsync(FINALLY_BLOCKS)) {
       const tryStatement = match.captures.find((c) => c.name === 'try')?.node;
@@ -104,6 +134,39 @@ function leavesFinally(jump: Node, block: Node): boolean {
   for (let n = jump.parent; n && !n.equals(block); child = n, n = n.parent) {
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
     if (!isReturn && (n.type === 'for_statement' || n.type === 'while_statement') && n.childForFieldName('body')?.equals(child)) return false;
+  }
+  return true;
+}
+
+/** TS/JS: jumps out of a `finally` block of a `try` that awaits, in an async function. */
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isTryStatement(n) || !n.finallyBlock) return;
+      if (!ctx.hasAwait(n.tryBlock) && !(n.catchClause && ctx.hasAwait(n.catchClause.block))) return;
+      const block = n.finallyBlock;
+      ctx.walkOwn(block, (j) => {
+        if (ts.isReturnStatement(j)) ctx.report(j, 'tsReturnInFinally');
+        else if ((ts.isBreakStatement(j) || ts.isContinueStatement(j)) && jumpsOutOf(ctx, j, block)) {
+          ctx.report(j, 'tsJumpInFinally', { jump: ts.isBreakStatement(j) ? 'break' : 'continue' });
+        }
+      });
+    });
+  }
+}
+
+/** Whether a `break`/`continue` targets a statement outside `block` (so leaves the `finally`). */
+function jumpsOutOf(ctx: TsContext, jump: ts.BreakStatement | ts.ContinueStatement, block: ts.Block): boolean {
+  const ts = ctx.ts;
+  const isBreak = ts.isBreakStatement(jump);
+  for (let n: ts.Node = jump.parent; n !== block; n = n.parent) {
+    if (jump.label) {
+      if (ts.isLabeledStatement(n) && n.label.text === jump.label.text) return false;
+      continue;
+    }
+    if (ts.isIterationStatement(n, false)) return false;
+    if (isBreak && ts.isSwitchStatement(n)) return false;
   }
   return true;
 }

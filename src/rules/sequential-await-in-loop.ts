@@ -26,6 +26,8 @@ import {
   suspensionPoints,
   targetNames,
 } from '../python/concurrency-shape';
+import type * as ts from 'typescript';
+import type { TsContext, TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
 /** How many calls the bounded fix lets run at once. */
@@ -64,7 +66,7 @@ const COLLECTORS = new Set(['append', 'add', 'appendleft']);
 const rule = defineRule({
   code: 'AW401',
   name: 'sequential-await-in-loop',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: [],
   fixable: 'sometimes',
@@ -74,6 +76,8 @@ const rule = defineRule({
     comprehension: 'This comprehension awaits `{callee}(…)` for each item of `{items}` one after another: the calls are independent, so run them concurrently with `asyncio.gather`.',
     fixGather: 'Run the calls concurrently with `asyncio.gather` (changes order and failure behaviour)',
     fixTaskGroup: 'Run the calls concurrently in an `asyncio.TaskGroup` (changes order and failure behaviour)',
+    tsLoop: '`await {callee}(…)` runs once per item of `{items}`, each call waiting for the previous one: the calls are independent, so run them concurrently with `Promise.all`.',
+    fixPromiseAll: 'Run the calls concurrently with `Promise.all` (changes order and failure behaviour)',
     fixBounded: 'Run the calls concurrently, at most {bound} at a time, with an `asyncio.Semaphore`',
   },
   docs: `## What it does
@@ -98,6 +102,11 @@ It stays silent when the order is part of the meaning:
   whose awaited call does not use the loop variable (retries, \`for _ in range(3)\`), and loops over a
   literal of fewer than five items or \`range(n)\` with \`n\` < 5 (a fixed list of steps, usually ordered).
 
+In TS/JS: a \`for…of\` loop (not \`for await\`) in an \`async\` function whose body has one \`await\`, of a call on
+the loop's item, with the same exclusions: no \`break\`/\`return\`/\`throw\`/\`try\` in the body, no outer variable
+assigned, no pacing call (\`sleep\`, \`delay\`, \`setTimeout\`…), no ordered writes to one shared resource,
+no registry of callbacks, no short literal list of steps.
+
 ## Why is this bad?
 Each \`await\` waits for its call to finish before the next one starts. Twenty HTTP requests of 100 ms
 take two seconds in a loop and about 100 ms with \`asyncio.gather\`: the code is async but the work is
@@ -110,6 +119,15 @@ async def fetch_all(session, urls):
     for url in urls:
         pages.append(await session.get(url))
     return pages
+\`\`\`
+\`\`\`ts
+export async function fetchAll(urls: string[]): Promise<Response[]> {
+  const pages: Response[] = [];
+  for (const url of urls) {
+    pages.push(await fetch(url));
+  }
+  return pages;
+}
 \`\`\`
 
 ## Use instead
@@ -135,7 +153,17 @@ async def fetch_all(session, urls):
     return await asyncio.gather(*(get_limited(url) for url in urls))
 \`\`\`
 
+\`\`\`ts
+export async function fetchAll(urls: string[]): Promise<Response[]> {
+  return Promise.all(urls.map((url) => fetch(url)));
+}
+\`\`\`
+
 ## Fix safety
+In TS/JS the fix (unsafe, same reasons) rewrites \`for (const x of xs) await f(x);\` as
+\`await Promise.all(xs.map((x) => f(x)));\` (\`Array.from(xs, …)\` when \`xs\` is not known to be an array) and
+\`out.push(await f(x))\` as \`out.push(...(await Promise.all(…)))\`: \`Promise.all\` rejects on the first failure
+and leaves the other calls running.
 The fixes are offered for the simple shapes only — \`for x in xs: await f(x)\`,
 \`for x in xs: out.append(await f(x))\` and \`[await f(x) for x in xs]\` — and are unsafe: the calls
 overlap and finish in any order (results keep the input order), they may contend for shared state
@@ -149,6 +177,9 @@ calls at a time through an \`asyncio.Semaphore\` and a small helper coroutine. N
 offered when the loop variable is read outside the loop (a generator expression does not bind it),
 nor any fix when a comment inside the loop would be lost.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     const seen = new Set<number>();
     for (const match of ctx.matchesInAsync('(await) @await')) {
@@ -586,4 +617,154 @@ function enclosingSimpleStatement(node: Node): Node | undefined {
     if (n.type.endsWith('statement') || n.type === 'block') return undefined;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector: `for (const x of xs) await f(x)`
+
+/** Calls that pace a loop on purpose (rate limiting, backoff). */
+const PACING = /^(sleep|delay|wait|pause|throttle|setTimeout|backoff|rateLimit|limit)$/i;
+/** `sendMessage` → `send_message`, so the Python vocabularies above apply to camelCase names. */
+const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isForOfStatement(n) || n.awaitModifier || !ts.isVariableDeclarationList(n.initializer)) return;
+      const decl = n.initializer.declarations[0];
+      if (!decl) return;
+      const loopNames = new Set<string>();
+      collectNames(ts, decl.name, loopNames);
+      const found = independentAwait(ctx, n, loopNames);
+      if (!found) return;
+      const items = ctx.textOf(n.expression);
+      ctx.report(found.await, 'tsLoop', { callee: excerptTs(ctx.textOf(found.call.expression)), items: excerptTs(items) }, tsLoopFixes(ctx, n, decl, found));
+    });
+  }
+}
+
+function excerptTs(text: string): string {
+  const one = text.replace(/\s+/g, ' ');
+  return one.length > 40 ? `${one.slice(0, 39)}…` : one;
+}
+
+function collectNames(ts: TsContext['ts'], name: ts.BindingName, out: Set<string>): void {
+  if (ts.isIdentifier(name)) out.add(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectNames(ts, el.name, out);
+}
+
+interface LoopAwait {
+  readonly await: ts.AwaitExpression;
+  readonly call: ts.CallExpression;
+}
+
+/**
+ * The loop body's only await, when it is a call on the loop's item and nothing makes the order
+ * matter: no early exit, no per-item try, no value carried between iterations, no pacing sleep,
+ * no ordered writes to one shared resource, no registry of callbacks, no short literal list of steps.
+ */
+function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Set<string>): LoopAwait | undefined {
+  const ts = ctx.ts;
+  if (ts.isArrayLiteralExpression(loop.expression) && loop.expression.elements.length <= 3) return undefined;
+  if (CALLBACK_REGISTRY.test(ctx.textOf(loop.expression))) return undefined;
+  const awaits: ts.AwaitExpression[] = [];
+  const declaredInside = new Set<string>();
+  let disqualified = false;
+  ctx.walkOwn(loop.statement, (n) => {
+    if (disqualified) return;
+    if (ts.isAwaitExpression(n)) awaits.push(n);
+    else if (ts.isForOfStatement(n) && n.awaitModifier) disqualified = true;
+    else if (ts.isBreakStatement(n) || ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isTryStatement(n) || ts.isYieldExpression(n)) disqualified = true;
+    else if (ts.isContinueStatement(n) && n.label) disqualified = true;
+    else if (ts.isVariableDeclaration(n)) collectNames(ts, n.name, declaredInside);
+    else if (ts.isCallExpression(n) && PACING.test(calleeTail(ts, n.expression))) disqualified = true;
+  });
+  if (disqualified || awaits.length !== 1) return undefined;
+  // A value carried from one iteration to the next: an outer variable assigned in the body.
+  let carried = false;
+  ctx.walkOwn(loop.statement, (n) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const root = rootIdentifier(ts, n.left);
+      if (!root || !declaredInside.has(root)) carried = true;
+    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+      const root = rootIdentifier(ts, n.operand);
+      if (!root || !declaredInside.has(root)) carried = true;
+    }
+  });
+  if (carried) return undefined;
+  const awaited = awaits[0];
+  const call = ts.isParenthesizedExpression(awaited.expression) ? awaited.expression.expression : awaited.expression;
+  if (!ts.isCallExpression(call)) return undefined;
+  const name = ctx.resolve(call.expression);
+  if (name && /^Promise\./.test(name)) return undefined;
+  // The call works on the item: the loop variable (or a name derived from it in the body) appears in it.
+  const uses = new Set([...loopNames, ...declaredInside]);
+  if (!mentions(ts, call, uses)) return undefined;
+  if (ts.isPropertyAccessExpression(call.expression)) {
+    const method = snake(call.expression.name.text);
+    const receiver = call.expression.expression;
+    const receiverIsItem = mentions(ts, receiver, uses);
+    const receiverName = rootIdentifier(ts, receiver) ?? '';
+    const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
+    if (!receiverIsItem && (ORDERED_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)))) return undefined;
+    if (receiverIsItem && ITEM_ACTS.test(method)) return undefined;
+  } else if (ts.isIdentifier(call.expression) && ORDERED_METHOD.test(snake(call.expression.text))) {
+    return undefined;
+  }
+  return { await: awaited, call };
+}
+
+function calleeTail(ts: TsContext['ts'], e: ts.Expression): string {
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  return '';
+}
+
+function rootIdentifier(ts: TsContext['ts'], e: ts.Expression): string | undefined {
+  let n: ts.Expression = e;
+  while (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isParenthesizedExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  return ts.isIdentifier(n) ? n.text : undefined;
+}
+
+function mentions(ts: TsContext['ts'], node: ts.Node, names: Set<string>): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && names.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
+    else n.forEachChild(visit);
+  };
+  visit(node);
+  return found;
+}
+
+/**
+ * `for (const x of xs) await f(x);` → `await Promise.all(Array.from(xs, (x) => f(x)));` and
+ * `for (…) out.push(await f(x));` → `out.push(...(await Promise.all(Array.from(xs, (x) => f(x)))));`
+ * (results keep the input order). Unsafe: the calls overlap, and failures behave differently.
+ */
+function tsLoopFixes(ctx: TsContext, loop: ts.ForOfStatement, decl: ts.VariableDeclaration, found: LoopAwait): TsFixSpec[] {
+  const ts = ctx.ts;
+  let body: ts.Statement = loop.statement;
+  if (ts.isBlock(body)) {
+    if (body.statements.length !== 1) return [];
+    body = body.statements[0];
+  }
+  if (!ts.isExpressionStatement(body)) return [];
+  const items = ctx.textOf(loop.expression);
+  const isArray = ctx.checker ? ctx.checker.isArrayType(ctx.checker.getTypeAtLocation(loop.expression)) : ts.isArrayLiteralExpression(loop.expression);
+  const mapped = (callText: string) => (isArray ? `${needsParensForMember(ts, loop.expression) ? `(${items})` : items}.map((${ctx.textOf(decl.name)}) => ${callText})` : `Array.from(${items}, (${ctx.textOf(decl.name)}) => ${callText})`);
+  const callText = ctx.textOf(found.call);
+  const e = body.expression;
+  let replacement: string | undefined;
+  if (e === found.await) replacement = `await Promise.all(${mapped(callText)});`;
+  else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'push' && e.arguments.length === 1 && e.arguments[0] === found.await) {
+    replacement = `${ctx.textOf(e.expression)}(...(await Promise.all(${mapped(callText)})));`;
+  }
+  if (!replacement) return [];
+  return [{ title: rule.messages.fixPromiseAll, safety: 'unsafe', edits: [{ start: ctx.start(loop), end: loop.end, newText: replacement }] }];
+}
+
+function needsParensForMember(ts: TsContext['ts'], e: ts.Expression): boolean {
+  return !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isCallExpression(e) || ts.isElementAccessExpression(e) || ts.isArrayLiteralExpression(e) || ts.isParenthesizedExpression(e));
 }

@@ -12,6 +12,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import { changedIn, excerpt, statementsOf, suspensionPoints } from '../python/concurrency-shape';
+import type * as ts from 'typescript';
+import type { TsContext } from '../typescript/context';
 import { defineRule } from './define';
 
 const WHILE_LOOPS = '(while_statement condition: (_) @condition body: (block) @body) @loop';
@@ -35,12 +37,13 @@ const LOG_CALL = /(^|\.)(_*log(ger)?|logging|LOG|LOGGER|print|warn(ings)?)(\.|$)
 const rule = defineRule({
   code: 'AW402',
   name: 'sleep-polling',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: ['ASYNC110'],
   fixable: 'never',
   summary: 'A while loop that only checks a condition and sleeps: wait on an asyncio.Event or Condition instead.',
   messages: {
+    tsState: 'This loop polls `{condition}` every {interval} until other code changes it: have that code resolve a promise (or emit an event) and `await` it here instead.',
     state: 'This loop polls `{condition}` every {interval} until another task changes it: have that task set an `asyncio.Event` (or notify an `asyncio.Condition`) and `await event.wait()` here instead.',
     future: 'This loop polls `{condition}` every {interval}: await the future itself (`await asyncio.wait([task])`, or `asyncio.wait_for` with a timeout) to wake the moment it is done.',
   },
@@ -62,6 +65,10 @@ Left alone:
 Flake8-async and Ruff (\`ASYNC110\`) flag every \`while\` whose body is one \`await sleep(…)\`, whatever the
 condition; this rule reads the condition (and \`if …: break\` exits) to keep to the cases an Event fixes.
 
+In TS/JS: a \`while\`/\`do…while\` loop in an \`async\` function whose body is one \`await\` of a sleep
+(\`sleep(ms)\`/\`delay(ms)\`, \`setTimeout\` from \`timers/promises\`, \`new Promise((r) => setTimeout(r, ms))\`),
+\`if (…) break\`, logging and counting, with the same reading of the condition.
+
 ## Why is this bad?
 Polling trades latency for wasted wake-ups: with a 1 s interval the waiter notices the change up to
 a second late; with 10 ms it wakes a hundred times a second for nothing. An \`asyncio.Event\` set by
@@ -79,6 +86,17 @@ class Service:
         while not self.ready:
             await asyncio.sleep(0.1)
 \`\`\`
+\`\`\`ts
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export class Service {
+  ready = false;
+
+  async waitReady(): Promise<void> {
+    while (!this.ready) await sleep(100);
+  }
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -91,10 +109,24 @@ class Service:
     async def wait_ready(self):
         await self.ready.wait()
 \`\`\`
+\`\`\`ts
+import { once, EventEmitter } from 'node:events';
+
+export class Service extends EventEmitter {
+  ready = false;
+
+  async waitReady(): Promise<void> {
+    if (!this.ready) await once(this, 'ready');
+  }
+}
+\`\`\`
 
 ## Fix safety
 No fix is offered: the code that changes the state must call \`event.set()\`, and it lives elsewhere.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     for (const match of ctx.matchesInAsync(WHILE_LOOPS)) {
       const loop = match.captures.find((c) => c.name === 'loop')!.node;
@@ -236,4 +268,133 @@ function classify(ctx: PythonContext, test: Node, counters: ReadonlySet<string>)
 function isPureBuiltinArgument(ctx: PythonContext, n: Node): boolean {
   const call = n.parent?.parent;
   return n.parent?.type === 'argument_list' && call?.type === 'call' && PURE_BUILTINS.has(ctx.resolve(call.childForFieldName('function')) ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector: `while (!ready) await sleep(100)`
+
+const SLEEP_NAMES = /^(sleep|delay|wait|pause|timeout|wait_?for_?ms)$/i;
+const CLOCK = /^(Date\.now|performance\.now|perf_hooks\.performance\.now)$/;
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isWhileStatement(n) && !ts.isDoStatement(n)) return;
+      const verdict = pollingTs(ctx, n);
+      if (verdict) {
+        const header = ts.isWhileStatement(n) ? { start: ctx.start(n), end: n.expression.end + 1 } : { start: ctx.start(n), end: ctx.start(n) + 2 };
+        ctx.report(header, 'tsState', { condition: verdict.condition, interval: verdict.interval });
+      }
+    });
+  }
+}
+
+/** The loop only checks state and sleeps: one sleep await, `if (…) break`, logging and counting. */
+function pollingTs(ctx: TsContext, loop: ts.WhileStatement | ts.DoStatement): { condition: string; interval: string } | undefined {
+  const ts = ctx.ts;
+  const statements = ts.isBlock(loop.statement) ? [...loop.statement.statements] : [loop.statement];
+  let sleep: ts.CallExpression | undefined;
+  const conditions: ts.Expression[] = [];
+  if (loop.expression.kind !== ts.SyntaxKind.TrueKeyword) conditions.push(loop.expression);
+  for (const s of statements) {
+    if (ts.isExpressionStatement(s) && ts.isAwaitExpression(s.expression)) {
+      const call = sleepCall(ctx, s.expression.expression);
+      if (!call || sleep) return undefined;
+      sleep = call;
+    } else if (ts.isIfStatement(s) && !s.elseStatement && isBreak(ts, s.thenStatement)) {
+      conditions.push(s.expression);
+    } else if (ts.isExpressionStatement(s) && isBookkeeping(ctx, s.expression)) {
+      continue;
+    } else return undefined;
+  }
+  if (!sleep) return undefined;
+  const ms = sleep.arguments[sleepArgIndex(ctx, sleep)];
+  if (ms && ts.isNumericLiteral(ms) && Number(ms.text) === 0) return undefined;
+  const states = conditions.filter((c) => readsState(ctx, c));
+  if (states.length === 0 || conditions.some((c) => !isPlainCondition(ctx, c))) return undefined;
+  const shown = ctx.textOf(states[0]).replace(/\s+/g, ' ');
+  return { condition: shown.length > 40 ? `${shown.slice(0, 39)}…` : shown, interval: ms ? `${ctx.textOf(ms)} ms` : 'tick' };
+}
+
+function isBreak(ts: TsContext['ts'], s: ts.Statement): boolean {
+  if (ts.isBreakStatement(s) && !s.label) return true;
+  return ts.isBlock(s) && s.statements.length === 1 && ts.isBreakStatement(s.statements[0]) && !s.statements[0].label;
+}
+
+/** `sleep(ms)`, `delay(ms)`, `setTimeout(ms)` from `timers/promises`, `new Promise((r) => setTimeout(r, ms))`. */
+function sleepCall(ctx: TsContext, e: ts.Expression): ts.CallExpression | undefined {
+  const ts = ctx.ts;
+  if (ts.isCallExpression(e)) {
+    const name = ctx.resolve(e.expression);
+    if (name === 'timers.promises.setTimeout') return e;
+    if (ts.isIdentifier(e.expression) && SLEEP_NAMES.test(e.expression.text)) return e;
+    if (ts.isPropertyAccessExpression(e.expression) && SLEEP_NAMES.test(e.expression.name.text) && e.arguments.length === 1 && ts.isNumericLiteral(e.arguments[0])) return e;
+    return undefined;
+  }
+  if (ts.isNewExpression(e) && ctx.resolve(e.expression) === 'Promise') {
+    const executor = e.arguments?.[0];
+    if (executor && (ts.isArrowFunction(executor) || ts.isFunctionExpression(executor))) {
+      let timer: ts.CallExpression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ctx.resolve(n.expression) === 'setTimeout') timer = n;
+        else n.forEachChild(visit);
+      };
+      visit(executor.body);
+      return timer;
+    }
+  }
+  return undefined;
+}
+
+/** Where the delay is: `setTimeout(resolve, ms)` → 1, `sleep(ms)` → 0. */
+function sleepArgIndex(ctx: TsContext, call: ts.CallExpression): number {
+  return ctx.resolve(call.expression) === 'setTimeout' ? 1 : 0;
+}
+
+/** `console.log(…)`, `tries++`, `waited += 100`: allowed in a polling loop. */
+function isBookkeeping(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isIdentifier(e.expression.expression) && /^(console|log|logger)$/.test(e.expression.expression.text)) return true;
+  if (ts.isPostfixUnaryExpression(e) || ts.isPrefixUnaryExpression(e)) return true;
+  return ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken || e.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken);
+}
+
+/**
+ * A condition another part of the program can change and signal: names, members, comparisons,
+ * negations, and calls without arguments on `this`; not calls with arguments (I/O, a health check),
+ * not `await`s — state outside the process that no promise could announce.
+ */
+function isPlainCondition(ctx: TsContext, e: ts.Node): boolean {
+  const ts = ctx.ts;
+  let plain = true;
+  const visit = (n: ts.Node): void => {
+    if (!plain) return;
+    if (ts.isAwaitExpression(n) || ts.isFunctionLike(n)) plain = false;
+    else if (ts.isCallExpression(n)) {
+      const name = ctx.resolve(n.expression) ?? '';
+      if (CLOCK.test(name)) return;
+      if (n.arguments.length > 0 || !(ts.isPropertyAccessExpression(n.expression) && n.expression.expression.kind === ts.SyntaxKind.ThisKeyword)) plain = false;
+    } else n.forEachChild(visit);
+  };
+  visit(e);
+  return plain;
+}
+
+/** A condition that reads program state, not just the clock (`Date.now() < deadline` is bookkeeping). */
+function readsState(ctx: TsContext, e: ts.Node): boolean {
+  const ts = ctx.ts;
+  let state = false;
+  const visit = (n: ts.Node): void => {
+    if (state) return;
+    if (ts.isCallExpression(n) && CLOCK.test(ctx.resolve(n.expression) ?? '')) return;
+    if (ts.isIdentifier(n) || n.kind === ts.SyntaxKind.ThisKeyword) {
+      if (ts.isIdentifier(n) && /^(deadline|end|until|timeout|start|started|t0|limit|maxWait|expires?)$/i.test(n.text)) return;
+      state = true;
+      return;
+    }
+    n.forEachChild(visit);
+  };
+  visit(e);
+  return state;
 }

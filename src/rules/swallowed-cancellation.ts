@@ -7,12 +7,18 @@
 import type { Node } from 'web-tree-sitter';
 import type { FixSpec, PythonContext } from '../python/context';
 import { cancellationHandlers, suppressedCancellations, type CancellationHandler } from '../python/handlers';
+import type * as ts from 'typescript';
+import type { TextEdit } from '../core/finding';
+import { formatMessage } from '../core/rule';
+import type { TsContext, TsFixSpec } from '../typescript/context';
+import { insertAtBlockStart } from '../typescript/edits';
+import { signalArgument, signalParameter } from '../typescript/signals';
 import { defineRule } from './define';
 
 const rule = defineRule({
   code: 'AW101',
   name: 'swallowed-cancellation',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: ['ASYNC103'],
   fixable: 'sometimes',
@@ -24,6 +30,9 @@ const rule = defineRule({
     fixAppendRaise: 'Re-raise at the end of the handler',
     fixAppendRaiseBroad: 'Re-raise at the end of the handler (every exception it catches)',
     fixInsertClause: 'Insert `{clause}: raise` before this handler',
+    tsSwallowed: 'This `catch` swallows the abort of `{signal}` on a path that does not re-throw: the aborted operation carries on as if nothing happened.',
+    tsSwallowedCatch: 'This `.catch()` swallows the abort of a signal-aware operation: an aborted caller carries on as if it had succeeded.',
+    fixAbortRethrow: 'Re-throw when aborted: `if ({signal}.aborted) throw {error};`',
   },
   docs: `## What it does
 Flags an \`except\` clause in an \`async def\` that catches \`asyncio.CancelledError\` and has a path that
@@ -39,6 +48,13 @@ Left alone: handlers that re-raise on every path (\`raise\`, \`raise e\`, a new 
 waiting for a child you just cancelled (\`task.cancel()\` then \`try: await task\` /
 \`except CancelledError: pass\`), and handlers that follow the 3.11 protocol of checking
 \`asyncio.current_task().cancelling()\` and re-raising when it is non-zero.
+
+In TS/JS: a \`catch\` in an \`async\` function whose \`try\` awaits abortable work — a call given a signal
+(\`fetch(url, { signal })\`, an argument named \`signal\` or \`….signal\`, \`AbortSignal.timeout(…)\`), or any
+await while the function has a signal parameter — and that neither throws nor checks \`.aborted\`
+(or \`throwIfAborted()\`); and \`.catch(handler)\` with such a handler on a promise chain given a signal.
+\`controller.abort(reason)\` rejects with \`reason\`, which need not be an \`AbortError\`: checking
+\`signal.aborted\` is the robust test.
 
 ## Why is this bad?
 \`task.cancel()\` delivers a \`CancelledError\` at the task's next \`await\`. A handler that swallows it
@@ -61,6 +77,17 @@ async def worker(queue):
         except BaseException:
             print("job failed")
 \`\`\`
+\`\`\`ts
+export async function poll(url: string, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await fetch(url, { signal });
+    } catch (err) {
+      console.warn('poll failed', err);
+    }
+  }
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -78,6 +105,19 @@ async def worker(queue):
             print("job failed")
 \`\`\`
 
+\`\`\`ts
+export async function poll(url: string, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      await fetch(url, { signal });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      console.warn('poll failed', err);
+    }
+  }
+}
+\`\`\`
+
 ## Fix safety
 For a clause that catches only \`CancelledError\` and whose non-re-raising paths all fall off the end,
 appending \`raise\` to the handler is safe: the cleanup still runs, then the cancellation propagates.
@@ -87,7 +127,13 @@ other exception as it was. Appending \`raise\` to a broad handler is offered as 
 every exception the handler used to absorb. No fix is offered when the cancellation is swallowed
 by \`return\`, \`break\` or \`continue\` in a \`CancelledError\` handler, or by \`contextlib.suppress\`: what
 the code should do instead depends on why it stops there.
+In TS/JS, inserting \`if (signal.aborted) throw err;\` at the top of the \`catch\` (naming the error
+\`catch (error)\` when it has no binding) is safe: only an abort takes the new path, and other errors
+are handled as before. No fix is offered for \`.catch(handler)\`.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     for (const handler of cancellationHandlers(ctx)) {
       if (handler.deliberate) continue;
@@ -148,4 +194,125 @@ function appendRaise(ctx: PythonContext, handler: CancellationHandler) {
   const at = Math.min(lineEnd, ctx.source.length);
   const insertAt = ctx.source.slice(last.endIndex, at).replace(/\r?\n$/, '').length + last.endIndex;
   return { start: insertAt, end: insertAt, newText: `${ctx.eol()}${ctx.indentOf(statements[0])}raise` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector: a `catch` (or `.catch(() => {})`) that swallows an abort
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  for (const fn of ctx.asyncFunctionList()) {
+    const inScope = signalParameter(ctx, fn);
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isTryStatement(n) || !n.catchClause) return;
+      const passed = awaitedSignal(ctx, n.tryBlock);
+      if (!passed && !(inScope && ctx.hasAwait(n.tryBlock))) return;
+      const clause = n.catchClause;
+      if (handlesAbort(ctx, clause.block)) return;
+      const spelled = passed && spellableOutside(ctx, passed, n.tryBlock);
+      const signal = spelled ? ctx.textOf(passed) : inScope?.expression;
+      const optional = spelled ? mayBeUndefined(ctx, passed) : !!inScope?.optional;
+      ctx.report({ start: ctx.start(clause), end: clause.block.getStart(ctx.sourceFile) + 1 }, 'tsSwallowed', { signal: signal ?? 'signal' }, signal ? abortFix(ctx, clause, signal, optional) : []);
+    });
+  }
+  // `.catch(() => {})` on a promise whose work was given a signal.
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'catch' && n.arguments.length === 1) {
+      const handler = n.arguments[0];
+      if ((ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !handlesAbort(ctx, handler.body) && chainPassesSignal(ctx, n.expression.expression)) {
+        ctx.report(n.expression.name.parent.parent, 'tsSwallowedCatch');
+      }
+    }
+    n.forEachChild(visit);
+  };
+  if (ctx.text.includes('.catch')) visit(ctx.sourceFile);
+}
+
+/** A signal passed to a call awaited in the block (by this function, not a nested one). */
+function awaitedSignal(ctx: TsContext, block: ts.Block): ts.Expression | undefined {
+  const ts = ctx.ts;
+  let found: ts.Expression | undefined;
+  ctx.walkOwn(block, (n) => {
+    if (found || !ts.isAwaitExpression(n)) return;
+    const visit = (e: ts.Node): void => {
+      if (found) return;
+      if ((ts.isCallExpression(e) || ts.isNewExpression(e)) && (found = signalArgument(ctx, e))) return;
+      // Callbacks inside the awaited expression (`Promise.all(urls.map((u) => fetch(u, { signal })))`) are its work too.
+      e.forEachChild(visit);
+    };
+    visit(n.expression);
+  });
+  return found;
+}
+
+/** Whether a promise chain (`fetch(u, { signal }).then(…)`) contains a call given a signal. */
+function chainPassesSignal(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  for (let n: ts.Expression = e; ; ) {
+    if (ts.isParenthesizedExpression(n) || ts.isAwaitExpression(n)) n = n.expression;
+    else if (ts.isCallExpression(n)) {
+      if (signalArgument(ctx, n)) return true;
+      n = n.expression;
+    } else if (ts.isPropertyAccessExpression(n)) n = n.expression;
+    else return false;
+  }
+}
+
+/** Re-throws (any `throw`), checks `.aborted`, or calls `throwIfAborted()`: the abort is not lost. */
+function handlesAbort(ctx: TsContext, body: ts.Node): boolean {
+  const ts = ctx.ts;
+  let handled = false;
+  const visit = (n: ts.Node): void => {
+    if (handled) return;
+    if (ts.isThrowStatement(n)) handled = true;
+    else if (ts.isPropertyAccessExpression(n) && (n.name.text === 'aborted' || n.name.text === 'throwIfAborted')) handled = true;
+    else if (!ts.isFunctionLike(n)) n.forEachChild(visit);
+  };
+  if (ts.isBlock(body)) body.forEachChild(visit);
+  else visit(body);
+  // `() => Promise.reject(e)` rethrows as well.
+  return handled || (!ts.isBlock(body) && /\bPromise\.reject\b/.test(ctx.textOf(body)));
+}
+
+/** The signal expression can be written before the `try` (its root is not declared inside the block). */
+function spellableOutside(ctx: TsContext, e: ts.Expression, block: ts.Block): boolean {
+  const ts = ctx.ts;
+  let root: ts.Expression = e;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (!ts.isIdentifier(root) && root.kind !== ts.SyntaxKind.ThisKeyword) return false;
+  if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return false;
+  const name = ts.isIdentifier(root) ? root.text : '';
+  let declaredInside = false;
+  ctx.walkOwn(block, (n) => {
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n)) && ts.isIdentifier(n.name) && n.name.text === name) declaredInside = true;
+  });
+  return !declaredInside;
+}
+
+function abortFix(ctx: TsContext, clause: ts.CatchClause, signal: string, optional: boolean): TsFixSpec[] {
+  const ts = ctx.ts;
+  const decl = clause.variableDeclaration;
+  const edits: TextEdit[] = [];
+  let name: string;
+  if (decl) {
+    if (!ts.isIdentifier(decl.name)) return [];
+    name = decl.name.text;
+  } else {
+    name = ['error', 'err', 'abortError'].find((n) => !new RegExp(`\\b${n}\\b`).test(ctx.textOf(clause.block))) ?? '';
+    if (!name) return [];
+    // `catch {` → `catch (error) {`
+    const at = clause.block.getStart(ctx.sourceFile);
+    edits.push({ start: at, end: at, newText: `(${name}) ` });
+  }
+  edits.push(insertAtBlockStart(ctx, clause.block, `if (${signal}${optional ? '?.' : '.'}aborted) throw ${name};`));
+  return [{ title: formatMessage(rule.messages.fixAbortRethrow, { signal, error: name }), safety: 'safe', edits }];
+}
+
+/** Whether a signal expression may be undefined (`options.signal` of an optional member): the fix then writes `?.aborted`. */
+function mayBeUndefined(ctx: TsContext, e: ts.Expression): boolean {
+  if (ctx.checker) {
+    const type = ctx.checker.getTypeAtLocation(e);
+    return type.isUnion() && type.types.some((t) => (t.flags & ctx.ts.TypeFlags.Undefined) !== 0);
+  }
+  return ctx.textOf(e).includes('?.');
 }

@@ -9,6 +9,8 @@ import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import { enclosingClassName, followable, moduleView } from '../python/project';
 import { shadowed } from './blocking-call-via-helper';
+import type * as ts from 'typescript';
+import type { TsContext, TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
 const DROPPED = `
@@ -153,7 +155,7 @@ const LOOP_NAME = /^(?:self\.)?_?(?:event_)?loop$/;
 const rule = defineRule({
   code: 'AW301',
   name: 'unawaited-coroutine',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'warning',
   aliases: [],
   fixable: 'sometimes',
@@ -162,6 +164,8 @@ const rule = defineRule({
     dropped: '`{callee}()` returns a coroutine that is dropped without `await`: its body never runs.',
     droppedInSync: '`{callee}()` returns a coroutine that is dropped in sync code, where `await` is impossible: its body never runs (run it with `asyncio.run`, schedule a task, or make the caller async).',
     fixAwait: 'Add `await`',
+    floating: '`{callee}(…)` returns a promise nobody awaits or handles: the caller does not wait for it, and a rejection goes unhandled (which ends a Node process by default).',
+    fixVoid: 'Mark it deliberately not awaited with `void`',
   },
   docs: `## What it does
 Flags a call to a coroutine function whose result is thrown away: the call is a statement of its own
@@ -182,6 +186,14 @@ into something else (anything but \`staticmethod\`, \`classmethod\`, \`abstractm
 objects whose class is unknown. Mypy (\`unused-coroutine\`), Pyright (\`reportUnusedCoroutine\`) and
 PyCharm report the same mistake from type information.
 
+In TS/JS: a floating promise, a call statement whose value is a promise nobody awaits, returns,
+stores or handles. With a type checker (the editor, or the CLI in a project with a \`tsconfig.json\`)
+any call whose type is a promise-like counts; without one, calls of the file's own \`async\` functions
+and methods (through \`this\`), \`fetch\`, \`fs.promises\`/\`timers/promises\`/\`stream/promises\` functions and
+\`Promise.all\`/\`allSettled\`/\`race\`/\`any\`/\`reject\`. Left alone: \`void p\`, \`p.catch(handler)\`,
+\`p.then(onFulfilled, onRejected)\` (and a \`.finally\` after them), and promises that are returned, assigned,
+awaited later or passed to a function.
+
 ## Why is this bad?
 Calling an \`async def\` only creates a coroutine object; its body runs when the coroutine is awaited
 or wrapped in a task. Dropped, it never runs: the message is never sent, the lock never taken, the
@@ -200,6 +212,15 @@ async def handle(user):
     notify(user)
     asyncio.sleep(1)
 \`\`\`
+\`\`\`ts
+async function notify(user: string): Promise<void> {
+  await fetch(\`https://example.com/notify/\${user}\`);
+}
+
+export async function handle(user: string): Promise<void> {
+  notify(user);
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -213,12 +234,29 @@ async def handle(user):
     await asyncio.sleep(1)
 \`\`\`
 
+\`\`\`ts
+async function notify(user: string): Promise<void> {
+  await fetch(\`https://example.com/notify/\${user}\`);
+}
+
+export async function handle(user: string): Promise<void> {
+  await notify(user);
+  void notify(user).catch((e) => console.error(e));
+}
+\`\`\`
+
 ## Fix safety
 In a coroutine the fix adds \`await\`. It is safe: the dropped coroutine never ran, so awaiting it runs
 the code the author wrote, at the place they wrote it. In a sync function no fix is offered: whether
 to make the caller async, run the coroutine with \`asyncio.run\`, or schedule it as a task is a design
 decision.
+In TS/JS the promise already runs, so both fixes are unsafe: adding \`await\` (in an \`async\` function)
+makes the caller wait and lets a rejection throw there; adding \`void\` only records that the promise is
+deliberately not awaited, and its rejection stays unhandled.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     const matches = droppedCalls(ctx);
     if (matches.length === 0) return;
@@ -401,4 +439,124 @@ function nestedCoroutine(ctx: PythonContext, call: Node, name: string, nested: M
 function compact(text: string): string {
   const flat = text.replace(/\s+/g, '');
   return flat.length <= 40 ? flat : `…${flat.slice(-39)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector: floating promises
+
+/** Functions known to return promises, by qualified name, for files analysed without types. */
+const PROMISE_MODULES = /^(fs|timers|stream|dns)\.promises\.\w+$/;
+const PROMISE_STATICS = new Set(['Promise.all', 'Promise.allSettled', 'Promise.race', 'Promise.any', 'Promise.reject', 'fetch']);
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  const ownAsync = ownAsyncFunctions(ctx);
+  const visit = (n: ts.Node): void => {
+    if (ts.isExpressionStatement(n)) {
+      const call = unwrap(ts, n.expression);
+      if (ts.isCallExpression(call) && isFloating(ctx, call, ownAsync)) report(ctx, n, call);
+    }
+    n.forEachChild(visit);
+  };
+  visit(ctx.sourceFile);
+}
+
+function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
+  return ts.isParenthesizedExpression(e) ? unwrap(ts, e.expression) : e;
+}
+
+/** `.catch(h)`, `.then(a, b)`: the chain handles rejection; `.finally(f)` passes it on. */
+function isFloating(ctx: TsContext, call: ts.CallExpression, ownAsync: OwnAsync): boolean {
+  const ts = ctx.ts;
+  const callee = call.expression;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const method = callee.name.text;
+    if (method === 'catch' && call.arguments.length >= 1) return false;
+    if (method === 'then' && call.arguments.length >= 2) return false;
+    if (method === 'finally' || method === 'then') {
+      const inner = unwrap(ts, callee.expression);
+      // The chain floats exactly when what it is chained on floats.
+      if (ts.isCallExpression(inner)) return isFloating(ctx, inner, ownAsync);
+    }
+  }
+  const typed = ctx.isThenable(call);
+  if (typed !== undefined) return typed;
+  return returnsPromiseSyntactically(ctx, call, ownAsync);
+}
+
+interface OwnAsync {
+  /** Names of the file's async functions (declarations and `const f = async …`). */
+  readonly functions: Set<string>;
+  /** Async methods by class. */
+  readonly methods: Map<ts.ClassLikeDeclaration, Set<string>>;
+}
+
+function ownAsyncFunctions(ctx: TsContext): OwnAsync {
+  const ts = ctx.ts;
+  const functions = new Set<string>();
+  const methods = new Map<ts.ClassLikeDeclaration, Set<string>>();
+  for (const f of ctx.asyncFunctionList()) {
+    if (ts.isFunctionDeclaration(f) && f.name && ts.isSourceFile(f.parent)) functions.add(f.name.text);
+    else if ((ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name) && isTopLevel(ts, f.parent)) functions.add(f.parent.name.text);
+    else if (ts.isMethodDeclaration(f) && ts.isClassLike(f.parent) && (ts.isIdentifier(f.name) || ts.isPrivateIdentifier(f.name))) {
+      let set = methods.get(f.parent);
+      if (!set) methods.set(f.parent, (set = new Set()));
+      set.add(f.name.text);
+    }
+  }
+  return { functions, methods };
+}
+
+function isTopLevel(ts: TsContext['ts'], d: ts.VariableDeclaration): boolean {
+  return ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent);
+}
+
+function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression, own: OwnAsync): boolean {
+  const ts = ctx.ts;
+  const callee = unwrap(ts, call.expression);
+  if (ts.isIdentifier(callee) && own.functions.has(callee.text) && !locallyShadowed(ctx, callee)) return true;
+  if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const cls = enclosingClass(ctx, callee);
+    if (cls && own.methods.get(cls)?.has(callee.name.text)) return true;
+  }
+  const name = ctx.resolve(callee);
+  return !!name && (PROMISE_STATICS.has(name) || PROMISE_MODULES.test(name));
+}
+
+/** A declaration of the same name between the use and the file level. */
+function locallyShadowed(ctx: TsContext, id: ts.Identifier): boolean {
+  const ts = ctx.ts;
+  for (let n: ts.Node | undefined = id.parent; n && !ts.isSourceFile(n); n = n.parent) {
+    if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === id.text)) return true;
+    if (ts.isBlock(n)) {
+      for (const s of n.statements) {
+        if (ts.isFunctionDeclaration(s) && s.name?.text === id.text) return true;
+        if (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The class whose method `this` belongs to (arrow functions see through to it). */
+function enclosingClass(ctx: TsContext, node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  const ts = ctx.ts;
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isClassLike(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+  }
+  return undefined;
+}
+
+function report(ctx: TsContext, statement: ts.ExpressionStatement, call: ts.CallExpression): void {
+  const at = ctx.start(statement.expression);
+  const fixes: TsFixSpec[] = [];
+  if (ctx.isAsync(statement)) fixes.push({ title: rule.messages.fixAwait, safety: 'unsafe', edits: [{ start: at, end: at, newText: 'await ' }] });
+  fixes.push({ title: rule.messages.fixVoid, safety: 'unsafe', edits: [{ start: at, end: at, newText: 'void ' }] });
+  ctx.report(call, 'floating', { callee: calleeName(ctx, call) }, fixes);
+}
+
+function calleeName(ctx: TsContext, call: ts.CallExpression): string {
+  const text = ctx.textOf(call.expression).replace(/\s+/g, '');
+  return text.length > 40 ? `…${text.slice(-39)}` : text;
 }

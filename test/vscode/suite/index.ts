@@ -11,6 +11,7 @@ import Mocha from 'mocha';
 import { E2E_DIR_ENV, RESULTS, SUITE_LOG, type SuiteResults, type TestResult } from '../e2eProtocol';
 import { defineInspectorTests } from './inspector.test';
 import { defineNotifierTests } from './notifier.test';
+import { defineTypeScriptTests } from './typescript.test';
 import { defineWorkerTests } from './worker.test';
 
 export function run(): Promise<void> {
@@ -21,7 +22,7 @@ export function run(): Promise<void> {
     if (logFile) fs.appendFileSync(logFile, line + '\n');
   };
 
-  // ASYNCWISE_E2E_GREP (inherited through code-server) runs only the matching tests, while working on them.
+  // ASYNCWISE_E2E_GREP runs only the tests whose full title matches (a faster loop while developing).
   const grep = process.env.ASYNCWISE_E2E_GREP;
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: SilentReporter, ...(grep ? { grep } : {}) });
   // The tests are bundled into this file, so they are registered through mocha's own hook instead of addFile().
@@ -31,6 +32,8 @@ export function run(): Promise<void> {
   defineNotifierTests();
   mocha.suite.emit('pre-require', globalThis, 'inspector.test.ts', mocha);
   defineInspectorTests();
+  mocha.suite.emit('pre-require', globalThis, 'typescript.test.ts', mocha);
+  defineTypeScriptTests();
 
   return new Promise((resolve, reject) => {
     const started = Date.now();

@@ -1,0 +1,199 @@
+/**
+ * asyncwise's TS/JS run next to ESLint with the peer rules, on the same files, as whole processes:
+ * typescript-eslint `no-floating-promises` (type-aware), core `no-await-in-loop` and eslint-plugin-n
+ * `no-sync`, against every asyncwise TS/JS rule run the way the CLI runs them (one program from the
+ * files' compiler options, then each file with the checker). Prints the wall-time ratio (median of
+ * --runs process runs each) and, per pair of corresponding rules, what both flag, what only
+ * ESLint flags and what only asyncwise flags (matched by file and line). Asserts nothing.
+ *
+ *   node out/bench/eslint.js [--corpus DIR]... [--runs N] [--json]
+ *
+ * Default corpus: the MSAL sources (bench/tsplugin-corpus.ts) plus demo/node-service.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type * as ts from 'typescript';
+import { CATALOG } from '../src/core/catalog';
+import { parseSettings } from '../src/core/settings';
+import { analyzeTypeScript } from '../src/typescript/analyze';
+import { countLines, median, repoRootFrom, tsCorpusRoots, tsFiles } from './tsplugin-corpus';
+
+interface Found {
+  readonly file: string;
+  readonly line: number;
+  readonly rule: string;
+}
+
+interface WorkerResult {
+  readonly ms: number;
+  readonly found: Found[];
+}
+
+/** Which asyncwise codes answer to each peer rule. */
+const PAIRS: readonly { peer: string; ours: readonly string[] }[] = [
+  { peer: '@typescript-eslint/no-floating-promises', ours: ['AW301'] },
+  { peer: 'no-await-in-loop', ours: ['AW401'] },
+  { peer: 'n/no-sync', ours: ['AW201', 'AW203'] },
+];
+
+const root = repoRootFrom(__dirname);
+const load = createRequire(__filename);
+
+function compilerOptions(tsModule: typeof ts): ts.CompilerOptions {
+  return {
+    target: tsModule.ScriptTarget.ES2022,
+    module: tsModule.ModuleKind.ESNext,
+    moduleResolution: tsModule.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+  };
+}
+
+function runAsyncwise(files: string[]): Found[] {
+  const tsModule = load(path.join(root, 'node_modules', 'typescript')) as typeof ts;
+  const program = tsModule.createProgram(files, compilerOptions(tsModule));
+  const checker = program.getTypeChecker();
+  const settings = parseSettings({}, CATALOG);
+  const found: Found[] = [];
+  for (const file of files) {
+    const sourceFile = program.getSourceFile(file);
+    if (!sourceFile) continue;
+    for (const f of analyzeTypeScript(tsModule, sourceFile, settings, { program, checker }).findings) found.push({ file, line: f.startPosition.line + 1, rule: f.code });
+  }
+  return found;
+}
+
+async function runEslint(files: string[], tsconfig: string): Promise<Found[]> {
+  const { ESLint } = load('eslint') as typeof import('eslint');
+  const tseslint = load('typescript-eslint') as { parser: unknown; plugin: unknown };
+  const n = load('eslint-plugin-n') as unknown;
+  const eslint = new ESLint({
+    cwd: root,
+    // The corpus lives in node_modules, which ESLint ignores by default.
+    ignore: false,
+    overrideConfigFile: true,
+    overrideConfig: [
+      {
+        files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
+        languageOptions: { parser: tseslint.parser as never, parserOptions: { project: tsconfig, tsconfigRootDir: path.dirname(tsconfig) } },
+        plugins: { '@typescript-eslint': tseslint.plugin as never, n: n as never },
+        rules: { '@typescript-eslint/no-floating-promises': 'error', 'no-await-in-loop': 'error', 'n/no-sync': 'error' },
+      },
+    ],
+  });
+  const results = await eslint.lintFiles(files);
+  const found: Found[] = [];
+  for (const r of results) for (const m of r.messages) found.push({ file: r.filePath, line: m.line, rule: m.ruleId ?? `fatal: ${m.message}` });
+  return found;
+}
+
+/** The child-process side: one engine over the listed files, timed from process start. */
+async function worker(kind: string, listFile: string, tsconfig: string): Promise<void> {
+  const files = JSON.parse(fs.readFileSync(listFile, 'utf8')) as string[];
+  const found = kind === 'asyncwise' ? runAsyncwise(files) : await runEslint(files, tsconfig);
+  const result: WorkerResult = { ms: performance.now(), found };
+  process.stdout.write(JSON.stringify(result));
+}
+
+function spawnWorker(kind: string, listFile: string, tsconfig: string): WorkerResult & { wallMs: number } {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ['--max-old-space-size=4096', __filename, '--worker', kind, listFile, tsconfig], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = performance.now() - started;
+  if (child.status !== 0) throw new Error(`${kind} worker failed (${child.status}): ${child.stderr}`);
+  return { ...(JSON.parse(child.stdout) as WorkerResult), wallMs };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--worker') return worker(argv[1], argv[2], argv[3]);
+  let runs = 3;
+  let json = false;
+  const corpora: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--corpus') corpora.push(argv[++i] ?? '');
+    else if (argv[i] === '--json') json = true;
+    else throw new Error(`unknown option ${argv[i]} (expected --corpus DIR, --runs N, --json)`);
+  }
+  const roots = corpora.length ? tsCorpusRoots(root, corpora) : [...tsCorpusRoots(root, []), path.join(root, 'demo', 'node-service', 'src')];
+  const files = tsFiles(roots);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-eslint-bench-'));
+  try {
+    const listFile = path.join(tmp, 'files.json');
+    fs.writeFileSync(listFile, JSON.stringify(files));
+    // typescript-eslint's type information comes from a tsconfig: the same options and files.
+    const tsconfig = path.join(tmp, 'tsconfig.json');
+    fs.writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        compilerOptions: { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] },
+        files,
+      }),
+    );
+    const ours: number[] = [];
+    const peers: number[] = [];
+    let last: { ours: Found[]; peers: Found[] } = { ours: [], peers: [] };
+    for (let i = 0; i < runs; i++) {
+      const a = spawnWorker('asyncwise', listFile, tsconfig);
+      const e = spawnWorker('eslint', listFile, tsconfig);
+      ours.push(a.wallMs);
+      peers.push(e.wallMs);
+      last = { ours: a.found, peers: e.found };
+    }
+    const key = (f: Found) => `${f.file}:${f.line}`;
+    const comparison = PAIRS.map((pair) => {
+      const peerLines = new Set(last.peers.filter((f) => f.rule === pair.peer).map(key));
+      const ourLines = new Set(last.ours.filter((f) => pair.ours.includes(f.rule)).map(key));
+      const rel = (k: string) => path.relative(root, k);
+      return {
+        peer: pair.peer,
+        asyncwise: pair.ours.join('+'),
+        both: [...peerLines].filter((k) => ourLines.has(k)).length,
+        onlyPeer: [...peerLines].filter((k) => !ourLines.has(k)).map(rel),
+        onlyAsyncwise: [...ourLines].filter((k) => !peerLines.has(k)).map(rel),
+      };
+    });
+    const counts = (found: Found[]) => Object.fromEntries([...found.reduce((m, f) => m.set(f.rule, (m.get(f.rule) ?? 0) + 1), new Map<string, number>())].sort());
+    const result = {
+      files: files.length,
+      lines: countLines(files),
+      corpus: roots.map((r) => path.relative(root, r)),
+      runs,
+      asyncwiseMedianMs: Math.round(median(ours)),
+      eslintMedianMs: Math.round(median(peers)),
+      eslintOverAsyncwise: Number((median(peers) / median(ours)).toFixed(2)),
+      asyncwiseFindings: counts(last.ours),
+      eslintFindings: counts(last.peers),
+      comparison,
+    };
+    if (json) {
+      console.log(JSON.stringify(result, null, 2));
+      return;
+    }
+    console.log(`asyncwise TS/JS vs ESLint (no-floating-promises, no-await-in-loop, n/no-sync) — ${result.files} files, ${result.lines} lines, ${runs} runs each`);
+    console.log(`  asyncwise (program + all TS/JS rules): median ${result.asyncwiseMedianMs} ms per process run`);
+    console.log(`  ESLint + typescript-eslint + eslint-plugin-n (type-aware): median ${result.eslintMedianMs} ms per process run`);
+    console.log(`  ratio: ESLint takes ${result.eslintOverAsyncwise}× asyncwise's time`);
+    console.log(`  findings: asyncwise ${JSON.stringify(result.asyncwiseFindings)}; ESLint ${JSON.stringify(result.eslintFindings)}`);
+    for (const c of comparison) {
+      console.log(`  ${c.peer} vs ${c.asyncwise}: both ${c.both}, only ESLint ${c.onlyPeer.length}, only asyncwise ${c.onlyAsyncwise.length}`);
+      for (const k of c.onlyPeer.slice(0, 8)) console.log(`      only ESLint:    ${k}`);
+      for (const k of c.onlyAsyncwise.slice(0, 8)) console.log(`      only asyncwise: ${k}`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+/**
+ * Runs the TS/JS rules over one source file. The engine every TS/JS surface uses: the tsserver
+ * plugin (with the program's checker), the CLI (with a program from the nearest tsconfig.json, or
+ * syntax only) and the tests. It receives the `typescript` module from its host and never imports
+ * its own at run time.
+ */
+import type * as ts from 'typescript';
+import { CATALOG } from '../core/catalog';
+import { applyEdits, editsOverlap, LineIndex, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { effectiveSeverity, type Settings } from '../core/settings';
+import { suppresses } from '../core/suppression';
+import type { Rule } from '../rules/define';
+import { TsContext } from './context';
+import { suppressionAt } from './suppression';
+
+export interface TsAnalyzeOptions {
+  /** The program the file belongs to: enables the type-aware parts of the rules. */
+  program?: ts.Program;
+  /** The program's checker, when the host already has it (else taken from `program`). */
+  checker?: ts.TypeChecker;
+  /** Rules to run (default: the catalog's TS/JS rules). */
+  rules?: readonly Rule[];
+}
+
+export interface TsAnalysis {
+  /** Findings in file order; each finding's fixes are only those whose result re-parses. */
+  findings: Finding[];
+  /** Rules that threw (the others still ran). */
+  errors: { rule: string; message: string }[];
+}
+
+export const TYPESCRIPT_RULES: readonly Rule[] = CATALOG.filter((r) => r.typescript);
+
+/** Findings (with fixes already checked to re-parse) for one source file; never throws. */
+export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, settings: Settings, options: TsAnalyzeOptions = {}): TsAnalysis {
+  const errors: TsAnalysis['errors'] = [];
+  try {
+    const all = options.rules ?? TYPESCRIPT_RULES;
+    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off') : [];
+    const text = sourceFile.text;
+    if (enabled.length === 0) return { findings: [], errors };
+    let checker = options.checker;
+    if (!checker && options.program) {
+      try {
+        checker = options.program.getTypeChecker();
+      } catch (e) {
+        errors.push({ rule: 'engine', message: `no type checker: ${describe(e)}` });
+      }
+    }
+    // The rules walk up through `parent`: a file parsed without parent pointers is parsed again with them.
+    if (sourceFile.statements.length > 0 && !sourceFile.statements[0].parent) {
+      sourceFile = tsModule.createSourceFile(sourceFile.fileName, text, tsModule.ScriptTarget.Latest, true, scriptKindOf(tsModule, sourceFile.fileName));
+      checker = undefined;
+    }
+    const lines = new LineIndex(text);
+    const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
+    for (const rule of enabled) {
+      ctx.rule = rule;
+      ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];
+      try {
+        rule.typescript!(ctx);
+      } catch (e) {
+        errors.push({ rule: rule.code, message: describe(e) });
+      }
+    }
+    const findings = ctx.findings
+      .filter((f) => {
+        const s = suppressionAt(text, lines, f.startPosition.line);
+        if (!s) return true;
+        const rule = all.find((r) => r.code === f.code);
+        return !(rule && suppresses(s, rule));
+      })
+      .map((f) => ({ ...f, fixes: f.fixes.filter((fix) => fixReparses(tsModule, sourceFile, fix)) }))
+      .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+    return { findings, errors };
+  } catch (e) {
+    errors.push({ rule: 'engine', message: describe(e) });
+    return { findings: [], errors };
+  }
+}
+
+/**
+ * Whether the text with the fix applied parses with no more syntax errors than the file has now
+ * (`ts.createSourceFile`'s parse diagnostics). A fix that would not re-parse is never offered.
+ */
+export function fixReparses(tsModule: typeof ts, sourceFile: ts.SourceFile, fix: Fix): boolean {
+  try {
+    const after = applyEdits(sourceFile.text, fix.edits);
+    return parseErrorCount(tsModule, sourceFile.fileName, after) <= parseErrorCount(tsModule, sourceFile.fileName, sourceFile.text, sourceFile);
+  } catch {
+    return false;
+  }
+}
+
+interface WithParseDiagnostics {
+  readonly parseDiagnostics?: readonly ts.Diagnostic[];
+}
+
+const baseline = new WeakMap<ts.SourceFile, number>();
+
+function parseErrorCount(tsModule: typeof ts, fileName: string, text: string, existing?: ts.SourceFile): number {
+  if (existing) {
+    const known = baseline.get(existing);
+    if (known !== undefined) return known;
+  }
+  const scriptKind = scriptKindOf(tsModule, fileName);
+  const file = tsModule.createSourceFile(fileName, text, tsModule.ScriptTarget.Latest, false, scriptKind);
+  // Not in the public typings, but present on every SourceFile since TypeScript 1.x (5.x and 6.x).
+  const count = (file as unknown as WithParseDiagnostics).parseDiagnostics?.length ?? 0;
+  if (existing) baseline.set(existing, count);
+  return count;
+}
+
+export function scriptKindOf(tsModule: typeof ts, fileName: string): ts.ScriptKind {
+  const ext = /\.[^.\\/]+$/.exec(fileName)?.[0].toLowerCase() ?? '';
+  switch (ext) {
+    case '.tsx':
+      return tsModule.ScriptKind.TSX;
+    case '.jsx':
+      return tsModule.ScriptKind.JSX;
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return tsModule.ScriptKind.JS;
+    default:
+      return tsModule.ScriptKind.TS;
+  }
+}
+
+/**
+ * The text with one fix per finding applied (safe ones, and unsafe ones when allowed), skipping
+ * fixes that conflict with one already chosen; unchanged when the result would not parse.
+ */
+export function fixAllTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, findings: readonly Finding[], allowUnsafe: boolean): { text: string; applied: number } {
+  const chosen: Fix[] = [];
+  for (const finding of findings) {
+    const fix = finding.fixes.find((f) => f.safety === 'safe' || allowUnsafe);
+    if (!fix) continue;
+    if (chosen.some((c) => editsOverlap(c.edits, fix.edits))) continue;
+    chosen.push(fix);
+  }
+  const edits = mergeIdenticalEdits(chosen.flatMap((f) => f.edits));
+  const merged: Fix = { title: 'all', safety: 'unsafe', edits };
+  if (!fixReparses(tsModule, sourceFile, merged)) return { text: sourceFile.text, applied: 0 };
+  return { text: applyEdits(sourceFile.text, edits), applied: chosen.length };
+}
+
+function mergeIdenticalEdits(edits: readonly TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const key = `${e.start}:${e.end}:${e.newText}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
+}

@@ -1,0 +1,369 @@
+/**
+ * What a TS/JS rule sees of one file: the AST, the checker when the host has a program, import
+ * resolution to module-qualified names (`fs.readFileSync` through every import spelling), async
+ * scopes, and `report`. The `typescript` module comes from the host (tsserver, the CLI, the tests):
+ * this file imports only its types.
+ */
+import type * as ts from 'typescript';
+import type { Finding, Fix, LineIndex, TextEdit } from '../core/finding';
+import { formatMessage } from '../core/rule';
+import type { Settings } from '../core/settings';
+import type { Rule } from '../rules/define';
+
+export interface TsFixSpec {
+  readonly title: string;
+  readonly safety: 'safe' | 'unsafe';
+  readonly edits: readonly TextEdit[];
+}
+
+/** A local name bound by an import or `require`: the module and, for a named import, the member. */
+interface Binding {
+  readonly module: string;
+  /** undefined: the name is the module object itself (namespace, default or `const fs = require`). */
+  readonly member?: string;
+  readonly declaration: ts.Node;
+}
+
+/** Modules whose default export is the module object (`import fs from 'fs'` is the namespace). */
+const NODE_PREFIX = /^node:/;
+
+export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+
+export class TsContext {
+  /** Set by the engine before each rule runs. */
+  rule!: Rule;
+  severity!: Finding['severity'];
+  readonly findings: Finding[] = [];
+  private readonly bindings = new Map<string, Binding>();
+  private asyncFunctions: FunctionLike[] | undefined;
+  /** Whether the file uses `require` for Node modules rather than `import` (spelling of added imports). */
+  readonly usesRequire: boolean;
+
+  constructor(
+    readonly ts: typeof import('typescript'),
+    readonly sourceFile: ts.SourceFile,
+    readonly lines: LineIndex,
+    readonly settings: Settings,
+    readonly checker: ts.TypeChecker | undefined,
+  ) {
+    let sawImport = false;
+    let sawRequire = false;
+    for (const statement of sourceFile.statements) {
+      if (ts.isImportDeclaration(statement)) {
+        sawImport = true;
+        this.bindImport(statement);
+      } else if (ts.isVariableStatement(statement)) {
+        for (const d of statement.declarationList.declarations) if (this.bindRequire(d)) sawRequire = true;
+      } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference) && ts.isStringLiteral(statement.moduleReference.expression)) {
+        this.bindings.set(statement.name.text, { module: normalizeModule(statement.moduleReference.expression.text), declaration: statement });
+      }
+    }
+    this.usesRequire = sawRequire && !sawImport;
+  }
+
+  get text(): string {
+    return this.sourceFile.text;
+  }
+
+  private bindImport(node: ts.ImportDeclaration): void {
+    const ts = this.ts;
+    if (!ts.isStringLiteral(node.moduleSpecifier) || !node.importClause || node.importClause.isTypeOnly) return;
+    const module = normalizeModule(node.moduleSpecifier.text);
+    const clause = node.importClause;
+    if (clause.name) this.bindings.set(clause.name.text, { module, declaration: clause });
+    const named = clause.namedBindings;
+    if (!named) return;
+    if (ts.isNamespaceImport(named)) {
+      this.bindings.set(named.name.text, { module, declaration: named });
+      return;
+    }
+    for (const spec of named.elements) {
+      if (spec.isTypeOnly) continue;
+      const member = (spec.propertyName ?? spec.name).text;
+      this.bindings.set(spec.name.text, member === 'default' ? { module, declaration: spec } : { module, member, declaration: spec });
+    }
+  }
+
+  /** `const fs = require('fs')`, `const { readFileSync: read } = require('node:fs')`, `const p = require('fs').promises`. */
+  private bindRequire(d: ts.VariableDeclaration): boolean {
+    const ts = this.ts;
+    let init = d.initializer;
+    let member: string | undefined;
+    if (init && ts.isPropertyAccessExpression(init)) {
+      member = init.name.text;
+      init = init.expression;
+    }
+    if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.expression.text !== 'require') return false;
+    const arg = init.arguments[0];
+    if (!arg || !ts.isStringLiteralLike(arg)) return false;
+    const module = normalizeModule(arg.text);
+    if (ts.isIdentifier(d.name)) {
+      this.bindings.set(d.name.text, member ? { module, member, declaration: d } : { module, declaration: d });
+    } else if (ts.isObjectBindingPattern(d.name) && !member) {
+      for (const el of d.name.elements) {
+        if (el.dotDotDotToken || !ts.isIdentifier(el.name)) continue;
+        const prop = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text;
+        this.bindings.set(el.name.text, { module, member: prop, declaration: d });
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The qualified name an expression denotes: `fs.readFileSync` for `readFileSync` imported from
+   * `node:fs`, `fs.promises.readFile` for `fsp.readFile` after `import fsp from 'fs/promises'`
+   * (normalised to `fs.promises`), a global such as `Atomics.wait`, or undefined. A local name that
+   * shadows the import (a parameter, a function of the user's) resolves to nothing.
+   */
+  resolve(node: ts.Expression): string | undefined {
+    const ts = this.ts;
+    if (ts.isParenthesizedExpression(node)) return this.resolve(node.expression);
+    if (ts.isIdentifier(node)) {
+      const binding = this.bindings.get(node.text);
+      if (binding) {
+        if (this.isShadowed(node, binding.declaration)) return undefined;
+        return binding.member ? `${binding.module}.${binding.member}` : binding.module;
+      }
+      if (GLOBALS.has(node.text) && !this.isShadowed(node, undefined)) return node.text;
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.name)) {
+      const base = this.resolve(node.expression);
+      return base === undefined ? undefined : normalizeModule(`${base}.${node.name.text}`);
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether an identifier refers to something other than the file-level binding: a declaration of
+   * the same name in an enclosing function or block (or at file level, for globals). With a checker
+   * this asks the checker; without one it looks at the declarations on the way up.
+   */
+  isShadowed(id: ts.Identifier, binding: ts.Node | undefined): boolean {
+    const ts = this.ts;
+    if (this.checker) {
+      const symbol = this.checker.getSymbolAtLocation(id);
+      const decl = symbol?.declarations?.[0];
+      if (!decl) return false;
+      if (!binding) return decl.getSourceFile() === this.sourceFile;
+      const declFile = decl.getSourceFile();
+      if (declFile !== this.sourceFile) return false;
+      // Import specifiers, clauses and require declarations are the binding itself.
+      for (let n: ts.Node | undefined = decl; n; n = n.parent) if (n === binding) return false;
+      return true;
+    }
+    const name = id.text;
+    for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+      if (isFunctionLike(ts, n)) {
+        if (n.parameters.some((p) => bindsName(ts, p.name, name))) return true;
+        if ((ts.isFunctionExpression(n) || ts.isFunctionDeclaration(n)) && n.name?.text === name && ts.isFunctionExpression(n)) return true;
+      }
+      if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
+        for (const s of n.statements) if (declaresName(ts, s, name, binding)) return true;
+      }
+      if ((ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
+        if (n.initializer.declarations.some((d) => bindsName(ts, d.name, name))) return true;
+      }
+      if (ts.isCatchClause(n) && n.variableDeclaration && bindsName(ts, n.variableDeclaration.name, name)) return true;
+    }
+    return false;
+  }
+
+  /** How the file can spell a module object (`fs` for `node:fs`), or undefined. */
+  spellModule(module: string): string | undefined {
+    for (const [local, b] of this.bindings) {
+      if (b.module === module && !b.member) return local;
+      // `import { promises as fsp } from 'fs'` spells `fs.promises`.
+      if (b.member && normalizeModule(`${b.module}.${b.member}`) === module) return local;
+    }
+    return undefined;
+  }
+
+  /** How the file can spell `module.member` through a named import, or undefined. */
+  spellMember(module: string, member: string): string | undefined {
+    for (const [local, b] of this.bindings) if (b.module === module && b.member === member) return local;
+    const parent = this.spellModule(module);
+    return parent ? `${parent}.${member}` : undefined;
+  }
+
+  /** The innermost function containing a node (a callback stops the search: its code runs later). */
+  enclosingFunction(node: ts.Node): FunctionLike | undefined {
+    for (let n = node.parent; n; n = n.parent) {
+      if (isFunctionLike(this.ts, n)) return n;
+      if (this.ts.isClassStaticBlockDeclaration(n) || this.ts.isPropertyDeclaration(n)) return undefined;
+    }
+    return undefined;
+  }
+
+  /** True when the node runs as part of an async function's body (not in a nested sync function). */
+  isAsync(node: ts.Node): boolean {
+    const f = this.enclosingFunction(node);
+    return !!f && isAsyncFunction(this.ts, f);
+  }
+
+  /** Every async function of the file, outermost first (computed once, shared by the rules). */
+  asyncFunctionList(): readonly FunctionLike[] {
+    if (!this.asyncFunctions) {
+      const out: FunctionLike[] = [];
+      const ts = this.ts;
+      const visit = (n: ts.Node): void => {
+        if (isFunctionLike(ts, n) && isAsyncFunction(ts, n) && n.body) out.push(n);
+        n.forEachChild(visit);
+      };
+      // Files without the word cannot hold an async function: skip the walk.
+      if (this.text.includes('async')) visit(this.sourceFile);
+      this.asyncFunctions = out;
+    }
+    return this.asyncFunctions;
+  }
+
+  /**
+   * Visits the nodes of a function's own body: not the bodies of nested functions or classes (they
+   * run at another time), which `visitor` sees only as nodes.
+   */
+  walkOwn(root: ts.Node, visitor: (n: ts.Node) => void): void {
+    const ts = this.ts;
+    const visit = (n: ts.Node): void => {
+      visitor(n);
+      if (isFunctionLike(ts, n) || ts.isClassLike(n)) return;
+      n.forEachChild(visit);
+    };
+    root.forEachChild(visit);
+  }
+
+  /** Whether a subtree can suspend here: an `await` or `for await` of the same function. */
+  hasAwait(root: ts.Node): boolean {
+    const ts = this.ts;
+    if (ts.isAwaitExpression(root)) return true;
+    let found = false;
+    this.walkOwn(root, (n) => {
+      if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) found = true;
+    });
+    return found;
+  }
+
+  /** Whether the node's type is a promise-like (has a callable `then`), when a checker knows its type. */
+  isThenable(node: ts.Node): boolean | undefined {
+    const checker = this.checker;
+    if (!checker) return undefined;
+    const type = checker.getTypeAtLocation(node);
+    const ts = this.ts;
+    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return undefined;
+    const parts = type.isUnion() ? type.types : [type];
+    return parts.some((t) => {
+      const then = t.getProperty('then');
+      if (!then) return false;
+      const thenType = checker.getTypeOfSymbolAtLocation(then, node);
+      return thenType.getCallSignatures().length > 0;
+    });
+  }
+
+  /** The source text of a node. */
+  textOf(node: ts.Node): string {
+    return this.text.slice(node.getStart(this.sourceFile), node.end);
+  }
+
+  start(node: ts.Node): number {
+    return node.getStart(this.sourceFile);
+  }
+
+  /** The whitespace that indents the line a node starts on. */
+  indentOf(node: ts.Node): string {
+    const line = this.lines.lineText(this.lines.position(this.start(node)).line);
+    return /^[ \t]*/.exec(line)![0];
+  }
+
+  /** One indentation step as the file writes it (two spaces when it cannot tell). */
+  indentUnit(): string {
+    const m = /\{[ \t]*\r?\n([ \t]+)\S/.exec(this.text);
+    return m ? (m[1].startsWith('\t') ? '\t' : m[1].length <= 8 ? m[1] : '  ') : '  ';
+  }
+
+  eol(): string {
+    return this.text.includes('\r\n') ? '\r\n' : '\n';
+  }
+
+  /**
+   * The edit adding an import line after the file's leading imports / requires (and after a
+   * shebang or `'use strict'`), spelled as the file spells them.
+   */
+  importEdit(esm: string, cjs: string): TextEdit {
+    const ts = this.ts;
+    let offset = 0;
+    for (const s of this.sourceFile.statements) {
+      const isPrologue = ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
+      const isImport = ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => d.initializer && /^require\(|^require\([^)]*\)\./.test(d.initializer.getText(this.sourceFile))));
+      if (isPrologue || isImport) offset = s.end;
+      else break;
+    }
+    const line = this.usesRequire ? cjs : esm;
+    if (offset === 0) {
+      // After a shebang line, else at the very start.
+      const shebang = /^#![^\n]*\n/.exec(this.text);
+      return { start: shebang ? shebang[0].length : 0, end: shebang ? shebang[0].length : 0, newText: line + this.eol() };
+    }
+    return { start: offset, end: offset, newText: this.eol() + line };
+  }
+
+  /** Reports a finding of the running rule on a node (or an explicit range). */
+  report(at: ts.Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: TsFixSpec[] = []): void {
+    const template = this.rule.messages[messageId];
+    if (template === undefined) throw new Error(`${this.rule.code}: unknown message id ${messageId}`);
+    const start = 'kind' in at ? at.getStart(this.sourceFile) : at.start;
+    const end = at.end;
+    this.findings.push({
+      code: this.rule.code,
+      rule: this.rule.name,
+      messageId,
+      message: formatMessage(template, data),
+      severity: this.severity,
+      start,
+      end,
+      startPosition: this.lines.position(start),
+      endPosition: this.lines.position(end),
+      fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: f.edits })),
+    });
+  }
+}
+
+/** Globals the rules know by name (`Atomics.wait`, `Date.now`, `Promise`). */
+const GLOBALS = new Set(['Atomics', 'Date', 'performance', 'Promise', 'fetch', 'setTimeout', 'require', 'process']);
+
+/** `node:fs` → `fs`; `fs/promises` → `fs.promises`; `node:timers/promises` → `timers.promises`. */
+export function normalizeModule(spec: string): string {
+  const bare = spec.replace(NODE_PREFIX, '');
+  if (bare === 'fs/promises' || bare === 'timers/promises' || bare === 'stream/promises' || bare === 'dns/promises') return bare.replace('/', '.');
+  return bare;
+}
+
+export function isFunctionLike(ts: typeof import('typescript'), n: ts.Node): n is FunctionLike {
+  return ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n);
+}
+
+export function isAsyncFunction(ts: typeof import('typescript'), f: ts.Node): boolean {
+  return ts.canHaveModifiers(f) && !!ts.getModifiers(f)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+function bindsName(ts: typeof import('typescript'), name: ts.BindingName, wanted: string): boolean {
+  if (ts.isIdentifier(name)) return name.text === wanted;
+  for (const el of name.elements) {
+    if (ts.isOmittedExpression(el)) continue;
+    if (bindsName(ts, el.name, wanted)) return true;
+  }
+  return false;
+}
+
+/** Whether a statement declares `name` (other than the import binding itself). */
+function declaresName(ts: typeof import('typescript'), s: ts.Statement, name: string, binding: ts.Node | undefined): boolean {
+  if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === name) return true;
+  if (ts.isVariableStatement(s)) {
+    return s.declarationList.declarations.some((d) => d !== binding && bindsName(ts, d.name, name) && !(binding && isRequireOf(ts, d)));
+  }
+  return false;
+}
+
+function isRequireOf(ts: typeof import('typescript'), d: ts.VariableDeclaration): boolean {
+  let init = d.initializer;
+  if (init && ts.isPropertyAccessExpression(init)) init = init.expression;
+  return !!init && ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require';
+}

@@ -1,0 +1,166 @@
+/**
+ * The editor suite on demo/node-service/src/reports.ts: the tsserver plugin, loaded by VS Code's own
+ * TypeScript extension (TypeScript 6.0 in this editor) from the contributed
+ * `typescriptServerPlugins`, shows AW201 on the blocking calls of async functions and nothing on the
+ * start-up read in sync code; its quick fix is applied from the lightbulb menu; the `asyncwise.rules`
+ * setting reaches the plugin through `configurePlugin`; and with `js/ts.experimental.useTsgo` on
+ * (TypeScript 7 loads no plugins) the extension reports the same findings itself and says so in its
+ * output channel. Only AW201 is asserted exactly: other TS/JS rules may add their own findings.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatMessage } from '../../../src/core/rule';
+import { numericCode } from '../../../src/tsplugin/codes';
+import { E2E_DIR_ENV } from '../e2eProtocol';
+import { asyncwiseDiagnostics, codeOf, describe, locate, revert, rule, screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+
+/** The plugin's diagnostics carry tsserver's numeric code; the fallback's carry the rule code. */
+const PLUGIN_AW201 = String(numericCode('AW201'));
+const BLOCKING_READ = "fs.readFileSync(PRICE_LIST, 'utf8')";
+const BLOCKING_GZIP = 'gzipSync(toCsv(own))';
+/** Blocking is fine before the server listens: never flagged. */
+const STARTUP_READ = "return JSON.parse(fs.readFileSync(PRICE_LIST, 'utf8'))";
+const FIX_TITLE = formatMessage(rule('AW201').messages.fixPromises, { replacement: 'readFile' });
+
+/** The tsserver start, project load and plugin take a while on a busy machine. */
+const FIRST_DIAGNOSTICS_MS = 90_000;
+
+function aw201(document: vscode.TextDocument, code: string): vscode.Diagnostic[] {
+  return asyncwiseDiagnostics(document.uri).filter((d) => codeOf(d) === code);
+}
+
+/** Undefined when the AW201 diagnostics (with `code`) are exactly on the two blocking calls with `severity`. */
+function aw201Mismatch(document: vscode.TextDocument, code: string, severity: vscode.DiagnosticSeverity): string | undefined {
+  const text = document.getText();
+  const want = [BLOCKING_READ, BLOCKING_GZIP].map((s) => `${locate(text, s, 'export async function')}-${s.length}`).sort();
+  const found = aw201(document, code);
+  const got = found.map((d) => `${document.offsetAt(d.range.start)}-${document.offsetAt(d.range.end) - document.offsetAt(d.range.start)}`).sort();
+  if (JSON.stringify(got) === JSON.stringify(want) && found.every((d) => d.severity === severity)) return undefined;
+  return `want ${want.join(', ')} (${vscode.DiagnosticSeverity[severity]}), got ${describe(document, found)}`;
+}
+
+function withFix(text: string): string {
+  const at = locate(text, BLOCKING_READ, 'export async function');
+  return `${text.slice(0, at)}await readFile(PRICE_LIST, 'utf8')${text.slice(at + BLOCKING_READ.length)}`;
+}
+
+/** The lines the extension wrote to its "asyncwise" output channel (the log file VS Code keeps of it). */
+function outputChannelText(): string {
+  const dir = process.env[E2E_DIR_ENV];
+  if (!dir) return '';
+  const logs = path.join(dir, '..', 'ud', 'logs');
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/asyncwise\.log$/.test(entry.name)) found.push(fs.readFileSync(full, 'utf8'));
+    }
+  };
+  walk(logs);
+  return found.join('\n');
+}
+
+export function defineTypeScriptTests(): void {
+  suite('asyncwise in VS Code: the tsserver plugin on demo/node-service/src/reports.ts', () => {
+    let document: vscode.TextDocument;
+    let original: string;
+
+    suiteSetup(async () => {
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'the demo workspace is not open');
+      document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'node-service', 'src', 'reports.ts'));
+      await vscode.window.showTextDocument(document, { preview: false });
+      original = document.getText();
+    });
+
+    teardown(async () => {
+      if (document.isDirty) await revert(document);
+    });
+
+    test('the plugin reports AW201 on the blocking calls in async functions, not on the start-up read', async function () {
+      this.timeout(FIRST_DIAGNOSTICS_MS + 10_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), FIRST_DIAGNOSTICS_MS);
+      const read = aw201(document, PLUGIN_AW201).find((d) => document.getText(d.range) === BLOCKING_READ)!;
+      assert.equal(read.message, formatMessage(rule('AW201').messages.file, { callee: 'fs.readFileSync', alternative: '' }));
+      const start = locate(original, STARTUP_READ);
+      const onStartup = asyncwiseDiagnostics(document.uri).filter((d) => document.offsetAt(d.range.start) >= start && document.offsetAt(d.range.start) < start + STARTUP_READ.length);
+      assert.deepEqual(onStartup, [], `sync start-up code was flagged: ${describe(document, onStartup)}`);
+    });
+
+    test('the quick fix from the lightbulb replaces the read with `await readFile(...)` and the diagnostic goes', async function () {
+      this.timeout(60_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
+      const editor = await vscode.window.showTextDocument(document, { preview: false });
+      const diagnostic = aw201(document, PLUGIN_AW201).find((d) => document.getText(d.range) === BLOCKING_READ)!;
+      // The fix the menu will list first: ours for our code (TypeScript has none for it).
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const titles = (actions ?? []).map((a) => a.title);
+      assert.equal(titles[0], FIX_TITLE, `menu order: ${JSON.stringify(titles)}`);
+      assert.ok(titles.includes('Ignore AW201 on this line'), JSON.stringify(titles));
+
+      editor.selection = new vscode.Selection(diagnostic.range.start, diagnostic.range.start);
+      editor.revealRange(diagnostic.range, vscode.TextEditorRevealType.InCenter);
+      if (screenshotsAvailable()) {
+        await vscode.commands.executeCommand('workbench.actions.view.problems');
+        await vscode.window.showTextDocument(document, { preview: false });
+        await sleep(1500);
+        const png = await screenshot('typescript-problems', 'reports.ts: the plugin AW201 squiggles and the Problems panel');
+        assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
+      }
+      await vscode.commands.executeCommand('editor.action.quickFix');
+      await sleep(1500);
+      if (screenshotsAvailable()) await screenshot('typescript-quick-fix', 'the lightbulb menu on fs.readFileSync in loadPrices(): the plugin fix first');
+      // Enter on the menu's selected (first) item, as a user would.
+      await vscode.commands.executeCommand('acceptSelectedCodeAction');
+      await waitFor('the fix to apply', () => (document.getText() === withFix(original) ? undefined : 'text unchanged or different'), 10_000);
+      await waitFor('the AW201 on the read to go', () => {
+        const left = aw201(document, PLUGIN_AW201);
+        return left.length === 1 && document.getText(left[0].range) === BLOCKING_GZIP ? undefined : describe(document, left);
+      }, 30_000);
+      if (screenshotsAvailable()) await screenshot('typescript-fixed', 'reports.ts after the quick fix (unsaved): only the gzipSync finding left');
+      await revert(document);
+      assert.equal(document.getText(), original);
+    });
+
+    test('asyncwise.rules reaches the plugin through configurePlugin: AW201 becomes an error, then goes back', async function () {
+      this.timeout(90_000);
+      const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
+      const settingsFolder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode');
+      const hadSettingsFolder = fs.existsSync(settingsFolder);
+      try {
+        await config().update('rules', { AW201: 'error' }, vscode.ConfigurationTarget.Workspace);
+        await waitFor('AW201 as errors', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Error), 40_000);
+      } finally {
+        await config().update('rules', undefined, vscode.ConfigurationTarget.Workspace);
+        if (!hadSettingsFolder) fs.rmSync(settingsFolder, { recursive: true, force: true });
+      }
+      await waitFor('AW201 as warnings again', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 40_000);
+    });
+
+    test('with TypeScript 7 on (no plugins), the extension reports the same AW201 itself and says so once', async function () {
+      this.timeout(90_000);
+      const config = () => vscode.workspace.getConfiguration();
+      try {
+        await config().update('js/ts.experimental.useTsgo', true, vscode.ConfigurationTarget.Global);
+        await waitFor('the fallback diagnostics', () => aw201Mismatch(document, 'AW201', vscode.DiagnosticSeverity.Warning), 30_000);
+        const diagnostic = aw201(document, 'AW201').find((d) => document.getText(d.range) === BLOCKING_READ)!;
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+        const fix = (actions ?? []).find((a) => a.title === FIX_TITLE && a.edit);
+        assert.ok(fix?.edit, `no fallback fix among ${JSON.stringify((actions ?? []).map((a) => a.title))}`);
+        assert.equal(await vscode.workspace.applyEdit(fix.edit), true);
+        assert.equal(document.getText(), withFix(original));
+        await revert(document);
+        if (process.env[E2E_DIR_ENV]) {
+          await waitFor('the output channel note', () => (/TypeScript 7 .*loads no tsserver plugins/.test(outputChannelText()) ? undefined : 'not logged'), 10_000);
+          assert.equal(outputChannelText().match(/loads no tsserver plugins/g)?.length, 1, 'said more than once');
+        }
+      } finally {
+        await config().update('js/ts.experimental.useTsgo', undefined, vscode.ConfigurationTarget.Global);
+      }
+      await waitFor('the fallback diagnostics to go', () => (aw201(document, 'AW201').length === 0 ? undefined : describe(document, aw201(document, 'AW201'))), 20_000);
+    });
+  });
+}
