@@ -91,6 +91,7 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       assert.equal(interval.state, 'scheduled');
       assert.deepEqual({ ...interval.location, column: undefined }, { file: FIXTURE, line: line('interval'), column: undefined, function: 'tick' });
       assert.deepEqual(interval.details, { delayMs: 20, repeat: true, ref: true, callback: 'tick' });
+      assert.match(interval.id, /^node:timer:\d+$/, 'timers are identified by their async id');
       const late = byLabel(s, 'setTimeout 3600000 ms');
       assert.equal(late.state, 'scheduled');
       assert.equal(late.location?.line, line('timeout'));
@@ -303,6 +304,9 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       assert.equal(later.location?.line, line('await-later'));
       const created = String(later.details?.createdAt ?? '');
       assert.match(created, new RegExp(`startLater \\(${escape(FIXTURE)}:${line('call-later')}:\\d+\\)`));
+      // The promise later() awaits was created in sleep().
+      const leaf = s.items.find((i) => i.id === later.awaits?.[0]);
+      assert.match(String(leaf?.details?.createdAt ?? ''), new RegExp(`sleep \\(${escape(FIXTURE)}:${line('sleep-timer')}:\\d+\\)`));
       // Functions started before attach have no creation stack.
       assert.equal(asyncFunctions(s, 'main')[0].details?.createdAt, undefined);
     } finally {
