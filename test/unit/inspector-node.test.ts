@@ -183,18 +183,17 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       }
       await snapshot;
       const rightAfter = await readGlobal(program.channel, 'globalThis.__ticks');
-      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(during.length > 1 && Math.max(...during) > before, `ticks before ${before}, during ${during}`);
+      // The interval keeps running after the snapshot (on a loaded machine a 20 ms interval may be late, never stopped).
+      await waitFor(async () => (await readGlobal(program.channel, 'globalThis.__ticks')) >= rightAfter + 3);
       const later = await readGlobal(program.channel, 'globalThis.__ticks');
-      assert.ok(during.length > 0 && Math.max(...during) > before, `ticks before ${before}, during ${during}`);
-      assert.ok(later >= rightAfter + 3, `the interval keeps running after the snapshot: ${rightAfter} → ${later}`);
       // Nothing of ours is left behind but the observers, and dispose takes those back.
       assert.equal(await readGlobal(program.channel, `typeof globalThis[Symbol.for('asyncwise.inspector')]`), 'object');
       backend.dispose();
       const second = await WebSocketCdpChannel.connect(program.url);
       try {
         await waitFor(async () => (await readGlobal(second, `typeof globalThis[Symbol.for('asyncwise.inspector')]`)) === 'undefined');
-        const more = await readGlobal(second, 'globalThis.__ticks');
-        assert.ok(more > later, 'still ticking after dispose');
+        await waitFor(async () => (await readGlobal(second, 'globalThis.__ticks')) > later + 2); // still ticking after dispose
       } finally {
         second.close();
       }
