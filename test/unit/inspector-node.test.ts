@@ -282,6 +282,7 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       const snapshot = backend.snapshot({ tier: 2, signal: controller.signal });
       setTimeout(() => controller.abort(), 20);
       await assert.rejects(snapshot, /The snapshot was cancelled/);
+      assert.equal(await readGlobal(program.channel, `typeof globalThis[Symbol.for('asyncwise.inspector')].stall`), 'undefined', 'the 1 ms stall probe stopped with the snapshot');
       const s = await backend.snapshot({ tier: 1 });
       assert.ok(s.items.some((i) => i.label === 'setInterval 20 ms'));
       assert.ok((await readGlobal(program.channel, 'globalThis.__ticks')) > 0);

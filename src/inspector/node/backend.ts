@@ -123,6 +123,8 @@ export class NodeBackend implements InspectorBackend {
   private creationHook: Promise<unknown> | undefined;
   private readonly timerRefreshMs: number;
   private readonly timerStallShare: number;
+  /** A stall probe started and not yet read: stopped in the program if the snapshot fails. */
+  private probeRunning = false;
   private timerCache: { items: LoopItem[]; total: number; activeTimeouts: number; at: number; costMs: number } | undefined;
 
   constructor(private readonly channel: CdpChannel, private readonly options: NodeBackendOptions = {}) {
@@ -237,6 +239,10 @@ export class NodeBackend implements InspectorBackend {
     } catch (e) {
       throw this.explain(e, signal);
     } finally {
+      if (this.probeRunning && this.endedReason === undefined) {
+        this.probeRunning = false;
+        await this.evaluate(program.STALL_PROBE_STOP).catch((e) => this.log(`stall probe stop: ${(e as Error).message}`));
+      }
       await this.release();
       if (this.creationHook) await this.release(CREATION_GROUP);
     }
@@ -503,6 +509,7 @@ export class NodeBackend implements InspectorBackend {
   private async startStallProbe(paused: boolean, signal?: AbortSignal): Promise<boolean> {
     if (paused) return false; // a paused loop has no delay to measure, and the probe's timer would never fire
     try {
+      this.probeRunning = true;
       await this.evaluate(program.STALL_PROBE_START, signal);
       return true;
     } catch (e) {
@@ -519,6 +526,7 @@ export class NodeBackend implements InspectorBackend {
     if (!started) return {};
     try {
       const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true, STALL_PROBE_TIMEOUT_MS);
+      this.probeRunning = false;
       return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
     } catch (e) {
       if (this.endedReason !== undefined || signal?.aborted || (e instanceof Error && CONTEXT_GONE.test(e.message))) throw e;

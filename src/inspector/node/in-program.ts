@@ -167,6 +167,12 @@ export const STALL_PROBE_END = `(() => {${STATE}
   });
 })()`;
 
+/** Stops a stall probe a failed or cancelled snapshot left running (its 1 ms timer must not outlive the snapshot). */
+export const STALL_PROBE_STOP = `(() => {${STATE}
+  if (state.stall) { state.stall.disable(); state.stall = undefined; }
+  return true;
+})()`;
+
 /**
  * Opt-in: records a creation stack for every promise created from now on (`v8.promiseHooks.onInit`),
  * in a WeakMap so nothing is kept alive. Stack capture is expensive; the panel says so.
