@@ -59,6 +59,8 @@ export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
 
 /** Checks every file of the job, on `workers` threads (1: this thread). */
 export async function checkAll(job: CheckJob, workers: number, onProgress: (done: number) => void = () => {}): Promise<FileResult[]> {
+  // A fully cached run loads no engine at all.
+  if (job.files.length === 0) return [];
   if (workers <= 1) return checkHere(job, onProgress);
   let done = 0;
   const results: FileResult[] = new Array(job.files.length);

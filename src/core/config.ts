@@ -108,6 +108,8 @@ export interface ConfigResolverOptions {
 export class ConfigResolver {
   private readonly byDir = new Map<string, FolderConfig>();
   private readonly configOfDir = new Map<string, ConfigFile | null>();
+  /** pyproject.toml → the target its requires-python declares (null: none). */
+  private readonly declaredTargets = new Map<string, string | null>();
 
   constructor(
     private readonly catalog: readonly RuleMeta[],
@@ -142,13 +144,17 @@ export class ConfigResolver {
     let base = DEFAULT_SETTINGS;
     const pyproject = nearest(dir, 'pyproject.toml');
     if (pyproject) {
-      let declared;
-      try {
-        declared = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
-      } catch {
-        declared = undefined;
+      let declared = this.declaredTargets.get(pyproject);
+      if (declared === undefined) {
+        try {
+          const target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
+          declared = target ? formatPythonVersion(target) : null;
+        } catch {
+          declared = null;
+        }
+        this.declaredTargets.set(pyproject, declared);
       }
-      if (declared) base = parseSettings({ python: { targetVersion: formatPythonVersion(declared) } }, this.catalog, () => {}, base);
+      if (declared) base = parseSettings({ python: { targetVersion: declared } }, this.catalog, () => {}, base);
     }
     const config = this.configAbove(dir);
     let settings = config ? settingsFromConfig(config, this.catalog, base) : base;

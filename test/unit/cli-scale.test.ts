@@ -103,6 +103,24 @@ describe('a large tree', () => {
     assert.ok((JSON.parse(r.stdout) as { code: string }[]).every((p) => p.code === 'AW201'));
   });
 
+  it('on a terminal: a progress line for a run over a second, colour, the source line and a caret', (t) => {
+    // script(1) runs the CLI on a pseudo-terminal, as a user's shell would.
+    if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) on this machine');
+    const env: NodeJS.ProcessEnv = { ...process.env, ASYNCWISE_WORKERS: '1', TERM: 'xterm' };
+    delete env.CI;
+    delete env.NO_COLOR;
+    // The whole tree on one thread: several seconds, so the progress line must show.
+    const command = [process.execPath, CLI, 'check', '--no-cache', '--select', 'AW201', '.'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: tree, env, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 1, r.stdout.slice(-2000));
+    assert.match(r.stdout, /\r\x1b\[Kasyncwise: checked \d+\/\d+ files/, 'a progress line');
+    assert.match(r.stdout, /\x1b\[[0-9;]*m/, 'colour');
+    const plain = r.stdout.replace(/\x1b\[[0-9;]*[mK]/g, '').replace(/\r\n/g, '\n');
+    assert.match(plain, /\n[a-z]+\/[a-z]+\/\S+\.py:(\d+):(\d+): AW201 .*\n +\|\n\1 \| .*\n +\| +\^+\n/, 'the source line with a caret');
+    const piped = cli(['check', '--no-cache', '--select', 'AW201', '.'], { ASYNCWISE_WORKERS: '1' });
+    assert.doesNotMatch(piped.stdout + piped.stderr, /\x1b|checked \d+\//, 'nothing of it through a pipe');
+  });
+
   it('a corrupt cache is ignored with a note, and rewritten', () => {
     const file = fs.readdirSync(cacheDir).find((f) => f.endsWith('.json'))!;
     fs.writeFileSync(path.join(cacheDir, file), '{ not json');
