@@ -268,6 +268,36 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
   });
 });
 
+describe('python inspector backend: a program that prints all the time', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+  it('alternating pause and no-pause snapshots leave its stdout alone and never crash it', async () => {
+    const chatty = path.join(FIXTURES, 'chatty.py');
+    const program = await startDebugpy(chatty, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 8000 });
+    let captured = '';
+    program.channel.onEvent((event, body) => {
+      if (event === 'output' && body.category !== 'telemetry' && /^(task|thread) \d+$/m.test(body.output)) captured += body.output;
+    });
+    try {
+      await waitForOutput(program, 'CHATTY');
+      for (let round = 0; round < 12; round++) {
+        const snapshot = await backend.snapshot({ tier: round % 2 === 0 ? 2 : 1 });
+        assert.ok(snapshot.items.some((i) => i.label === 'idle'), `round ${round}`);
+      }
+      const printedBefore = (program.output().match(/^task \d+$/gm) ?? []).length;
+      await new Promise((r) => setTimeout(r, 300));
+      const printedAfter = (program.output().match(/^task \d+$/gm) ?? []).length;
+      assert.ok(printedAfter > printedBefore, 'still printing to its own stdout');
+      assert.equal(program.process.exitCode, null);
+      assert.equal(program.process.signalCode, null);
+      assert.doesNotMatch(program.output(), /Traceback|RecursionError/);
+      assert.equal(captured.slice(0, 200), '', 'no print of the program was diverted into the debugger while we evaluated');
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
 describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
   it('busy in Python: tier 1 gives up clearly; tier 2 pauses it, shows the running task at its line, and resumes it', async () => {
     const busy = path.join(FIXTURES, 'busy.py');

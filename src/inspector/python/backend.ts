@@ -307,7 +307,10 @@ export class PythonBackend implements InspectorBackend {
       }, this.timeoutMs);
       this.endListeners.add(onEnd);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const evaluateArgs: Record<string, unknown> = { expression, context: 'repl' };
+      // Not 'repl': for the REPL pydevd swaps sys.stdout/sys.stderr while it evaluates, which races
+      // with the program's own prints (RecursionError in pydevd_io, SIGSEGV in the bench program)
+      // and captures them. Without a frame pydevd execs whatever the context; with one, exec() is an expression.
+      const evaluateArgs: Record<string, unknown> = { expression, context: 'watch' };
       if (options.frameId !== undefined) evaluateArgs.frameId = options.frameId;
       this.channel.request('evaluate', evaluateArgs, this.timeoutMs).catch((e) => finish(new Error(`python inspector: ${(e as Error).message}`)));
     });
