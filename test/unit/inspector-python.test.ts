@@ -342,6 +342,24 @@ describe('python inspector backend: a loop that does not come back', { skip: has
       await program.dispose();
     }
   });
+  it('closing the inspector while its pause waits still resumes the program when the pause lands', async () => {
+    const blocked = path.join(FIXTURES, 'blocked.py');
+    const program = await startDebugpy(blocked, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 10_000 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'BLOCKING');
+      const pending = backend.snapshot({ tier: 2 });
+      setTimeout(() => backend.dispose(), 300);
+      await assert.rejects(pending, /python inspector: the inspector was closed/);
+      await waitForOutput(program, 'UNBLOCKED');
+      await waitUntil(() => events.length >= 2, 'the late pause to be resumed', 10_000);
+      assert.deepEqual(events, ['stopped', 'continued']);
+    } finally {
+      await program.dispose();
+    }
+  });
 });
 
 describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'opt-in: ASYNCWISE_TEST_PYTHONS=pyenv or interpreter paths' }, () => {

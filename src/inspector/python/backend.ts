@@ -57,7 +57,11 @@ export class PythonBackend implements InspectorBackend {
   private stoppedThreadId: number | undefined;
   /** Why the session cannot answer any more, once it ended. */
   private endedReason: string | undefined;
+  /** The session itself is over (not just this backend disposed): nothing can be resumed any more. */
+  private sessionOver = false;
   private disposed = false;
+  /** A `pause` of ours was sent and its `stopped` has not been handled yet. */
+  private pauseInFlight = false;
   /** Until then, a `stopped` for a pause is our own pause landing late, and is resumed at once. */
   private lateOwnPauseUntil = 0;
   /** Task id → epoch ms when its cancellation was first requested or seen. */
@@ -75,7 +79,7 @@ export class PythonBackend implements InspectorBackend {
     this.log = options.log ?? (() => undefined);
     this.subscriptions.push(
       channel.onEvent((event, body) => this.onEvent(event, body)),
-      channel.onClose((reason) => this.end(`the debug session ended (${reason})`)),
+      channel.onClose((reason) => { this.sessionOver = true; this.end(`the debug session ended (${reason})`); }),
     );
   }
 
@@ -96,7 +100,12 @@ export class PythonBackend implements InspectorBackend {
     if (this.disposed) return;
     this.disposed = true;
     this.end('the inspector was closed');
-    for (const s of this.subscriptions) s.dispose();
+    // A pause of ours may still land: keep listening long enough to resume it.
+    const keepListeningMs = this.pauseInFlight ? LATE_PAUSE_WINDOW_MS : Math.max(0, this.lateOwnPauseUntil - Date.now());
+    if (this.pauseInFlight) this.lateOwnPauseUntil = Date.now() + LATE_PAUSE_WINDOW_MS;
+    const release = (): void => { for (const s of this.subscriptions) s.dispose(); };
+    if (keepListeningMs > 0) setTimeout(release, keepListeningMs).unref?.();
+    else release();
   }
 
   // ---- session state -------------------------------------------------------------------------
@@ -113,6 +122,7 @@ export class PythonBackend implements InspectorBackend {
     } else if (event === 'continued') {
       this.stoppedThreadId = undefined;
     } else if (event === 'terminated' || event === 'exited') {
+      this.sessionOver = true;
       this.end(`the debugged program ${event === 'exited' ? `exited (code ${body?.exitCode ?? '?'})` : 'terminated'}`);
     }
   }
@@ -188,13 +198,16 @@ export class PythonBackend implements InspectorBackend {
     const target = threads.threads.find((t) => t.name === 'MainThread') ?? threads.threads[0];
     if (!target) throw new Error('python inspector: the program has no threads to pause');
     const stopped = this.waitForStop(signal);
+    stopped.catch(() => undefined); // awaited below; may reject before that
     let stoppedOn: number | undefined;
     let stoppedAt = 0;
+    this.pauseInFlight = true;
     try {
       await this.channel.request('pause', { threadId: target.id }, this.timeoutMs);
       // An idle loop sits in select() and only stops when it next runs Python code: wake it.
       this.runScript({ op: 'wake' }, { awaitResult: true }).catch((e) => this.log(`wake failed: ${(e as Error).message}`));
       stoppedOn = await stopped;
+      this.pauseInFlight = false;
       stoppedAt = performance.now();
       const frameId = await this.topFrameId(stoppedOn);
       const run = await this.runScript(this.snapshotArgs('here'), { frameId, signal });
@@ -203,6 +216,7 @@ export class PythonBackend implements InspectorBackend {
       if (stoppedOn === undefined) {
         // The pause may still land later: the stop handler resumes it then.
         this.lateOwnPauseUntil = Date.now() + LATE_PAUSE_WINDOW_MS;
+        this.pauseInFlight = false;
       }
       throw e;
     } finally {
@@ -226,7 +240,7 @@ export class PythonBackend implements InspectorBackend {
 
   /** Resumes the program; retried once, because leaving it paused is the one unforgivable failure. */
   private async resume(threadId: number): Promise<void> {
-    for (let attempt = 0; attempt < 2 && this.endedReason === undefined; attempt++) {
+    for (let attempt = 0; attempt < 2 && !this.sessionOver; attempt++) {
       try {
         await this.channel.request('continue', { threadId }, this.timeoutMs);
         this.stoppedThreadId = undefined;
