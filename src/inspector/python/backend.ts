@@ -21,7 +21,7 @@ export interface PythonBackendOptions {
   readonly ignoreCancelAfterMs?: number;
   /** Bound on each DAP request and on waiting for the script's results. Default 5000. */
   readonly timeoutMs?: number;
-  /** Rows sent per snapshot (counts still cover every task). Default 10000. */
+  /** Rows read and sent per snapshot (counts still cover every task): bounds the loop stall. Default 2000. */
   readonly maxItems?: number;
   /** Set when the backend is created while the program is already stopped (the panel opened at a breakpoint). */
   readonly stoppedThreadId?: number;
@@ -74,7 +74,7 @@ export class PythonBackend implements InspectorBackend {
   constructor(private readonly channel: DapChannel, options: PythonBackendOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.ignoreCancelAfterMs = options.ignoreCancelAfterMs ?? 3000;
-    this.maxItems = options.maxItems ?? 10_000;
+    this.maxItems = options.maxItems ?? 2000;
     this.stoppedThreadId = options.stoppedThreadId;
     this.log = options.log ?? (() => undefined);
     this.subscriptions.push(
