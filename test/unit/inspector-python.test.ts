@@ -192,6 +192,15 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
       assert.equal(main?.state, 'running');
       assert.equal(main?.location?.line, tick);
       assert.equal(byLabel(snapshot, 'sleeper').location?.line, line(TASKS, 'sleeper'));
+      // A backend created while the program is already stopped is told so.
+      const late = new PythonBackend(program.channel, { stoppedThreadId: stop.threadId, timeoutMs: 8000 });
+      try {
+        const atStop = await late.snapshot({ tier: 1 });
+        assert.equal(atStop.whilePaused, true);
+        assert.equal(atStop.items.find((i) => i.details?.coroutine === 'main')?.location?.line, tick);
+      } finally {
+        late.dispose();
+      }
       // The user's stop is theirs: the backend did not resume it.
       const trace = await program.channel.request('stackTrace', { threadId: stop.threadId, levels: 1 });
       assert.equal(trace.stackFrames[0].line, tick);

@@ -23,7 +23,11 @@ export interface PythonBackendOptions {
   readonly timeoutMs?: number;
   /** Rows read and sent per snapshot (counts still cover every task): bounds the loop stall. Default 2000. */
   readonly maxItems?: number;
-  /** Set when the backend is created while the program is already stopped (the panel opened at a breakpoint). */
+  /**
+   * Set when the backend is created while the program is already stopped (the panel opened at a
+   * breakpoint): debugpy answers `stackTrace` for running threads too, so this cannot be probed.
+   * Later stops and resumes are followed through `stopped` / `continued` events.
+   */
   readonly stoppedThreadId?: number;
   readonly log?: (message: string) => void;
 }

@@ -480,7 +480,8 @@ def _snapshot_via_loop(loop, tasks, index, count, max_items, handler_for, wait_s
     if not done.wait(wait_s):
         box['abandoned'] = True
         _emit({'kind': 'error', 'loop': index, 'message': 'the event loop did not run the snapshot within %d ms: '
-               'it is blocked by synchronous code or busy (a tier 2 snapshot pauses it instead)' % (wait_s * 1000)})
+               'it is blocked by synchronous code or busy (a tier 2 snapshot pauses it instead), '
+               'or the program is stopped and the inspector was not told (PythonBackend option stoppedThreadId)' % (wait_s * 1000)})
         return
     if 'error' in box:
         _emit({'kind': 'error', 'loop': index, 'message': 'snapshot failed: %r' % (box['error'],)})
