@@ -49,6 +49,8 @@ interface ScriptRun {
 const MARK = '@@asyncwise ';
 /** How long after giving up on a pause its late `stopped` is still taken for ours. */
 const LATE_PAUSE_WINDOW_MS = 15_000;
+/** How long a failed request waits for the end-of-session event that may explain it. */
+const END_EVENT_GRACE_MS = 500;
 
 export class PythonBackend implements InspectorBackend {
   readonly runtime = 'python' as const;
@@ -330,7 +332,12 @@ export class PythonBackend implements InspectorBackend {
       // and captures them. Without a frame pydevd execs whatever the context; with one, exec() is an expression.
       const evaluateArgs: Record<string, unknown> = { expression, context: 'watch' };
       if (options.frameId !== undefined) evaluateArgs.frameId = options.frameId;
-      this.channel.request('evaluate', evaluateArgs, this.timeoutMs).catch((e) => finish(new Error(`python inspector: ${(e as Error).message}`)));
+      this.channel.request('evaluate', evaluateArgs, this.timeoutMs).catch((e) => {
+        // A program that dies mid-evaluate fails the request ("No more messages") a moment before
+        // the `terminated` event that says what happened: give that event a chance to explain.
+        const failure = new Error(`python inspector: ${(e as Error).message}`);
+        setTimeout(() => finish(failure), END_EVENT_GRACE_MS).unref?.();
+      });
     });
   }
 

@@ -167,16 +167,6 @@ def _task_name(task):
         return 'Task-' + hex(id(task))
 
 
-def _cancelling(task):
-    method = getattr(task, 'cancelling', None)  # 3.11+
-    if method is not None:
-        try:
-            return method()
-        except Exception:
-            return None
-    return None
-
-
 # Library coroutines that name what a task waits on, by qualname of the innermost library frame.
 _WAIT_NAMES = {
     'Queue.get': 'Queue.get', 'Queue.put': 'Queue.put', 'Queue.join': 'Queue.join',
