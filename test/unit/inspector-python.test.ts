@@ -26,13 +26,12 @@ const hasDebugpy = fs.existsSync(PYTHON) && (() => {
 })();
 
 /**
- * Other interpreters to run the fixture under, with Debian's debugpy on PYTHONPATH (opt-in: each
- * costs a debugpy start): `ASYNCWISE_TEST_PYTHONS=pyenv` for pyenv's 3.8+ (Debian's 3.11 is the
- * main suite), or interpreter paths separated by the platform's delimiter.
+ * Other interpreters to run the fixture under, with Debian's debugpy on PYTHONPATH: pyenv's 3.8+
+ * (Debian's 3.11 is the main suite) by default, which this kind of machine ships;
+ * `ASYNCWISE_TEST_PYTHONS` may name interpreter paths instead, separated by the platform's delimiter.
  */
 function otherPythons(): string[] {
-  const wanted = process.env.ASYNCWISE_TEST_PYTHONS;
-  if (!wanted) return [];
+  const wanted = process.env.ASYNCWISE_TEST_PYTHONS ?? 'pyenv';
   if (wanted !== 'pyenv') return wanted.split(path.delimiter).filter(Boolean);
   const root = path.join(os.homedir(), '.pyenv', 'versions');
   if (!fs.existsSync(root)) return [];
@@ -371,7 +370,7 @@ describe('python inspector backend: a loop that does not come back', { skip: has
   });
 });
 
-describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'opt-in: ASYNCWISE_TEST_PYTHONS=pyenv or interpreter paths' }, () => {
+describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'no other Python 3.8+ here (pyenv or ASYNCWISE_TEST_PYTHONS)' }, () => {
   const debugpyPath = debianDebugpyPath();
   for (const python of hasDebugpy ? otherPythons() : []) {
     it(`${python}: tasks, lines and edges on both paths; cancel and ignored cancellation`, async () => {
