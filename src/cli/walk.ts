@@ -1,5 +1,5 @@
 /**
- * Which files a `check` analyses, and reading them safely. Directories are searched for `*.py`,
+ * Which files a `check` analyses, and reading them safely. Directories are searched for `*.py` and TS/JS sources (`typescript.ts`),
  * skipping version control, dependencies, caches and virtual environments; a file named on the
  * command line is always checked. Reading never throws: a file that cannot be analysed (unreadable,
  * binary, not UTF-8, too large) comes back as a reason to report, and the run goes on.
