@@ -13,6 +13,7 @@ import { unifiedDiff } from './diff';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
 import type { ProjectIndex } from '../python/project';
+import { checkTypeScriptFile, isTypeScriptFile } from './typescript';
 import { readSource } from './walk';
 
 /** One finding as the CLI reports it. Lines and columns are 1-based; columns count Unicode characters. */
@@ -78,6 +79,8 @@ export type FileResult =
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
 export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
+  // TS/JS: its own engine, with the program of the nearest tsconfig.json (no --fix there yet).
+  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings);
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
   const result = checkText(parser, read.text, file, displayPath, settings, project, fix);

@@ -10,6 +10,7 @@ import { CATALOG } from '../core/catalog';
 import { ConfigError, type ConfigResolver } from '../core/config';
 import { PythonParser } from '../python/parser';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
+import { isTypeScriptFile } from './typescript';
 import { cacheDir, engineHash, ProjectStates, ResultCache, settingsFingerprint, sha256 } from './cache';
 import { checkText, type FileResult, type Problem } from './check';
 import { checkAll, resolverFor, workerCount } from './pool';
@@ -110,6 +111,9 @@ async function checkPaths(command: CheckCommand, configs: ConfigResolver, io: Cl
     const states = new ProjectStates((root) => collectFiles([root], root).files, contentHash);
     const engine = engineHash();
     all.forEach((f, i) => {
+      // TS/JS findings can depend on files outside the project's folder (types from the tsconfig's
+      // program, node_modules): not cached.
+      if (isTypeScriptFile(f.path)) return;
       const root = projectRoots.rootOf(f.path);
       const key = sha256(`${engine}\n${settingsFingerprint(settingsOf[i])}\n${states.of(root)}\n${path.relative(root, f.path)}\n${contentHash(f.path)}`);
       keys[i] = key;

@@ -1,5 +1,5 @@
 /**
- * Which files a `check` analyses, and reading them safely. Directories are searched for `*.py`,
+ * Which files a `check` analyses, and reading them safely. Directories are searched for `*.py` and TS/JS sources (`typescript.ts`),
  * skipping version control, dependencies, caches and virtual environments; a file named on the
  * command line is always checked. Reading never throws: a file that cannot be analysed (unreadable,
  * binary, not UTF-8, too large) comes back as a reason to report, and the run goes on.
@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { globToRegExp } from '../core/config';
+import { isTypeScriptFile } from './typescript';
 
 /** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
@@ -99,7 +100,7 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[], opti
       if (SKIPPED_DIRS.has(entry.name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
       // A directory named on the command line is searched even if it is a venv; found ones are not.
       if (!fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped, options, ignore);
-    } else if (entry.name.endsWith('.py')) {
+    } else if (entry.name.endsWith('.py') || isTypeScriptFile(entry.name)) {
       if (ignore?.ignores(full, false) || options.excluded?.(full)) continue;
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
       // one is reported when it is read.

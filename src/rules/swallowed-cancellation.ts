@@ -236,7 +236,7 @@ function awaitedSignal(ctx: TsContext, block: ts.Block): ts.Expression | undefin
     if (found || !ts.isAwaitExpression(n)) return;
     const visit = (e: ts.Node): void => {
       if (found) return;
-      if ((ts.isCallExpression(e) || ts.isNewExpression(e)) && (found = signalArgument(ctx, e))) return;
+      if ((ts.isCallExpression(e) || ts.isNewExpression(e)) && (found = signalArgument(ctx, e, false))) return;
       // Callbacks inside the awaited expression (`Promise.all(urls.map((u) => fetch(u, { signal })))`) are its work too.
       e.forEachChild(visit);
     };
@@ -251,7 +251,7 @@ function chainPassesSignal(ctx: TsContext, e: ts.Expression): boolean {
   for (let n: ts.Expression = e; ; ) {
     if (ts.isParenthesizedExpression(n) || ts.isAwaitExpression(n)) n = n.expression;
     else if (ts.isCallExpression(n)) {
-      if (signalArgument(ctx, n)) return true;
+      if (signalArgument(ctx, n, false)) return true;
       n = n.expression;
     } else if (ts.isPropertyAccessExpression(n)) n = n.expression;
     else return false;

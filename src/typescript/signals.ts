@@ -9,7 +9,7 @@ import type { FunctionLike, TsContext } from './context';
 const SIGNAL_NAME = /^(signal|abortSignal|cancelSignal|cancellationSignal)$/i;
 
 /** The signal expression a call passes, if any (an argument named like one, or an options object's `signal`). */
-export function signalArgument(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+export function signalArgument(ctx: TsContext, call: ts.CallExpression | ts.NewExpression, spreadMayCarry = true): ts.Expression | undefined {
   const ts = ctx.ts;
   for (const arg of call.arguments ?? []) {
     if (isSignalExpression(ctx, arg)) return arg;
@@ -17,8 +17,8 @@ export function signalArgument(ctx: TsContext, call: ts.CallExpression | ts.NewE
       for (const p of arg.properties) {
         if (ts.isShorthandPropertyAssignment(p) && p.name.text === 'signal') return p.name;
         if (ts.isPropertyAssignment(p) && propertyName(ts, p.name) === 'signal') return p.initializer;
-        // `{ ...options }` may carry a signal: assume it does (precision first).
-        if (ts.isSpreadAssignment(p)) return p.expression;
+        // `{ ...options }` may carry a signal: AW404 assumes it does, AW101 that it does not (precision first either way).
+        if (ts.isSpreadAssignment(p) && spreadMayCarry) return p.expression;
       }
     }
   }
