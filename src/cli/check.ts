@@ -181,7 +181,8 @@ export function writeAtomically(file: string, text: string): void {
   }
 }
 
-function toProblem(file: string, text: string, lines: LineIndex, f: Finding, fixes: readonly Fix[]): Problem {
+/** A finding as the reports print it: 1-based lines, columns in characters, the best valid fix. */
+export function toProblem(file: string, text: string, lines: LineIndex, f: Finding, fixes: readonly Fix[]): Problem {
   const best = fixes.find((x) => x.safety === 'safe') ?? fixes[0];
   const at = (offset: number) => {
     const p = lines.position(offset);

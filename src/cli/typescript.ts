@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as ts from 'typescript';
-import type { Finding } from '../core/finding';
+import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { analyzeTypeScript, scriptKindOf } from '../typescript/analyze';
-import type { FileResult, Problem } from './check';
+import { toProblem, type FileResult } from './check';
 import { readSource } from './walk';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
@@ -88,32 +88,10 @@ export function checkTypeScriptFile(file: string, displayPath: string, settings:
   const fromProgram = program?.getSourceFile(file);
   const sourceFile = fromProgram && fromProgram.text === read.text ? fromProgram : tsm.createSourceFile(file, read.text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
   const analysis = analyzeTypeScript(tsm, sourceFile, settings, sourceFile === fromProgram ? { program } : {});
-  const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, f));
+  // The engine's fixes are already checked to re-parse.
+  const lines = new LineIndex(read.text);
+  const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, lines, f, f.fixes));
   const ruleErrors = analysis.errors.map((e) => ({ rule: e.rule, detail: e.message }));
   return { kind: 'checked', file: displayPath, problems, bytes: read.bytes, ruleErrors };
 }
 
-/** As check.ts's: 1-based lines, columns in characters (not UTF-16 units). Fixes are already re-parse-checked. */
-function toProblem(file: string, text: string, f: Finding): Problem {
-  const column = (offset: number, utf16Column: number) => {
-    let c = utf16Column;
-    for (let i = offset - utf16Column + 1; i < offset; i++) {
-      const code = text.charCodeAt(i);
-      const prev = text.charCodeAt(i - 1);
-      if (code >= 0xdc00 && code <= 0xdfff && prev >= 0xd800 && prev <= 0xdbff) c--;
-    }
-    return c + 1;
-  };
-  return {
-    file,
-    line: f.startPosition.line + 1,
-    column: column(f.start, f.startPosition.column),
-    endLine: f.endPosition.line + 1,
-    endColumn: column(f.end, f.endPosition.column),
-    code: f.code,
-    rule: f.rule,
-    severity: f.severity,
-    message: f.message,
-    fixable: f.fixes.length > 0,
-  };
-}
