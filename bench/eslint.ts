@@ -77,10 +77,10 @@ async function runEslint(files: string[], tsconfig: string): Promise<Found[]> {
   const n = load('eslint-plugin-n') as unknown;
   const eslint = new ESLint({
     cwd: root,
-    // The corpus lives in node_modules, which ESLint ignores by default.
-    ignore: false,
     overrideConfigFile: true,
     overrideConfig: [
+      // The corpus lives in node_modules, which flat config ignores by default (`ignore: false` does not lift it).
+      { ignores: ['!**/node_modules/'] },
       {
         files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
         languageOptions: { parser: tseslint.parser as never, parserOptions: { project: tsconfig, tsconfigRootDir: path.dirname(tsconfig) } },
