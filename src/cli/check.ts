@@ -9,6 +9,7 @@ import type { Settings } from '../core/settings';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
 import type { ProjectIndex } from '../python/project';
+import { checkTypeScriptFile, isTypeScriptFile } from './typescript';
 import { readSource } from './walk';
 
 /** One finding as the CLI reports it. Lines and columns are 1-based; columns count Unicode characters. */
@@ -43,6 +44,7 @@ export type FileResult =
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
 export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex): FileResult {
+  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings);
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
   const ruleErrors: RuleError[] = [];

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isTypeScriptFile } from './typescript';
 
 /** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
@@ -89,7 +90,7 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[]): voi
     if (entry.isDirectory()) {
       // A directory named on the command line is searched even if it is a venv; found ones are not.
       if (!SKIPPED_DIRS.has(entry.name) && !fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped);
-    } else if (entry.name.endsWith('.py')) {
+    } else if (entry.name.endsWith('.py') || isTypeScriptFile(entry.name)) {
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
       // one is reported when it is read.
       if (entry.isFile() || entry.isSymbolicLink()) add(full);

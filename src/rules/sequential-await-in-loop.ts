@@ -709,7 +709,8 @@ function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Se
     const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
     if (!receiverIsItem && (ORDERED_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)))) return undefined;
     if (receiverIsItem && ITEM_ACTS.test(method)) return undefined;
-  } else if (ts.isIdentifier(call.expression) && ORDERED_METHOD.test(snake(call.expression.text))) {
+  } else if (ts.isIdentifier(call.expression) && (ORDERED_METHOD.test(snake(call.expression.text)) || uses.has(call.expression.text))) {
+    // `for (const step of steps) await step()`: the items are the work, run in order by design.
     return undefined;
   }
   return { await: awaited, call };

@@ -159,7 +159,7 @@ export class TsContext {
         if ((ts.isFunctionExpression(n) || ts.isFunctionDeclaration(n)) && n.name?.text === name && ts.isFunctionExpression(n)) return true;
       }
       if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
-        for (const s of n.statements) if (declaresName(ts, s, name, binding)) return true;
+        if (this.declaredIn(n).has(name)) return true;
       }
       if ((ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
         if (n.initializer.declarations.some((d) => bindsName(ts, d.name, name))) return true;
@@ -167,6 +167,33 @@ export class TsContext {
       if (ts.isCatchClause(n) && n.variableDeclaration && bindsName(ts, n.variableDeclaration.name, name)) return true;
     }
     return false;
+  }
+
+  private readonly declared = new Map<ts.Node, Set<string>>();
+
+  /**
+   * Names a block's own statements declare (functions, classes, enums, variables), import and
+   * require bindings excepted; computed once per block, so resolving is linear in nesting depth.
+   */
+  private declaredIn(block: ts.Node & { readonly statements: ts.NodeArray<ts.Statement> }): ReadonlySet<string> {
+    let names = this.declared.get(block);
+    if (!names) {
+      const ts = this.ts;
+      names = new Set<string>();
+      for (const s of block.statements) {
+        if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) names.add(s.name.text);
+        else if (ts.isVariableStatement(s)) {
+          for (const d of s.declarationList.declarations) {
+            if (isRequireOf(ts, d)) continue;
+            const out: string[] = [];
+            collectBound(ts, d.name, out);
+            for (const n of out) names.add(n);
+          }
+        }
+      }
+      this.declared.set(block, names);
+    }
+    return names;
   }
 
   /** How the file can spell a module object (`fs` for `node:fs`), or undefined. */
@@ -353,13 +380,9 @@ function bindsName(ts: typeof import('typescript'), name: ts.BindingName, wanted
   return false;
 }
 
-/** Whether a statement declares `name` (other than the import binding itself). */
-function declaresName(ts: typeof import('typescript'), s: ts.Statement, name: string, binding: ts.Node | undefined): boolean {
-  if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === name) return true;
-  if (ts.isVariableStatement(s)) {
-    return s.declarationList.declarations.some((d) => d !== binding && bindsName(ts, d.name, name) && !(binding && isRequireOf(ts, d)));
-  }
-  return false;
+function collectBound(ts: typeof import('typescript'), name: ts.BindingName, out: string[]): void {
+  if (ts.isIdentifier(name)) out.push(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectBound(ts, el.name, out);
 }
 
 function isRequireOf(ts: typeof import('typescript'), d: ts.VariableDeclaration): boolean {

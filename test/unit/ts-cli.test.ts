@@ -1,0 +1,88 @@
+/**
+ * `asyncwise check` on TS/JS files, end to end: the real bundle `dist/cli.js` on a temporary project
+ * with a tsconfig.json (type-aware: a floating promise of an imported async function is found) and
+ * the same files without one (syntax-only: it is not, the rest is). `.d.ts` files are not checked.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from './helpers';
+
+const ROOT = repoRoot();
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+const FILES: Record<string, string> = {
+  'src/helpers.ts': 'export async function save(value: string): Promise<void> {\n  console.log(value);\n}\n',
+  'src/main.ts': [
+    "import * as fs from 'node:fs';",
+    "import { save } from './helpers';",
+    '',
+    'export async function run(path: string): Promise<void> {',
+    "  const text = fs.readFileSync(path, 'utf8');",
+    '  save(text);',
+    '}',
+    '',
+  ].join('\n'),
+  'src/legacy.cjs': "const { execSync } = require('child_process');\nasync function build() {\n  execSync('make');\n}\nmodule.exports = { build };\n",
+  'src/types.d.ts': "declare function f(): Promise<void>;\nexport async function g() { f(); }\n",
+  'src/ok.mjs': "export async function ok(p) {\n  await fetch(p);\n}\n",
+};
+
+interface JsonProblem {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  fixable: boolean;
+}
+
+function check(dir: string): { status: number | null; problems: JsonProblem[]; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
+  if (r.error) throw r.error;
+  const parsed = JSON.parse(r.stdout) as JsonProblem[] | { problems: JsonProblem[] };
+  const problems = Array.isArray(parsed) ? parsed : parsed.problems;
+  return { status: r.status, problems, stderr: r.stderr };
+}
+
+const brief = (ps: JsonProblem[]) => ps.map((p) => `${p.file.split(path.sep).join('/')}:${p.line}:${p.column} ${p.code}${p.fixable ? ' fixable' : ''}`).sort();
+
+describe('asyncwise check on TS/JS files', () => {
+  let typed: string;
+  let alone: string;
+  before(() => {
+    if (!fs.existsSync(CLI)) {
+      const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(build.status, 0, build.stderr);
+    }
+    typed = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-ts-typed-'));
+    alone = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-ts-alone-'));
+    for (const dir of [typed, alone]) {
+      for (const [name, text] of Object.entries(FILES)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text);
+      }
+    }
+    fs.writeFileSync(
+      path.join(typed, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowJs: true, types: [] }, include: ['src'] }, null, 2),
+    );
+  });
+  after(() => {
+    for (const dir of [typed, alone]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses the program of the nearest tsconfig.json (type-aware)', () => {
+    const r = check(typed);
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable', 'src/main.ts:6:3 AW301 fixable']);
+  });
+
+  it('is syntax-only without a tsconfig.json', () => {
+    const r = check(alone);
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable']);
+  });
+});
