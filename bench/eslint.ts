@@ -93,7 +93,13 @@ async function runEslint(files: string[], tsconfig: string): Promise<Found[]> {
   });
   const results = await eslint.lintFiles(files);
   const found: Found[] = [];
-  for (const r of results) for (const m of r.messages) found.push({ file: r.filePath, line: m.line, rule: m.ruleId ?? `fatal: ${m.message}` });
+  for (const r of results) {
+    for (const m of r.messages) {
+      // Rule-less messages are about the corpus's own eslint-disable comments (ignored here), not findings.
+      if (m.ruleId === null && !m.fatal) continue;
+      found.push({ file: r.filePath, line: m.line, rule: m.ruleId ?? `fatal: ${m.message}` });
+    }
+  }
   return found;
 }
 
