@@ -132,11 +132,12 @@ function drawHeader(): void {
 }
 
 function rebuild(): void {
+  const started = performance.now();
   rows = snapshot ? buildRows(snapshot, options) : [];
   spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
   drawHeader();
-  drawRows();
   drawDetail();
+  drawRows(started);
 }
 
 function rowElement(row: Row, index: number): HTMLElement {
@@ -184,13 +185,14 @@ function rowElement(row: Row, index: number): HTMLElement {
   return line;
 }
 
-function drawRows(): void {
+/** Draws the rows in view (plus a few either side) and tells the extension, with the time since `started`. */
+function drawRows(started = performance.now()): void {
   const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW_HEIGHT) + OVERSCAN);
   const drawn: HTMLElement[] = [];
   for (let i = first; i < last; i++) drawn.push(rowElement(rows[i]!, i));
   spacer.replaceChildren(...drawn);
-  if (snapshot) vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length });
+  if (snapshot) vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: performance.now() - started });
 }
 
 function selectedItem(): LoopItem | undefined {

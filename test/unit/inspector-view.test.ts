@@ -34,6 +34,7 @@ describe('inspector protocol', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', tier: 2 }), { type: 'refresh', tier: 2 });
     assert.deepEqual(parseWebviewMessage({ type: 'openLocation', location: { file: '/a.py', line: 3 }, extra: 'dropped' }), { type: 'openLocation', location: { file: '/a.py', line: 3 } });
     assert.deepEqual(parseWebviewMessage({ type: 'cancelTask', id: 't2' }), { type: 'cancelTask', id: 't2' });
+    assert.deepEqual(parseWebviewMessage({ type: 'rendered', takenAt: 5, rows: 10_000, drawn: 52, ms: 31.5 }), { type: 'rendered', takenAt: 5, rows: 10_000, drawn: 52, ms: 31.5 });
     assert.ok(parseExtensionMessage({ type: 'snapshot', sessionId: 's', snapshot: snapshot(HANG) }));
     assert.ok(parseExtensionMessage({ type: 'state', state: 'ended', message: 'gone' }));
     assert.ok(parseExtensionMessage({ type: 'sessions', sessions: [{ id: 'a', name: 'x', runtime: 'node' }], activeId: 'a' }));
