@@ -133,11 +133,12 @@ describe('inspector view model', () => {
       const ms = performance.now() - started;
       console.log(`${groupBy}: ${rows.length} rows in ${ms.toFixed(1)} ms`);
       assert.ok(rows.filter((r) => r.type === 'item').length === 10_000, `${groupBy}: ${rows.length} rows`);
-      assert.ok(ms < 500, `${groupBy} took ${ms.toFixed(0)} ms`);
+      // ~40-130 ms here on an idle machine; the bound catches a quadratic slip, not a loaded CI box.
+      assert.ok(ms < 2000, `${groupBy} took ${ms.toFixed(0)} ms`);
     }
     const started = performance.now();
     assert.equal(buildRows(big, opts({ filter: 'db.query', groupBy: 'none' })).length, 1429);
-    assert.ok(performance.now() - started < 300);
+    assert.ok(performance.now() - started < 1000);
   });
 });
 
