@@ -214,7 +214,7 @@ export function defineInspectorTests(): void {
       await snapshotWhere('10,000 task rows', () => session.id, (s) => ((s.counts.task ?? 0) >= 10_000 && s.items.length >= 10_000 ? undefined : `${s.counts.task} tasks, ${s.items.length} rows`), 90_000);
       await checkRendered();
       const drawn = (await state()).rendered!;
-      note(`webview: ${drawn.rows} rows, ${drawn.drawn} DOM rows drawn, built and drawn in ${drawn.ms.toFixed(1)} ms`);
+      note(`webview: ${drawn.rows} rows, ${drawn.drawn} DOM rows drawn, rows built + one screenful drawn in ${drawn.ms.toFixed(1)} ms`);
       assert.ok(drawn.rows >= 10_000, `${drawn.rows} rows`);
       assert.ok(drawn.drawn < 200, `virtualized: drew ${drawn.drawn} DOM rows`);
       assert.ok(drawn.ms < 1500, `building and drawing 10,000 rows took ${drawn.ms} ms`);
