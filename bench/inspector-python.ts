@@ -2,7 +2,7 @@
  * Benchmark of the Python loop inspector: snapshot time and the debugged program's loop stall, per
  * path (tier 1 no-pause, tier 2 pause), with N pending asyncio tasks under Debian's debugpy.
  *
- *   node esbuild.js --tests && node out/bench/inspector-python.js [--tasks 10000] [--runs 5]
+ *   node esbuild.js --tests && node out/bench/inspector-python.js [--tasks 10000] [--runs 5] [--max-items 2000]
  *
  * The stall is measured inside the program (a 2 ms ticker prints how late the loop came back), not
  * estimated: it is the worst lateness seen from the snapshot's start to 300 ms after its end.
@@ -34,6 +34,7 @@ function worstStall(output: string, fromEpochMs: number, toEpochMs: number): num
 async function main(): Promise<void> {
   const tasks = arg('tasks', 10_000);
   const runs = arg('runs', 5);
+  const maxItems = process.argv.includes('--max-items') ? arg('max-items', 2000) : undefined;
   const program = path.resolve(__dirname, '../../test/fixtures/inspector/python/many_tasks.py');
   const debuggee = await startDebugpy(program, { args: [String(tasks)], timeoutMs: 60_000 });
   try {
@@ -42,8 +43,8 @@ async function main(): Promise<void> {
       if (Date.now() > readyDeadline) throw new Error(`program not ready: ${debuggee.output().slice(-1000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const backend = new PythonBackend(debuggee.channel, { timeoutMs: 60_000 });
-    console.log(`Python inspector, ${tasks} pending tasks (+ main, monitor), ${runs} runs per path, median (max)`);
+    const backend = new PythonBackend(debuggee.channel, { timeoutMs: 60_000, maxItems });
+    console.log(`Python inspector, ${tasks} pending tasks (+ main, monitor), rows ${maxItems ?? 'default'}, ${runs} runs per path, median (max)`);
     console.log('path                 | snapshot ms     | loop stall ms (in program) | stall ms (reported) | rows');
     for (const tier of [1, 2] as const) {
       const durations: number[] = [];

@@ -192,6 +192,15 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
       assert.equal(main?.state, 'running');
       assert.equal(main?.location?.line, tick);
       assert.equal(byLabel(snapshot, 'sleeper').location?.line, line(TASKS, 'sleeper'));
+      // A backend created while the program is already stopped is told so.
+      const late = new PythonBackend(program.channel, { stoppedThreadId: stop.threadId, timeoutMs: 8000 });
+      try {
+        const atStop = await late.snapshot({ tier: 1 });
+        assert.equal(atStop.whilePaused, true);
+        assert.equal(atStop.items.find((i) => i.details?.coroutine === 'main')?.location?.line, tick);
+      } finally {
+        late.dispose();
+      }
       // The user's stop is theirs: the backend did not resume it.
       const trace = await program.channel.request('stackTrace', { threadId: stop.threadId, levels: 1 });
       assert.equal(trace.stackFrames[0].line, tick);
@@ -268,6 +277,36 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
   });
 });
 
+describe('python inspector backend: a program that prints all the time', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+  it('alternating pause and no-pause snapshots leave its stdout alone and never crash it', async () => {
+    const chatty = path.join(FIXTURES, 'chatty.py');
+    const program = await startDebugpy(chatty, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 8000 });
+    let captured = '';
+    program.channel.onEvent((event, body) => {
+      if (event === 'output' && body.category !== 'telemetry' && /^(task|thread) \d+$/m.test(body.output)) captured += body.output;
+    });
+    try {
+      await waitForOutput(program, 'CHATTY');
+      for (let round = 0; round < 12; round++) {
+        const snapshot = await backend.snapshot({ tier: round % 2 === 0 ? 2 : 1 });
+        assert.ok(snapshot.items.some((i) => i.label === 'idle'), `round ${round}`);
+      }
+      const printedBefore = (program.output().match(/^task \d+$/gm) ?? []).length;
+      await new Promise((r) => setTimeout(r, 300));
+      const printedAfter = (program.output().match(/^task \d+$/gm) ?? []).length;
+      assert.ok(printedAfter > printedBefore, 'still printing to its own stdout');
+      assert.equal(program.process.exitCode, null);
+      assert.equal(program.process.signalCode, null);
+      assert.doesNotMatch(program.output(), /Traceback|RecursionError/);
+      assert.equal(captured.slice(0, 200), '', 'no print of the program was diverted into the debugger while we evaluated');
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
 describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
   it('busy in Python: tier 1 gives up clearly; tier 2 pauses it, shows the running task at its line, and resumes it', async () => {
     const busy = path.join(FIXTURES, 'busy.py');
@@ -309,6 +348,24 @@ describe('python inspector backend: a loop that does not come back', { skip: has
       assert.equal(byLabel(running, 'idle').location?.line, line(blocked, 'idle'));
     } finally {
       backend.dispose();
+      await program.dispose();
+    }
+  });
+  it('closing the inspector while its pause waits still resumes the program when the pause lands', async () => {
+    const blocked = path.join(FIXTURES, 'blocked.py');
+    const program = await startDebugpy(blocked, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 10_000 });
+    const events: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
+    try {
+      await waitForOutput(program, 'BLOCKING');
+      const pending = backend.snapshot({ tier: 2 });
+      setTimeout(() => backend.dispose(), 300);
+      await assert.rejects(pending, /python inspector: the inspector was closed/);
+      await waitForOutput(program, 'UNBLOCKED');
+      await waitUntil(() => events.length >= 2, 'the late pause to be resumed', 10_000);
+      assert.deepEqual(events, ['stopped', 'continued']);
+    } finally {
       await program.dispose();
     }
   });

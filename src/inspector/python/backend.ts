@@ -21,9 +21,13 @@ export interface PythonBackendOptions {
   readonly ignoreCancelAfterMs?: number;
   /** Bound on each DAP request and on waiting for the script's results. Default 5000. */
   readonly timeoutMs?: number;
-  /** Rows sent per snapshot (counts still cover every task). Default 10000. */
+  /** Rows read and sent per snapshot (counts still cover every task): bounds the loop stall. Default 2000. */
   readonly maxItems?: number;
-  /** Set when the backend is created while the program is already stopped (the panel opened at a breakpoint). */
+  /**
+   * Set when the backend is created while the program is already stopped (the panel opened at a
+   * breakpoint): debugpy answers `stackTrace` for running threads too, so this cannot be probed.
+   * Later stops and resumes are followed through `stopped` / `continued` events.
+   */
   readonly stoppedThreadId?: number;
   readonly log?: (message: string) => void;
 }
@@ -45,6 +49,8 @@ interface ScriptRun {
 const MARK = '@@asyncwise ';
 /** How long after giving up on a pause its late `stopped` is still taken for ours. */
 const LATE_PAUSE_WINDOW_MS = 15_000;
+/** How long a failed request waits for the end-of-session event that may explain it. */
+const END_EVENT_GRACE_MS = 500;
 
 export class PythonBackend implements InspectorBackend {
   readonly runtime = 'python' as const;
@@ -57,7 +63,11 @@ export class PythonBackend implements InspectorBackend {
   private stoppedThreadId: number | undefined;
   /** Why the session cannot answer any more, once it ended. */
   private endedReason: string | undefined;
+  /** The session itself is over (not just this backend disposed): nothing can be resumed any more. */
+  private sessionOver = false;
   private disposed = false;
+  /** A `pause` of ours was sent and its `stopped` has not been handled yet. */
+  private pauseInFlight = false;
   /** Until then, a `stopped` for a pause is our own pause landing late, and is resumed at once. */
   private lateOwnPauseUntil = 0;
   /** Task id → epoch ms when its cancellation was first requested or seen. */
@@ -70,12 +80,12 @@ export class PythonBackend implements InspectorBackend {
   constructor(private readonly channel: DapChannel, options: PythonBackendOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.ignoreCancelAfterMs = options.ignoreCancelAfterMs ?? 3000;
-    this.maxItems = options.maxItems ?? 10_000;
+    this.maxItems = options.maxItems ?? 2000;
     this.stoppedThreadId = options.stoppedThreadId;
     this.log = options.log ?? (() => undefined);
     this.subscriptions.push(
       channel.onEvent((event, body) => this.onEvent(event, body)),
-      channel.onClose((reason) => this.end(`the debug session ended (${reason})`)),
+      channel.onClose((reason) => { this.sessionOver = true; this.end(`the debug session ended (${reason})`); }),
     );
   }
 
@@ -96,7 +106,12 @@ export class PythonBackend implements InspectorBackend {
     if (this.disposed) return;
     this.disposed = true;
     this.end('the inspector was closed');
-    for (const s of this.subscriptions) s.dispose();
+    // A pause of ours may still land: keep listening long enough to resume it.
+    const keepListeningMs = this.pauseInFlight ? LATE_PAUSE_WINDOW_MS : Math.max(0, this.lateOwnPauseUntil - Date.now());
+    if (this.pauseInFlight) this.lateOwnPauseUntil = Date.now() + LATE_PAUSE_WINDOW_MS;
+    const release = (): void => { for (const s of this.subscriptions) s.dispose(); };
+    if (keepListeningMs > 0) setTimeout(release, keepListeningMs).unref?.();
+    else release();
   }
 
   // ---- session state -------------------------------------------------------------------------
@@ -113,6 +128,7 @@ export class PythonBackend implements InspectorBackend {
     } else if (event === 'continued') {
       this.stoppedThreadId = undefined;
     } else if (event === 'terminated' || event === 'exited') {
+      this.sessionOver = true;
       this.end(`the debugged program ${event === 'exited' ? `exited (code ${body?.exitCode ?? '?'})` : 'terminated'}`);
     }
   }
@@ -188,13 +204,16 @@ export class PythonBackend implements InspectorBackend {
     const target = threads.threads.find((t) => t.name === 'MainThread') ?? threads.threads[0];
     if (!target) throw new Error('python inspector: the program has no threads to pause');
     const stopped = this.waitForStop(signal);
+    stopped.catch(() => undefined); // awaited below; may reject before that
     let stoppedOn: number | undefined;
     let stoppedAt = 0;
+    this.pauseInFlight = true;
     try {
       await this.channel.request('pause', { threadId: target.id }, this.timeoutMs);
       // An idle loop sits in select() and only stops when it next runs Python code: wake it.
       this.runScript({ op: 'wake' }, { awaitResult: true }).catch((e) => this.log(`wake failed: ${(e as Error).message}`));
       stoppedOn = await stopped;
+      this.pauseInFlight = false;
       stoppedAt = performance.now();
       const frameId = await this.topFrameId(stoppedOn);
       const run = await this.runScript(this.snapshotArgs('here'), { frameId, signal });
@@ -203,6 +222,7 @@ export class PythonBackend implements InspectorBackend {
       if (stoppedOn === undefined) {
         // The pause may still land later: the stop handler resumes it then.
         this.lateOwnPauseUntil = Date.now() + LATE_PAUSE_WINDOW_MS;
+        this.pauseInFlight = false;
       }
       throw e;
     } finally {
@@ -226,7 +246,7 @@ export class PythonBackend implements InspectorBackend {
 
   /** Resumes the program; retried once, because leaving it paused is the one unforgivable failure. */
   private async resume(threadId: number): Promise<void> {
-    for (let attempt = 0; attempt < 2 && this.endedReason === undefined; attempt++) {
+    for (let attempt = 0; attempt < 2 && !this.sessionOver; attempt++) {
       try {
         await this.channel.request('continue', { threadId }, this.timeoutMs);
         this.stoppedThreadId = undefined;
@@ -307,9 +327,17 @@ export class PythonBackend implements InspectorBackend {
       }, this.timeoutMs);
       this.endListeners.add(onEnd);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const evaluateArgs: Record<string, unknown> = { expression, context: 'repl' };
+      // Not 'repl': for the REPL pydevd swaps sys.stdout/sys.stderr while it evaluates, which races
+      // with the program's own prints (RecursionError in pydevd_io, SIGSEGV in the bench program)
+      // and captures them. Without a frame pydevd execs whatever the context; with one, exec() is an expression.
+      const evaluateArgs: Record<string, unknown> = { expression, context: 'watch' };
       if (options.frameId !== undefined) evaluateArgs.frameId = options.frameId;
-      this.channel.request('evaluate', evaluateArgs, this.timeoutMs).catch((e) => finish(new Error(`python inspector: ${(e as Error).message}`)));
+      this.channel.request('evaluate', evaluateArgs, this.timeoutMs).catch((e) => {
+        // A program that dies mid-evaluate fails the request ("No more messages") a moment before
+        // the `terminated` event that says what happened: give that event a chance to explain.
+        const failure = new Error(`python inspector: ${(e as Error).message}`);
+        setTimeout(() => finish(failure), END_EVENT_GRACE_MS).unref?.();
+      });
     });
   }
 

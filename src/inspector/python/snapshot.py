@@ -50,7 +50,7 @@ def _emit(payload):
 
 
 def _registries():
-    """Every task asyncio knows of, from its registries (3.8-3.11: _all_tasks; 3.12+: _scheduled + _eager)."""
+    """Every task asyncio's registries hold (3.8-3.11: _all_tasks; 3.12-3.13: _scheduled + _eager; 3.14: foreign tasks only)."""
     import asyncio.tasks as t
     found = []
     for name in ('_scheduled_tasks', '_all_tasks', '_eager_tasks'):
@@ -165,16 +165,6 @@ def _task_name(task):
         return task.get_name()  # 3.8+
     except Exception:
         return 'Task-' + hex(id(task))
-
-
-def _cancelling(task):
-    method = getattr(task, 'cancelling', None)  # 3.11+
-    if method is not None:
-        try:
-            return method()
-        except Exception:
-            return None
-    return None
 
 
 # Library coroutines that name what a task waits on, by qualname of the innermost library frame.
@@ -480,7 +470,8 @@ def _snapshot_via_loop(loop, tasks, index, count, max_items, handler_for, wait_s
     if not done.wait(wait_s):
         box['abandoned'] = True
         _emit({'kind': 'error', 'loop': index, 'message': 'the event loop did not run the snapshot within %d ms: '
-               'it is blocked by synchronous code or busy (a tier 2 snapshot pauses it instead)' % (wait_s * 1000)})
+               'it is blocked by synchronous code or busy (a tier 2 snapshot pauses it instead), '
+               'or the program is stopped and the inspector was not told (PythonBackend option stoppedThreadId)' % (wait_s * 1000)})
         return
     if 'error' in box:
         _emit({'kind': 'error', 'loop': index, 'message': 'snapshot failed: %r' % (box['error'],)})
@@ -499,10 +490,14 @@ def _main():
     op = _ARGS.get('op', 'snapshot')
     version = '%d.%d.%d' % _sys.version_info[:3]
     tasks = _registries()
-    registries = bool(tasks) or any(
-        not callable(getattr(__import__('asyncio').tasks, n, None)) and getattr(__import__('asyncio').tasks, n, None) is not None
-        for n in ('_scheduled_tasks', '_all_tasks'))
+    # 3.14 keeps native tasks in per-thread lists, not in the registries: ask asyncio.all_tasks(loop)
+    # on the loop's thread instead, and find loops on the threads' stacks too.
+    registries = _sys.version_info < (3, 14)
     loops = _running_loops(tasks)
+    if not registries:
+        for loop in _loops_from_threads():
+            if loop not in loops and loop.is_running() and not loop.is_closed():
+                loops.append(loop)
     if op == 'wake':
         for loop in loops:
             loop.call_soon_threadsafe(lambda: None)
