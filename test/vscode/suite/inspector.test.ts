@@ -209,7 +209,15 @@ export function defineInspectorTests(): void {
     test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {
       this.timeout(120_000);
       const program = path.join(demo, '..', 'test', 'fixtures', 'inspector', 'python', 'many_tasks.py');
-      const session = await launch({ type: 'debugpy', request: 'launch', name: 'many tasks', program, args: ['10000'] }, (s) => s.type === 'debugpy');
+      // User settings live in this run's own user-data folder: nothing persists, the demo stays untouched.
+      const settings = vscode.workspace.getConfiguration('asyncwise');
+      await settings.update('inspector.python.maxTasks', 10_000, vscode.ConfigurationTarget.Global);
+      let session: vscode.DebugSession;
+      try {
+        session = await launch({ type: 'debugpy', request: 'launch', name: 'many tasks', program, args: ['10000'] }, (s) => s.type === 'debugpy');
+      } finally {
+        await settings.update('inspector.python.maxTasks', undefined, vscode.ConfigurationTarget.Global);
+      }
       await openPanel();
       await snapshotWhere('10,000 task rows', () => session.id, (s) => ((s.counts.task ?? 0) >= 10_000 && s.items.length >= 10_000 ? undefined : `${s.counts.task} tasks, ${s.items.length} rows`), 90_000);
       await checkRendered();
