@@ -132,11 +132,13 @@ function drawHeader(): void {
 }
 
 function rebuild(): void {
+  const started = performance.now();
   rows = snapshot ? buildRows(snapshot, options) : [];
+  lastBuildMs = performance.now() - started;
   spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
   drawHeader();
-  drawRows();
   drawDetail();
+  drawRows();
 }
 
 function rowElement(row: Row, index: number): HTMLElement {
@@ -184,13 +186,18 @@ function rowElement(row: Row, index: number): HTMLElement {
   return line;
 }
 
+/** How long building the rows of the current snapshot took (reported with each draw). */
+let lastBuildMs = 0;
+
+/** Draws the rows in view (plus a few either side) and tells the extension what it drew and what it cost. */
 function drawRows(): void {
+  const started = performance.now();
   const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW_HEIGHT) + OVERSCAN);
   const drawn: HTMLElement[] = [];
   for (let i = first; i < last; i++) drawn.push(rowElement(rows[i]!, i));
   spacer.replaceChildren(...drawn);
-  if (snapshot) vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length });
+  if (snapshot) vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started });
 }
 
 function selectedItem(): LoopItem | undefined {

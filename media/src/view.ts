@@ -133,6 +133,8 @@ export function buildRows(snapshot: LoopSnapshot, options: ViewOptions): Row[] {
   return rows;
 }
 
+const NO_ITEMS: LoopItem[] = [];
+
 function KIND_ORDER(key: string): number {
   const at = (Object.keys(KIND_LABELS) as string[]).indexOf(key.slice('kind:'.length));
   return at < 0 ? 99 : at;
@@ -178,7 +180,8 @@ function buildTree(all: readonly LoopItem[], options: ViewOptions, matches: (ite
   const path = new Set<string>();
   const visit = (item: LoopItem, depth: number, parentKey: string) => {
     if (!subtreeMatches(item)) return;
-    const kids = sorted((children.get(item.id) ?? []).filter((c) => !path.has(c.id)), options);
+    const direct = children.get(item.id);
+    const kids = direct ? sorted(direct.filter((c) => !path.has(c.id)), options) : NO_ITEMS;
     // Tree keys carry the path: the same task under two awaiters collapses independently.
     const key = `item:${parentKey}/${item.id}`;
     const collapsed = options.collapsed.has(key);

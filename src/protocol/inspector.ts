@@ -38,7 +38,7 @@ export type WebviewMessage =
   | { readonly type: 'cancelTask'; readonly id: string }
   | { readonly type: 'setAutoRefresh'; readonly enabled: boolean }
   /** After drawing a snapshot: how many rows the view model has and how many DOM rows it drew (virtualized). */
-  | { readonly type: 'rendered'; readonly takenAt: number; readonly rows: number; readonly drawn: number };
+  | { readonly type: 'rendered'; readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number };
 
 // ---------------------------------------------------------------------------------------------
 // Validation. Hand-written (no schema library in the webview bundle); each check returns the
@@ -143,7 +143,7 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
     case 'setAutoRefresh':
       return typeof v.enabled === 'boolean' ? { type: 'setAutoRefresh', enabled: v.enabled } : undefined;
     case 'rendered':
-      return isNum(v.takenAt) && isNum(v.rows) && isNum(v.drawn) ? { type: 'rendered', takenAt: v.takenAt, rows: v.rows, drawn: v.drawn } : undefined;
+      return isNum(v.takenAt) && isNum(v.rows) && isNum(v.drawn) && isNum(v.ms) ? { type: 'rendered', takenAt: v.takenAt, rows: v.rows, drawn: v.drawn, ms: v.ms } : undefined;
     default:
       return undefined;
   }

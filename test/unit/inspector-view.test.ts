@@ -34,6 +34,7 @@ describe('inspector protocol', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', tier: 2 }), { type: 'refresh', tier: 2 });
     assert.deepEqual(parseWebviewMessage({ type: 'openLocation', location: { file: '/a.py', line: 3 }, extra: 'dropped' }), { type: 'openLocation', location: { file: '/a.py', line: 3 } });
     assert.deepEqual(parseWebviewMessage({ type: 'cancelTask', id: 't2' }), { type: 'cancelTask', id: 't2' });
+    assert.deepEqual(parseWebviewMessage({ type: 'rendered', takenAt: 5, rows: 10_000, drawn: 52, ms: 31.5 }), { type: 'rendered', takenAt: 5, rows: 10_000, drawn: 52, ms: 31.5 });
     assert.ok(parseExtensionMessage({ type: 'snapshot', sessionId: 's', snapshot: snapshot(HANG) }));
     assert.ok(parseExtensionMessage({ type: 'state', state: 'ended', message: 'gone' }));
     assert.ok(parseExtensionMessage({ type: 'sessions', sessions: [{ id: 'a', name: 'x', runtime: 'node' }], activeId: 'a' }));
@@ -132,11 +133,12 @@ describe('inspector view model', () => {
       const ms = performance.now() - started;
       console.log(`${groupBy}: ${rows.length} rows in ${ms.toFixed(1)} ms`);
       assert.ok(rows.filter((r) => r.type === 'item').length === 10_000, `${groupBy}: ${rows.length} rows`);
-      assert.ok(ms < 500, `${groupBy} took ${ms.toFixed(0)} ms`);
+      // ~40-130 ms here on an idle machine; the bound catches a quadratic slip, not a loaded CI box.
+      assert.ok(ms < 2000, `${groupBy} took ${ms.toFixed(0)} ms`);
     }
     const started = performance.now();
     assert.equal(buildRows(big, opts({ filter: 'db.query', groupBy: 'none' })).length, 1429);
-    assert.ok(performance.now() - started < 300);
+    assert.ok(performance.now() - started < 1000);
   });
 });
 

@@ -11,7 +11,7 @@
  * requests (e2eProtocol.ts). Writes test-artifacts/vscode/*.png and logs/; always stops code-server
  * and Chromium; exits non-zero on any failure, on a timeout, or when the demo workspace changed.
  *
- * Environment: ASYNCWISE_E2E_TIMEOUT_S (default 300), ASYNCWISE_E2E_VERBOSE=1 (echo browser console),
+ * Environment: ASYNCWISE_E2E_TIMEOUT_S (default 480), ASYNCWISE_E2E_VERBOSE=1 (echo browser console),
  * CHROMIUM_PATH (default /usr/bin/chromium), ASYNCWISE_EDITOR_CACHE (see provision-editor.sh).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -28,7 +28,7 @@ const DEMO = path.join(ROOT, 'demo');
 const SUITE = path.join(ROOT, 'out', 'test', 'vscode', 'suite', 'index.js');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'vscode');
 const LOGS = path.join(ARTIFACTS, 'logs');
-const TIMEOUT_MS = Number(process.env.ASYNCWISE_E2E_TIMEOUT_S ?? 300) * 1000;
+const TIMEOUT_MS = Number(process.env.ASYNCWISE_E2E_TIMEOUT_S ?? 480) * 1000;
 const VERBOSE = process.env.ASYNCWISE_E2E_VERBOSE === '1';
 
 /** Settings that keep the workbench quiet and the screenshots about asyncwise. */

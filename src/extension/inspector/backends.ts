@@ -86,6 +86,12 @@ export function defaultBackends(log: Log): BackendConstructors {
         log: (m) => log.info(`inspector (node): ${m}`),
       }),
     // A session already stopped at a breakpoint is inspected in place, never resumed by us.
-    python: (channel) => new PythonBackend(channel, { stoppedThreadId: channel.stoppedThreadId, log: (m) => log.info(`inspector (python): ${m}`) }),
+    python: (channel) =>
+      new PythonBackend(channel, {
+        stoppedThreadId: channel.stoppedThreadId,
+        // Rows per snapshot: more rows, a longer stall of the program's loop while they are read.
+        maxItems: vscode.workspace.getConfiguration('asyncwise').get<number>('inspector.python.maxTasks', 2000),
+        log: (m) => log.info(`inspector (python): ${m}`),
+      }),
   };
 }

@@ -35,7 +35,7 @@ export interface InspectorTestState {
   readonly message?: string;
   readonly sessionId?: string;
   readonly snapshot?: LoopSnapshot;
-  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number };
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number };
   readonly visible: boolean;
 }
 
@@ -102,7 +102,11 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         }
         this.log.guard('inspector: handling a webview message', () => this.onMessage(parsed));
       }),
-      view.onDidChangeVisibility(() => this.schedulePoll(0)),
+      view.onDidChangeVisibility(() => {
+        // Hidden, the webview's page is gone; shown again, it must draw the last snapshot anew.
+        if (!view.visible) this.rendered = undefined;
+        this.schedulePoll(0);
+      }),
     ];
     view.onDidDispose(() => {
       for (const s of subscriptions) s.dispose();
@@ -146,7 +150,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.schedulePoll(0);
         break;
       case 'rendered':
-        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn };
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms };
         break;
     }
   }

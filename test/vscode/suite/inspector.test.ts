@@ -12,7 +12,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoopItem, LoopSnapshot } from '../../../src/inspector/model';
 import type { InspectorTestState } from '../../../src/extension/inspector/controller';
+import { E2E_DIR_ENV, SUITE_LOG } from '../e2eProtocol';
 import { screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+
+/** A figure for the runner's log (suite.log), beside the test results. */
+function note(line: string): void {
+  const dir = process.env[E2E_DIR_ENV];
+  if (dir) fs.appendFileSync(path.join(dir, SUITE_LOG), `      · ${line}\n`);
+}
 
 const state = () => vscode.commands.executeCommand<InspectorTestState>('asyncwise.inspector.testState');
 
@@ -129,13 +136,20 @@ export function defineInspectorTests(): void {
       assert.ok(tier1.costs.some((c) => c.tier === 1), 'tier 1 reports its cost');
       await checkRendered();
 
-      await vscode.commands.executeCommand('asyncwise.inspector.refresh', 2);
       const awaitLine = lineOf(program, "const [job] = await once(jobs, 'job')");
-      const tier2 = await snapshotWhere('a tier 2 snapshot with the workers at their await line', () => session.id, (s) => {
-        if (!s.tiers.includes(2)) return 'not tier 2';
-        const workers = s.items.filter((i: LoopItem) => i.kind === 'async-function' && sameFile(i.location?.file, program) && i.location?.line === awaitLine);
-        return workers.length >= 1 ? undefined : `no async function suspended at service.js:${awaitLine}`;
-      }, 60_000, tier1.takenAt);
+      const atAwaitLine = (s: LoopSnapshot) => s.items.filter((i: LoopItem) => i.kind === 'async-function' && sameFile(i.location?.file, program) && i.location?.line === awaitLine);
+      // js-debug's CDP proxy may drop its session a few seconds after a heap snapshot (the panel then
+      // reconnects), which can cost that snapshot its await lines: a user would press Deep snapshot again.
+      let tier2: LoopSnapshot | undefined;
+      for (let attempt = 1; attempt <= 3 && !tier2; attempt++) {
+        await waitFor('the panel to be live', async () => ((await state()).state === 'live' ? undefined : `state ${(await state()).state}`), 30_000);
+        const before = (await state()).snapshot?.takenAt ?? 0;
+        await vscode.commands.executeCommand('asyncwise.inspector.refresh', 2);
+        const after = await snapshotWhere('a tier 2 snapshot', () => session.id, (s) => (s.tiers.includes(2) ? undefined : 'not tier 2'), 60_000, before);
+        if (atAwaitLine(after).length >= 1) tier2 = after;
+        else note(`tier 2 attempt ${attempt}: no await line resolved (${after.warnings.join('; ')})`);
+      }
+      assert.ok(tier2, `no async function suspended at service.js:${awaitLine} after 3 deep snapshots`);
       assert.ok(tier2.costs.some((c) => c.tier === 2), 'tier 2 reports its cost');
       await checkRendered();
       if (screenshotsAvailable()) {
@@ -166,6 +180,12 @@ export function defineInspectorTests(): void {
       }, 60_000);
       await checkRendered();
 
+      // Hidden and shown again, the view draws the last snapshot anew (its page was torn down meanwhile).
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await waitFor('the view to hide', async () => ((await state()).visible ? 'still visible' : undefined), 10_000);
+      await openPanel();
+      await checkRendered();
+
       const flusher = first.items.find((i) => i.label === 'flusher')!;
       assert.equal(flusher.cancellable, true, 'tasks offer a cancel button');
       const result = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('asyncwise.inspector.cancelTask', flusher.id);
@@ -183,6 +203,29 @@ export function defineInspectorTests(): void {
         const png = await screenshot('inspector-python', 'the Loop Inspector on the Python ingest service: tasks, what they wait on, the flusher ignoring its cancel');
         assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
       }
+      await stop(session);
+    });
+
+    test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {
+      this.timeout(120_000);
+      const program = path.join(demo, '..', 'test', 'fixtures', 'inspector', 'python', 'many_tasks.py');
+      // User settings live in this run's own user-data folder: nothing persists, the demo stays untouched.
+      const settings = vscode.workspace.getConfiguration('asyncwise');
+      await settings.update('inspector.python.maxTasks', 10_000, vscode.ConfigurationTarget.Global);
+      let session: vscode.DebugSession;
+      try {
+        session = await launch({ type: 'debugpy', request: 'launch', name: 'many tasks', program, args: ['10000'] }, (s) => s.type === 'debugpy');
+      } finally {
+        await settings.update('inspector.python.maxTasks', undefined, vscode.ConfigurationTarget.Global);
+      }
+      await openPanel();
+      await snapshotWhere('10,000 task rows', () => session.id, (s) => ((s.counts.task ?? 0) >= 10_000 && s.items.length >= 10_000 ? undefined : `${s.counts.task} tasks, ${s.items.length} rows`), 90_000);
+      await checkRendered();
+      const drawn = (await state()).rendered!;
+      note(`webview: ${drawn.rows} rows, ${drawn.drawn} DOM rows drawn, rows built + one screenful drawn in ${drawn.ms.toFixed(1)} ms`);
+      assert.ok(drawn.rows >= 10_000, `${drawn.rows} rows`);
+      assert.ok(drawn.drawn < 200, `virtualized: drew ${drawn.drawn} DOM rows`);
+      assert.ok(drawn.ms < 1500, `building and drawing 10,000 rows took ${drawn.ms} ms`);
       await stop(session);
     });
   });
