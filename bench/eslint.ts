@@ -1,8 +1,9 @@
 /**
  * asyncwise's TS/JS run next to ESLint with the peer rules, on the same files, as whole processes:
  * typescript-eslint `no-floating-promises` (type-aware), core `no-await-in-loop` and eslint-plugin-n
- * `no-sync`, against every asyncwise TS/JS rule run the way the CLI runs them (one program from the
- * files' compiler options, then each file with the checker). Prints the wall-time ratio (median of
+ * `no-sync`, against the asyncwise CLI (`dist/cli.js check --no-cache`, every TS/JS rule, one program
+ * from the corpus's tsconfig.json, each file with the checker). The corpus is copied into a temporary
+ * folder under one tsconfig.json that both tools read. Prints the wall-time ratio (median of
  * --runs process runs each) and, per pair of corresponding rules, what both flag, what only
  * ESLint flags and what only asyncwise flags (matched by file and line). Asserts nothing.
  *
@@ -16,10 +17,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type * as ts from 'typescript';
-import { CATALOG } from '../src/core/catalog';
-import { parseSettings } from '../src/core/settings';
-import { analyzeTypeScript } from '../src/typescript/analyze';
 import { countLines, median, repoRootFrom, tsCorpusRoots, tsFiles } from './tsplugin-corpus';
 
 interface Found {
@@ -43,40 +40,13 @@ const PAIRS: readonly { peer: string; ours: readonly string[] }[] = [
 const root = repoRootFrom(__dirname);
 const load = createRequire(__filename);
 
-function compilerOptions(tsModule: typeof ts): ts.CompilerOptions {
-  return {
-    target: tsModule.ScriptTarget.ES2022,
-    module: tsModule.ModuleKind.ESNext,
-    moduleResolution: tsModule.ModuleResolutionKind.Bundler,
-    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    typeRoots: [path.join(root, 'node_modules', '@types')],
-  };
-}
-
-function runAsyncwise(files: string[]): Found[] {
-  const tsModule = load(path.join(root, 'node_modules', 'typescript')) as typeof ts;
-  const program = tsModule.createProgram(files, compilerOptions(tsModule));
-  const checker = program.getTypeChecker();
-  const settings = parseSettings({}, CATALOG);
-  const found: Found[] = [];
-  for (const file of files) {
-    const sourceFile = program.getSourceFile(file);
-    if (!sourceFile) continue;
-    for (const f of analyzeTypeScript(tsModule, sourceFile, settings, { program, checker }).findings) found.push({ file, line: f.startPosition.line + 1, rule: f.code });
-  }
-  return found;
-}
-
 async function runEslint(files: string[], tsconfig: string): Promise<Found[]> {
   const { ESLint } = load('eslint') as typeof import('eslint');
   const tseslint = load('typescript-eslint') as { parser: unknown; plugin: unknown };
   const n = load('eslint-plugin-n') as unknown;
   const eslint = new ESLint({
-    cwd: root,
+    // The corpus copy's folder: ESLint lints no file outside its base path.
+    cwd: path.dirname(tsconfig),
     overrideConfigFile: true,
     overrideConfig: [
       // The corpus lives in node_modules, which flat config ignores by default (`ignore: false` does not lift it).
@@ -103,10 +73,24 @@ async function runEslint(files: string[], tsconfig: string): Promise<Found[]> {
   return found;
 }
 
+/** The real CLI over the corpus folder (its tsconfig.json gives the program), timed as a whole process. */
+function runCli(corpusDir: string): WorkerResult & { wallMs: number } {
+  const cli = path.join(root, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run node esbuild.js --production first`);
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [cli, 'check', '--format', 'json', '--no-cache', corpusDir], { cwd: corpusDir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = performance.now() - started;
+  // Exit 1 means findings; 2 is an error.
+  if (child.status !== 0 && child.status !== 1) throw new Error(`asyncwise CLI failed (${child.status}): ${child.stderr}`);
+  const rows = JSON.parse(child.stdout) as { file: string; line: number; code: string }[];
+  return { ms: wallMs, wallMs, found: rows.map((r) => ({ file: path.resolve(corpusDir, r.file), line: r.line, rule: r.code })) };
+}
+
 /** The child-process side: one engine over the listed files, timed from process start. */
 async function worker(kind: string, listFile: string, tsconfig: string): Promise<void> {
   const files = JSON.parse(fs.readFileSync(listFile, 'utf8')) as string[];
-  const found = kind === 'asyncwise' ? runAsyncwise(files) : await runEslint(files, tsconfig);
+  if (kind !== 'eslint') throw new Error(`unknown worker ${kind}`);
+  const found = await runEslint(files, tsconfig);
   const result: WorkerResult = { ms: performance.now(), found };
   process.stdout.write(JSON.stringify(result));
 }
@@ -132,17 +116,30 @@ async function main(): Promise<void> {
     else throw new Error(`unknown option ${argv[i]} (expected --corpus DIR, --runs N, --json)`);
   }
   const roots = corpora.length ? tsCorpusRoots(root, corpora) : [...tsCorpusRoots(root, []), path.join(root, 'demo', 'node-service', 'src')];
-  const files = tsFiles(roots);
+  const originals = tsFiles(roots);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-eslint-bench-'));
   try {
+    // The corpus copied under one folder (corpus/<n>/… keeps each root's own relative imports), so the
+    // CLI finds the tsconfig.json there as it would in a project; ESLint reads the same tsconfig.
+    const corpusDir = path.join(tmp, 'corpus');
+    const files = originals.map((file) => {
+      const r = roots.findIndex((rt) => file.startsWith(rt + path.sep));
+      const copy = path.join(corpusDir, String(r), path.relative(roots[r], file));
+      fs.mkdirSync(path.dirname(copy), { recursive: true });
+      fs.copyFileSync(file, copy);
+      return copy;
+    });
     const listFile = path.join(tmp, 'files.json');
     fs.writeFileSync(listFile, JSON.stringify(files));
-    // typescript-eslint's type information comes from a tsconfig: the same options and files.
-    const tsconfig = path.join(tmp, 'tsconfig.json');
+    const tsconfig = path.join(corpusDir, 'tsconfig.json');
     fs.writeFileSync(
       tsconfig,
       JSON.stringify({
-        compilerOptions: { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] },
+        compilerOptions: {
+          target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')],
+          // Package imports between the copied packages (`@azure/msal-common`) resolve to the installed ones.
+          baseUrl: '.', paths: { '*': [path.join(root, 'node_modules', '*')] },
+        },
         files,
       }),
     );
@@ -150,7 +147,7 @@ async function main(): Promise<void> {
     const peers: number[] = [];
     let last: { ours: Found[]; peers: Found[] } = { ours: [], peers: [] };
     for (let i = 0; i < runs; i++) {
-      const a = spawnWorker('asyncwise', listFile, tsconfig);
+      const a = runCli(corpusDir);
       const e = spawnWorker('eslint', listFile, tsconfig);
       ours.push(a.wallMs);
       peers.push(e.wallMs);
@@ -160,7 +157,7 @@ async function main(): Promise<void> {
     const comparison = PAIRS.map((pair) => {
       const peerLines = new Set(last.peers.filter((f) => f.rule === pair.peer).map(key));
       const ourLines = new Set(last.ours.filter((f) => pair.ours.includes(f.rule)).map(key));
-      const rel = (k: string) => path.relative(root, k);
+      const rel = (k: string) => path.relative(corpusDir, k);
       return {
         peer: pair.peer,
         asyncwise: pair.ours.join('+'),
@@ -187,7 +184,7 @@ async function main(): Promise<void> {
       return;
     }
     console.log(`asyncwise TS/JS vs ESLint (no-floating-promises, no-await-in-loop, n/no-sync) — ${result.files} files, ${result.lines} lines, ${runs} runs each`);
-    console.log(`  asyncwise (program + all TS/JS rules): median ${result.asyncwiseMedianMs} ms per process run`);
+    console.log(`  asyncwise CLI (check --no-cache: program from the tsconfig + every TS/JS rule): median ${result.asyncwiseMedianMs} ms per process run`);
     console.log(`  ESLint + typescript-eslint + eslint-plugin-n (type-aware): median ${result.eslintMedianMs} ms per process run`);
     console.log(`  ratio: ESLint takes ${result.eslintOverAsyncwise}× asyncwise's time`);
     console.log(`  findings: asyncwise ${JSON.stringify(result.asyncwiseFindings)}; ESLint ${JSON.stringify(result.eslintFindings)}`);

@@ -172,7 +172,8 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     const { program } = await start();
     const backend = new NodeBackend(program.channel);
     try {
-      const before = await readGlobal(program.channel, 'globalThis.__ticks');
+      // Undefined until the interval's first tick (a program just started on a loaded machine).
+      const before = (await readGlobal(program.channel, 'globalThis.__ticks')) ?? 0;
       const snapshot = backend.snapshot({ tier: 2 });
       const during: number[] = [];
       let done = false;
