@@ -79,8 +79,8 @@ export type FileResult =
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
 export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
-  // TS/JS: its own engine, with the program of the nearest tsconfig.json (no --fix there yet).
-  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings);
+  // TS/JS: its own engine, with the program of the nearest tsconfig.json.
+  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings, fix);
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
   const result = checkText(parser, read.text, file, displayPath, settings, project, fix);

@@ -10,7 +10,7 @@ import { CATALOG } from '../core/catalog';
 import { ConfigError, type ConfigResolver } from '../core/config';
 import { PythonParser } from '../python/parser';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
-import { isTypeScriptFile } from './typescript';
+import { checkTypeScriptText, isTypeScriptFile } from './typescript';
 import { cacheDir, engineHash, ProjectStates, ResultCache, settingsFingerprint, sha256 } from './cache';
 import { checkText, type FileResult, type Problem } from './check';
 import { checkAll, resolverFor, workerCount } from './pool';
@@ -156,13 +156,17 @@ async function checkStdin(command: CheckCommand, name: string, configs: ConfigRe
   const bom = text.charCodeAt(0) === 0xfeff;
   if (bom) text = text.slice(1);
   const { settings } = configs.forFile(file);
+  const fix = command.fix || command.diff ? { unsafe: command.unsafeFixes, write: false } : undefined;
+  if (isTypeScriptFile(file)) return stdinResult(command, checkTypeScriptText(text, file, display, settings, fix), text, bom, io);
   const parser = await PythonParser.load();
   // The file may not exist (an unsaved buffer): its project is found from the nearest existing folder.
   let folder = path.dirname(file);
   while (!fs.existsSync(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
   const projects = new ProjectIndexes(parser, [folder]);
-  const fix = command.fix || command.diff ? { unsafe: command.unsafeFixes, write: false } : undefined;
-  const result = checkText(parser, text, file, display, settings, projects.of(file), fix);
+  return stdinResult(command, checkText(parser, text, file, display, settings, projects.of(file), fix), text, bom, io);
+}
+
+function stdinResult(command: CheckCommand, result: FileResult, text: string, bom: boolean, io: CliIo): number {
   if (command.fix) {
     // The editor replaces the buffer with stdout: the fixed source, exactly, and the report on stderr.
     io.stdout.write((bom ? '\uFEFF' : '') + (result.kind === 'checked' && result.fixedText !== undefined ? result.fixedText : text));

@@ -12,8 +12,10 @@ import * as path from 'node:path';
 import type * as ts from 'typescript';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
-import { analyzeTypeScript, scriptKindOf } from '../typescript/analyze';
-import { toProblem, type FileResult } from './check';
+import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
+import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
+import { toProblem, writeAtomically, type FileResult, type FixMode } from './check';
+import { unifiedDiff } from './diff';
 import { readSource } from './walk';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
@@ -76,22 +78,90 @@ function programFor(tsm: TsModule, configPath: string): ts.Program | undefined {
   return program;
 }
 
-/** Reads and analyses one TS/JS file; never throws for a bad file. */
-export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings): FileResult {
+/** Reads and analyses one TS/JS file; with `fix`, fixes it first (and writes it with `--fix`). Never throws for a bad file. */
+export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings, fix?: FixMode): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
-  const dir = path.dirname(file);
-  const tsm = loadTypeScript(dir);
-  if (!tsm) return { kind: 'skipped', file: displayPath, reason: 'TS/JS files need the `typescript` package (install it in the project)' };
-  const config = nearestConfig(dir);
-  const program = config ? programFor(tsm, config) : undefined;
-  const fromProgram = program?.getSourceFile(file);
-  const sourceFile = fromProgram && fromProgram.text === read.text ? fromProgram : tsm.createSourceFile(file, read.text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
-  const analysis = analyzeTypeScript(tsm, sourceFile, settings, sourceFile === fromProgram ? { program } : {});
-  // The engine's fixes are already checked to re-parse.
-  const lines = new LineIndex(read.text);
-  const problems = analysis.findings.map((f) => toProblem(displayPath, read.text, lines, f, f.fixes));
-  const ruleErrors = analysis.errors.map((e) => ({ rule: e.rule, detail: e.message }));
-  return { kind: 'checked', file: displayPath, problems, bytes: read.bytes, ruleErrors };
+  const result = checkTypeScriptText(read.text, file, displayPath, settings, fix);
+  if (result.kind === 'checked' && fix?.write && result.fixedText !== undefined) {
+    try {
+      writeAtomically(file, (read.bom ? '\uFEFF' : '') + result.fixedText);
+    } catch (error) {
+      // The file is unchanged: report what it still holds.
+      const unfixed = checkTypeScriptText(read.text, file, displayPath, settings);
+      return unfixed.kind === 'checked' ? { ...unfixed, bytes: read.bytes, fixed: 0, fixError: `could not write the fixes: ${(error as Error).message}` } : unfixed;
+    }
+  }
+  return result.kind === 'checked' ? { ...result, bytes: read.bytes } : result;
 }
 
+/**
+ * Analyses a TS/JS text as the file `file` (from disk or stdin): with the program of the nearest
+ * tsconfig.json when it holds this very text, syntax-only otherwise. With `fix`, applies fix-all to a
+ * fixed point first (later rounds syntax-only: the edited text is in no program) and reports what
+ * remains. Never writes.
+ */
+export function checkTypeScriptText(text: string, file: string, displayPath: string, settings: Settings, fix?: FixMode): FileResult {
+  const tsm = loadTypeScript(path.dirname(file));
+  if (!tsm) return { kind: 'skipped', file: displayPath, reason: 'TS/JS files need the `typescript` package (install it in the project)' };
+  const config = nearestConfig(path.dirname(file));
+  const program = config ? programFor(tsm, config) : undefined;
+  const fromProgram = program?.getSourceFile(file);
+  const analyze = (source: string) => {
+    // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
+    // with this text in its place, so the type-aware rules still see it.
+    const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
+    const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own } : {}) };
+  };
+  let fixed = 0;
+  let fixedText: string | undefined;
+  let diff: string | undefined;
+  let current = text;
+  if (fix) {
+    // Fixes insert `\n`: a CRLF file is fixed as LF and turned back, so its line endings stay.
+    const crlf = text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
+    const work = crlf ? text.replace(/\r\n/g, '\n') : text;
+    const fixable = (source: string): FixableAnalysis => {
+      const { sourceFile, analysis } = analyze(source);
+      return { source, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
+    };
+    const outcome = fixToFixedPoint(fixable(work), fixable, fix.unsafe);
+    if (outcome.applied > 0 && outcome.text !== work) {
+      fixed = outcome.applied;
+      fixedText = crlf ? outcome.text.replace(/\n/g, '\r\n') : outcome.text;
+      current = fixedText;
+      if (!fix.write) diff = unifiedDiff(displayPath.split(path.sep).join('/'), text, fixedText);
+    }
+  }
+  const { analysis } = analyze(current);
+  // The engine's fixes are already checked to re-parse.
+  const lines = new LineIndex(current);
+  const problems = analysis.findings.map((f) => toProblem(displayPath, current, lines, f, f.fixes));
+  const ruleErrors = analysis.errors.map((e) => ({ rule: e.rule, detail: e.message }));
+  return {
+    kind: 'checked',
+    file: displayPath,
+    problems,
+    bytes: Buffer.byteLength(text),
+    ruleErrors,
+    ...(fix ? { fixed } : {}),
+    ...(diff !== undefined ? { diff } : {}),
+    ...(fixedText !== undefined ? { fixedText } : {}),
+  };
+}
+
+/** `program` with `file` holding `text` instead; the other files are reused from it. */
+function withText(tsm: TsModule, program: ts.Program, file: string, text: string): ts.Program | undefined {
+  try {
+    const options = program.getCompilerOptions();
+    const host = tsm.createCompilerHost(options, true);
+    const getSourceFile = host.getSourceFile.bind(host);
+    const target = path.resolve(file);
+    host.getSourceFile = (name, languageVersion, onError, shouldCreate) =>
+      path.resolve(name) === target ? tsm.createSourceFile(name, text, languageVersion, true, scriptKindOf(tsm, name)) : getSourceFile(name, languageVersion, onError, shouldCreate);
+    return tsm.createProgram({ rootNames: program.getRootFileNames(), options, host, oldProgram: program, projectReferences: program.getProjectReferences() });
+  } catch {
+    return undefined;
+  }
+}

@@ -86,3 +86,62 @@ describe('asyncwise check on TS/JS files', () => {
     assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable']);
   });
 });
+
+describe('asyncwise check --fix / --diff / --stdin-filename on TS/JS files', () => {
+  const MAIN = FILES['src/main.ts'];
+  // The safe fix (AW201 readFileSync → the promise API); AW301's await/void fixes are unsafe.
+  const FIXED = MAIN.replace("fs.readFileSync(path, 'utf8')", "await fs.promises.readFile(path, 'utf8')");
+  const UNSAFE = FIXED.replace('  save(text);', '  await save(text);');
+  let dir: string;
+  const run = (args: string[], input?: string) => {
+    const r = spawnSync(process.execPath, [CLI, 'check', ...args], { cwd: dir, encoding: 'utf8', input, env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
+    if (r.error) throw r.error;
+    return r;
+  };
+  const reset = () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), MAIN);
+    fs.writeFileSync(path.join(dir, 'src/helpers.ts'), FILES['src/helpers.ts']);
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, include: ['src'] }));
+  };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-ts-fix-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('--fix applies the safe fixes exactly, is idempotent, and leaves what remains', () => {
+    reset();
+    const r = run(['--fix', '--format', 'json', 'src']);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/main.ts'), 'utf8'), FIXED);
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as JsonProblem[]).map((p) => p.code), ['AW301'], 'the floating promise is still reported');
+    const again = run(['--fix', '--format', 'json', 'src']);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/main.ts'), 'utf8'), FIXED, 'a second --fix changes nothing');
+    assert.equal(again.status, 1);
+  });
+
+  it('--unsafe-fixes also applies the unsafe ones; CRLF line endings are kept', () => {
+    reset();
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), MAIN.replace(/\n/g, '\r\n'));
+    const r = run(['--fix', '--unsafe-fixes', 'src']);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/main.ts'), 'utf8'), UNSAFE.replace(/\n/g, '\r\n'));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it('--diff shows the fix and writes nothing', () => {
+    reset();
+    const r = run(['--diff', 'src/main.ts']);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/main.ts'), 'utf8'), MAIN);
+    assert.match(r.stdout, /^-  const text = fs\.readFileSync\(path, 'utf8'\);$/m);
+    assert.match(r.stdout, /^\+  const text = await fs\.promises\.readFile\(path, 'utf8'\);$/m);
+  });
+
+  it('--stdin-filename with a .ts name analyses TS and, with --fix, prints the fixed source', () => {
+    reset();
+    const r = run(['--stdin-filename', 'src/main.ts', '--fix'], MAIN);
+    assert.equal(r.stdout, FIXED);
+    const plain = run(['--stdin-filename', 'src/unsaved.ts', '--format', 'json'], MAIN);
+    assert.deepEqual((JSON.parse(plain.stdout) as JsonProblem[]).map((p) => p.code), ['AW201'], 'an unsaved buffer is in no program: syntax-only');
+  });
+});
