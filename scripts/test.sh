@@ -17,6 +17,10 @@ node esbuild.js --tests
 step "generated docs are current"
 node dist/tools/docs.js --check
 
+step "provision the real editor (code-server, its Node 24; cached in .cache/editor)"
+# First, so the unit tests that also run under the editor's Node 24 (inspector shapes) find it.
+bash scripts/provision-editor.sh >/dev/null
+
 step "unit, fixture and CLI tests"
 node --test --test-reporter=spec out/test/unit/
 
