@@ -36,6 +36,8 @@ export function loadCorpus(roots: readonly string[], skipTests: boolean, descrip
   const kept: CorpusFile[] = [];
   let unreadable = 0;
   for (const file of files) {
+    // The Python benchmarks compare with Ruff on the same Python files; the walker also finds TS/JS.
+    if (!file.endsWith('.py')) continue;
     if (skipTests && roots.some((root) => path.relative(root, file).split(path.sep).slice(0, -1).some((part) => TEST_DIRS.has(part)))) continue;
     const read = readSource(file);
     if (!read.ok) {
