@@ -10,7 +10,7 @@ import { LineIndex, type Finding, type Fix } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import type { Settings } from '../core/settings';
 import { unifiedDiff } from './diff';
-import { analyzePython, type PythonAnalysis } from '../python/analyze';
+import { analyzePython } from '../python/analyze';
 import type { PythonParser } from '../python/parser';
 import type { ProjectIndex } from '../python/project';
 import { checkTypeScriptFile, isTypeScriptFile } from './typescript';
@@ -81,23 +81,71 @@ export type FileResult =
 export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   // TS/JS: its own engine, with the program of the nearest tsconfig.json.
   if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings, fix);
+  return checkFileWith(file, displayPath, fix, (text, mode) => checkText(parser, text, file, displayPath, settings, project, mode));
+}
+
+/**
+ * Reads a file, checks its text with `check` and, with `--fix`, writes the fixed text back atomically
+ * (BOM kept). When the write fails the file is unchanged, and the report says so and shows what it holds.
+ */
+export function checkFileWith(file: string, displayPath: string, fix: FixMode | undefined, check: (text: string, fix?: FixMode) => FileResult): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
-  const result = checkText(parser, read.text, file, displayPath, settings, project, fix);
+  const result = check(read.text, fix);
   if (result.kind === 'checked' && fix?.write && result.fixedText !== undefined) {
     try {
       writeAtomically(file, (read.bom ? '\uFEFF' : '') + result.fixedText);
     } catch (error) {
-      // The file is unchanged: report what it still holds.
-      const unfixed = checkText(parser, read.text, file, displayPath, settings, project);
+      const unfixed = check(read.text);
       return unfixed.kind === 'checked' ? { ...unfixed, bytes: read.bytes, fixed: 0, fixError: `could not write the fixes: ${(error as Error).message}` } : unfixed;
     }
   }
   return result.kind === 'checked' ? { ...result, bytes: read.bytes } : result;
 }
 
+/** What the CLI needs of an engine (Python's, TS/JS's) to check and fix one text. */
+export interface CheckEngine {
+  /** Fix-all to a fixed point from `text`; `applied` counts the fixes. */
+  fix(text: string, unsafe: boolean): { text: string; applied: number };
+  /** What remains in `text`: the report's problems and the rules that threw. */
+  report(text: string): { problems: Problem[]; ruleErrors: RuleError[] };
+}
+
 /**
- * Analyses a text as the file `file` (read from disk or stdin); with `fix`, fixes it first and
+ * Checks a text with an engine; with `fix`, fixes it first (CRLF files as LF, turned back, so the line
+ * endings stay the file's; a file mixing both is fixed as is) and reports what remains. Never writes.
+ */
+export function checkWith(engine: CheckEngine, text: string, displayPath: string, fix?: FixMode): FileResult {
+  let fixed = 0;
+  let fixedText: string | undefined;
+  let diff: string | undefined;
+  let current = text;
+  if (fix) {
+    const crlf = text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
+    const work = crlf ? text.replace(/\r\n/g, '\n') : text;
+    const outcome = engine.fix(work, fix.unsafe);
+    if (outcome.applied > 0 && outcome.text !== work) {
+      fixed = outcome.applied;
+      fixedText = crlf ? outcome.text.replace(/\n/g, '\r\n') : outcome.text;
+      current = fixedText;
+      if (!fix.write) diff = unifiedDiff(displayPath.split(path.sep).join('/'), text, fixedText);
+    }
+  }
+  const { problems, ruleErrors } = engine.report(current);
+  return {
+    kind: 'checked',
+    file: displayPath,
+    problems,
+    bytes: Buffer.byteLength(text),
+    ruleErrors,
+    ...(fix ? { fixed } : {}),
+    ...(diff !== undefined ? { diff } : {}),
+    ...(fixedText !== undefined ? { fixedText } : {}),
+  };
+}
+
+/**
+ * Analyses a Python text as the file `file` (read from disk or stdin); with `fix`, fixes it first and
  * reports what remains. Never writes.
  */
 export function checkText(parser: PythonParser, text: string, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
@@ -109,57 +157,33 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
       filePath: file,
       onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: error instanceof Error ? error.stack ?? error.message : String(error) }),
     });
-  let fixed = 0;
-  let fixedText: string | undefined;
-  let diff: string | undefined;
-  let current = text;
-  if (fix) {
-    const outcome = fixText(text, analyze, fix.unsafe);
-    if (outcome.text !== text) {
-      fixed = outcome.applied;
-      fixedText = outcome.text;
-      current = outcome.text;
-      if (!fix.write) diff = unifiedDiff(displayPath.split(path.sep).join('/'), text, outcome.text);
-    }
-    // The rules run again on the result; only its errors count.
-    ruleErrors.length = 0;
-  }
-  let analysis: PythonAnalysis | undefined;
-  try {
-    analysis = analyze(current);
-    const lines = new LineIndex(current);
-    const problems = analysis.findings.map((f) => toProblem(displayPath, current, lines, f, analysis!.validFixes(f)));
-    return {
-      kind: 'checked',
-      file: displayPath,
-      problems,
-      bytes: Buffer.byteLength(text),
-      ruleErrors,
-      ...(fix ? { fixed } : {}),
-      ...(diff !== undefined ? { diff } : {}),
-      ...(fixedText !== undefined ? { fixedText } : {}),
-    };
-  } finally {
-    // The tree lives in wasm memory: it is freed here or never.
-    analysis?.dispose();
-  }
-}
-
-/**
- * The text with every applicable fix, to a fixed point. CRLF files are fixed as LF (fixes insert
- * `\n`) and turned back, so the line endings stay the file's; a file mixing both is fixed as is.
- */
-function fixText(text: string, analyze: (source: string) => PythonAnalysis, unsafe: boolean): { text: string; applied: number } {
-  const crlf = text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
-  const work = crlf ? text.replace(/\r\n/g, '\n') : text;
-  const first = analyze(work);
-  try {
-    const { text: fixed, applied } = fixToFixedPoint(first, analyze, unsafe);
-    if (applied === 0 || fixed === work) return { text, applied: 0 };
-    return { text: crlf ? fixed.replace(/\n/g, '\r\n') : fixed, applied };
-  } finally {
-    first.dispose();
-  }
+  return checkWith(
+    {
+      fix: (work, unsafe) => {
+        const first = analyze(work);
+        try {
+          return fixToFixedPoint(first, analyze, unsafe);
+        } finally {
+          first.dispose();
+        }
+      },
+      report: (current) => {
+        // Only the final analysis' rule errors count.
+        ruleErrors.length = 0;
+        const analysis = analyze(current);
+        try {
+          const lines = new LineIndex(current);
+          return { problems: analysis.findings.map((f) => toProblem(displayPath, current, lines, f, analysis.validFixes(f))), ruleErrors: [...ruleErrors] };
+        } finally {
+          // The tree lives in wasm memory: it is freed here or never.
+          analysis.dispose();
+        }
+      },
+    },
+    text,
+    displayPath,
+    fix,
+  );
 }
 
 /**

@@ -14,9 +14,7 @@ import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
 import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
-import { toProblem, writeAtomically, type FileResult, type FixMode } from './check';
-import { unifiedDiff } from './diff';
-import { readSource } from './walk';
+import { checkFileWith, checkWith, toProblem, type FileResult, type FixMode } from './check';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
 
@@ -80,26 +78,14 @@ function programFor(tsm: TsModule, configPath: string): ts.Program | undefined {
 
 /** Reads and analyses one TS/JS file; with `fix`, fixes it first (and writes it with `--fix`). Never throws for a bad file. */
 export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings, fix?: FixMode): FileResult {
-  const read = readSource(file);
-  if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
-  const result = checkTypeScriptText(read.text, file, displayPath, settings, fix);
-  if (result.kind === 'checked' && fix?.write && result.fixedText !== undefined) {
-    try {
-      writeAtomically(file, (read.bom ? '\uFEFF' : '') + result.fixedText);
-    } catch (error) {
-      // The file is unchanged: report what it still holds.
-      const unfixed = checkTypeScriptText(read.text, file, displayPath, settings);
-      return unfixed.kind === 'checked' ? { ...unfixed, bytes: read.bytes, fixed: 0, fixError: `could not write the fixes: ${(error as Error).message}` } : unfixed;
-    }
-  }
-  return result.kind === 'checked' ? { ...result, bytes: read.bytes } : result;
+  return checkFileWith(file, displayPath, fix, (text, mode) => checkTypeScriptText(text, file, displayPath, settings, mode));
 }
 
 /**
  * Analyses a TS/JS text as the file `file` (from disk or stdin): with the program of the nearest
- * tsconfig.json when it holds this very text, syntax-only otherwise. With `fix`, applies fix-all to a
- * fixed point first (later rounds syntax-only: the edited text is in no program) and reports what
- * remains. Never writes.
+ * tsconfig.json (re-created with this text in place when the file's text differs), syntax-only for a
+ * file in no program. With `fix`, applies fix-all to a fixed point first and reports what remains.
+ * Never writes.
  */
 export function checkTypeScriptText(text: string, file: string, displayPath: string, settings: Settings, fix?: FixMode): FileResult {
   const tsm = loadTypeScript(path.dirname(file));
@@ -114,41 +100,24 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
     return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own } : {}) };
   };
-  let fixed = 0;
-  let fixedText: string | undefined;
-  let diff: string | undefined;
-  let current = text;
-  if (fix) {
-    // Fixes insert `\n`: a CRLF file is fixed as LF and turned back, so its line endings stay.
-    const crlf = text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
-    const work = crlf ? text.replace(/\r\n/g, '\n') : text;
-    const fixable = (source: string): FixableAnalysis => {
-      const { sourceFile, analysis } = analyze(source);
-      return { source, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
-    };
-    const outcome = fixToFixedPoint(fixable(work), fixable, fix.unsafe);
-    if (outcome.applied > 0 && outcome.text !== work) {
-      fixed = outcome.applied;
-      fixedText = crlf ? outcome.text.replace(/\n/g, '\r\n') : outcome.text;
-      current = fixedText;
-      if (!fix.write) diff = unifiedDiff(displayPath.split(path.sep).join('/'), text, fixedText);
-    }
-  }
-  const { analysis } = analyze(current);
-  // The engine's fixes are already checked to re-parse.
-  const lines = new LineIndex(current);
-  const problems = analysis.findings.map((f) => toProblem(displayPath, current, lines, f, f.fixes));
-  const ruleErrors = analysis.errors.map((e) => ({ rule: e.rule, detail: e.message }));
-  return {
-    kind: 'checked',
-    file: displayPath,
-    problems,
-    bytes: Buffer.byteLength(text),
-    ruleErrors,
-    ...(fix ? { fixed } : {}),
-    ...(diff !== undefined ? { diff } : {}),
-    ...(fixedText !== undefined ? { fixedText } : {}),
+  const fixable = (source: string): FixableAnalysis => {
+    const { sourceFile, analysis } = analyze(source);
+    return { source, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
   };
+  return checkWith(
+    {
+      fix: (work, unsafe) => fixToFixedPoint(fixable(work), fixable, unsafe),
+      report: (current) => {
+        const { analysis } = analyze(current);
+        // The engine's fixes are already checked to re-parse.
+        const lines = new LineIndex(current);
+        return { problems: analysis.findings.map((f) => toProblem(displayPath, current, lines, f, f.fixes)), ruleErrors: analysis.errors.map((e) => ({ rule: e.rule, detail: e.message })) };
+      },
+    },
+    text,
+    displayPath,
+    fix,
+  );
 }
 
 /** `program` with `file` holding `text` instead; the other files are reused from it. */
