@@ -3,7 +3,7 @@
  * the analysed text (what JavaScript strings, tree-sitter's web binding and VS Code all use);
  * lines and columns are 0-based here and converted at the edges (the CLI prints 1-based).
  */
-import type { Severity } from './rule';
+import { formatMessage, type RuleMeta, type Severity } from './rule';
 
 export interface TextEdit {
   readonly start: number;
@@ -66,6 +66,46 @@ export function editsOverlap(a: readonly TextEdit[], b: readonly TextEdit[]): bo
     }
   }
   return false;
+}
+
+/** Keeps one of each identical edit: several fixes may add the same `import asyncio`. */
+export function mergeIdenticalEdits(edits: readonly TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const key = `${e.start}:${e.end}:${e.newText}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * A finding of `rule` over `start..end` with its message filled in: what every engine's `report`
+ * builds. Throws on an unknown message id (a rule bug, caught per rule by the engines).
+ */
+export function makeFinding(
+  rule: Pick<RuleMeta, 'code' | 'name' | 'messages'>,
+  severity: Finding['severity'],
+  lines: LineIndex,
+  range: { start: number; end: number },
+  messageId: string,
+  data: Readonly<Record<string, string>>,
+  fixes: readonly Fix[],
+): Finding {
+  const template = rule.messages[messageId];
+  if (template === undefined) throw new Error(`${rule.code}: unknown message id ${messageId}`);
+  return {
+    code: rule.code,
+    rule: rule.name,
+    messageId,
+    message: formatMessage(template, data),
+    severity,
+    start: range.start,
+    end: range.end,
+    startPosition: lines.position(range.start),
+    endPosition: lines.position(range.end),
+    fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: f.edits })),
+  };
 }
 
 /** Offsets ↔ 0-based line/column over one text. */

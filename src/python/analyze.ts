@@ -4,7 +4,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import { CATALOG } from '../core/catalog';
-import { applyEdits, editsOverlap, LineIndex, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { parseSuppression, suppresses, type Suppression } from '../core/suppression';
 import type { Rule } from '../rules/define';
@@ -142,16 +142,6 @@ function countProblems(parser: PythonParser, tree: Tree): number {
   return parser.query(PROBLEMS).captures(tree.rootNode).length;
 }
 
-/** Several fixes may add the same `import asyncio`; keep one of each identical insertion. */
-function mergeIdenticalEdits(edits: Fix['edits']): Fix['edits'] {
-  const seen = new Set<string>();
-  return edits.filter((e) => {
-    const key = `${e.start}:${e.end}:${e.newText}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
 

@@ -4,8 +4,7 @@
  * run a query, then look at the few nodes it returns.
  */
 import type { Node, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
-import { formatMessage } from '../core/rule';
-import type { Finding, Fix, TextEdit } from '../core/finding';
+import { makeFinding, mergeIdenticalEdits, type Finding, type TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
 import { atLeast, type PythonVersion, type Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
@@ -197,32 +196,8 @@ export class PythonContext {
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
   report(at: Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: FixSpec[] = []): void {
-    const template = this.rule.messages[messageId];
-    if (template === undefined) throw new Error(`${this.rule.code}: unknown message id ${messageId}`);
-    const start = 'startIndex' in at ? at.startIndex : at.start;
-    const end = 'endIndex' in at ? at.endIndex : at.end;
-    this.findings.push({
-      code: this.rule.code,
-      rule: this.rule.name,
-      messageId,
-      message: formatMessage(template, data),
-      severity: this.severity,
-      start,
-      end,
-      startPosition: this.lines.position(start),
-      endPosition: this.lines.position(end),
-      fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: dedupe(f.edits) })),
-    });
+    const range = 'startIndex' in at ? { start: at.startIndex, end: at.endIndex } : at;
+    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes.map((f) => ({ ...f, edits: mergeIdenticalEdits(f.edits) }))));
   }
 }
 
-/** Two fixes may each add `import asyncio`; identical edits collapse into one. */
-function dedupe(edits: readonly TextEdit[]): TextEdit[] {
-  const seen = new Set<string>();
-  return edits.filter((e) => {
-    const key = `${e.start}:${e.end}:${e.newText}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}

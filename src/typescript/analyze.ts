@@ -6,7 +6,7 @@
  */
 import type * as ts from 'typescript';
 import { CATALOG } from '../core/catalog';
-import { applyEdits, editsOverlap, LineIndex, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { suppresses } from '../core/suppression';
 import type { Rule } from '../rules/define';
@@ -182,15 +182,6 @@ export function fixAllTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile,
   return { text: applyEdits(sourceFile.text, edits), applied: chosen.length };
 }
 
-function mergeIdenticalEdits(edits: readonly TextEdit[]): TextEdit[] {
-  const seen = new Set<string>();
-  return edits.filter((e) => {
-    const key = `${e.start}:${e.end}:${e.newText}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);

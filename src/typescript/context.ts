@@ -5,8 +5,7 @@
  * this file imports only its types.
  */
 import type * as ts from 'typescript';
-import type { Finding, Fix, LineIndex, TextEdit } from '../core/finding';
-import { formatMessage } from '../core/rule';
+import { makeFinding, type Finding, type LineIndex, type TextEdit } from '../core/finding';
 import type { Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
 
@@ -334,22 +333,8 @@ export class TsContext {
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
   report(at: ts.Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: TsFixSpec[] = []): void {
-    const template = this.rule.messages[messageId];
-    if (template === undefined) throw new Error(`${this.rule.code}: unknown message id ${messageId}`);
-    const start = 'kind' in at ? at.getStart(this.sourceFile) : at.start;
-    const end = at.end;
-    this.findings.push({
-      code: this.rule.code,
-      rule: this.rule.name,
-      messageId,
-      message: formatMessage(template, data),
-      severity: this.severity,
-      start,
-      end,
-      startPosition: this.lines.position(start),
-      endPosition: this.lines.position(end),
-      fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: f.edits })),
-    });
+    const range = 'kind' in at ? { start: at.getStart(this.sourceFile), end: at.end } : at;
+    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes));
   }
 }
 
