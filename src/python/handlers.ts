@@ -621,3 +621,82 @@ function collapse(text: string): string {
 function truncate(text: string): string {
   return text.length <= 60 ? text : `${text.slice(0, 57)}…`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The end of a task
+
+/**
+ * The function whose last act is `statement`: control leaving it reaches the end of that function
+ * without running another statement (it is the last statement of the body, or of an `if`/`else`
+ * branch or `with` block that is itself last). Inside a loop or a `try` it is never last: the loop
+ * goes round again, the outer handlers and `finally` run.
+ */
+export function functionEndingWith(statement: Node): Node | undefined {
+  let current = statement;
+  for (;;) {
+    const block = current.parent;
+    if (block?.type !== 'block') return undefined;
+    const statements = block.namedChildren.filter((s): s is Node => s !== null && s.type !== 'comment' && s.type !== 'pass_statement');
+    if (statements[statements.length - 1]?.id !== current.id) return undefined;
+    const owner = block.parent;
+    if (!owner) return undefined;
+    if (owner.type === 'function_definition') return owner;
+    if (owner.type === 'if_statement' || owner.type === 'with_statement') current = owner;
+    else if ((owner.type === 'elif_clause' || owner.type === 'else_clause') && owner.parent?.type === 'if_statement') current = owner.parent;
+    else return undefined;
+  }
+}
+
+/** Calls that start a coroutine as a task of its own (the coroutine is the task's root). */
+const TASK_STARTERS = /(^|\.)(create_task|ensure_future|start_soon|spawn|run|run_until_complete|gather)$/;
+const startedCache = new WeakMap<PythonContext, ReadonlySet<string>>();
+
+/**
+ * Names of the functions this module starts as tasks: `asyncio.create_task(self._run())`,
+ * `ensure_future(reader())`, `tg.create_task(worker(q))`, `asyncio.run(main())`, `gather(a(), b())`.
+ * A handler that ends such a coroutine ends the task: nothing awaits the coroutine and carries on.
+ * (By name: a method of another class with the same name counts too, a deliberate approximation.)
+ */
+export function functionsStartedAsTasks(ctx: PythonContext): ReadonlySet<string> {
+  let names = startedCache.get(ctx);
+  if (names) return names;
+  const found = new Set<string>();
+  if (/create_task|ensure_future|start_soon|spawn|run|gather/.test(ctx.source)) {
+    for (const capture of ctx.captures('(call function: (_) @fn arguments: (argument_list (call function: (_) @inner)))')) {
+      if (capture.name !== 'fn' || !TASK_STARTERS.test(capture.node.text)) continue;
+      const args = capture.node.parent?.childForFieldName('arguments');
+      for (const arg of args?.namedChildren ?? []) {
+        if (arg?.type !== 'call') continue;
+        const fn = arg.childForFieldName('function');
+        const name = fn?.type === 'identifier' ? fn.text : fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+        if (name) found.add(name);
+      }
+    }
+  }
+  startedCache.set(ctx, (names = found));
+  return names;
+}
+
+/**
+ * A handler whose every non-re-raising path ends the task: it falls off the end of (or returns
+ * from) a coroutine this module starts as a task, and the `try` is the coroutine's last act. The
+ * task then stops when cancelled — no shutdown hang — but ends as if it had succeeded, so its
+ * canceller, `TaskGroup` and `asyncio.timeout()` never see the cancellation: AW101's milder form.
+ */
+export function endsTheTask(ctx: PythonContext, handler: CancellationHandler): boolean {
+  const o = handler.outcomes;
+  if (o.has('continue') || o.has('break')) return false;
+  if (!o.has('fallthrough') && !o.has('return')) return false;
+  const fn = o.has('fallthrough') ? functionEndingWith(handler.tryStatement) : enclosingFunction(handler.tryStatement);
+  if (!fn || fn.id !== enclosingFunction(handler.tryStatement)?.id) return false;
+  const name = fn.childForFieldName('name')?.text;
+  return name !== undefined && functionsStartedAsTasks(ctx).has(name);
+}
+
+function enclosingFunction(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'lambda' || n.type === 'class_definition') return undefined;
+  }
+  return undefined;
+}
