@@ -155,6 +155,7 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,
+      relativePath: displayPath,
       onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: error instanceof Error ? error.stack ?? error.message : String(error) }),
     });
   return checkWith(

@@ -98,7 +98,7 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
     const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
-    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own } : {}) };
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath } : { relativePath: displayPath }) };
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);

@@ -43,6 +43,12 @@ export interface RuleMeta {
    * rule's (`warning` → `info`), so a user's severity for the rule still orders both forms.
    */
   readonly milder?: readonly string[];
+  /**
+   * False for rules about production behaviour (blocking the loop, cancellation on shutdown,
+   * concurrency) that stay out of test code unless the user names them (`src/core/testCode.ts`).
+   * Default true.
+   */
+  readonly inTests?: boolean;
 }
 
 /** One step down: error → warning → info → hint (hint stays hint). */

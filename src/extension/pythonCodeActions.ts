@@ -130,7 +130,7 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
   private fixAll(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis): vscode.CodeAction | undefined {
     const settings = this.settings.forDocument(document);
     const allowUnsafe = settings.fix.allowUnsafe;
-    const { text, applied: total } = fixToFixedPoint(analysis, (next) => analyzePython(parser, next, settings), allowUnsafe);
+    const { text, applied: total } = fixToFixedPoint(analysis, (next) => analyzePython(parser, next, settings, { filePath: document.uri.fsPath, relativePath: vscode.workspace.asRelativePath(document.uri, false) }), allowUnsafe);
     if (total === 0 || text === analysis.source) return undefined;
     const action = new vscode.CodeAction(`Fix all ${allowUnsafe ? '' : 'safely fixable '}asyncwise problems`, FIX_ALL_KIND);
     action.edit = new vscode.WorkspaceEdit();

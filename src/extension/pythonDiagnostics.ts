@@ -213,6 +213,9 @@ export class PythonDiagnostics implements vscode.Disposable {
       entry.version = document.version;
       const settings = this.settings.forDocument(document);
       const options = {
+        // The path decides test code (src/core/testCode.ts) even outside a project.
+        filePath: document.uri.fsPath,
+        relativePath: vscode.workspace.asRelativePath(document.uri, false),
         ...this.projects?.forDocument(document),
         onRuleError: (rule: { code: string; name: string }, error: unknown) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
       };

@@ -180,7 +180,7 @@ export class TypeScriptFallback implements vscode.Disposable, vscode.CodeActionP
     if (cached && cached.version === document.version && cached.settings === settings) return cached;
     const fileName = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
     const sourceFile = tsModule.createSourceFile(fileName, document.getText(), tsModule.ScriptTarget.Latest, true, scriptKindOf(tsModule, fileName));
-    const result = analyzeTypeScript(tsModule, sourceFile, settings);
+    const result = analyzeTypeScript(tsModule, sourceFile, settings, { relativePath: vscode.workspace.asRelativePath(document.uri, false) });
     for (const error of result.errors) this.log.error(`rule ${error.rule} failed on ${key}: ${error.message}`);
     const entry: Entry = { version: document.version, settings, sourceFile, findings: result.findings };
     this.entries.set(key, entry);

@@ -5,6 +5,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { CATALOG } from '../core/catalog';
 import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { runsOnFile } from '../core/testCode';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { parseSuppression, suppresses, type Suppression } from '../core/suppression';
 import type { Rule } from '../rules/define';
@@ -25,6 +26,8 @@ export interface AnalyzeOptions {
   readonly project?: ProjectIndex;
   /** The file's path: names its module in the index (`ctx.module`) and resolves its relative imports. */
   readonly filePath?: string;
+  /** The file's path relative to the workspace or project root: decides test code (`core/testCode`). */
+  readonly relativePath?: string;
   /**
    * Only findings inside this span are wanted (the editor's windowed re-analysis): queries for
    * async code run over it alone. Findings outside it may be missing.
@@ -147,7 +150,7 @@ export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
 
 /** Parses and analyses one Python file. The returned analysis owns a tree: keep it or `dispose()` it. */
 export function analyzePython(parser: PythonParser, source: string, settings: Settings, options: AnalyzeOptions = {}): PythonAnalysis {
-  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off') : [];
+  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath)) : [];
   // Every rule reports only inside coroutines: a file without `async` cannot hold a finding, so
   // skip the parse (the CLI on a large tree) unless the caller continues from a tree (the editor).
   if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {

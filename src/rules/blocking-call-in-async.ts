@@ -204,6 +204,7 @@ const rule = defineRule({
   name: 'blocking-call-in-async',
   languages: ['python', 'typescript'],
   severity: 'warning',
+  inTests: false,
   aliases: ['ASYNC210', 'ASYNC211', 'ASYNC212', 'ASYNC220', 'ASYNC221', 'ASYNC222', 'ASYNC230', 'ASYNC250', 'ASYNC251'],
   fixable: 'sometimes',
   summary: 'A blocking call (sleep, sync HTTP, subprocess, file I/O, sockets, sync DB, thread locks and queues) inside a coroutine freezes the event loop.',

@@ -20,6 +20,7 @@ const rule = defineRule({
   name: 'blocking-call-via-helper',
   languages: ['python'],
   severity: 'warning',
+  inTests: false,
   aliases: [],
   fixable: 'sometimes',
   summary: 'A coroutine calls a sync project function that (transitively) makes a blocking call.',

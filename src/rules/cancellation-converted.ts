@@ -11,6 +11,7 @@ const rule = defineRule({
   name: 'cancellation-converted',
   languages: ['python'],
   severity: 'warning',
+  inTests: false,
   aliases: ['ASYNC104'],
   fixable: 'never',
   summary: 'A handler turns CancelledError into another exception or a return value instead of re-raising it.',

@@ -27,6 +27,7 @@ const rule = defineRule({
   name: 'cheap-blocking-io',
   languages: ['python', 'typescript'],
   severity: 'hint',
+  inTests: false,
   aliases: ['ASYNC240'],
   fixable: 'never',
   summary: 'File-system metadata calls (os.path.exists, os.stat, os.listdir) in a coroutine block the loop on slow disks.',

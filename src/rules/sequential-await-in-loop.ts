@@ -68,6 +68,7 @@ const rule = defineRule({
   name: 'sequential-await-in-loop',
   languages: ['python', 'typescript'],
   severity: 'warning',
+  inTests: false,
   aliases: [],
   fixable: 'sometimes',
   summary: 'A for loop or comprehension awaits independent work one item at a time instead of running it concurrently.',

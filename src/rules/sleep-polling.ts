@@ -39,6 +39,7 @@ const rule = defineRule({
   name: 'sleep-polling',
   languages: ['python', 'typescript'],
   severity: 'warning',
+  inTests: false,
   aliases: ['ASYNC110'],
   fixable: 'never',
   summary: 'A while loop that only checks a condition and sleeps: wait on an asyncio.Event or Condition instead.',

@@ -20,6 +20,7 @@ const rule = defineRule({
   name: 'swallowed-cancellation',
   languages: ['python', 'typescript'],
   severity: 'warning',
+  inTests: false,
   aliases: ['ASYNC103'],
   fixable: 'sometimes',
   summary: 'An except clause (or contextlib.suppress) catches CancelledError in a coroutine and carries on instead of re-raising.',

@@ -24,6 +24,9 @@ export function renderRuleDoc(rule: Rule): string {
     `- Languages: ${rule.languages.join(', ')}`,
     `- Default severity: ${defaultSeverity(rule)}`,
     `- Fix: ${FIX_LABEL[rule.fixable]}`,
+    ...(rule.inTests === false
+      ? ['- Test code: not checked by default (files and folders of tests: `tests/`, `test_*.py`, `conftest.py`, `*.test.ts`, `__tests__/`…): a test runs alone on its own loop and sequences its steps on purpose. Give the rule a severity in the settings, or select its exact code, to check tests too.']
+      : []),
     `- Peer codes: ${rule.aliases.length ? rule.aliases.map((a) => `\`${a}\``).join(', ') : 'none'} (\`# noqa: <peer>\` also suppresses this rule)`,
     '',
     rule.docs.trim(),

@@ -7,6 +7,7 @@ import type * as ts from 'typescript';
 import type { Finding } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { analyzeTypeScript } from '../typescript/analyze';
+import { relativeTo } from '../core/testCode';
 
 export interface FileAnalysis {
   readonly sourceFile: ts.SourceFile;
@@ -50,7 +51,7 @@ export class AnalysisCache {
     const sourceFile = program.getSourceFile(fileName);
     if (!sourceFile || program.isSourceFileFromExternalLibrary(sourceFile)) return undefined;
     const started = performance.now();
-    const result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker() });
+    const result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker(), relativePath: relativeTo(program.getCurrentDirectory(), fileName) });
     const elapsed = performance.now() - started;
     for (const error of result.errors) this.log(`rule ${error.rule} failed on ${fileName}: ${error.message}`);
     if (elapsed > 200) this.log(`analysing ${fileName} took ${elapsed.toFixed(0)} ms`);

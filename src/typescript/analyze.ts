@@ -7,6 +7,7 @@
 import type * as ts from 'typescript';
 import { CATALOG } from '../core/catalog';
 import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { runsOnFile } from '../core/testCode';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { suppresses } from '../core/suppression';
 import type { Rule } from '../rules/define';
@@ -20,6 +21,8 @@ export interface TsAnalyzeOptions {
   checker?: ts.TypeChecker;
   /** Rules to run (default: the catalog's TS/JS rules). */
   rules?: readonly Rule[];
+  /** The file's path relative to the workspace or project root: decides test code (`core/testCode`). */
+  relativePath?: string;
 }
 
 export interface TsAnalysis {
@@ -36,7 +39,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
   const errors: TsAnalysis['errors'] = [];
   try {
     const all = options.rules ?? TYPESCRIPT_RULES;
-    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off') : [];
+    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath)) : [];
     const text = sourceFile.text;
     if (enabled.length === 0) return { findings: [], errors };
     let checker = options.checker;
