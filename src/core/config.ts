@@ -148,7 +148,11 @@ export class ConfigResolver {
       if (declared === undefined) {
         try {
           const target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
-          declared = target ? formatPythonVersion(target) : null;
+          // A declared floor below 3.8 is read as 3.8. Python 3.7 has been end-of-life since June
+          // 2023 and such floors are mostly stale (on the ecosystem check, packages declaring 3.7
+          // used 3.8 syntax); taking them at their word would flag every `except Exception` as
+          // catching `CancelledError`. `target-version = "3.7"` (config or flag) still checks for 3.7.
+          declared = target ? formatPythonVersion(target[0] === 3 && target[1] < 8 ? [3, 8] : target) : null;
         } catch {
           declared = null;
         }

@@ -117,7 +117,7 @@ describe('config files', () => {
     const dir = withPyproject('precedence', '[project]\nrequires-python = ">=3.7"\n');
     const file = path.join(dir, 'm.py');
     assert.deepEqual(new ConfigResolver(CATALOG).forFile(path.join(tmp, 'elsewhere.py')).settings.python.targetVersion, [3, 9], 'default');
-    assert.deepEqual(new ConfigResolver(CATALOG).forFile(file).settings.python.targetVersion, [3, 7], 'requires-python');
+    assert.deepEqual(new ConfigResolver(CATALOG).forFile(file).settings.python.targetVersion, [3, 8], 'requires-python (a floor below 3.8 is read as 3.8)');
     fs.appendFileSync(path.join(dir, 'pyproject.toml'), '[tool.asyncwise]\ntarget-version = "3.8"\nselect = ["AW1"]\n');
     const fromFile = new ConfigResolver(CATALOG).forFile(file).settings;
     assert.deepEqual(fromFile.python.targetVersion, [3, 8], 'config file');
