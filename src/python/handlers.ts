@@ -107,6 +107,8 @@ interface Analysis {
 }
 
 const cache = new WeakMap<PythonContext, Analysis>();
+const TRIO_ONLY = /^[ \t]*(import trio\b|from trio\b)/m;
+const ASYNCIO_IMPORT = /^[ \t]*(import asyncio\b|from asyncio\b|import anyio\b|from anyio\b)/m;
 
 /**
  * Every `except` clause in async code that can receive a `CancelledError`: its try body has an
@@ -125,6 +127,13 @@ export function suppressedCancellations(ctx: PythonContext): readonly Suppressed
 function analyse(ctx: PythonContext): Analysis {
   let analysis = cache.get(ctx);
   if (analysis) return analysis;
+  // Trio code: a swallowed `trio.Cancelled` is raised again at the next checkpoint, so nothing keeps
+  // running; the asyncio semantics these rules check do not apply to a module on trio alone.
+  if (TRIO_ONLY.test(ctx.source) && !ASYNCIO_IMPORT.test(ctx.source)) {
+    analysis = { handlers: [], suppressions: [] };
+    cache.set(ctx, analysis);
+    return analysis;
+  }
   const children = new ChildTaskIdiom(ctx);
   const handlers: CancellationHandler[] = [];
   for (const match of ctx.matchesInAsync(TRY_STATEMENTS)) {
@@ -626,18 +635,19 @@ function truncate(text: string): string {
 // The end of a task
 
 /**
- * The function whose last act is `statement`: control leaving it reaches the end of that function
- * without running another statement (it is the last statement of the body, or of an `if`/`else`
- * branch or `with` block that is itself last). Inside a loop or a `try` it is never last: the loop
- * goes round again, the outer handlers and `finally` run.
+ * The function that ends soon after `statement` completes: what follows it, up to the function's
+ * end, is only quick synchronous cleanup (no await, no loop) — at its own level and at each `if`/
+ * `else` branch or `with` block enclosing it. Inside a loop or a `try` it never ends the function:
+ * the loop goes round again, the outer handlers run.
  */
-export function functionEndingWith(statement: Node): Node | undefined {
+export function functionEndingAfter(ctx: PythonContext, statement: Node): Node | undefined {
   let current = statement;
   for (;;) {
     const block = current.parent;
     if (block?.type !== 'block') return undefined;
-    const statements = block.namedChildren.filter((s): s is Node => s !== null && s.type !== 'comment' && s.type !== 'pass_statement');
-    if (statements[statements.length - 1]?.id !== current.id) return undefined;
+    const statements = block.namedChildren.filter((s): s is Node => s !== null && s.type !== 'comment');
+    const after = statements.slice(statements.findIndex((s) => s.id === current.id) + 1);
+    if (after.some((s) => !isQuickStatement(ctx, s))) return undefined;
     const owner = block.parent;
     if (!owner) return undefined;
     if (owner.type === 'function_definition') return owner;
@@ -645,6 +655,12 @@ export function functionEndingWith(statement: Node): Node | undefined {
     else if ((owner.type === 'elif_clause' || owner.type === 'else_clause') && owner.parent?.type === 'if_statement') current = owner.parent;
     else return undefined;
   }
+}
+
+/** A statement that runs to completion at once: no await point, no loop. */
+function isQuickStatement(ctx: PythonContext, s: Node): boolean {
+  if (s.type === 'function_definition' || s.type === 'class_definition' || s.type === 'decorated_definition') return true;
+  return !ctx.hasAwaitPoint(s) && s.descendantsOfType(['for_statement', 'while_statement']).length === 0 && s.type !== 'for_statement' && s.type !== 'while_statement';
 }
 
 /** Calls that start a coroutine as a task of its own (the coroutine is the task's root). */
@@ -685,12 +701,26 @@ export function functionsStartedAsTasks(ctx: PythonContext): ReadonlySet<string>
  */
 export function endsTheTask(ctx: PythonContext, handler: CancellationHandler): boolean {
   const o = handler.outcomes;
-  if (o.has('continue') || o.has('break')) return false;
-  if (!o.has('fallthrough') && !o.has('return')) return false;
-  const fn = o.has('fallthrough') ? functionEndingWith(handler.tryStatement) : enclosingFunction(handler.tryStatement);
-  if (!fn || fn.id !== enclosingFunction(handler.tryStatement)?.id) return false;
+  if (o.has('continue')) return false;
+  if (!o.has('fallthrough') && !o.has('return') && !o.has('break')) return false;
+  const fn = enclosingFunction(handler.tryStatement);
+  if (!fn) return false;
+  // Falling through ends the task when the try is (nearly) the function's last act; `break` when the
+  // loop it leaves is; `return` always does.
+  if (o.has('fallthrough') && functionEndingAfter(ctx, handler.tryStatement)?.id !== fn.id) return false;
+  const brokenLoop = o.has('break') ? loopOf(o.get('break')!) : undefined;
+  if (o.has('break') && (!brokenLoop || functionEndingAfter(ctx, brokenLoop)?.id !== fn.id)) return false;
   const name = fn.childForFieldName('name')?.text;
   return name !== undefined && functionsStartedAsTasks(ctx).has(name);
+}
+
+/** The loop a `break` leaves. */
+function loopOf(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'for_statement' || n.type === 'while_statement') return n;
+    if (n.type === 'function_definition') return undefined;
+  }
+  return undefined;
 }
 
 function enclosingFunction(node: Node): Node | undefined {
