@@ -5,6 +5,7 @@ import type { Rule } from '../rules/define';
 import swallowedCancellation from '../rules/swallowed-cancellation';
 import finallySwallowsException from '../rules/finally-swallows-exception';
 import cancellationConverted from '../rules/cancellation-converted';
+import cancellationEndsTask from '../rules/cancellation-ends-task';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
 import blockingCallViaHelper from '../rules/blocking-call-via-helper';
 import cheapBlockingIo from '../rules/cheap-blocking-io';
@@ -21,6 +22,7 @@ export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
   finallySwallowsException,
   cancellationConverted,
+  cancellationEndsTask,
   blockingCallInAsync,
   blockingCallViaHelper,
   cheapBlockingIo,

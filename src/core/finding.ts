@@ -3,7 +3,7 @@
  * the analysed text (what JavaScript strings, tree-sitter's web binding and VS Code all use);
  * lines and columns are 0-based here and converted at the edges (the CLI prints 1-based).
  */
-import { formatMessage, milderSeverity, type RuleMeta, type Severity } from './rule';
+import { formatMessage, type RuleMeta, type Severity } from './rule';
 
 export interface TextEdit {
   readonly start: number;
@@ -84,7 +84,7 @@ export function mergeIdenticalEdits(edits: readonly TextEdit[]): TextEdit[] {
  * builds. Throws on an unknown message id (a rule bug, caught per rule by the engines).
  */
 export function makeFinding(
-  rule: Pick<RuleMeta, 'code' | 'name' | 'messages' | 'milder'>,
+  rule: Pick<RuleMeta, 'code' | 'name' | 'messages'>,
   severity: Finding['severity'],
   lines: LineIndex,
   range: { start: number; end: number },
@@ -99,7 +99,7 @@ export function makeFinding(
     rule: rule.name,
     messageId,
     message: formatMessage(template, data),
-    severity: rule.milder?.includes(messageId) ? milderSeverity(severity) : severity,
+    severity,
     start: range.start,
     end: range.end,
     startPosition: lines.position(range.start),

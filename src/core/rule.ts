@@ -38,12 +38,6 @@ export interface RuleMeta {
   /** Messages by id: one sentence each, with `{placeholders}`. Tests assert ids, not wording. */
   readonly messages: Readonly<Record<string, string>>;
   /**
-   * Ids of messages that describe a milder form of the rule's pitfall (AW101's task that ends
-   * quietly when cancelled, rather than one that keeps running): reported one severity below the
-   * rule's (`warning` → `info`), so a user's severity for the rule still orders both forms.
-   */
-  readonly milder?: readonly string[];
-  /**
    * False for rules about production behaviour (blocking the loop, cancellation on shutdown,
    * concurrency) that stay out of test code unless the user names them (`src/core/testCode.ts`).
    * Default true.
@@ -51,10 +45,6 @@ export interface RuleMeta {
   readonly inTests?: boolean;
 }
 
-/** One step down: error → warning → info → hint (hint stays hint). */
-export function milderSeverity(severity: Exclude<Severity, 'off'>): Exclude<Severity, 'off'> {
-  return severity === 'error' ? 'warning' : severity === 'warning' ? 'info' : 'hint';
-}
 
 /** Fills `{name}` placeholders of a message template. Unknown placeholders are left as written. */
 export function formatMessage(template: string, data: Readonly<Record<string, string>> = {}): string {

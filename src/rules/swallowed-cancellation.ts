@@ -24,10 +24,8 @@ const rule = defineRule({
   aliases: ['ASYNC103'],
   fixable: 'sometimes',
   summary: 'An except clause (or contextlib.suppress) catches CancelledError in a coroutine and carries on instead of re-raising.',
-  milder: ['endsTask'],
   messages: {
     swallowed: '`{caught}` swallows `CancelledError` on a path that does not re-raise: the task keeps running when cancelled, so shutdown (SIGTERM, `asyncio.run` cleanup, `TaskGroup`, timeouts) waits on it and hangs.',
-    endsTask: '`{caught}` ends the task quietly when it is cancelled: it stops, but as if it had succeeded, so whoever cancelled it, a `TaskGroup` or `asyncio.timeout()` never sees the cancellation.',
     endsNormally: '`{caught}` ends the task with `{how}` after catching `CancelledError`: the task finishes as if it had succeeded, so its canceller and `asyncio.timeout()` never see the cancellation.',
     suppressed: '`{caught}` swallows `CancelledError` around an await: the task keeps running when cancelled, so shutdown (SIGTERM, `asyncio.run` cleanup, `TaskGroup`, timeouts) waits on it and hangs.',
     fixAppendRaise: 'Re-raise at the end of the handler',
@@ -47,12 +45,12 @@ when the target Python is older than 3.8, \`except Exception\`. Only handlers wh
 suspend (an \`await\`, \`async for\` or \`async with\`) are checked: cancellation is delivered only there.
 \`with contextlib.suppress(asyncio.CancelledError):\` around an await is flagged too.
 
-A handler that is the last act of a coroutine the module starts as a task (\`create_task(self._run())\`,
-\`asyncio.run(main())\`, \`gather(…)\`) and falls off its end or returns is the milder form: the task stops
-when cancelled, so nothing hangs, but it ends as if it had succeeded, so whoever cancelled it, a
-\`TaskGroup\` or \`asyncio.timeout()\` never sees the cancellation. It gets its own message, one severity
-lower than the rule's (\`info\` by default), and its fixes are unsafe (the owner's \`await task\` would
-start raising \`CancelledError\`).
+A handler that ends a coroutine the module starts as a task (\`create_task(self._run())\`,
+\`asyncio.run(main())\`, \`gather(…)\`) — it falls off the end of the task's last statement, breaks out
+of its last loop, or returns, with only quick synchronous cleanup after — is left to AW108
+cancellation-ends-task: the task stops when cancelled, so nothing hangs; it only ends as if it had
+succeeded, which its owner usually relies on. Modules that use trio alone are left alone too (a
+swallowed \`trio.Cancelled\` is raised again at the next checkpoint).
 
 Left alone: handlers that re-raise on every path (\`raise\`, \`raise e\`, a new \`CancelledError\`),
 waiting for a child you just cancelled (\`task.cancel()\` then \`try: await task\` /
@@ -147,13 +145,8 @@ are handled as before. No fix is offered for \`.catch(handler)\`.
   python(ctx) {
     for (const handler of cancellationHandlers(ctx)) {
       if (handler.deliberate) continue;
-      if (endsTheTask(ctx, handler)) {
-        // The task stops, so no hang; re-raising would change what the task's owner sees when it
-        // awaits the task after cancelling it, so the fixes are unsafe here.
-        const fixes = fixesFor(ctx, handler).map((f): FixSpec => ({ ...f, safety: 'unsafe' }));
-        ctx.report(handler.header, 'endsTask', { caught: handler.caught }, fixes);
-        continue;
-      }
+      // The task stops when cancelled, quietly: AW108's milder pitfall, not a hang.
+      if (endsTheTask(ctx, handler)) continue;
       const o = handler.outcomes;
       const keepsRunning = o.has('fallthrough') || o.has('continue');
       const endsNormally = o.has('break') || o.has('return');
