@@ -555,6 +555,41 @@ class ChildTaskIdiom {
   constructor(private readonly ctx: PythonContext) {}
 
   waitsForCancelledChild(statement: Node, body: Node): boolean {
+    return this.waitsForChildCancelledEarlier(statement, body) || this.waitsForOwnCancelledAttribute(body);
+  }
+
+  /**
+   * Every await in the try awaits a task or future held on `self` (`await self._transfer_task`)
+   * that this module cancels itself somewhere (`self._transfer_task.cancel()` in `close()`): the
+   * object uses that cancellation as its own signal (the data phase ended, the connection failed), so
+   * the `CancelledError` caught is the child's, not this task's.
+   */
+  private waitsForOwnCancelledAttribute(body: Node): boolean {
+    const points = this.ctx.captures('[(await) (for_statement "async") (with_statement "async")] @p', body);
+    if (points.length === 0) return false;
+    const cancelled = this.attributesCancelled();
+    return points.every(({ node }) => {
+      if (node.type !== 'await') return false;
+      const target = node.namedChild(0);
+      return target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self' && cancelled.has(target.text);
+    });
+  }
+
+  private cancelledAttributes: Set<string> | undefined;
+
+  /** `self.x` receivers of `.cancel()` anywhere in the module, sync functions included. */
+  private attributesCancelled(): Set<string> {
+    if (!this.cancelledAttributes) {
+      this.cancelledAttributes = new Set();
+      for (const match of this.ctx.matches(CANCEL_CALLS)) {
+        const receiver = match.captures.find((c) => c.name === 'receiver')?.node;
+        if (receiver?.type === 'attribute' && receiver.childForFieldName('object')?.text === 'self') this.cancelledAttributes.add(receiver.text);
+      }
+    }
+    return this.cancelledAttributes;
+  }
+
+  private waitsForChildCancelledEarlier(statement: Node, body: Node): boolean {
     const awaited: Node[] = [];
     for (const s of body.namedChildren) {
       if (!s || s.type === 'comment' || s.type === 'pass_statement') continue;

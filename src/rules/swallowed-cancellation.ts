@@ -54,7 +54,9 @@ swallowed \`trio.Cancelled\` is raised again at the next checkpoint).
 
 Left alone: handlers that re-raise on every path (\`raise\`, \`raise e\`, a new \`CancelledError\`),
 waiting for a child you just cancelled (\`task.cancel()\` then \`try: await task\` /
-\`except CancelledError: pass\`), and handlers that follow the 3.11 protocol of checking
+\`except CancelledError: pass\`), waiting for a task or future held on \`self\` that the same module
+cancels itself as a signal (\`self.transfer_task.cancel()\` in one method, \`await self.transfer_task\`
+in another), and handlers that follow the 3.11 protocol of checking
 \`asyncio.current_task().cancelling()\` and re-raising when it is non-zero.
 
 In TS/JS: a \`catch\` in an \`async\` function whose \`try\` awaits abortable work — a call given a signal
