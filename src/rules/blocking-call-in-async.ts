@@ -12,6 +12,7 @@ import type * as ts from 'typescript';
 import { formatMessage } from '../core/rule';
 import type { TsContext, TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
+import { beforeEntrySuspends } from '../python/entry';
 import { defineRule } from './define';
 
 export type Kind =
@@ -264,6 +265,9 @@ annotated with its class); a name bound to several things is left alone. Non-blo
 flagged: \`acquire(False)\`, \`get(block=False)\`, \`get_nowait()\`, \`wait(0)\`, \`result(timeout=0)\`,
 \`shutdown(wait=False)\`. Calls in a nested sync \`def\`, \`lambda\` or class body are not flagged, nor are
 awaited calls (\`await path.read_text()\` on an async path library, \`await redis.get(k)\` on an async client).
+The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
+\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
+\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
 
 In TypeScript and JavaScript, inside an \`async\` function (any import spelling of the module:
 \`node:\` prefix, default, namespace and named imports, \`require\`):
@@ -348,7 +352,7 @@ rather than a Buffer, and a failing command rejects with a differently shaped er
     const calls = asyncCalls(ctx);
     const instances = importsAny(ctx, INSTANCE_MODULES) ? new Instances(ctx, VOCABULARY) : undefined;
     for (const c of calls) {
-      if (c.awaited) continue;
+      if (c.awaited || beforeEntrySuspends(ctx, c.call)) continue;
       const found = classifyCall(ctx, c, instances);
       if (!found) continue;
       ctx.report(c.call, found.kind, { callee: found.name ?? displayName(c), alternative: found.alternative ?? '' }, fixesFor(ctx, c, found));

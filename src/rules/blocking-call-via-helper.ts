@@ -10,6 +10,7 @@ import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } fro
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName, moduleView, type BlockingTest } from '../python/project';
 import { blockingKind } from './blocking-call-in-async';
+import { beforeEntrySuspends } from '../python/entry';
 import { defineRule } from './define';
 
 /** One stable function, so the index can cache chains per classification. */
@@ -37,6 +38,9 @@ such as \`refresh() → load_config() → open()\`.
 
 Calls are followed through plain functions, methods (\`self.helper()\`, inherited ones, \`super()\`),
 classes (their \`__init__\`) and the project's imports, relative or absolute, up to six calls deep.
+The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
+\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
+\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
 Left alone: helpers passed to \`asyncio.to_thread(helper, …)\` or \`run_in_executor\` (not called on the
 loop), awaited calls (a sync function whose result is awaited returns an awaitable), helpers with a
 decorator that may change how they run (anything but \`staticmethod\`, \`classmethod\`, \`functools.cache\`
@@ -92,7 +96,7 @@ state shared with coroutines or objects bound to a thread.
     const locals = localNames(ctx);
     let view: ReturnType<typeof moduleView> | undefined;
     for (const c of candidates) {
-      if (!mayBeProjectCall(ctx, c, locals)) continue;
+      if (!mayBeProjectCall(ctx, c, locals) || beforeEntrySuspends(ctx, c.call)) continue;
       view ??= moduleView(ctx);
       const className = enclosingClassName(ctx.scopes, c.call.startIndex);
       const target = view.target(c.callee.text, className);

@@ -6,6 +6,7 @@
 import { asyncCalls } from '../python/calls';
 import type { TsContext } from '../typescript/context';
 import { classifyTsCall, TS_CHEAP_FS } from './blocking-call-in-async';
+import { beforeEntrySuspends } from '../python/entry';
 import { defineRule } from './define';
 
 const METADATA = new Set([
@@ -43,6 +44,10 @@ never flagged, nor is \`os.path.abspath\` (at most a \`getcwd\`, which never tou
 hint: most of these calls take microseconds.
 In TS/JS: \`fs.existsSync\`, \`statSync\`, \`lstatSync\` and \`accessSync\` in an \`async\` function (every other
 \`fs\` \`*Sync\` call is AW201's).
+
+The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
+\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
+\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
 
 ## Why is this bad?
 Each call is a system call on the event loop thread. On NFS, a container overlay under load, or a
@@ -90,7 +95,7 @@ No automatic fix: whether a metadata call is worth a thread hop is a judgement c
   },
   python(ctx) {
     for (const c of asyncCalls(ctx)) {
-      if (c.awaited || !c.name || !METADATA.has(c.name)) continue;
+      if (c.awaited || !c.name || !METADATA.has(c.name) || beforeEntrySuspends(ctx, c.call)) continue;
       const callee = c.receiverType && c.method ? `Path.${c.method}` : c.callee.text;
       ctx.report(c.call, 'metadata', { callee });
     }
