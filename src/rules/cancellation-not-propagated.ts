@@ -9,7 +9,7 @@ import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import type { FunctionLike, TsContext, TsFixSpec } from '../typescript/context';
 import { isFunctionLike } from '../typescript/context';
-import { signalArgument, signalParameter, type ScopeSignal } from '../typescript/signals';
+import { isSignalExpression, signalArgument, signalParameter, type ScopeSignal } from '../typescript/signals';
 import { defineRule } from './define';
 
 /** Where a known API takes its signal: the argument index, and whether it is an options object's `signal`. */
@@ -46,7 +46,10 @@ accept a signal but are not given one: \`fetch\`, \`timers/promises\` \`setTimeo
 \`fs.promises.readFile\`/\`writeFile\`, \`events.once\`, functions of the same file that take a signal, and,
 with a type checker, any call whose parameter is an options object with a \`signal\` member. Calls that
 pass any signal (or spread an options object, which may carry one) are left alone, as are calls whose
-options argument is a variable the rule cannot see into.
+options argument is a variable the rule cannot see into, and calls on a signal itself
+(\`signal.addEventListener('abort', onAbort, { once: true })\`, \`signal.throwIfAborted()\`): the signal's
+own API is not work that could be given it (its listener options do take a \`signal\`, to remove the
+listener on another signal's abort, which is not this function's signal to pass).
 
 ## Why is this bad?
 Abort signals only work when every layer passes them down. A request handler aborted because the
@@ -84,7 +87,7 @@ literal (a variable, an encoding string).
       const signal = signalParameter(ctx, fn);
       if (!signal) continue;
       visitClosures(ctx, fn, (call) => {
-        if (signalArgument(ctx, call)) return;
+        if (signalArgument(ctx, call) || isCallOnSignal(ctx, call)) return;
         const slot = slotOf(ctx, call, ownTakers);
         if (!slot) return;
         const given = call.arguments[slot.index];
@@ -96,6 +99,16 @@ literal (a variable, an encoding string).
   },
 });
 export default rule;
+
+/**
+ * A call on a signal itself (`signal.addEventListener('abort', onAbort, { once: true })`,
+ * `signal.throwIfAborted()`): the signal's own API, not signal-aware work that could be given it.
+ */
+function isCallOnSignal(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const callee = call.expression;
+  return ts.isPropertyAccessExpression(callee) && isSignalExpression(ctx, callee.expression);
+}
 
 /** Calls in a function's body, closures included (they share its signal), but not nested async functions with their own. */
 function visitClosures(ctx: TsContext, fn: FunctionLike, visitor: (call: ts.CallExpression) => void): void {

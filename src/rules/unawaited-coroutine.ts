@@ -10,7 +10,7 @@ import type { PythonContext } from '../python/context';
 import { enclosingClassName, followable, moduleView } from '../python/project';
 import { shadowed } from './blocking-call-via-helper';
 import type * as ts from 'typescript';
-import type { TsContext, TsFixSpec } from '../typescript/context';
+import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
 const DROPPED = `
@@ -189,10 +189,32 @@ PyCharm report the same mistake from type information.
 In TS/JS: a floating promise, a call statement whose value is a promise nobody awaits, returns,
 stores or handles. With a type checker (the editor, or the CLI in a project with a \`tsconfig.json\`)
 any call whose type is a promise-like counts; without one, calls of the file's own \`async\` functions
-and methods (through \`this\`), \`fetch\`, \`fs.promises\`/\`timers/promises\`/\`stream/promises\` functions and
-\`Promise.all\`/\`allSettled\`/\`race\`/\`any\`/\`reject\`. Left alone: \`void p\`, \`p.catch(handler)\`,
+(nested and hoisted ones too), methods (through \`this\`) and async IIFEs, \`fetch\`,
+\`fs.promises\`/\`timers/promises\`/\`stream/promises\` functions and
+\`Promise.all\`/\`allSettled\`/\`race\`/\`any\`/\`reject\`. Also \`x.then(onFulfilled)\` without a rejection
+handler, whatever \`x\` is (\`then\` makes a new promise, which rejects when \`x\` does or the handler
+throws), and a dropped \`new Promise(…)\`. Left alone: \`void p\`, \`p.catch(handler)\`,
 \`p.then(onFulfilled, onRejected)\` (and a \`.finally\` after them), and promises that are returned, assigned,
-awaited later or passed to a function.
+awaited later or passed to a function. Also left alone, because the promise is dropped by design:
+
+- test-runner registrations: \`test\`, \`it\`, \`describe\`, \`suite\` (and their \`.skip\`/\`.only\`/\`.todo\`) and
+  the hooks \`before\`/\`after\`/\`beforeEach\`/\`afterEach\` imported from \`node:test\` (or the \`test\` package),
+  and mocha's and jest's globals of those names, called at module level, in a suite's callback or in
+  a helper: the runner starts, tracks and reports them, and they never reject. Inside a running
+  test's own function, \`test()\`/\`it()\` (like \`t.test()\`) makes a subtest that is cancelled if still
+  outstanding when its parent ends: flagged unless awaited.
+- fluent calls on an object already in hand (with types): each method returns its receiver's own
+  type, down to a variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply
+  it was called on). A chain that creates its object is still flagged (\`knex('t').insert(row)\`: the
+  builder runs only when awaited, and \`insert\` returns a builder of another type than its receiver),
+  and so are the promise's own \`then\`/\`catch\`/\`finally\`, which make a new promise.
+- calls of an \`async\` function that cannot reject: its whole body is one \`try … catch\` whose catch
+  (and \`finally\`) neither throws nor awaits something that may reject, and whose \`try\` does not
+  \`return\` a promise without \`await\` (it would settle after the \`try\` is left). The callee is the
+  checker's declaration, or without types the function of this file the name denotes.
+
+Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never run: no TS/JS rule reports
+in them.
 
 ## Why is this bad?
 Calling an \`async def\` only creates a coroutine object; its body runs when the coroutine is awaited
@@ -450,11 +472,12 @@ const PROMISE_STATICS = new Set(['Promise.all', 'Promise.allSettled', 'Promise.r
 
 function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
-  const ownAsync = ownAsyncFunctions(ctx);
   const visit = (n: ts.Node): void => {
     if (ts.isExpressionStatement(n)) {
-      const call = unwrap(ts, n.expression);
-      if (ts.isCallExpression(call) && isFloating(ctx, call, ownAsync)) report(ctx, n, call);
+      const e = unwrap(ts, n.expression);
+      if (ts.isCallExpression(e) && isFloating(ctx, e) && !deliberatelyDropped(ctx, e)) report(ctx, n, e);
+      // `new Promise(executor)` as a statement: its rejection (a `reject` call, a throw in the executor) is unhandled.
+      else if (ts.isNewExpression(e) && (ctx.isThenable(e) ?? ctx.resolve(e.expression) === 'Promise')) report(ctx, n, e);
     }
     n.forEachChild(visit);
   };
@@ -466,89 +489,191 @@ function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
 }
 
 /** `.catch(h)`, `.then(a, b)`: the chain handles rejection; `.finally(f)` passes it on. */
-function isFloating(ctx: TsContext, call: ts.CallExpression, ownAsync: OwnAsync): boolean {
+function isFloating(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
   const callee = call.expression;
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
     if (method === 'catch' && call.arguments.length >= 1) return false;
     if (method === 'then' && call.arguments.length >= 2) return false;
-    if (method === 'finally' || method === 'then') {
+    // `x.then(onFulfilled)` makes a new promise whatever `x` is, and it rejects when `x` does or the
+    // handler throws: it floats unless the checker knows `then` here returns no promise.
+    if (method === 'then') return ctx.isThenable(call) ?? true;
+    if (method === 'finally') {
       const inner = unwrap(ts, callee.expression);
       // The chain floats exactly when what it is chained on floats.
-      if (ts.isCallExpression(inner)) return isFloating(ctx, inner, ownAsync);
+      if (ts.isCallExpression(inner)) return isFloating(ctx, inner);
     }
   }
   const typed = ctx.isThenable(call);
   if (typed !== undefined) return typed;
-  return returnsPromiseSyntactically(ctx, call, ownAsync);
+  return returnsPromiseSyntactically(ctx, call);
 }
 
-interface OwnAsync {
-  /** Names of the file's async functions (declarations and `const f = async …`). */
-  readonly functions: Set<string>;
-  /** Async methods by class. */
-  readonly methods: Map<ts.ClassLikeDeclaration, Set<string>>;
-}
-
-function ownAsyncFunctions(ctx: TsContext): OwnAsync {
-  const ts = ctx.ts;
-  const functions = new Set<string>();
-  const methods = new Map<ts.ClassLikeDeclaration, Set<string>>();
-  for (const f of ctx.asyncFunctionList()) {
-    if (ts.isFunctionDeclaration(f) && f.name && ts.isSourceFile(f.parent)) functions.add(f.name.text);
-    else if ((ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name) && isTopLevel(ts, f.parent)) functions.add(f.parent.name.text);
-    else if (ts.isMethodDeclaration(f) && ts.isClassLike(f.parent) && (ts.isIdentifier(f.name) || ts.isPrivateIdentifier(f.name))) {
-      let set = methods.get(f.parent);
-      if (!set) methods.set(f.parent, (set = new Set()));
-      set.add(f.name.text);
-    }
-  }
-  return { functions, methods };
-}
-
-function isTopLevel(ts: TsContext['ts'], d: ts.VariableDeclaration): boolean {
-  return ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent);
-}
-
-function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression, own: OwnAsync): boolean {
-  const ts = ctx.ts;
-  const callee = unwrap(ts, call.expression);
-  if (ts.isIdentifier(callee) && own.functions.has(callee.text) && !locallyShadowed(ctx, callee)) return true;
-  if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
-    const cls = enclosingClass(ctx, callee);
-    if (cls && own.methods.get(cls)?.has(callee.name.text)) return true;
-  }
-  const name = ctx.resolve(callee);
+function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): boolean {
+  const fn = ctx.localFunction(call.expression);
+  if (fn) return isAsyncFunction(ctx.ts, fn);
+  const name = ctx.resolve(unwrap(ctx.ts, call.expression));
   return !!name && (PROMISE_STATICS.has(name) || PROMISE_MODULES.test(name));
 }
 
-/** A declaration of the same name between the use and the file level. */
-function locallyShadowed(ctx: TsContext, id: ts.Identifier): boolean {
+/**
+ * Promises dropped on purpose, by what the callee is: a test runner's registration, a fluent method
+ * returning the object it was called on, an async function that cannot reject.
+ */
+function deliberatelyDropped(ctx: TsContext, call: ts.CallExpression): boolean {
+  return (isTestRegistration(ctx, call) && !inTestBody(ctx, call)) || returnsItsReceiver(ctx, call) || cannotReject(ctx, call);
+}
+
+// --- test runners -------------------------------------------------------------------------------
+
+type Registration = 'suite' | 'test' | 'hook';
+
+/**
+ * node:test's registration functions by what they register. `test()`/`it()`/`describe()` return
+ * promises the runner itself starts, tracks and reports (they never reject: a failure is reported,
+ * not thrown), and dropping them is the documented idiom.
+ */
+const NODE_TEST: Readonly<Record<string, Registration>> = {
+  test: 'test', it: 'test', describe: 'suite', suite: 'suite',
+  before: 'hook', after: 'hook', beforeEach: 'hook', afterEach: 'hook',
+};
+
+/** The globals mocha (BDD and TDD) and jest define: not imported, not declared in the file. */
+const RUNNER_GLOBALS: Readonly<Record<string, Registration>> = {
+  ...NODE_TEST, context: 'suite', specify: 'test', xit: 'test', fit: 'test', xtest: 'test', xdescribe: 'suite', fdescribe: 'suite',
+  beforeAll: 'hook', afterAll: 'hook', setup: 'hook', teardown: 'hook', suiteSetup: 'hook', suiteTeardown: 'hook',
+};
+
+/** `it.skip(…)`, `describe.only(…)`, `test.todo(…)`: the same registration. */
+const MODIFIERS = new Set(['skip', 'only', 'todo']);
+
+/** What a call registers with a test runner: a call of node:test's functions, or of a runner global. */
+function registration(ctx: TsContext, call: ts.CallExpression): Registration | undefined {
   const ts = ctx.ts;
-  for (let n: ts.Node | undefined = id.parent; n && !ts.isSourceFile(n); n = n.parent) {
-    if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === id.text)) return true;
-    if (ts.isBlock(n)) {
-      for (const s of n.statements) {
-        if (ts.isFunctionDeclaration(s) && s.name?.text === id.text) return true;
-        if (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)) return true;
-      }
-    }
+  const callee = unwrap(ts, call.expression);
+  const name = ctx.resolve(callee);
+  if (name !== undefined) {
+    // `node:test` and the `test` package (its copy for older Node) normalise to the module `test`:
+    // `test` (the default export), `test.it`, `test.describe.skip`.
+    const parts = name.split('.');
+    if (parts.shift() !== 'test') return undefined;
+    while (parts.length > 0 && MODIFIERS.has(parts[parts.length - 1])) parts.pop();
+    if (parts.length === 0) return 'test';
+    return parts.length === 1 ? NODE_TEST[parts[0]] : undefined;
+  }
+  let base = callee;
+  while (ts.isPropertyAccessExpression(base) && MODIFIERS.has(base.name.text)) base = base.expression;
+  if (!ts.isIdentifier(base) || !Object.hasOwn(RUNNER_GLOBALS, base.text) || ctx.isShadowed(base, undefined)) return undefined;
+  return RUNNER_GLOBALS[base.text];
+}
+
+function isTestRegistration(ctx: TsContext, call: ts.CallExpression): boolean {
+  return registration(ctx, call) !== undefined;
+}
+
+/**
+ * Whether the call runs inside a test's (or hook's) own function, where a `test()`/`it()` makes a
+ * subtest that is cancelled if still outstanding when its parent finishes: it must be awaited.
+ * At module level, in a suite's callback, or in a helper the suites call, registering is the idiom.
+ */
+function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  for (let n: ts.Node = call; n.parent; n = n.parent) {
+    if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
+    const kind = registration(ctx, n.parent);
+    if (kind !== undefined) return kind !== 'suite';
   }
   return false;
 }
 
-/** The class whose method `this` belongs to (arrow functions see through to it). */
-function enclosingClass(ctx: TsContext, node: ts.Node): ts.ClassLikeDeclaration | undefined {
+// --- fluent APIs --------------------------------------------------------------------------------
+
+/**
+ * A fluent call on an existing object (`reply.send(x)`, `reply.code(200).send(x)`, `res.on(…)`):
+ * each method returns a value of its receiver's own type, down to a receiver that is a variable, a
+ * property or `this`. The thenable returned is that object (a fastify reply resolves when the
+ * response is sent), already in hand, not a pending operation this statement started. A chain that
+ * creates its object (`knex('t').insert(row)`: the builder runs only when awaited, and `insert`
+ * returns a builder of another type than its receiver) is not one. The promise methods are not
+ * fluent: `p.finally(f)` has `p`'s type but is a new promise that rejects with `p`.
+ */
+function returnsItsReceiver(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
-  for (let n = node.parent; n; n = n.parent) {
-    if (ts.isClassLike(n)) return n;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+  const checker = ctx.checker;
+  if (!checker) return false;
+  for (let e: ts.Expression = call; ; ) {
+    if (!ts.isCallExpression(e)) return false;
+    const callee = unwrap(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || PROMISE_METHODS.has(callee.name.text)) return false;
+    const receiver = unwrap(ts, callee.expression);
+    if (checker.getTypeAtLocation(e) !== checker.getTypeAtLocation(receiver)) return false;
+    if (!ts.isCallExpression(receiver)) {
+      return ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver) || ts.isElementAccessExpression(receiver) || receiver.kind === ts.SyntaxKind.ThisKeyword;
+    }
+    e = receiver;
   }
-  return undefined;
 }
 
-function report(ctx: TsContext, statement: ts.ExpressionStatement, call: ts.CallExpression): void {
+const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+
+// --- promises that cannot reject ----------------------------------------------------------------
+
+/**
+ * A call of an async function whose whole body is one `try … catch` that handles every error: the
+ * catch (and a `finally`) neither throws nor awaits something that may reject, and nothing in the
+ * `try` returns a promise past the catch (`return p` without `await` settles after the `try` is
+ * left). Its promise always fulfils: dropping it loses nothing (`async #run() { try { … } catch (e)
+ * { this.abort(e) } }`, an async IIFE guarding its own body). The callee is the checker's
+ * declaration when there is one, else the function of this file the name denotes.
+ */
+function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boolean {
+  const fn = calleeFunction(ctx, call);
+  return !!fn && handlesEverything(ctx, fn, depth);
+}
+
+function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike | undefined {
+  const ts = ctx.ts;
+  const declaration = ctx.checker?.getResolvedSignature(call)?.getDeclaration();
+  if (declaration && isFunctionLike(ts, declaration) && declaration.body) return declaration;
+  return ctx.localFunction(call.expression);
+}
+
+function handlesEverything(ctx: TsContext, fn: FunctionLike, depth: number): boolean {
+  const ts = ctx.ts;
+  if (!isAsyncFunction(ts, fn) || !fn.body || !ts.isBlock(fn.body) || fn.body.statements.length !== 1) return false;
+  const only = fn.body.statements[0];
+  if (!ts.isTryStatement(only) || !only.catchClause) return false;
+  let rejects = false;
+  const mayReject = (root: ts.Node, inTry: boolean): void => {
+    ctx.walkOwn(root, (n) => {
+      if (rejects) return;
+      if (ts.isReturnStatement(n) && n.expression && mayBePromise(ctx, n.expression)) rejects = true;
+      if (inTry) return;
+      if (ts.isThrowStatement(n) || (ts.isForOfStatement(n) && n.awaitModifier)) rejects = true;
+      // `await this.closeQuietly()` in the catch: fine when that callee cannot reject either.
+      else if (ts.isAwaitExpression(n)) {
+        const awaited = unwrap(ts, n.expression);
+        if (!(ts.isCallExpression(awaited) && depth < 3 && cannotReject(ctx, awaited, depth + 1))) rejects = true;
+      }
+    });
+  };
+  mayReject(only.tryBlock, true);
+  mayReject(only.catchClause.block, false);
+  if (only.finallyBlock) mayReject(only.finallyBlock, false);
+  return !rejects;
+}
+
+/** A returned value that may be a promise (not awaited, not a literal; with types, a thenable or unknown). */
+function mayBePromise(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  e = unwrap(ts, e);
+  if (ts.isAwaitExpression(e) || ts.isLiteralExpression(e) || ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e) || ts.isTemplateExpression(e)) return false;
+  if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined')) return false;
+  return ctx.isThenable(e) ?? true;
+}
+
+function report(ctx: TsContext, statement: ts.ExpressionStatement, call: ts.CallExpression | ts.NewExpression): void {
   const at = ctx.start(statement.expression);
   const fixes: TsFixSpec[] = [];
   if (ctx.isAsync(statement)) fixes.push({ title: rule.messages.fixAwait, safety: 'unsafe', edits: [{ start: at, end: at, newText: 'await ' }] });
@@ -556,7 +681,7 @@ function report(ctx: TsContext, statement: ts.ExpressionStatement, call: ts.Call
   ctx.report(call, 'floating', { callee: calleeName(ctx, call) }, fixes);
 }
 
-function calleeName(ctx: TsContext, call: ts.CallExpression): string {
-  const text = ctx.textOf(call.expression).replace(/\s+/g, '');
+function calleeName(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): string {
+  const text = `${ctx.ts.isNewExpression(call) ? 'new ' : ''}${ctx.textOf(call.expression).replace(/\s+/g, '')}`;
   return text.length > 40 ? `…${text.slice(-39)}` : text;
 }

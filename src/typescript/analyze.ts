@@ -41,7 +41,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     const all = options.rules ?? TYPESCRIPT_RULES;
     const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath)) : [];
     const text = sourceFile.text;
-    if (enabled.length === 0) return { findings: [], errors };
+    if (enabled.length === 0 || isTypeTestFile(sourceFile.fileName)) return { findings: [], errors };
     let checker = options.checker;
     if (!checker && options.program) {
       try {
@@ -80,6 +80,18 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     errors.push({ rule: 'engine', message: describe(e) });
     return { findings: [], errors };
   }
+}
+
+/**
+ * Type tests never run: tsd's `*.test-d.ts` and TSTyche's `*.tst.ts` are only compiled, for their
+ * type assertions (`expectType<…>(reply.send())`, `expect(fastify()).type…`). A promise dropped
+ * there never exists and a blocking call never blocks, so no rule (each one is about run time)
+ * reports in them; deciding it here keeps every TS/JS rule and every host (CLI, plugin) in step.
+ */
+const TYPE_TEST_FILE = /\.(?:test-d|tst)\.[cm]?tsx?$/i;
+
+export function isTypeTestFile(fileName: string): boolean {
+  return TYPE_TEST_FILE.test(fileName);
 }
 
 /**

@@ -168,6 +168,56 @@ export class TsContext {
     return false;
   }
 
+  /**
+   * The function of this file a callee denotes, syntax only: an inline function (`(async () => …)()`),
+   * a function declaration or `const f = async () => …` in the innermost scope that declares the
+   * name (hoisting included: a declaration later in the block counts), or a method (or arrow
+   * property) of the enclosing class through `this`. A parameter, a `catch` or loop variable, or any
+   * other declaration of the name in between hides the function: undefined then.
+   */
+  localFunction(callee: ts.Expression): FunctionLike | undefined {
+    const ts = this.ts;
+    while (ts.isParenthesizedExpression(callee)) callee = callee.expression;
+    if (ts.isFunctionExpression(callee) || ts.isArrowFunction(callee)) return callee;
+    if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      // `this` in an arrow function is the enclosing method's; a `function` has its own.
+      let cls: ts.Node | undefined = callee.parent;
+      while (cls && !ts.isClassLike(cls) && !ts.isFunctionDeclaration(cls) && !ts.isFunctionExpression(cls)) cls = cls.parent;
+      if (!cls || !ts.isClassLike(cls)) return undefined;
+      const name = callee.name.text;
+      for (const m of cls.members) {
+        if (!m.name || (!ts.isIdentifier(m.name) && !ts.isPrivateIdentifier(m.name)) || m.name.text !== name) continue;
+        if (ts.isMethodDeclaration(m) && m.body) return m;
+        if (ts.isPropertyDeclaration(m) && m.initializer && (ts.isArrowFunction(m.initializer) || ts.isFunctionExpression(m.initializer))) return m.initializer;
+      }
+      return undefined;
+    }
+    if (!ts.isIdentifier(callee)) return undefined;
+    const name = callee.text;
+    for (let n: ts.Node | undefined = callee.parent; n; n = n.parent) {
+      if (isFunctionLike(ts, n) && n.parameters.some((p) => bindsName(ts, p.name, name))) return undefined;
+      if (ts.isCatchClause(n) && n.variableDeclaration && bindsName(ts, n.variableDeclaration.name, name)) return undefined;
+      if ((ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
+        if (n.initializer.declarations.some((d) => bindsName(ts, d.name, name))) return undefined;
+      }
+      if (!(ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) || ts.isCaseClause(n) || ts.isDefaultClause(n))) continue;
+      if (!this.declaredIn(n).has(name)) continue;
+      // The innermost scope declaring the name decides: a function there, or something else.
+      for (const s of n.statements) {
+        if (ts.isFunctionDeclaration(s) && s.name?.text === name && s.body) return s;
+        if (!ts.isVariableStatement(s)) continue;
+        for (const d of s.declarationList.declarations) {
+          if (!ts.isIdentifier(d.name) || d.name.text !== name) continue;
+          let init = d.initializer;
+          while (init && ts.isParenthesizedExpression(init)) init = init.expression;
+          return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
+        }
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
   private readonly declared = new Map<ts.Node, Set<string>>();
 
   /**
