@@ -150,7 +150,7 @@ export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
 
 /** Parses and analyses one Python file. The returned analysis owns a tree: keep it or `dispose()` it. */
 export function analyzePython(parser: PythonParser, source: string, settings: Settings, options: AnalyzeOptions = {}): PythonAnalysis {
-  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath)) : [];
+  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath ?? options.filePath)) : [];
   // Every rule reports only inside coroutines: a file without `async` cannot hold a finding, so
   // skip the parse (the CLI on a large tree) unless the caller continues from a tree (the editor).
   if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {

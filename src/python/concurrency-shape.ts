@@ -12,7 +12,11 @@ const SUSPENSION_POINTS = `
 (with_statement "async") @point
 (for_in_clause "async") @point
 `;
-const EXITS = '(break_statement) @break (return_statement) @exit (raise_statement) @exit (yield) @exit';
+const EXITS = `
+(break_statement) @break
+[(return_statement) (raise_statement) (yield) (assert_statement)] @exit
+(call function: [(identifier) @check (attribute attribute: (identifier) @check)] (#match? @check "^assert")) @exit
+`;
 const IDENTIFIERS = '(identifier) @id';
 const TARGETS = `
 (assignment left: (_) @target)
@@ -37,12 +41,14 @@ export function suspensionPoints(ctx: PythonContext, node: Node): { node: Node; 
 
 /**
  * Whether anything in the loop body can leave the loop early or hand a value out mid-way:
- * `break` of this loop, `return`, `raise`, `yield` (in the loop's own function).
+ * `break` of this loop, `return`, `raise`, `yield` (in the loop's own function), and assertions —
+ * `assert …` and `self.assertEqual(…)`-style calls raise when the check fails, so a loop of
+ * checks stops at the first item that fails, like an `if …: raise`.
  */
 export function leavesEarly(ctx: PythonContext, loop: Node, body: Node): boolean {
   const own = ctx.scopes.functionAt(loop.startIndex);
   for (const c of ctx.captures(EXITS, body)) {
-    if (ctx.scopes.functionAt(c.node.startIndex) !== own) continue;
+    if (c.name === 'check' || ctx.scopes.functionAt(c.node.startIndex) !== own) continue;
     if (c.name === 'exit') return true;
     if (innermostLoop(c.node)?.equals(loop)) return true;
   }

@@ -4,14 +4,17 @@
  *
  * Precision comes first: the rule only fires when the loop body has exactly one suspension point,
  * an awaited call on data derived from the loop variable, and nothing that makes the order
- * matter — a value carried from one iteration to the next, an early exit, per-item error
- * handling, ordered writes to a shared stream or connection, callbacks run in registration order,
- * a lock held around the loop, or a tiny literal list of steps.
+ * matter or the overlap useless — a value carried from one iteration to the next, an early exit
+ * (assertions included), per-item error handling, ordered writes to a shared stream, one
+ * connection that serializes the calls anyway, callbacks run in registration order, an order the
+ * code chose (`reversed`, `sorted`), a lock held around the loop, a tiny literal list of steps —
+ * and never in test or benchmark code, whose sequence is deliberate (core/testCode.ts).
  */
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import type { FixSpec, PythonContext } from '../python/context';
+import { boundLocally, enclosingClassName } from '../python/project';
 import {
   attributesRead,
   changedIn,
@@ -27,7 +30,7 @@ import {
   targetNames,
 } from '../python/concurrency-shape';
 import type * as ts from 'typescript';
-import type { TsContext, TsFixSpec } from '../typescript/context';
+import { isAsyncFunction, isFunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
 /** How many calls the bounded fix lets run at once. */
@@ -41,7 +44,7 @@ const BOUND = 10;
 const ORDERED_METHOD =
   /^(write|writelines|write_eof|drain|send|sendall|sendto|sendmsg|sendfile|put|execute|executemany|executescript|commit|rollback|flush|publish|emit|insert|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|ack|nack|reject|acquire|release|feed_data|feed_eof|fetchrow|fetchval|fetchall|fetchone|fetchmany|scalar|scalars|refresh|merge|answer|reply|respond|set|hset|lpush|rpush|xadd|add|remove|delete|push|append|dispatch|notify)$|^(send|write|put|publish|emit|reply|answer|respond|edit|forward|copy|delete|remove|add|insert|update|register|unregister|load|unload|push|append|dispatch|notify|call|start|stop|launch|spawn|connect|login|identify)(_|$)/;
 /** Receivers that are one connection or stream: concurrent calls on them interleave or fail ("another operation is in progress"). */
-const SHARED_RESOURCE = /(^|_)(conn|connection|cursor|cur|db|database|tx|txn|transaction|writer|stream|sock|socket|ws|websocket|transport|protocol|proto|pipe|queue|channel|redis|pipeline|fp|fh|file)\d*$/i;
+const SHARED_RESOURCE = /(^|_)(conn|connection|cursor|cur|db|database|tx|txn|trx|transaction|writer|stream|sock|socket|ws|websocket|transport|protocol|proto|pipe|queue|channel|redis|pipeline|pubsub|pub_sub|fp|fh|file)\d*$/i;
 /**
  * Methods that make the item act rather than be worked on: lifecycle steps (`site.start()`,
  * `runner.cleanup()`, `router.emit_startup()`) and dispatch (`handler.call(event)`). Components
@@ -86,27 +89,70 @@ Flags a \`for\` loop (not \`async for\`) or a list, set or dict comprehension in
 awaits one call per item, where the call works on the item (\`await fetch(url)\` for each \`url\`) and
 nothing ties one iteration to the next.
 
-It stays silent when the order is part of the meaning:
+It flags only where the iterations are independent and the awaited work gains from running
+concurrently: requests to different targets or keys through a pool, a session or a client, or a
+fresh call per item. It stays silent when the order is part of the meaning, or when overlapping the
+calls would gain nothing:
 - a value carried from one iteration to the next (\`offset = await page(offset)\`, a counter or a
   list the call reads), or any \`break\`, \`return\`, \`raise\` or \`yield\` in the loop (early exit on a
   result, \`if await check(x): break\`);
+- assertions: \`assert …\` or an \`assert*\` call (\`self.assertEqual(…)\`) in the loop, or a
+  comprehension whose values feed one (\`assert [await r.get(k) for k in keys] == …\`). A loop of checks
+  reads state to verify it and stops at the first failing item, like an \`if …: raise\`;
 - more than one suspension point per iteration: a second await, a rate-limiting
   \`await asyncio.sleep(…)\`, \`async with lock:\` or a semaphore inside the loop;
+- one connection, whatever the method: every call goes over one wire or database session that
+  serializes them anyway (and many drivers refuse overlapping calls). That is a receiver that does not
+  vary with the item and is named as one (\`conn\`, \`cursor\`, \`ws\`, \`writer\`, \`pipe\`, \`tx\`/\`trx\`…),
+  or was obtained in the function from a connection factory (\`conn = await pool.acquire()\`,
+  \`async with engine.begin() as conn\`, \`reader, writer = await asyncio.open_connection(…)\`,
+  \`pipe = redis.pipeline()\`, \`ws = await session.ws_connect(…)\`), or is annotated as one
+  (\`conn: asyncpg.Connection\`, \`writer: asyncio.StreamWriter\`), or is \`self\` in a class named as one
+  (\`class Pipeline\`, \`class H2Protocol\`; a local alias such as \`run = self.execute_command\` counts as
+  \`self\`). A pool, a \`ClientSession\` or a client that spreads calls over connections is none of these,
+  and is flagged;
+- one command sent to every object of a group: \`for ws in sockets: await ws.close()\`,
+  \`await observer.notify(event)\`, \`await ws.send_str(message)\` — a call on the item whose arguments hold
+  nothing of the item and whose result is not used. That is teardown, notification or broadcast over
+  objects the program holds, often ordered by protocol, not work on the items. A per-item call whose
+  result the loop collects (\`infos.append(await node.info())\`) or whose arguments vary with the
+  item (\`await ws.send_str(render(ws.user))\`) is still flagged;
+- a coroutine that never suspends: an \`async def\` of the file (nested, module-level, or a method of
+  the class for \`self.f(…)\`) with no \`await\`, \`async for\` or \`async with\` of its own runs to the end
+  when awaited, so gathering the calls would still run them one after another;
 - ordered effects on one shared object: \`write\`/\`drain\`, \`send*\`, \`put\`, \`execute\`, \`commit\`,
-  \`publish\`, \`add_*\`/\`remove_*\`/\`load_*\`… on a receiver that is not the item, and any call on a
-  connection, cursor, stream, socket, websocket, queue or transaction;
+  \`publish\`, \`add_*\`/\`remove_*\`/\`load_*\`… on a receiver that is not the item;
+- an order the code chose: iterating \`reversed(…)\` or \`sorted(…)\`;
 - callbacks run in registration order (\`for handler in handlers: await handler(event)\`), and waits
   on work that is already running (\`await task\`, \`await proc.wait()\`, \`await asyncio.sleep(d)\`);
 - awaits inside a \`try\` in the loop: per-item error handling means one failure must not stop the
   others, which \`gather\` would change (it needs \`return_exceptions=True\` and a rewrite by hand);
 - a loop inside \`with lock:\`/\`async with semaphore:\`/a transaction, \`async for\`, \`while\` loops, loops
   whose awaited call does not use the loop variable (retries, \`for _ in range(3)\`), and loops over a
-  literal of fewer than five items or \`range(n)\` with \`n\` < 5 (a fixed list of steps, usually ordered).
+  short fixed list of steps: a literal of fewer than five items, a string of fewer than five
+  characters, \`range(n)\` with \`n\` < 5, or a name bound once to such a literal and never changed in
+  place (\`METHODS = ("POST", "PUT", "PATCH", "DELETE")\` at module level or in the function);
+- test and benchmark code. A test awaits one step after another on purpose: the sequence is what
+  it checks, its setup must be deterministic, and its run time is not the product's; a benchmark's
+  sequence is what it measures. These are files named the way test runners collect them
+  (\`test_*.py\`, \`*_test.py\`, \`conftest.py\`, \`*.test.ts\`, \`*.spec.js\`, \`*.test-d.ts\`…) or \`bench*\`, and
+  files under a \`test\`, \`tests\`, \`testing\`, \`__tests__\`, \`spec(s)\`, \`e2e\` or \`bench(mark)(s)\` folder
+  of their project (read from the project root; a \`fixtures\` folder inside a test suite is a sample
+  project and is read from there). Test code still gets every other rule.
 
 In TS/JS: a \`for…of\` loop (not \`for await\`) in an \`async\` function whose body has one \`await\`, of a call on
-the loop's item, with the same exclusions: no \`break\`/\`return\`/\`throw\`/\`try\` in the body, no outer variable
-assigned, no pacing call (\`sleep\`, \`delay\`, \`setTimeout\`…), no ordered writes to one shared resource,
-no registry of callbacks, no short literal list of steps.
+the loop's item, with the same exclusions: no \`break\`/\`return\`/\`throw\`/\`try\` in the body, no assertion
+(\`assert(…)\`, \`assert.equal(…)\`, \`expect(…).toBe(…)\`), no outer variable assigned, no pacing call
+(\`sleep\`, \`delay\`, \`setTimeout\`…), no sub-test (\`await t.test(name, async (t) => …)\`, \`t.step\`,
+\`it\`/\`describe\` given a function: runners run sub-tests in order and report each), no ordered writes to
+one shared resource, no single connection (named as one, declared from \`await pool.connect()\`,
+\`await knex.transaction()\`, \`redis.pipeline()\`…, typed — by annotation or by the checker — as a
+socket, stream, pipeline, transaction, pool client or cursor, or \`this\` in a class named as one), no
+command sent alike to every item (\`for (const ws of sockets) await ws.close();\`), no \`async\` callee that
+never suspends (no \`await\` and no returned value: found through the checker, or in the file), no
+registry of callbacks, no
+\`.reverse()\`/\`.toSorted()\` order, no short literal list of steps (an array literal of fewer than five
+items, or a \`const\` bound to one, \`as const\` or not), and not in test or benchmark files.
 
 ## Why is this bad?
 Each \`await\` waits for its call to finish before the next one starts. Twenty HTTP requests of 100 ms
@@ -236,7 +282,7 @@ function checkLoop(ctx: PythonContext, loop: Node): void {
   const body = loop.childForFieldName('body');
   if (!left || !right || !body) return;
   const vars = targetNames(left);
-  if (!vars || smallLiteral(right) || callbackRegistry(vars, right)) return;
+  if (!vars || explicitOrder(right) || callbackRegistry(vars, right)) return;
   const points = suspensionPoints(ctx, body);
   if (points.length !== 1 || !points[0].isAwait) return;
   const awaitNode = points[0].node;
@@ -280,9 +326,11 @@ function checkLoop(ctx: PythonContext, loop: Node): void {
   const reads = namesRead(ctx, call);
   if ([...reads].some((n) => changed.names.has(n) && !fresh.has(n))) return;
   if ([...attributesRead(ctx, call)].some((a) => changed.attributes.has(a))) return;
-  const work = perItemWork(ctx, call, derived);
+  const work = perItemWork(ctx, call, derived, place.shape === 'bare');
   if (!work || serializedByContext(loop)) return;
   if (place.shape === 'value' && !valueUsedInBody(ctx, place.statement, body)) return;
+  // Last: through a name, this looks the name's binding up (a query over the function or module).
+  if (smallLiteral(ctx, right)) return;
 
   const fixes = place.shape !== 'value' && statements.length === 1 && top.equals(place.statement) ? loopFixes(ctx, loop, left, right, work, place, vars) : [];
   ctx.report(awaitNode, 'loop', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
@@ -300,12 +348,13 @@ function checkComprehension(ctx: PythonContext, comp: Node): void {
   if (element.type === 'pair') element = element.childForFieldName('value');
   if (element?.type !== 'await' || element.namedChild(0)?.type !== 'call') return;
   const vars = targetNames(left);
-  if (!vars || smallLiteral(right) || callbackRegistry(vars, right)) return;
+  if (!vars || explicitOrder(right) || callbackRegistry(vars, right) || feedsAssertion(comp)) return;
   // One suspension point per item: the element's await (the iterable is evaluated once, before).
   const points = suspensionPoints(ctx, comp).filter((p) => !(p.node.startIndex >= right.startIndex && p.node.endIndex <= right.endIndex));
   if (points.length !== 1 || !points[0].node.equals(element)) return;
-  const work = perItemWork(ctx, element.namedChild(0)!, new Set(vars));
+  const work = perItemWork(ctx, element.namedChild(0)!, new Set(vars), false);
   if (!work || serializedByContext(comp)) return;
+  if (smallLiteral(ctx, right)) return;
   const fixes = comp.type === 'list_comprehension' && clauses[0].equals(clause) ? comprehensionFixes(ctx, comp, element, clause, work, vars) : [];
   ctx.report(element, 'comprehension', { callee: calleeName(work.inner), items: excerpt(right.text, 30) }, fixes);
 }
@@ -379,10 +428,11 @@ function preambleBinding(s: Node): { names: string[]; value: Node } | 'reject' |
 
 /**
  * The awaited call, when it is independent work on the item: it reads a derived name, is not the
- * item itself (a callback), does not wait on already-running work, and is not an ordered effect
- * on a shared receiver.
+ * item itself (a callback), does not wait on already-running work, is not the same command sent to
+ * every item, is not a coroutine that never suspends, and is not an ordered effect on (or a call
+ * through) one shared receiver. `bare`: the await's value is not used.
  */
-function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string>): Work | undefined {
+function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string>, bare: boolean): Work | undefined {
   let inner = call;
   const outerName = ctx.resolve(call.childForFieldName('function'));
   if (outerName && WAITING_PRIMITIVES.has(outerName)) return undefined;
@@ -392,27 +442,123 @@ function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string
     if (first?.type !== 'call') return undefined;
     inner = first;
   }
-  const fn = inner.childForFieldName('function');
+  let fn = inner.childForFieldName('function');
   if (!fn) return undefined;
-  if (![...namesRead(ctx, call)].some((n) => derived.has(n))) return undefined;
+  const readsDerived = (n: Node): boolean => [...namesRead(ctx, n)].some((name) => derived.has(name));
+  if (!readsDerived(call)) return undefined;
+  if (neverSuspends(ctx, fn)) return undefined;
   if (fn.type === 'identifier') {
     if (derived.has(fn.text)) return undefined; // `await handler(event)`: callbacks in order
-  } else if (fn.type === 'attribute') {
+    // `immediate = self.immediate_execute_command` … `await immediate(…)`: a method call on `self`.
+    const alias = constantValue(ctx, fn);
+    if (alias?.type === 'attribute') fn = alias;
+  }
+  if (fn.type === 'attribute') {
     const method = fn.childForFieldName('attribute')?.text ?? '';
     const receiver = fn.childForFieldName('object')!;
-    const perItem = [...namesRead(ctx, receiver)].some((n) => derived.has(n));
-    if (perItem) {
+    if (readsDerived(receiver)) {
       if (WAITS_ON_RUNNING.test(method) || ITEM_ACTS.test(method)) return undefined;
-    } else {
-      if (ORDERED_METHOD.test(method)) return undefined;
-      const last = receiver.type === 'attribute' ? receiver.childForFieldName('attribute')?.text : receiver.type === 'identifier' ? receiver.text : undefined;
-      if (last && SHARED_RESOURCE.test(last)) return undefined;
-      if (receiver.type === 'call' && SHARED_RESOURCE.test(rootName(receiver) ?? '')) return undefined;
-    }
-  } else if ([...namesRead(ctx, fn)].some((n) => derived.has(n))) {
+      // `for ws in sockets: await ws.close()`, `await observer.notify(event)`: one command sent to
+      // every object of a group the program holds — teardown, notification, broadcast — with
+      // nothing of the item in its arguments and no result to collect. Lifecycle and event
+      // plumbing, often ordered by protocol; not work on the items to overlap.
+      const args = inner.childForFieldName('arguments');
+      if (bare && inner === call && !(args && readsDerived(args))) return undefined;
+    } else if (serializingReceiver(ctx, receiver, method)) return undefined;
+  } else if (fn.type !== 'identifier' && readsDerived(fn)) {
     return undefined; // `await getattr(obj, name)()`, `await hooks[x]()`: dispatch in order
   }
   return { call, inner };
+}
+
+/**
+ * A receiver that does not vary with the item and makes the calls run in order anyway: an ordered
+ * effect on it (a write, a send, a commit…), or one connection — named as one, obtained from a
+ * connection factory in the function, or `self` in a class named as one (`class Pipeline`,
+ * `class H2Protocol`, `class RobustQueue`).
+ */
+function serializingReceiver(ctx: PythonContext, receiver: Node, method: string): boolean {
+  if (ORDERED_METHOD.test(method)) return true;
+  const last = receiver.type === 'attribute' ? receiver.childForFieldName('attribute')?.text : receiver.type === 'identifier' ? receiver.text : undefined;
+  if (last && SHARED_RESOURCE.test(last)) return true;
+  if (receiver.type === 'call' && SHARED_RESOURCE.test(rootName(receiver) ?? '')) return true;
+  if (receiver.type !== 'identifier') return false;
+  if (receiver.text === 'self' || receiver.text === 'cls') return SHARED_RESOURCE.test(snake(enclosingClassName(ctx.scopes, receiver.startIndex) ?? ''));
+  return oneConnection(ctx, receiver);
+}
+
+/**
+ * The awaited function is an `async def` of this file whose body never suspends (no `await`,
+ * `async for` or `async with` of its own): awaiting it runs it to the end at once, so calls
+ * gathered together would still run one after another. Found for `f(…)` (a def in the enclosing
+ * functions or at module level) and `self.f(…)` (a method of the enclosing class).
+ */
+function neverSuspends(ctx: PythonContext, fn: Node): boolean {
+  let name: string | undefined;
+  let inClass: Node | undefined;
+  if (fn.type === 'identifier') name = fn.text;
+  else if (fn.type === 'attribute' && ['self', 'cls'].includes(fn.childForFieldName('object')?.text ?? '')) {
+    name = fn.childForFieldName('attribute')?.text;
+    const method = ctx.scopes.functionAt(fn.startIndex);
+    inClass = method?.parent?.kind === 'class' ? method.parent.node : undefined;
+    if (!inClass) return false;
+  }
+  if (!name) return false;
+  // The def that name denotes: the innermost scope around the call (or the class) defining it.
+  const holders: Node[] = [];
+  if (inClass) holders.push(inClass.childForFieldName('body')!);
+  else {
+    for (let s = ctx.scopes.functionAt(fn.startIndex); s; s = s.parent) if (s.kind !== 'class') holders.push(s.node.childForFieldName('body') ?? s.node);
+    holders.push(ctx.root);
+  }
+  for (const holder of holders) {
+    const def = holder?.namedChildren.map((c) => (c?.type === 'decorated_definition' ? c.childForFieldName('definition') : c)).find((c) => c?.type === 'function_definition' && c.childForFieldName('name')?.text === name);
+    if (!def) continue;
+    if (def.child(0)?.type !== 'async' || def.parent?.type === 'decorated_definition') return false;
+    return suspensionPoints(ctx, def.childForFieldName('body')!).length === 0;
+  }
+  return false;
+}
+
+/**
+ * Calls that hand out one connection, stream, cursor, pipeline or transaction — not a pool or a
+ * client that spreads calls over connections. Calls through what they return go over one wire (or
+ * one database session) in order: overlapping them gains nothing, and many drivers refuse it
+ * ("another operation is in progress").
+ */
+const CONNECTION_FACTORY = /^(connect|open_connection|open_unix_connection|ws_connect|acquire|cursor|pipeline|multi|transaction|begin|begin_nested|pubsub|get_connection|checkout)$/;
+/** Annotated types that are one connection or stream (`conn: asyncpg.Connection`, `writer: asyncio.StreamWriter`). */
+const CONNECTION_TYPE = /(Connection|Cursor|Pipeline|Transaction|StreamWriter|StreamReader|WebSocket\w*|Socket|PubSub)$/;
+const RECEIVER_BINDINGS = `
+(assignment left: (identifier) @name right: [(call function: (_) @factory) (await (call function: (_) @factory))])
+(assignment left: (pattern_list (identifier) @name) right: (await (call function: (_) @factory)))
+(with_item value: (as_pattern [(call function: (_) @factory) (await (call function: (_) @factory))] alias: (as_pattern_target (identifier) @name)))
+(typed_parameter (identifier) @name type: (type) @annotation)
+(typed_default_parameter name: (identifier) @name type: (type) @annotation)
+`;
+
+/**
+ * The receiver, a local name, is one connection the function obtained or was given: bound from a
+ * connection factory (`conn = await pool.acquire()`, `async with engine.begin() as conn`,
+ * `reader, writer = await asyncio.open_connection(…)`, `pipe = redis.pipeline()`) or annotated
+ * with a connection type. A pool, a session or a client is none of these.
+ */
+function oneConnection(ctx: PythonContext, receiver: Node): boolean {
+  const fn = ctx.scopes.functionAt(receiver.startIndex);
+  if (!fn) return false;
+  const params = fn.node.childForFieldName('parameters');
+  const own = (n: Node): boolean => ctx.scopes.functionAt(n.startIndex) === fn || (params !== null && n.startIndex >= params.startIndex && n.endIndex <= params.endIndex);
+  for (const m of ctx.matches(RECEIVER_BINDINGS, fn.node)) {
+    const name = m.captures.find((c) => c.name === 'name')?.node;
+    if (name?.text !== receiver.text || !own(name)) continue;
+    const factory = m.captures.find((c) => c.name === 'factory')?.node;
+    const annotation = m.captures.find((c) => c.name === 'annotation')?.node;
+    const called = factory?.type === 'attribute' ? factory.childForFieldName('attribute')?.text : factory?.text;
+    if (called && CONNECTION_FACTORY.test(called)) return true;
+    // `"asyncpg.Connection"`, `Optional[Connection]`, `Connection | None` all name the type.
+    if (annotation && CONNECTION_TYPE.test(annotation.text.replace(/["'\s]/g, '').replace(/^Optional\[|\]$|\|None$/g, ''))) return true;
+  }
+  return false;
 }
 
 /** Inside `with lock:` / `async with semaphore:` / a transaction: serialized on purpose. */
@@ -426,14 +572,76 @@ function callbackRegistry(vars: readonly string[], iterable: Node): boolean {
   return vars.some((v) => CALLBACK_REGISTRY.test(v)) || CALLBACK_REGISTRY.test(last);
 }
 
-/** A literal of fewer than five items, or `range(n)` with n < 5: a fixed list of steps. */
-function smallLiteral(iterable: Node): boolean {
-  if (['list', 'tuple', 'set', 'expression_list'].includes(iterable.type)) {
-    return iterable.namedChildren.filter((c) => c && c.type !== 'comment').length < 5;
+/** Fewer items than this in a literal (or `range(n)`): a fixed list of steps, not a workload. */
+const SMALL = 5;
+
+/**
+ * A literal of fewer than five items, `range(n)` with n < 5, a short string, or a name bound once to
+ * such a literal (`METHODS = ("GET", "POST")` at module level or in the function): a fixed list of
+ * steps, usually ordered, where concurrency saves little.
+ */
+function smallLiteral(ctx: PythonContext, iterable: Node): boolean {
+  const items = (n: Node): Node[] => n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+  if (['list', 'tuple', 'set', 'expression_list'].includes(iterable.type)) return items(iterable).length < SMALL;
+  // Through a name: an empty literal is a container filled elsewhere, not a list of steps.
+  if (iterable.type === 'identifier') {
+    const value = constantValue(ctx, iterable);
+    return value !== undefined && ['list', 'tuple', 'set', 'string'].includes(value.type) && value.namedChildCount > 0 && smallLiteral(ctx, value);
   }
+  if (iterable.type === 'string') return iterable.text.length - 2 < SMALL;
   if (iterable.type === 'call' && iterable.childForFieldName('function')?.text === 'range') {
-    const args = iterable.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
-    return args.length === 1 && args[0]!.type === 'integer' && Number(args[0]!.text) < 5;
+    const args = items(iterable.childForFieldName('arguments') ?? iterable);
+    return args.length === 1 && args[0].type === 'integer' && Number(args[0].text) < SMALL;
+  }
+  return false;
+}
+
+const ASSIGNMENTS = '(assignment left: (identifier) @name right: (_) @value) (augmented_assignment left: (identifier) @name)';
+/** Ways a container bound to a name changes in place: `xs.append(…)` (any method or attribute), `xs[i] = …`. */
+const IN_PLACE = '(attribute object: (identifier) @name) (assignment left: (subscript value: (identifier) @name)) (augmented_assignment left: (subscript value: (identifier) @name))';
+
+/**
+ * The value a name is bound to once and for all: its only assignment in the enclosing function, or,
+ * when the function does not bind it (no parameter, assignment, loop target…), its only assignment
+ * at module level — and never changed in place there (`xs = []` filled by `xs.append(…)` is no
+ * constant). Undefined otherwise.
+ */
+function constantValue(ctx: PythonContext, name: Node): Node | undefined {
+  const fn = ctx.scopes.functionAt(name.startIndex);
+  const only = (root: Node, keep: (n: Node) => boolean): Node | undefined => {
+    const found = ctx.captures(ASSIGNMENTS, root).filter((c) => c.name === 'name' && c.node.text === name.text && keep(c.node));
+    const assignment = found.length === 1 ? found[0].node.parent : undefined;
+    if (assignment?.type !== 'assignment') return undefined;
+    if (ctx.captures(IN_PLACE, root).some((c) => c.node.text === name.text)) return undefined;
+    return assignment.childForFieldName('right') ?? undefined;
+  };
+  if (fn && fn.kind !== 'lambda') {
+    const local = only(fn.node, (n) => ctx.scopes.functionAt(n.startIndex) === fn);
+    if (local) return local;
+    if (boundLocally(ctx.parser, ctx.scopes, name.startIndex, name.text)) return undefined;
+  }
+  return only(ctx.root, (n) => n.parent?.parent?.parent?.equals(ctx.root) === true);
+}
+
+/** `reversed(xs)`, `sorted(xs)`: the code chose the order the items are handled in, so it matters. */
+function explicitOrder(iterable: Node): boolean {
+  const fn = iterable.type === 'call' ? iterable.childForFieldName('function')?.text : undefined;
+  return fn === 'reversed' || fn === 'sorted';
+}
+
+/**
+ * The node's value feeds an assertion (`assert [await r.get(k) for k in keys] == […]`,
+ * `self.assertEqual(…)`): it reads state to check it, a check rather than work to speed up.
+ */
+function feedsAssertion(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'assert_statement') return true;
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+      if (name?.startsWith('assert')) return true;
+    }
+    if (n.type === 'block' || n.type === 'function_definition' || n.type === 'lambda' || n.type.endsWith('statement')) return false;
   }
   return false;
 }
@@ -667,7 +875,7 @@ interface LoopAwait {
  */
 function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Set<string>): LoopAwait | undefined {
   const ts = ctx.ts;
-  if (ts.isArrayLiteralExpression(loop.expression) && loop.expression.elements.length <= 3) return undefined;
+  if (smallLiteralTs(ctx, loop.expression) || explicitOrderTs(ts, loop.expression)) return undefined;
   if (CALLBACK_REGISTRY.test(ctx.textOf(loop.expression))) return undefined;
   const awaits: ts.AwaitExpression[] = [];
   const declaredInside = new Set<string>();
@@ -680,6 +888,8 @@ function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Se
     else if (ts.isContinueStatement(n) && n.label) disqualified = true;
     else if (ts.isVariableDeclaration(n)) collectNames(ts, n.name, declaredInside);
     else if (ts.isCallExpression(n) && PACING.test(calleeTail(ts, n.expression))) disqualified = true;
+    // An assertion throws when its check fails: a loop of checks stops at the first failing item.
+    else if (ts.isCallExpression(n) && isAssertion(ts, n)) disqualified = true;
   });
   if (disqualified || awaits.length !== 1) return undefined;
   // A value carried from one iteration to the next: an outer variable assigned in the body.
@@ -699,6 +909,7 @@ function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Se
   if (!ts.isCallExpression(call)) return undefined;
   const name = ctx.resolve(call.expression);
   if (name && /^Promise\./.test(name)) return undefined;
+  if (runsSubTest(ts, call) || neverSuspendsTs(ctx, call)) return undefined;
   // The call works on the item: the loop variable (or a name derived from it in the body) appears in it.
   const uses = new Set([...loopNames, ...declaredInside]);
   if (!mentions(ts, call, uses)) return undefined;
@@ -708,13 +919,183 @@ function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Se
     const receiverIsItem = mentions(ts, receiver, uses);
     const receiverName = rootIdentifier(ts, receiver) ?? '';
     const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
-    if (!receiverIsItem && (ORDERED_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)))) return undefined;
+    if (!receiverIsItem && (ORDERED_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
     if (receiverIsItem && ITEM_ACTS.test(method)) return undefined;
+    // `for (const ws of sockets) await ws.close();`: one command sent to every object of a group —
+    // teardown, notification, broadcast — with nothing of the item in its arguments and no result.
+    const bare = ts.isExpressionStatement(awaited.parent) || (ts.isParenthesizedExpression(awaited.parent) && ts.isExpressionStatement(awaited.parent.parent));
+    if (receiverIsItem && bare && !call.arguments.some((a) => mentions(ts, a, uses))) return undefined;
   } else if (ts.isIdentifier(call.expression) && (ORDERED_METHOD.test(snake(call.expression.text)) || uses.has(call.expression.text))) {
     // `for (const step of steps) await step()`: the items are the work, run in order by design.
     return undefined;
   }
   return { await: awaited, call };
+}
+
+/**
+ * A short literal list of steps, as in Python: an array literal (no spread) or a string of fewer
+ * than five items, or a `const` bound to one (`const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE']`,
+ * `as const` or not) that nothing changes in place.
+ */
+function smallLiteralTs(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  const value = unwrap(ts, e);
+  if (ts.isArrayLiteralExpression(value)) return value.elements.length < SMALL && !value.elements.some((el) => ts.isSpreadElement(el));
+  if (ts.isStringLiteralLike(value)) return value.text.length < SMALL;
+  if (!ts.isIdentifier(value)) return false;
+  const decl = declarationOf(ctx, value);
+  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
+  const init = unwrap(ts, decl.initializer);
+  if (!(ts.isArrayLiteralExpression(init) && init.elements.length > 0) && !ts.isStringLiteralLike(init)) return false;
+  return !changedInPlace(ctx, value.text, decl) && smallLiteralTs(ctx, init);
+}
+
+/** `(x)`, `x as const`, `x satisfies T`, `<T>x`, `x!`: the expression itself. */
+function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
+  let n = e;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  return n;
+}
+
+/** Array methods that change the array they are called on. */
+const ARRAY_MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
+
+/** `xs.push(…)`, `xs[i] = …` anywhere in the scope that declares `xs`. */
+function changedInPlace(ctx: TsContext, name: string, decl: ts.VariableDeclaration): boolean {
+  const ts = ctx.ts;
+  let scope: ts.Node = decl;
+  while (scope.parent && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) scope = scope.parent;
+  let changed = false;
+  const visit = (n: ts.Node): void => {
+    if (changed) return;
+    if (ts.isIdentifier(n) && n.text === name && n.parent) {
+      const p = n.parent;
+      if (ts.isPropertyAccessExpression(p) && p.expression === n && ARRAY_MUTATORS.has(p.name.text)) changed = true;
+      if (ts.isElementAccessExpression(p) && p.expression === n && ts.isBinaryExpression(p.parent) && p.parent.left === p) changed = true;
+    }
+    n.forEachChild(visit);
+  };
+  visit(scope);
+  return changed;
+}
+
+/**
+ * Where a local name is declared: through the checker when there is one, else by scope — the
+ * nearest enclosing function's parameters, or a `const`/`let`/`var` in an enclosing block.
+ */
+function declarationOf(ctx: TsContext, id: ts.Identifier): ts.VariableDeclaration | ts.ParameterDeclaration | undefined {
+  const ts = ctx.ts;
+  const isDecl = (d: ts.Node | undefined): d is ts.VariableDeclaration | ts.ParameterDeclaration => d !== undefined && (ts.isVariableDeclaration(d) || ts.isParameter(d));
+  if (ctx.checker) {
+    const d = ctx.checker.getSymbolAtLocation(id)?.valueDeclaration;
+    return isDecl(d) ? d : undefined;
+  }
+  const named = (d: ts.VariableDeclaration | ts.ParameterDeclaration): boolean => ts.isIdentifier(d.name) && d.name.text === id.text;
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n)) {
+      const p = n.parameters.find(named);
+      if (p) return p;
+    }
+    const statements = ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) ? n.statements : undefined;
+    for (const st of statements ?? []) {
+      if (!ts.isVariableStatement(st)) continue;
+      const d = st.declarationList.declarations.find(named);
+      if (d) return d;
+    }
+  }
+  return undefined;
+}
+
+/** `xs.reverse()`, `xs.toSorted(…)`: the code chose the order the items are handled in, so it matters. */
+function explicitOrderTs(ts: TsContext['ts'], e: ts.Expression): boolean {
+  const value = unwrap(ts, e);
+  return ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && /^(reverse|sort|toReversed|toSorted)$/.test(value.expression.name.text);
+}
+
+/**
+ * An assertion, which throws when its check fails: `assert(…)`, `assert.equal(…)`, `expect(…).toBe(…)`
+ * (any call in a chain that starts with `expect(`), `t.assert.ok(…)`, `this.assertTrue(…)`.
+ */
+function isAssertion(ts: TsContext['ts'], call: ts.CallExpression): boolean {
+  for (let e: ts.Expression = call.expression; ; ) {
+    const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
+    if (/^(assert|expect|should)/.test(name)) return true;
+    if (ts.isPropertyAccessExpression(e)) e = e.expression;
+    else if (ts.isCallExpression(e)) e = e.expression;
+    else return false;
+  }
+}
+
+/** Test APIs that run a block of test code given as a function. */
+const SUBTEST = /^(test|it|describe|suite|context|step|subtest)$/;
+
+/**
+ * `await t.test('case', async (t) => …)`, `await t.step(…)`: a sub-test. Test runners run sub-tests
+ * one after another and report each on its own; the function passed in is the loop's real body.
+ */
+function runsSubTest(ts: TsContext['ts'], call: ts.CallExpression): boolean {
+  return SUBTEST.test(calleeTail(ts, call.expression)) && call.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+}
+
+/**
+ * The awaited function is an `async` function whose body never suspends (no `await` or `for await`
+ * of its own, no `return` of a value that could be a pending promise): calling it runs it to the
+ * end at once, so `Promise.all` would gain nothing. Found through the checker, or in this file
+ * for `f(…)` and `this.f(…)`.
+ */
+function neverSuspendsTs(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  let decl: ts.Node | undefined;
+  if (ctx.checker) decl = ctx.checker.getResolvedSignature(call)?.declaration;
+  else if (ts.isIdentifier(call.expression)) {
+    const name = call.expression.text;
+    for (let n: ts.Node | undefined = call.parent; n && !decl; n = n.parent) {
+      const statements = ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) ? n.statements : [];
+      decl = statements.find((st) => ts.isFunctionDeclaration(st) && st.name?.text === name);
+    }
+  } else if (ts.isPropertyAccessExpression(call.expression) && call.expression.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const name = call.expression.name.text;
+    decl = ts.findAncestor(call, ts.isClassLike)?.members.find((m) => ts.isMethodDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name);
+  }
+  if (!decl || !isFunctionLike(ts, decl) || !decl.body || !isAsyncFunction(ts, decl)) return false;
+  if (ctx.hasAwait(decl.body)) return false;
+  let returnsValue = !ts.isBlock(decl.body);
+  ctx.walkOwn(decl.body, (n) => {
+    if (ts.isReturnStatement(n) && n.expression) returnsValue = true;
+  });
+  return !returnsValue;
+}
+
+/** Types that are one connection, stream, cursor, pipeline or transaction (by their declared name). */
+const CONNECTION_TYPE_TS = /(Socket|WebSocket|Writable|Duplex|Transform|PassThrough|Pipeline|ChainableCommander|Transaction|PoolClient|Connection|Cursor)$/;
+
+/**
+ * The receiver is one connection the function obtained or was given: declared from a connection
+ * factory (`const client = await pool.connect()`, `const trx = await knex.transaction()`,
+ * `const pipe = redis.pipeline()`), or typed — by annotation, or by the checker — as a socket, a
+ * stream, a transaction, a pool client, a cursor. A pool or an HTTP client is none of these.
+ */
+function oneConnectionTs(ctx: TsContext, receiver: ts.Expression): boolean {
+  const ts = ctx.ts;
+  if (receiver.kind === ts.SyntaxKind.ThisKeyword) {
+    // `this.query(…)` in `class Connection`, `class Pipeline`: the class is one connection.
+    const cls = ts.findAncestor(receiver, ts.isClassLike);
+    return cls?.name !== undefined && SHARED_RESOURCE.test(snake(cls.name.text));
+  }
+  if (!ts.isIdentifier(receiver)) return false;
+  const decl = declarationOf(ctx, receiver);
+  if (decl?.type && CONNECTION_TYPE_TS.test(ctx.textOf(decl.type).replace(/<.*$/s, '').trim())) return true;
+  if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
+    let init = unwrap(ctx.ts, decl.initializer);
+    if (ts.isAwaitExpression(init)) init = unwrap(ts, init.expression);
+    if (ts.isCallExpression(init) && CONNECTION_FACTORY.test(snake(calleeTail(ts, init.expression)))) return true;
+  }
+  if (ctx.checker) {
+    const type = ctx.checker.getTypeAtLocation(receiver);
+    const symbol = type.aliasSymbol ?? type.getSymbol();
+    if (symbol && CONNECTION_TYPE_TS.test(symbol.getName())) return true;
+  }
+  return false;
 }
 
 function calleeTail(ts: TsContext['ts'], e: ts.Expression): string {

@@ -39,7 +39,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
   const errors: TsAnalysis['errors'] = [];
   try {
     const all = options.rules ?? TYPESCRIPT_RULES;
-    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath)) : [];
+    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath ?? sourceFile.fileName)) : [];
     const text = sourceFile.text;
     if (enabled.length === 0 || isTypeTestFile(sourceFile.fileName)) return { findings: [], errors };
     let checker = options.checker;

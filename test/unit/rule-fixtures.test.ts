@@ -6,7 +6,8 @@
  *   time.sleep(1)  # error: AW201 sleep @4   … with message id `sleep`, starting at column 4 (1-based)
  *   os.path.join(a, b)  # ok: pure string work   (any other comment: must not be flagged)
  *
- * A first-line header `# asyncwise: target-version=3.7` sets options for the file. Lines without an
+ * A first-line header `# asyncwise: target-version=3.7` sets options for the file (`path=tests/test_x.py`:
+ * the path the file is analysed as, relative, read as given). Lines without an
  * `error:` annotation must have no finding of that rule. For every file with findings, the exact
  * text after fix-all (safe fixes) is `<file>.fixed.py`, and after every fix (unsafe too)
  * `<file>.unsafe.py`; each single fix must re-parse. `ASYNCWISE_UPDATE=1 npm test` rewrites them.
@@ -84,8 +85,10 @@ for (const rule of CATALOG.filter((r) => r.python)) {
         const full = path.join(dir, file);
         const source = fs.readFileSync(full, 'utf8');
         const opts = header(source);
-        const s = settings({ python: { targetVersion: opts['target-version'] ?? '3.11' }, rules: { [rule.code]: 'warning' } });
-        const analysis = analyzePython(parser, source, s, { rules: [rule] });
+        // A fixture analysed as a test file (`path=`) checks the default: a severity names the rule,
+        // which would run it in test code too (src/core/testCode.ts).
+        const s = settings({ python: { targetVersion: opts['target-version'] ?? '3.11' }, rules: opts['path'] ? {} : { [rule.code]: 'warning' } });
+        const analysis = analyzePython(parser, source, s, { rules: [rule], filePath: opts['path'] });
         try {
           const findings = analysis.findings.filter((f) => f.code === rule.code);
           const expected = expectations(source).filter((e) => e.code === rule.code);

@@ -92,7 +92,7 @@ for (const rule of tsRules) {
   describe(`${rule.code} ${rule.name} TS/JS fixtures`, () => {
     const dir = path.join(FIXTURES, rule.name);
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => SOURCE.test(f) && !DERIVED.test(f)).sort() : [];
-    const ruleSettings = settings({ rules: { [rule.code]: 'warning' }, fix: { allowUnsafe: true } });
+    const ruleSettings = settings({ rules: rule.enabledByDefault === false ? { [rule.code]: 'warning' } : {}, fix: { allowUnsafe: true } });
 
     it('has fixtures that flag and fixtures that must stay clean', () => {
       assert.ok(files.some((f) => tsExpectations(fs.readFileSync(path.join(dir, f), 'utf8')).some((e) => e.code === rule.code)), `no fixture in ${dir} expects ${rule.code}`);
@@ -150,7 +150,7 @@ describe('TS/JS documentation examples', () => {
       const examples = codeBlocks(rule.docs, 'Example', 'ts');
       const better = codeBlocks(rule.docs, 'Use instead', 'ts');
       assert.ok(examples.length > 0 && better.length > 0, `${rule.code} docs have ts examples in both sections`);
-      const s = settings({ rules: { [rule.code]: 'warning' } });
+      const s = settings({ rules: rule.enabledByDefault === false ? { [rule.code]: 'warning' } : {} });
       for (const version of versions) {
         const service = new MemoryLanguageService(version.ts);
         const blocks = [...examples.map((code) => ({ code, fires: true })), ...better.map((code) => ({ code, fires: false }))];
