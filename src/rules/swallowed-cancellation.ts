@@ -10,9 +10,9 @@ import { cancellationHandlers, endsTheTask, suppressedCancellations, type Cancel
 import type * as ts from 'typescript';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
-import type { TsContext, TsFixSpec } from '../typescript/context';
+import { isAsyncFunction, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { insertAtBlockStart } from '../typescript/edits';
-import { signalArgument, signalParameter } from '../typescript/signals';
+import { cannotBeSignal, localController, signalArgument, signalParameter } from '../typescript/signals';
 import { defineRule } from './define';
 
 const rule = defineRule({
@@ -65,6 +65,25 @@ await while the function has a signal parameter — and that neither throws nor 
 (or \`throwIfAborted()\`); and \`.catch(handler)\` with such a handler on a promise chain given a signal.
 \`controller.abort(reason)\` rejects with \`reason\`, which need not be an \`AbortError\`: checking
 \`signal.aborted\` is the robust test.
+
+Left alone in TS/JS, where no caller's abort is lost:
+
+- the code owns the abort: the signal is a controller's this file creates (\`new AbortController()\`
+  in a variable, not a parameter or property), and the function that catches aborts it itself
+  (\`ac.abort()\` in it or in one of its callbacks, a timer's included) and has no signal parameter
+  through which a caller's abort could arrive. It expects the abort it made
+  (\`body.dump({ signal: ac.signal }).catch((err) => assert.equal(err.name, 'AbortError'))\`): the TS twin
+  of cancel-then-await. A controller local to an enclosing function (a test suite's, made in
+  \`beforeEach\`) may be aborted anywhere in that function; a module-level one only by the catching
+  function (a SIGTERM handler elsewhere aborting it is a cancellation the catch must not swallow);
+- \`.catch(handler)\` outside an \`async\` function (a sync callback, module level): the chain is
+  fire-and-forget, nobody carries on after it, and the handler is what keeps its rejection handled;
+- a literal given as the signal (\`signal: {}\`, \`signal: null\`): nothing can abort the call;
+- a catch that hands the error to its parent process (\`process.send(…)\` or worker_threads'
+  \`parentPort.postMessage(…)\` with the error in the message), and the outermost catch of an entry
+  point (its last statement): an async IIFE statement at module level, or a module function (not
+  exported) only called from module-level statements (\`main()\`, \`main().catch(…)\`). Nobody awaits
+  it, so nothing carries on after its catch.
 
 ## Why is this bad?
 \`task.cancel()\` delivers a \`CancelledError\` at the task's next \`await\`. A handler that swallows it
@@ -215,24 +234,35 @@ function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
     const inScope = signalParameter(ctx, fn);
+    // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
+    const outermost = fn.body && ts.isBlock(fn.body) && isEntryPoint(ctx, fn) ? fn.body.statements[fn.body.statements.length - 1] : undefined;
     ctx.walkOwn(fn, (n) => {
-      if (!ts.isTryStatement(n) || !n.catchClause) return;
-      const passed = awaitedSignal(ctx, n.tryBlock);
-      if (!passed && !(inScope && ctx.hasAwait(n.tryBlock))) return;
+      if (!ts.isTryStatement(n) || !n.catchClause || n === outermost) return;
+      const signals = awaitedSignals(ctx, n.tryBlock);
+      if (signals.length === 0 && !(inScope && ctx.hasAwait(n.tryBlock))) return;
+      if (!inScope && signals.every((s) => abortedByItself(ctx, fn, s))) return;
       const clause = n.catchClause;
-      if (handlesAbort(ctx, clause.block)) return;
+      if (handlesAbort(ctx, clause.block) || reportsToParent(ctx, clause.variableDeclaration?.name, clause.block)) return;
+      const passed = signals[0] as ts.Expression | undefined;
       const spelled = passed && spellableOutside(ctx, passed, n.tryBlock);
       const signal = spelled ? ctx.textOf(passed) : inScope?.expression;
       const optional = spelled ? mayBeUndefined(ctx, passed) : !!inScope?.optional;
       ctx.report({ start: ctx.start(clause), end: clause.block.getStart(ctx.sourceFile) + 1 }, 'tsSwallowed', { signal: signal ?? 'signal' }, signal ? abortFix(ctx, clause, signal, optional) : []);
     });
   }
-  // `.catch(() => {})` on a promise whose work was given a signal.
+  // `.catch(() => {})` on a promise whose work was given a signal, awaited by an async function:
+  // in a sync callback (or at module level) the chain is fire-and-forget, and catching is what keeps
+  // its rejection from going unhandled; nobody is left to carry on.
   const visit = (n: ts.Node): void => {
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'catch' && n.arguments.length === 1) {
       const handler = n.arguments[0];
-      if ((ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !handlesAbort(ctx, handler.body) && chainPassesSignal(ctx, n.expression.expression)) {
-        ctx.report(n.expression.name.parent.parent, 'tsSwallowedCatch');
+      const fn = ctx.enclosingFunction(n);
+      if ((ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && fn && isAsyncFunction(ts, fn)) {
+        const signals = chainSignals(ctx, n.expression.expression);
+        const owned = !signalParameter(ctx, fn) && signals.every((s) => abortedByItself(ctx, fn, s));
+        if (signals.length > 0 && !owned && !handlesAbort(ctx, handler.body) && !reportsToParent(ctx, handler.parameters[0]?.name, handler.body)) {
+          ctx.report(n.expression.name.parent.parent, 'tsSwallowedCatch');
+        }
       }
     }
     n.forEachChild(visit);
@@ -240,34 +270,129 @@ function detectTypeScript(ctx: TsContext): void {
   if (ctx.text.includes('.catch')) visit(ctx.sourceFile);
 }
 
-/** A signal passed to a call awaited in the block (by this function, not a nested one). */
-function awaitedSignal(ctx: TsContext, block: ts.Block): ts.Expression | undefined {
+/** A signal given to work (`signal: {}` and other literals are not one: nothing can abort them). */
+function givenSignal(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const signal = signalArgument(ctx, call, false);
+  return signal && !cannotBeSignal(ctx.ts, signal) ? signal : undefined;
+}
+
+/** The signals passed to calls awaited in the block (by this function, not a nested one). */
+function awaitedSignals(ctx: TsContext, block: ts.Block): ts.Expression[] {
   const ts = ctx.ts;
-  let found: ts.Expression | undefined;
+  const found: ts.Expression[] = [];
   ctx.walkOwn(block, (n) => {
-    if (found || !ts.isAwaitExpression(n)) return;
+    if (!ts.isAwaitExpression(n)) return;
     const visit = (e: ts.Node): void => {
-      if (found) return;
-      if ((ts.isCallExpression(e) || ts.isNewExpression(e)) && (found = signalArgument(ctx, e, false))) return;
+      const signal = (ts.isCallExpression(e) || ts.isNewExpression(e)) && givenSignal(ctx, e);
+      if (signal) found.push(signal);
       // Callbacks inside the awaited expression (`Promise.all(urls.map((u) => fetch(u, { signal })))`) are its work too.
-      e.forEachChild(visit);
+      else e.forEachChild(visit);
     };
     visit(n.expression);
   });
   return found;
 }
 
-/** Whether a promise chain (`fetch(u, { signal }).then(…)`) contains a call given a signal. */
-function chainPassesSignal(ctx: TsContext, e: ts.Expression): boolean {
+/** The signals given to calls of a promise chain (`fetch(u, { signal }).then(…)`). */
+function chainSignals(ctx: TsContext, e: ts.Expression): ts.Expression[] {
   const ts = ctx.ts;
+  const found: ts.Expression[] = [];
   for (let n: ts.Expression = e; ; ) {
     if (ts.isParenthesizedExpression(n) || ts.isAwaitExpression(n)) n = n.expression;
     else if (ts.isCallExpression(n)) {
-      if (signalArgument(ctx, n, false)) return true;
+      const signal = givenSignal(ctx, n);
+      if (signal) found.push(signal);
       n = n.expression;
     } else if (ts.isPropertyAccessExpression(n)) n = n.expression;
-    else return false;
+    else return found;
   }
+}
+
+/**
+ * The code owns the abort: the signal is of a controller this file creates, and the function that
+ * catches aborts it itself (`ac.abort()` in it or one of its callbacks, a timer's included), so the
+ * abort it catches is the one it expects; the TS twin of Python's cancel-then-await. A controller
+ * local to an enclosing function (a test's `describe` scope, set in `beforeEach`) may be aborted
+ * anywhere in that function; a module-level one only by the catching function itself (a SIGTERM
+ * handler elsewhere aborting it is an outside cancellation the catch must not swallow).
+ */
+function abortedByItself(ctx: TsContext, fn: FunctionLike, signal: ts.Expression): boolean {
+  const ts = ctx.ts;
+  const controller = localController(ctx, signal);
+  if (!controller || !ts.isIdentifier(controller.name)) return false;
+  const name = controller.name.text;
+  const scope = ctx.enclosingFunction(controller) ?? fn;
+  let aborts = false;
+  const visit = (n: ts.Node): void => {
+    if (aborts) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'abort' && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name) aborts = true;
+    else n.forEachChild(visit);
+  };
+  visit(scope);
+  return aborts;
+}
+
+/**
+ * A function the file runs as its entry point and nobody awaits: an async IIFE statement at module
+ * level, or an async function of the module (not exported) that is only called from module-level
+ * statements (`main()`, `main().catch(…)`). A worker's or script's top-level job: when its outermost
+ * catch ends it, no caller carries on as if the work had succeeded.
+ */
+function isEntryPoint(ctx: TsContext, fn: FunctionLike): boolean {
+  const ts = ctx.ts;
+  if (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) {
+    let callee: ts.Node = fn;
+    while (ts.isParenthesizedExpression(callee.parent)) callee = callee.parent;
+    if (ts.isCallExpression(callee.parent) && callee.parent.expression === callee) return atModuleLevel(ts, callee.parent);
+  }
+  let name: ts.Identifier | undefined;
+  let statement: ts.Node | undefined;
+  if (ts.isFunctionDeclaration(fn)) [name, statement] = [fn.name, fn];
+  else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) [name, statement] = [fn.parent.name, fn.parent.parent.parent];
+  if (!name || !statement || !ts.isSourceFile(statement.parent)) return false;
+  if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
+  const uses: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name.text && n !== name) uses.push(n);
+    n.forEachChild(visit);
+  };
+  visit(ctx.sourceFile);
+  return uses.length > 0 && uses.every((u) => ts.isCallExpression(u.parent) && u.parent.expression === u && atModuleLevel(ts, u.parent));
+}
+
+/** A call whose value only goes into a module-level statement: `f()`, `void f()`, `f().catch(…)`, `await f()`. */
+function atModuleLevel(ts: TsContext['ts'], call: ts.Expression): boolean {
+  let n: ts.Node = call;
+  for (;;) {
+    const p = n.parent;
+    if (ts.isParenthesizedExpression(p) || ts.isVoidExpression(p) || ts.isAwaitExpression(p)) n = p;
+    else if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && p.parent.expression === p) n = p.parent;
+    else return ts.isExpressionStatement(p) && ts.isSourceFile(p.parent);
+  }
+}
+
+/**
+ * The handler reports the failure to its parent process (`process.send(…)`, worker_threads'
+ * `parentPort.postMessage(…)` with the error in the message): the error, an abort included, is
+ * handed on, not swallowed.
+ */
+function reportsToParent(ctx: TsContext, error: ts.BindingName | undefined, body: ts.Node): boolean {
+  const ts = ctx.ts;
+  if (!error || !ts.isIdentifier(error)) return false;
+  const name = error.text;
+  let reports = false;
+  const mentions = (n: ts.Node): boolean => (ts.isIdentifier(n) && n.text === name) || !!n.forEachChild(mentions);
+  const visit = (n: ts.Node): void => {
+    if (reports || ts.isFunctionLike(n)) return;
+    if (ts.isCallExpression(n)) {
+      const callee = ctx.resolve(n.expression);
+      if ((callee === 'process.send' || callee === 'worker_threads.parentPort.postMessage') && n.arguments.some(mentions)) reports = true;
+    }
+    n.forEachChild(visit);
+  };
+  if (ts.isBlock(body)) body.forEachChild(visit);
+  else visit(body);
+  return reports;
 }
 
 /** Re-throws (any `throw`), checks `.aborted`, or calls `throwIfAborted()`: the abort is not lost. */

@@ -208,10 +208,15 @@ awaited later or passed to a function. Also left alone, because the promise is d
   it was called on). A chain that creates its object is still flagged (\`knex('t').insert(row)\`: the
   builder runs only when awaited, and \`insert\` returns a builder of another type than its receiver),
   and so are the promise's own \`then\`/\`catch\`/\`finally\`, which make a new promise.
-- calls of an \`async\` function that cannot reject: its whole body is one \`try … catch\` whose catch
-  (and \`finally\`) neither throws nor awaits something that may reject, and whose \`try\` does not
-  \`return\` a promise without \`await\` (it would settle after the \`try\` is left). The callee is the
-  checker's declaration, or without types the function of this file the name denotes.
+- calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
+  \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
+  throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
+  \`await\` or \`throw\`: \`if (this.closed) return;\`), and whose \`try\` does not \`return\` a promise
+  without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
+  { this.abort(err) } }\`, an async IIFE guarding its body. Also \`p.catch(handler)\` with such a
+  handler, and a function returning one (\`closeQuietly() { return conn.close().catch(() => {}) }\`).
+  The callee is the checker's declaration, or without types the function of this file the name
+  denotes.
 
 Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never run: no TS/JS rule reports
 in them.
@@ -620,16 +625,32 @@ const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
 // --- promises that cannot reject ----------------------------------------------------------------
 
 /**
- * A call of an async function whose whole body is one `try … catch` that handles every error: the
- * catch (and a `finally`) neither throws nor awaits something that may reject, and nothing in the
- * `try` returns a promise past the catch (`return p` without `await` settles after the `try` is
- * left). Its promise always fulfils: dropping it loses nothing (`async #run() { try { … } catch (e)
- * { this.abort(e) } }`, an async IIFE guarding its own body). The callee is the checker's
- * declaration when there is one, else the function of this file the name denotes.
+ * A call whose promise always fulfils, so dropping it loses nothing. An async function cannot reject
+ * when every statement of its body is guarded: a `try … catch` whose catch (and `finally`) handles
+ * the error (it may call things, the handling, but neither throws nor awaits something that may
+ * reject), or plain code that cannot throw (no call, `new`, `await` or `throw`: `if (this.closed)
+ * return;`, `this.busy = true`). `async #run() { try { … } catch (e) { this.abort(e) } }` and an
+ * async IIFE guarding its body are the usual shapes. A `return p` without `await` escapes any catch
+ * (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
+ * nor a sync function returning one (`closeQuietly() { return conn.close().catch(() => {}) }`). The
+ * callee is the checker's declaration when there is one, else the function of this file the name
+ * denotes.
  */
 function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boolean {
+  const ts = ctx.ts;
+  if (depth > 3) return false;
+  const callee = unwrap(ts, call.expression);
+  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'catch' && call.arguments.length === 1) {
+    const handler = call.arguments[0];
+    return (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth);
+  }
   const fn = calleeFunction(ctx, call);
-  return !!fn && handlesEverything(ctx, fn, depth);
+  if (!fn?.body) return false;
+  if (isAsyncFunction(ts, fn)) return ts.isBlock(fn.body) && fn.body.statements.every((st) => guarded(ctx, st, depth));
+  // A sync function: what it returns.
+  const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
+  const value = returned && unwrap(ts, returned);
+  return !!value && ts.isCallExpression(value) && cannotReject(ctx, value, depth + 1);
 }
 
 function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike | undefined {
@@ -639,29 +660,59 @@ function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike |
   return ctx.localFunction(call.expression);
 }
 
-function handlesEverything(ctx: TsContext, fn: FunctionLike, depth: number): boolean {
+/** A statement of an async body that cannot make its promise reject. */
+function guarded(ctx: TsContext, st: ts.Statement, depth: number): boolean {
   const ts = ctx.ts;
-  if (!isAsyncFunction(ts, fn) || !fn.body || !ts.isBlock(fn.body) || fn.body.statements.length !== 1) return false;
-  const only = fn.body.statements[0];
-  if (!ts.isTryStatement(only) || !only.catchClause) return false;
-  let rejects = false;
-  const mayReject = (root: ts.Node, inTry: boolean): void => {
-    ctx.walkOwn(root, (n) => {
-      if (rejects) return;
-      if (ts.isReturnStatement(n) && n.expression && mayBePromise(ctx, n.expression)) rejects = true;
-      if (inTry) return;
-      if (ts.isThrowStatement(n) || (ts.isForOfStatement(n) && n.awaitModifier)) rejects = true;
-      // `await this.closeQuietly()` in the catch: fine when that callee cannot reject either.
-      else if (ts.isAwaitExpression(n)) {
-        const awaited = unwrap(ts, n.expression);
-        if (!(ts.isCallExpression(awaited) && depth < 3 && cannotReject(ctx, awaited, depth + 1))) rejects = true;
-      }
+  if (ts.isTryStatement(st) && st.catchClause) {
+    // Whatever the `try` throws is caught; only a returned promise gets past the catch.
+    let escapes = false;
+    ctx.walkOwn(st.tryBlock, (n) => {
+      if (ts.isReturnStatement(n) && n.expression && mayBePromise(ctx, n.expression)) escapes = true;
     });
+    return !escapes && !mayReject(ctx, st.catchClause.block, depth) && !(st.finallyBlock && mayReject(ctx, st.finallyBlock, depth));
+  }
+  if (ts.isBlock(st)) return st.statements.every((s) => guarded(ctx, s, depth));
+  if (ts.isIfStatement(st)) return !mayThrow(ctx, st.expression) && guarded(ctx, st.thenStatement, depth) && (!st.elseStatement || guarded(ctx, st.elseStatement, depth));
+  return !mayThrow(ctx, st);
+}
+
+/** Code that may throw: a call, `new`, `await`, `throw`, `yield`, or a returned promise (nested functions aside). */
+function mayThrow(ctx: TsContext, root: ts.Node): boolean {
+  const ts = ctx.ts;
+  const risky = (n: ts.Node) =>
+    ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || ts.isTaggedTemplateExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
+  if (risky(root)) return true;
+  let found = false;
+  ctx.walkOwn(root, (n) => {
+    if (!found && risky(n)) found = true;
+  });
+  return found;
+}
+
+/**
+ * Whether an error handler (a catch block, a `finally`, a `.catch` callback's body) can still reject:
+ * it throws, returns a promise, or awaits something that may reject. Its calls are the handling.
+ */
+function mayReject(ctx: TsContext, body: ts.Node, depth: number): boolean {
+  const ts = ctx.ts;
+  const check = (n: ts.Node): boolean => {
+    if (ts.isThrowStatement(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || ts.isYieldExpression(n)) return true;
+    if (ts.isReturnStatement(n) && n.expression && mayBePromise(ctx, n.expression)) return true;
+    // `await this.closeQuietly()`: fine when what it awaits cannot reject either.
+    if (ts.isAwaitExpression(n)) {
+      const awaited = unwrap(ts, n.expression);
+      return !(ts.isCallExpression(awaited) && cannotReject(ctx, awaited, depth + 1));
+    }
+    return false;
   };
-  mayReject(only.tryBlock, true);
-  mayReject(only.catchClause.block, false);
-  if (only.finallyBlock) mayReject(only.finallyBlock, false);
-  return !rejects;
+  // An arrow's expression body is its return value.
+  if (!ts.isBlock(body) && mayBePromise(ctx, body as ts.Expression)) return true;
+  if (check(body)) return true;
+  let found = false;
+  ctx.walkOwn(body, (n) => {
+    if (!found && check(n)) found = true;
+  });
+  return found;
 }
 
 /** A returned value that may be a promise (not awaited, not a literal; with types, a thenable or unknown). */

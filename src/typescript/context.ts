@@ -193,24 +193,52 @@ export class TsContext {
       return undefined;
     }
     if (!ts.isIdentifier(callee)) return undefined;
-    const name = callee.text;
-    for (let n: ts.Node | undefined = callee.parent; n; n = n.parent) {
-      if (isFunctionLike(ts, n) && n.parameters.some((p) => bindsName(ts, p.name, name))) return undefined;
-      if (ts.isCatchClause(n) && n.variableDeclaration && bindsName(ts, n.variableDeclaration.name, name)) return undefined;
+    const decl = this.declarationOf(callee);
+    if (decl && ts.isFunctionDeclaration(decl) && decl.body) return decl;
+    if (!decl || !ts.isVariableDeclaration(decl)) return undefined;
+    let init = decl.initializer;
+    while (init && ts.isParenthesizedExpression(init)) init = init.expression;
+    return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
+  }
+
+  /**
+   * The declaration a name refers to in this file, syntax only: the innermost scope declaring it
+   * (hoisting included) gives a parameter, a variable declaration or binding element, a function
+   * or class declaration, a `catch` or loop variable. undefined for imports, requires and globals.
+   */
+  declarationOf(id: ts.Identifier): ts.Node | undefined {
+    const ts = this.ts;
+    const name = id.text;
+    const bound = (n: ts.BindingName): ts.Node | undefined => bindingOf(ts, n, name)?.parent;
+    for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+      if (isFunctionLike(ts, n)) {
+        for (const p of n.parameters) {
+          const d = bound(p.name);
+          if (d) return d;
+        }
+        if (ts.isFunctionExpression(n) && n.name?.text === name) return n;
+      }
+      if (ts.isCatchClause(n) && n.variableDeclaration) {
+        const d = bound(n.variableDeclaration.name);
+        if (d) return d;
+      }
       if ((ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
-        if (n.initializer.declarations.some((d) => bindsName(ts, d.name, name))) return undefined;
+        for (const v of n.initializer.declarations) {
+          const d = bound(v.name);
+          if (d) return d;
+        }
       }
       if (!(ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n) || ts.isCaseClause(n) || ts.isDefaultClause(n))) continue;
       if (!this.declaredIn(n).has(name)) continue;
-      // The innermost scope declaring the name decides: a function there, or something else.
       for (const s of n.statements) {
-        if (ts.isFunctionDeclaration(s) && s.name?.text === name && s.body) return s;
-        if (!ts.isVariableStatement(s)) continue;
-        for (const d of s.declarationList.declarations) {
-          if (!ts.isIdentifier(d.name) || d.name.text !== name) continue;
-          let init = d.initializer;
-          while (init && ts.isParenthesizedExpression(init)) init = init.expression;
-          return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
+        if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === name) {
+          // Overloads: the declaration with the body.
+          if (!ts.isFunctionDeclaration(s) || s.body) return s;
+        } else if (ts.isVariableStatement(s)) {
+          for (const v of s.declarationList.declarations) {
+            const d = bound(v.name);
+            if (d) return d;
+          }
         }
       }
       return undefined;
@@ -407,12 +435,18 @@ export function isAsyncFunction(ts: typeof import('typescript'), f: ts.Node): bo
 }
 
 function bindsName(ts: typeof import('typescript'), name: ts.BindingName, wanted: string): boolean {
-  if (ts.isIdentifier(name)) return name.text === wanted;
+  return bindingOf(ts, name, wanted) !== undefined;
+}
+
+/** The identifier a binding name (`x`, `{ a: x }`, `[x]`) binds `wanted` with. */
+function bindingOf(ts: typeof import('typescript'), name: ts.BindingName, wanted: string): ts.Identifier | undefined {
+  if (ts.isIdentifier(name)) return name.text === wanted ? name : undefined;
   for (const el of name.elements) {
     if (ts.isOmittedExpression(el)) continue;
-    if (bindsName(ts, el.name, wanted)) return true;
+    const found = bindingOf(ts, el.name, wanted);
+    if (found) return found;
   }
-  return false;
+  return undefined;
 }
 
 function collectBound(ts: typeof import('typescript'), name: ts.BindingName, out: string[]): void {

@@ -83,3 +83,75 @@ export function propertyName(ts: TsContext['ts'], name: ts.PropertyName): string
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name)) return name.text;
   return undefined;
 }
+
+/**
+ * A value that cannot be an AbortSignal: a literal (`signal: {}`, `signal: null`, `signal: 'x'`), an
+ * array or a function. Tests of argument checking pass these; no abort can come from them.
+ */
+export function cannotBeSignal(ts: TsContext['ts'], e: ts.Expression): boolean {
+  // `{} as AbortSignal` is still the literal.
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  if (ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e) || ts.isLiteralExpression(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return true;
+  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return true;
+  const k = e.kind;
+  return k === ts.SyntaxKind.NullKeyword || k === ts.SyntaxKind.TrueKeyword || k === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+}
+
+/**
+ * The controller a signal comes from, when this file creates it: `c.signal`, or a variable set from
+ * one (`const signal = c.signal`, `const { signal } = c`, `let signal` assigned `signal = c.signal` in a
+ * `beforeEach`), where `c` is a variable initialised or assigned only with `new AbortController()`.
+ * A parameter or a property is handed in or shared: undefined then. Returns the controller's
+ * declaration (its scope tells who can abort it).
+ */
+export function localController(ctx: TsContext, e: ts.Expression): ts.VariableDeclaration | undefined {
+  const ts = ctx.ts;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  const ofController = (x: ts.Expression | undefined): ts.VariableDeclaration | undefined => {
+    while (x && ts.isParenthesizedExpression(x)) x = x.expression;
+    if (!x || !ts.isPropertyAccessExpression(x) || x.name.text !== 'signal' || !ts.isIdentifier(x.expression)) return undefined;
+    return controllerDeclaration(ctx, x.expression);
+  };
+  if (ts.isPropertyAccessExpression(e)) return ofController(e);
+  if (!ts.isIdentifier(e)) return undefined;
+  const decl = ctx.declarationOf(e);
+  if (!decl) return undefined;
+  // `const { signal } = controller`
+  if (ts.isBindingElement(decl)) {
+    const pattern = decl.parent;
+    const prop = decl.propertyName ? propertyName(ts, decl.propertyName) : ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+    const owner = pattern.parent;
+    if (prop !== 'signal' || !ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(owner) || !owner.initializer || !ts.isIdentifier(owner.initializer)) return undefined;
+    return controllerDeclaration(ctx, owner.initializer);
+  }
+  if (!ts.isVariableDeclaration(decl)) return undefined;
+  const sources = valuesOf(ctx, decl);
+  const controllers = new Set(sources.map(ofController));
+  const [only] = controllers;
+  return controllers.size === 1 ? only : undefined;
+}
+
+function controllerDeclaration(ctx: TsContext, id: ts.Identifier): ts.VariableDeclaration | undefined {
+  const ts = ctx.ts;
+  const decl = ctx.declarationOf(id);
+  if (!decl || !ts.isVariableDeclaration(decl)) return undefined;
+  const values = valuesOf(ctx, decl);
+  const created = (v: ts.Expression) => ts.isNewExpression(v) && ts.isIdentifier(v.expression) && v.expression.text === 'AbortController';
+  return values.length > 0 && values.every(created) ? decl : undefined;
+}
+
+/** What a variable is given: its initializer and every `name = value` in its scope. */
+function valuesOf(ctx: TsContext, decl: ts.VariableDeclaration): ts.Expression[] {
+  const ts = ctx.ts;
+  if (!ts.isIdentifier(decl.name)) return [];
+  const name = decl.name.text;
+  const out: ts.Expression[] = decl.initializer ? [decl.initializer] : [];
+  if (ts.isVariableDeclarationList(decl.parent) && decl.parent.flags & ts.NodeFlags.Const) return out;
+  const scope = ctx.enclosingFunction(decl) ?? ctx.sourceFile;
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) out.push(n.right);
+    n.forEachChild(visit);
+  };
+  visit(scope);
+  return out;
+}
