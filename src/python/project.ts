@@ -29,6 +29,8 @@ export interface CallSite {
   readonly target: string;
   /** The callee as written (`self._load`, `json.load`), for messages. */
   readonly text: string;
+  /** The call names a file of the package itself (see `packagePathNames`): `open(HERE / "x.lua")`. */
+  readonly packageFile?: true;
 }
 
 export interface FunctionSummary {
@@ -42,6 +44,8 @@ export interface FunctionSummary {
   readonly calls: readonly CallSite[];
   /** Sync functions only: methods called on receivers of unknown type (`p.read_text()` → `read_text`). */
   readonly methods: readonly string[];
+  /** Sync functions only: such methods called on a file of the package itself (`(HERE / "x.lua").read_text()`). */
+  readonly packageFileMethods: readonly string[];
 }
 
 export interface ClassSummary {
@@ -72,9 +76,20 @@ export interface FunctionRef {
 
 /**
  * Says whether a resolved call blocks (AW201's catalog): `qualifiedName` for resolved callees,
- * `method` alone for a method on a receiver of unknown type.
+ * `method` alone for a method on a receiver of unknown type; `packageFile` when the call names a
+ * file of the package itself (`packagePathNames`).
  */
-export type BlockingTest = (qualifiedName: string | undefined, method?: string) => unknown;
+export type BlockingTest = (qualifiedName: string | undefined, method?: string, packageFile?: boolean) => unknown;
+
+/**
+ * A blocking chain: the calls from a function down to a blocking one (`['load_config', 'open']`),
+ * and `origin`, which identifies that blocking call (the function making it and the call), so that
+ * chains reaching it from different entry points can be told to share one root cause.
+ */
+export interface Chain {
+  readonly steps: readonly string[];
+  readonly origin: string;
+}
 
 /** Decorators that leave a function's calling behaviour alone; any other one may change it (run it in a thread, make it a task). */
 const TRANSPARENT_DECORATORS = new Set([
@@ -126,7 +141,7 @@ interface RawScope {
   end: number;
   parent?: RawScope;
   /** Set for the scopes that get a summary: module-level defs, methods of module-level classes. */
-  fn?: { summary: FunctionSummary & { calls: CallSite[]; methods: string[] }; className?: string; vars: Map<string, string> };
+  fn?: { summary: FunctionSummary & CallLists; className?: string; vars: Map<string, string> };
   cls?: ClassSummary & { methods: Map<string, FunctionSummary> };
 }
 
@@ -140,6 +155,8 @@ interface SliceContext {
   readonly rowOffset: number;
   /** The slice is one method, dedented: its top-level defs are methods of this class (`self.x()`). */
   readonly className?: string;
+  /** The module's package paths (from its whole text: a slice lacks the module-level names). */
+  readonly packagePaths?: PackagePaths;
 }
 
 /**
@@ -189,6 +206,7 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string, sl
       decorators: decoratorsOf(s.node, imports),
       calls: [] as CallSite[],
       methods: [] as string[],
+      packageFileMethods: [] as string[],
     };
     s.fn = { summary, className: owner ? owner.name : slice?.className, vars: new Map() };
     if (owner) owner.cls!.methods.set(s.name, summary);
@@ -212,12 +230,103 @@ export function summarizeTree(parser: PythonParser, root: Node, text: string, sl
   };
   // Only conditions inside summarised sync functions are read (their text crosses into wasm).
   const dispatch = typeDispatchRanges(conditions.filter((c) => owner(c.statement.startIndex)));
-  addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, owner, imports, moduleNames);
+  const paths = slice ? slice.packagePaths : packagePaths(text, imports);
+  addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, owner, imports, moduleNames, paths);
   return { hash: slice ? '' : contentHash(text), imports, functions, classes };
 }
 
+/** Says whether a call names a file of the package itself. */
+export type PackagePaths = (call: Node) => boolean;
+
+/** Where a path of the package itself comes from: the module's own file, or the resource APIs. */
+const PACKAGE_ROOTS = /\b__file__\b|\bimportlib[._]resources\b|\bpkg_resources\b|\bpkgutil\b/;
+const PACKAGE_MODULES = /^(importlib\.resources|importlib_resources|pkg_resources|pkgutil)(\.|$)/;
+/** `NAME =`, `self.NAME =`, `NAME: T =` at the start of a line (not `==`). */
+const ASSIGNMENT_START = /^([ \t]*)((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)/gm;
+
+/**
+ * Paths of the package itself — files that ship next to the module (`Path(__file__).parent / "x.lua"`,
+ * `importlib.resources.files(pkg) / "schema.json"`): a test for calls that name one, directly or
+ * through a name bound to such a path (`HERE = os.path.dirname(__file__)`, then
+ * `SCRIPTS = os.path.join(HERE, "lua")`, transitively; at module level, as `self.x`, or in the
+ * calling function). Undefined when the module has none (the common case: one regex over the text).
+ *
+ * Text-level on purpose: a summary is built from one query, and these names are rare.
+ */
+export function packagePaths(text: string, imports: ReadonlyMap<string, string>): PackagePaths | undefined {
+  const seeds = [...imports].filter(([, target]) => PACKAGE_MODULES.test(target)).map(([local]) => local);
+  if (!PACKAGE_ROOTS.test(text) && seeds.length === 0) return undefined;
+  const moduleNames = derivedNames(text, seeds, (indent, name) => indent === '' || name.startsWith('self.'));
+  const mentions = mentionTest([...seeds, ...moduleNames]);
+  // By the function's text: slices of one module are parsed apart, so offsets repeat across them.
+  const perFunction = new Map<string, (t: string) => boolean>();
+  return (call: Node): boolean => {
+    const text = call.text;
+    if (mentions(text)) return true;
+    // Names bound in the calling function (`here = os.path.dirname(__file__)` inside it).
+    let fn: Node | null = call.parent;
+    while (fn && fn.type !== 'function_definition') fn = fn.parent;
+    if (!fn) return false;
+    const body = fn.text;
+    let local = perFunction.get(body);
+    if (!local) {
+      const names = derivedNames(body, [...seeds, ...moduleNames], () => true);
+      perFunction.set(body, (local = mentionTest([...names].filter((n) => !moduleNames.has(n)))));
+    }
+    return local(text);
+  };
+}
+
+/** Names assigned (where `keep` allows) from an expression that mentions a package root or an earlier such name. */
+function derivedNames(text: string, seeds: readonly string[], keep: (indent: string, name: string) => boolean): Set<string> {
+  const assignments: { name: string; value: string }[] = [];
+  for (const m of text.matchAll(ASSIGNMENT_START)) {
+    if (keep(m[1], m[2])) assignments.push({ name: m[2], value: rightHandSide(text, m.index + m[0].length) });
+  }
+  const names = new Set<string>();
+  // A few passes reach a fixed point: each pass adds the names built on the previous ones.
+  for (let changed = true, pass = 0; changed && pass < 5; pass++) {
+    changed = false;
+    const mentions = mentionTest([...seeds, ...names]);
+    for (const a of assignments) {
+      if (!names.has(a.name) && mentions(a.value)) {
+        names.add(a.name);
+        changed = true;
+      }
+    }
+  }
+  return names;
+}
+
+/** Whether a text mentions a package root or one of the names (`self.x` as such, not `other.self.x`). */
+function mentionTest(names: readonly string[]): (text: string) => boolean {
+  const alternatives = names.map((n) => n.replace(/\./g, '\\.'));
+  const named = alternatives.length ? new RegExp(`(?<![\\w.])(?:${alternatives.join('|')})(?!\\w)`) : undefined;
+  return (text) => PACKAGE_ROOTS.test(text) || (named?.test(text) ?? false);
+}
+
+/** The assigned expression from `start` to the end of its logical line (brackets may span lines). */
+function rightHandSide(text: string, start: number): string {
+  let depth = 0;
+  let i = start;
+  for (; i < text.length && i < start + 500; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    else if (ch === '\n' && depth === 0 && text[i - 1] !== '\\') break;
+  }
+  return text.slice(start, i);
+}
+
+/** What a sync function's body calls, as collected. */
+interface CallLists {
+  calls: CallSite[];
+  methods: string[];
+  packageFileMethods: string[];
+}
+
 interface CallCollector {
-  readonly summary: { calls: CallSite[]; methods: string[] };
+  readonly summary: CallLists;
   readonly className?: string;
   readonly vars: Map<string, string>;
 }
@@ -229,6 +338,7 @@ function addCalls(
   owner: (offset: number) => CallCollector | undefined,
   imports: ReadonlyMap<string, string>,
   moduleNames: ReadonlySet<string>,
+  paths: PackagePaths | undefined,
 ): void {
   // Constructed locals first, so `s = requests.Session(); s.get()` resolves to `requests.Session.get`.
   for (const { variable, ctor } of constructions) {
@@ -242,10 +352,12 @@ function addCalls(
     if (!fn) continue;
     const text = clean(callee.text);
     const target = resolveCallee(text, imports, moduleNames, fn);
-    if (target) fn.summary.calls.push({ target, text: shorten(text) });
+    const packageFile = paths?.(call) === true;
+    if (target) fn.summary.calls.push(packageFile ? { target, text: shorten(text), packageFile } : { target, text: shorten(text) });
     else if (callee.type === 'attribute') {
       const method = /\.\s*([A-Za-z_]\w*)$/.exec(text)?.[1];
-      if (method && !fn.summary.methods.includes(method)) fn.summary.methods.push(method);
+      const list = packageFile ? fn.summary.packageFileMethods : fn.summary.methods;
+      if (method && !list.includes(method)) list.push(method);
     }
   }
 }
@@ -287,6 +399,8 @@ export function summarizeFromScopes(parser: PythonParser, scopes: Scopes, import
   const classes = new Map<string, ClassSummary & { methods: Map<string, FunctionSummary> }>();
   const moduleNames = new Set<string>();
   const classNames = new Map<Scope, string>();
+  // The module's package paths: a text scan, done when a function's calls are first collected.
+  let paths: PackagePaths | null | undefined;
   for (const s of scopes.all) {
     if (s.parent || s.kind === 'lambda') continue;
     const name = s.node.childForFieldName('name')?.text;
@@ -311,12 +425,13 @@ export function summarizeFromScopes(parser: PythonParser, scopes: Scopes, import
     const name = s.node.childForFieldName('name')?.text;
     if (!name) continue;
     const summary = new LazyFunctionSummary(name, s.kind === 'async-function', s.node.startPosition.row, decoratorsOf(s.node, imports), () => {
-      const collector: CallCollector = { summary: { calls: [], methods: [] }, className, vars: new Map() };
+      const collector: CallCollector = { summary: { calls: [], methods: [], packageFileMethods: [] }, className, vars: new Map() };
       if (s.kind === 'function') {
         const { calls, constructions, conditions } = bodyCalls(parser, s.node);
         const own = (offset: number) => (scopes.functionAt(offset) === s ? collector : undefined);
         const dispatch = typeDispatchRanges(conditions.filter((c) => own(c.statement.startIndex)));
-        addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, own, imports, moduleNames);
+        paths ??= packagePaths(text, imports) ?? null;
+        addCalls(calls.filter((c) => !inRanges(dispatch, c.call.startIndex)), constructions, own, imports, moduleNames, paths ?? undefined);
       }
       return collector.summary;
     });
@@ -358,7 +473,8 @@ export function summarizeOutlined(parser: PythonParser, text: string, whole: () 
     tree.delete();
   }
   const moduleNames = new Set<string>([...outer.functions.keys(), ...outer.classes.keys(), ...defs.keys(), ...classDefs.keys()]);
-  const context = (seg: Segment): SliceContext => ({ imports: outer.imports, moduleNames, rowOffset: seg.row });
+  const paths = packagePaths(text, outer.imports);
+  const context = (seg: Segment): SliceContext => ({ imports: outer.imports, moduleNames, rowOffset: seg.row, packagePaths: paths });
   // A definition that does not parse alone (the outline misread the module) sends every lookup to the whole parse.
   let fallback: ModuleSummary | undefined;
   const sliceSummary = (seg: Segment): ModuleSummary | undefined => {
@@ -513,19 +629,22 @@ function bodyCalls(parser: PythonParser, fn: Node) {
 
 /** A function summary whose calls are collected when first read. */
 class LazyFunctionSummary implements FunctionSummary {
-  private body: { calls: CallSite[]; methods: string[] } | undefined;
+  private body: CallLists | undefined;
   constructor(
     readonly name: string,
     readonly async: boolean,
     readonly line: number,
     readonly decorators: readonly string[],
-    private readonly collect: () => { calls: CallSite[]; methods: string[] },
+    private readonly collect: () => CallLists,
   ) {}
   get calls(): readonly CallSite[] {
     return (this.body ??= this.collect()).calls;
   }
   get methods(): readonly string[] {
     return (this.body ??= this.collect()).methods;
+  }
+  get packageFileMethods(): readonly string[] {
+    return (this.body ??= this.collect()).packageFileMethods;
   }
 }
 
@@ -705,7 +824,7 @@ interface ModuleRecord {
 }
 
 /** Blocking chains already computed, per function (null: does not block). */
-export type ChainMemo = Map<FunctionSummary, readonly string[] | null>;
+export type ChainMemo = Map<FunctionSummary, Chain | null>;
 
 /** A module summary that stands in for the index's copy of one file (the text being analysed). */
 export interface Overlay {
@@ -938,11 +1057,11 @@ export class ProjectIndex {
     const ref = this.lookup(qualifiedName, overlay);
     if (!ref) return undefined;
     const inner = this.chainOf(ref, isBlocking, overlay);
-    return inner ? [ref.className ? `${ref.className}.${ref.summary.name}` : ref.summary.name, ...inner] : undefined;
+    return inner ? [ref.className ? `${ref.className}.${ref.summary.name}` : ref.summary.name, ...inner.steps] : undefined;
   }
 
-  /** The calls from `ref` down to a blocking one (`['load_config', 'open']`), or undefined. */
-  chainOf(ref: FunctionRef, isBlocking: BlockingTest, overlay?: Overlay, memo?: ChainMemo): readonly string[] | undefined {
+  /** The calls from `ref` down to a blocking one (`['load_config', 'open']`) and that call's origin, or undefined. */
+  chainOf(ref: FunctionRef, isBlocking: BlockingTest, overlay?: Overlay, memo?: ChainMemo): Chain | undefined {
     // An overlay changes what names mean: its chains are cached by the caller (one view), not here.
     return this.walk(ref, isBlocking, overlay, overlay ? (memo ?? new Map()) : this.memoFor(isBlocking), new Set(), 0).chain;
   }
@@ -964,28 +1083,24 @@ export class ProjectIndex {
     memo: ChainMemo,
     visiting: Set<FunctionSummary>,
     depth: number,
-  ): { chain: readonly string[] | undefined; cut: boolean } {
+  ): { chain: Chain | undefined; cut: boolean } {
     const fn = ref.summary;
     if (!followable(fn)) return { chain: undefined, cut: false };
     const known = memo.get(fn);
     if (known !== undefined) return { chain: known ?? undefined, cut: false };
     if (visiting.has(fn) || depth >= MAX_CHAIN_DEPTH) return { chain: undefined, cut: true };
     // The shortest explanation first: a blocking call made directly beats one through a helper.
+    const found = (step: string): { chain: Chain; cut: boolean } => {
+      const chain = { steps: [step], origin: `${ref.qualifiedName} ${step}` };
+      memo.set(fn, chain);
+      return { chain, cut: false };
+    };
     for (const call of fn.calls) {
       const target = this.absolute(call.target, ref, overlay);
-      if (target && isBlocking(target)) {
-        const chain = [call.text];
-        memo.set(fn, chain);
-        return { chain, cut: false };
-      }
+      if (target && isBlocking(target, undefined, call.packageFile === true)) return found(call.text);
     }
-    for (const method of fn.methods) {
-      if (isBlocking(undefined, method)) {
-        const chain = [`.${method}`];
-        memo.set(fn, chain);
-        return { chain, cut: false };
-      }
-    }
+    for (const method of fn.methods) if (isBlocking(undefined, method)) return found(`.${method}`);
+    for (const method of fn.packageFileMethods) if (isBlocking(undefined, method, true)) return found(`.${method}`);
     visiting.add(fn);
     let cut = false;
     try {
@@ -995,7 +1110,7 @@ export class ProjectIndex {
         const sub = this.walk(callee, isBlocking, overlay, memo, visiting, depth + 1);
         cut ||= sub.cut;
         if (sub.chain) {
-          const chain = [call.text, ...sub.chain];
+          const chain = { steps: [call.text, ...sub.chain.steps], origin: sub.chain.origin };
           memo.set(fn, chain);
           return { chain, cut: false };
         }
@@ -1193,7 +1308,7 @@ function sameShape(a: ModuleSummary, b: ModuleSummary): boolean {
 }
 
 function shape(s: ModuleSummary): unknown {
-  const fn = (f: FunctionSummary) => [f.name, f.async, f.decorators, f.calls, f.methods];
+  const fn = (f: FunctionSummary) => [f.name, f.async, f.decorators, f.calls, f.methods, f.packageFileMethods];
   return [
     [...s.imports],
     [...s.functions.values()].map(fn),
@@ -1250,7 +1365,7 @@ export class ModuleView {
   }
 
   /** Calls from a project function down to a blocking one, or undefined. */
-  blockingChain(ref: FunctionRef, isBlocking: BlockingTest): readonly string[] | undefined {
+  blockingChain(ref: FunctionRef, isBlocking: BlockingTest): Chain | undefined {
     return this.index.chainOf(ref, isBlocking, this.overlay, this.memo);
   }
 }

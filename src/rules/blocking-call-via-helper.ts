@@ -2,19 +2,32 @@
  * AW202 blocking-call-via-helper: a coroutine calls a sync function of the project (same file or
  * another module) that, directly or through more project functions, makes a call AW201 flags. The
  * loop stalls exactly as if the blocking call were written in the coroutine, but no per-call linter
- * sees it. Follows calls through the project index (`src/python/project.ts`).
+ * sees it. Follows calls through the project index (`src/python/project.ts`). One finding per root
+ * cause (the blocking call a chain ends in) per file; reads of files shipped with the package are
+ * not reported.
  */
 import type { Node } from 'web-tree-sitter';
-import type { TextEdit } from '../core/finding';
+import { editsOverlap, type TextEdit } from '../core/finding';
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import type { FixSpec, PythonContext } from '../python/context';
-import { boundLocally, enclosingClassName, moduleView, type BlockingTest } from '../python/project';
+import { boundLocally, enclosingClassName, moduleView, type BlockingTest, type Chain } from '../python/project';
 import { blockingKind } from './blocking-call-in-async';
 import { beforeEntrySuspends } from '../python/entry';
+import { formatMessage } from '../core/rule';
 import { defineRule } from './define';
 
-/** One stable function, so the index can cache chains per classification. */
-const isBlocking: BlockingTest = (name, method) => blockingKind(name, method) !== undefined;
+/**
+ * One stable function, so the index can cache chains per classification. File I/O on a file of the
+ * package itself (`open(Path(__file__).parent / "script.lua")`, `importlib.resources`) does not
+ * count: see the docs.
+ */
+const isBlocking: BlockingTest = (name, method, packageFile) => {
+  const kind = blockingKind(name, method);
+  return kind !== undefined && !(packageFile && kind === 'file');
+};
+
+/** How many other call sites a repeated finding lists by line. */
+const LISTED_LINES = 5;
 
 const rule = defineRule({
   code: 'AW202',
@@ -27,7 +40,9 @@ const rule = defineRule({
   summary: 'A coroutine calls a sync project function that (transitively) makes a blocking call.',
   messages: {
     viaHelper: '`{callee}()` makes a blocking call on the event loop through sync code: {chain}.',
+    viaHelperRepeated: '`{callee}()` makes a blocking call on the event loop through sync code: {chain}. {others} the same blocking call ({lines}): this finding stands for them all.',
     fixThread: 'Run the helper in a worker thread with `{runner}`',
+    fixThreadAll: 'Run the helpers in a worker thread with `{runner}` at all {count} calls in this file',
   },
   docs: `## What it does
 Flags a call, inside an \`async def\`, to a synchronous function of the project — defined in the same
@@ -48,6 +63,21 @@ and the like), methods of objects whose class is unknown, helpers called only fr
 blocking calls in an \`if\` that dispatches on a type (\`if isinstance(fp, io.IOBase): … else:
 open(fp)\`): which branch runs depends on what the caller passes, and a coroutine usually passes the
 kind that does not block. A blocking call behind a cache check still counts: the first call blocks.
+
+One root cause, one finding. Every call in a file whose chain ends in the same blocking call — one
+constructor called from forty tests, or \`Queue()\` and \`Worker()\` both reaching
+\`RedisConnection() → load_script() → open()\` — is one thing to fix, so it is reported once, at the
+first such call, with the lines of the others (\`3 more calls in this file reach the same blocking
+call (lines 13, 14, 15)\`). Suppressing that finding acknowledges the root cause for the whole file.
+
+Left alone too: file I/O on a file of the package itself — a path built on the module's
+\`__file__\` (\`Path(__file__).parent / "script.lua"\`, \`os.path.join(os.path.dirname(__file__), …)\`,
+directly or through a name bound to it at module level, as \`self.x\` or in the function), or from
+\`importlib.resources\`/\`pkg_resources\`/\`pkgutil\`. Such a file ships with the code: it is small, on local
+disk and usually in the page cache, and it is typically read once (a script loaded at construction, a
+bundled schema). Reading it costs microseconds, like the metadata calls that
+[cheap-blocking-io](cheap-blocking-io.md) reports as hints, so this rule does not report it. Other
+blocking calls on such a path (\`subprocess.run([sys.executable, HERE / "tool.py"])\`) still count.
 
 ## Why is this bad?
 The helper runs on the event loop's thread: while its blocking call waits, no other task runs. Moving
@@ -86,7 +116,9 @@ async def handle(request):
 
 ## Fix safety
 The fix runs the helper in a worker thread: \`await asyncio.to_thread(helper, …)\`
-(\`loop.run_in_executor\` before Python 3.9), adding \`import asyncio\` when needed. It is unsafe: the
+(\`loop.run_in_executor\` before Python 3.9), adding \`import asyncio\` when needed; for a finding that
+stands for several calls, the first fix does so at every one of them, the second at this call only.
+It is unsafe: the
 whole helper then runs on another thread, concurrently with the loop, which matters when it touches
 state shared with coroutines or objects bound to a thread.
 `,
@@ -95,6 +127,10 @@ state shared with coroutines or objects bound to a thread.
     if (candidates.length === 0) return;
     const locals = localNames(ctx);
     let view: ReturnType<typeof moduleView> | undefined;
+    // One root cause, one finding: every call in this file whose chain ends in the same blocking
+    // call (`Queue()` and `Worker()` both reaching `load_script() → open()`, or one constructor
+    // called from 40 tests) is one thing to fix. Reported at the first such call, listing the rest.
+    const byOrigin = new Map<string, { site: AsyncCall; chain: Chain; others: AsyncCall[] }>();
     for (const c of candidates) {
       if (!mayBeProjectCall(ctx, c, locals) || beforeEntrySuspends(ctx, c.call)) continue;
       view ??= moduleView(ctx);
@@ -105,8 +141,22 @@ state shared with coroutines or objects bound to a thread.
       if (!helper || helper.summary.async) continue;
       const chain = view.blockingChain(helper, isBlocking);
       if (!chain || shadowed(ctx, c.call, c.callee.text)) continue;
-      const callee = compact(c.callee.text);
-      ctx.report(c.call, 'viaHelper', { callee, chain: [callee, ...chain].map((step) => `${step}()`).join(' → ') }, fixesFor(ctx, c));
+      const group = byOrigin.get(chain.origin);
+      if (group) group.others.push(c);
+      else byOrigin.set(chain.origin, { site: c, chain, others: [] });
+    }
+    for (const { site, chain, others } of byOrigin.values()) {
+      const callee = compact(site.callee.text);
+      const data = { callee, chain: [callee, ...chain.steps].map((step) => `${step}()`).join(' → ') };
+      if (others.length === 0) {
+        ctx.report(site.call, 'viaHelper', data, fixesFor(ctx, site));
+        continue;
+      }
+      const n = others.length;
+      const lines = others.map((o) => String(o.call.startPosition.row + 1));
+      const listed = `line${n > 1 ? 's' : ''} ${lines.slice(0, LISTED_LINES).join(', ')}${n > LISTED_LINES ? '…' : ''}`;
+      const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
+      ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, [...fixAll(ctx, [site, ...others]), ...fixesFor(ctx, site)]);
     }
   },
 });
@@ -152,10 +202,33 @@ function compact(text: string): string {
   return flat.length <= 40 ? flat : `…${flat.slice(-39)}`;
 }
 
+/**
+ * The thread fix at every call of the group at once (those that can take it and do not overlap one
+ * another): fixing the root cause in this file in one step.
+ */
+function fixAll(ctx: PythonContext, sites: readonly AsyncCall[]): FixSpec[] {
+  const edits: TextEdit[] = [];
+  let fixed = 0;
+  let runner = '';
+  for (const site of sites) {
+    const fix = threadFix(ctx, site);
+    if (!fix || editsOverlap(edits, fix.edits)) continue;
+    edits.push(...fix.edits);
+    runner = fix.runner;
+    fixed++;
+  }
+  return fixed > 1 ? [{ title: formatMessage(rule.messages.fixThreadAll, { runner, count: String(fixed) }), safety: 'unsafe', edits }] : [];
+}
+
 /** `await asyncio.to_thread(helper, args)` in place of `helper(args)`. */
 function fixesFor(ctx: PythonContext, c: AsyncCall): FixSpec[] {
+  const fix = threadFix(ctx, c);
+  return fix ? [{ title: rule.messages.fixThread.replace('{runner}', fix.runner), safety: 'unsafe', edits: fix.edits }] : [];
+}
+
+function threadFix(ctx: PythonContext, c: AsyncCall): { edits: TextEdit[]; runner: string } | undefined {
   // An `await` inside a generator expression would turn it into an async generator.
-  if (inGeneratorExpression(ctx, c.call)) return [];
+  if (inGeneratorExpression(ctx, c.call)) return undefined;
   const args = c.args.text.slice(1, -1).trim().replace(/,\s*$/, '');
   const positional = c.args.namedChildren.filter((a) => a && a.type !== 'comment');
   const edits: TextEdit[] = [];
@@ -175,6 +248,6 @@ function fixesFor(ctx: PythonContext, c: AsyncCall): FixSpec[] {
     runner = 'loop.run_in_executor';
   }
   edits.push({ start: c.call.startIndex, end: c.call.endIndex, newText: awaitReplacing(c.call, replacement) });
-  return [{ title: rule.messages.fixThread.replace('{runner}', runner), safety: 'unsafe', edits }];
+  return { edits, runner };
 }
 

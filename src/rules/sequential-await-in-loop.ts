@@ -122,7 +122,8 @@ calls would gain nothing:
   when awaited, so gathering the calls would still run them one after another;
 - ordered effects on one shared object: \`write\`/\`drain\`, \`send*\`, \`put\`, \`execute\`, \`commit\`,
   \`publish\`, \`add_*\`/\`remove_*\`/\`load_*\`… on a receiver that is not the item;
-- an order the code chose: iterating \`reversed(…)\` or \`sorted(…)\`;
+- an order the code chose: iterating \`reversed(…)\` or \`sorted(…)\`, or a collection named as an order
+  (\`drop_order\`, \`steps\`, \`stages\`, \`sequence\`);
 - callbacks run in registration order (\`for handler in handlers: await handler(event)\`), and waits
   on work that is already running (\`await task\`, \`await proc.wait()\`, \`await asyncio.sleep(d)\`);
 - awaits inside a \`try\` in the loop: per-item error handling means one failure must not stop the
@@ -151,7 +152,7 @@ socket, stream, pipeline, transaction, pool client or cursor, or \`this\` in a c
 command sent alike to every item (\`for (const ws of sockets) await ws.close();\`), no \`async\` callee that
 never suspends (no \`await\` and no returned value: found through the checker, or in the file), no
 registry of callbacks, no
-\`.reverse()\`/\`.toSorted()\` order, no short literal list of steps (an array literal of fewer than five
+\`.reverse()\`/\`.toSorted()\` order nor a collection named as one (\`dropOrder\`, \`steps\`), no short literal list of steps (an array literal of fewer than five
 items, or a \`const\` bound to one, \`as const\` or not), and not in test or benchmark files.
 
 ## Why is this bad?
@@ -623,10 +624,17 @@ function constantValue(ctx: PythonContext, name: Node): Node | undefined {
   return only(ctx.root, (n) => n.parent?.parent?.parent?.equals(ctx.root) === true);
 }
 
-/** `reversed(xs)`, `sorted(xs)`: the code chose the order the items are handled in, so it matters. */
+/** Names that say the collection is an order to follow: `drop_order`, `steps`, `stages`, `sequence`. */
+const ORDER_NAME = /(^|_)(order|ordered|sequence|steps|stages|phases)$/;
+
+/**
+ * `reversed(xs)`, `sorted(xs)`, or a collection named as an order (`for table in drop_order`): the
+ * code chose the order the items are handled in, so it matters.
+ */
 function explicitOrder(iterable: Node): boolean {
   const fn = iterable.type === 'call' ? iterable.childForFieldName('function')?.text : undefined;
-  return fn === 'reversed' || fn === 'sorted';
+  const name = iterable.type === 'attribute' ? iterable.childForFieldName('attribute')?.text : iterable.type === 'identifier' ? iterable.text : undefined;
+  return fn === 'reversed' || fn === 'sorted' || ORDER_NAME.test(snake(name ?? ''));
 }
 
 /**
@@ -1006,9 +1014,10 @@ function declarationOf(ctx: TsContext, id: ts.Identifier): ts.VariableDeclaratio
   return undefined;
 }
 
-/** `xs.reverse()`, `xs.toSorted(…)`: the code chose the order the items are handled in, so it matters. */
+/** `xs.reverse()`, `xs.toSorted(…)`, `dropOrder`: the code chose the order the items are handled in, so it matters. */
 function explicitOrderTs(ts: TsContext['ts'], e: ts.Expression): boolean {
   const value = unwrap(ts, e);
+  if (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) return ORDER_NAME.test(snake(ts.isIdentifier(value) ? value.text : value.name.text));
   return ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && /^(reverse|sort|toReversed|toSorted)$/.test(value.expression.name.text);
 }
 

@@ -52,7 +52,7 @@ describe('outline', () => {
 });
 
 function shape(s: ModuleSummary): string {
-  const fn = (f: ModuleSummary['functions'] extends ReadonlyMap<string, infer F> ? F : never) => [f.name, f.async, f.line, f.decorators, f.calls, f.methods];
+  const fn = (f: ModuleSummary['functions'] extends ReadonlyMap<string, infer F> ? F : never) => [f.name, f.async, f.line, f.decorators, f.calls, f.methods, f.packageFileMethods];
   return JSON.stringify([
     [...s.functions.values()].map(fn).sort(),
     [...s.classes.values()].map((c) => [c.name, c.line, c.bases, [...c.methods.values()].map(fn).sort()]).sort(),

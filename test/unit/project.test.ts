@@ -94,6 +94,19 @@ describe('project index', () => {
     assert.equal(index.blockingChain('shop.notify.send', isBlocking), undefined, 'async functions are not blocking helpers');
   });
 
+  it('marks calls that name a file of the package itself, and tells root causes apart', async () => {
+    const index = await projectIndex();
+    // `open(f"{BASE}/commands/{name}")` with `BASE` built on `__file__` at module level.
+    assert.deepEqual(index.blockingChain('shop.scripts.Queue', isBlocking), ['Queue.__init__', 'Connection', 'self.load_script', 'open']);
+    const notPackageFiles = (name: string | undefined, method?: string, packageFile?: boolean) => !packageFile && isBlocking(name, method);
+    assert.equal(index.blockingChain('shop.scripts.Queue', notPackageFiles), undefined);
+    // Two entry points, one blocking call: the same origin.
+    const a = index.chainOf(index.lookup('shop.service.refresh')!, isBlocking);
+    const b = index.chainOf(index.lookup('shop.service.Service.reload')!, isBlocking);
+    assert.equal(a?.origin, b?.origin);
+    assert.equal(a?.origin, 'shop.config.load_config open');
+  });
+
   it('summarises each file lazily, once, skips names no file defines, and keeps plain data', async () => {
     const reads: string[] = [];
     const index = await projectIndex((f) => {
@@ -112,7 +125,7 @@ describe('project index', () => {
     assert.equal(reads.length, before);
     const summary = index.summaryOf(file('src/shop/service.py'))!;
     // Plain data: survives a JSON round trip of its maps.
-    assert.deepEqual(JSON.parse(JSON.stringify([...summary.functions])), [['refresh', { name: 'refresh', async: false, line: 3, decorators: [], calls: [{ target: '.config.load_config', text: 'load_config' }], methods: [] }]]);
+    assert.deepEqual(JSON.parse(JSON.stringify([...summary.functions])), [['refresh', { name: 'refresh', async: false, line: 3, decorators: [], calls: [{ target: '.config.load_config', text: 'load_config' }], methods: [], packageFileMethods: [] }]]);
   });
 
   it('reports cross-file AW202 and AW301 findings on the annotated lines', async () => {
@@ -123,6 +136,8 @@ describe('project index', () => {
     }
     const nightly = await findings(index, 'src/shop/jobs/nightly.py');
     assert.match(nightly.find((f) => f.line === 12)!.message, /self\.reload\(\) → refresh\(\) → load_config\(\) → open\(\)/);
+    // One root cause, one finding: the other three ways to reach `load_config() → open()` are listed.
+    assert.match(nightly.find((f) => f.line === 12)!.message, /3 more calls in this file reach the same blocking call \(lines 13, 14, 15\)/);
     assert.match(nightly.find((f) => f.line === 16)!.message, /Store\(\) → self\.connect\(\) → time\.sleep\(\)/);
   });
 
