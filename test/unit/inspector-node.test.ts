@@ -44,10 +44,21 @@ async function start(withFifo = true): Promise<{ program: InspectedProgram; port
   return { program, port: Number(m[1]), clientPort: Number(m[2]) };
 }
 
-/** Reads a global of the program over the raw channel (a second CDP user, as js-debug would be). */
+/**
+ * Reads a global of the program over the raw channel (a second CDP user, as js-debug would be). The
+ * program answers in order, so a read sent during a snapshot waits behind its heap snapshot: the
+ * timeout is generous (a loaded machine takes seconds for that).
+ */
 async function readGlobal(channel: WebSocketCdpChannel, expression: string): Promise<any> {
-  const r = await channel.send<{ result: { value: unknown } }>('Runtime.evaluate', { expression, returnByValue: true }, 5000);
+  const r = await channel.send<{ result: { value: unknown } }>('Runtime.evaluate', { expression, returnByValue: true }, 30_000);
   return r.result.value;
+}
+
+/** The fixture's interval count (a number from the program's start on). */
+async function readTicks(channel: WebSocketCdpChannel): Promise<number> {
+  const ticks = await readGlobal(channel, 'globalThis.__ticks');
+  assert.ok(Number.isInteger(ticks), `globalThis.__ticks is ${ticks}`);
+  return ticks;
 }
 
 function byLabel(snapshot: LoopSnapshot, label: string): LoopItem {
@@ -172,29 +183,36 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     const { program } = await start();
     const backend = new NodeBackend(program.channel);
     try {
-      // Undefined until the interval's first tick (a program just started on a loaded machine).
-      const before = (await readGlobal(program.channel, 'globalThis.__ticks')) ?? 0;
-      const snapshot = backend.snapshot({ tier: 2 });
+      // Read the count over and over while the snapshot runs. The program answers in order, so a read
+      // answered before the snapshot settled was evaluated while it was under way; `started` says the
+      // snapshot's first evaluation (which creates the backend's state) came before it. A paused program
+      // shows one count in every such read; a running one ticks between them (how often depends on the
+      // load, so at least once is all that is asked: pausing gives exactly none).
+      const sample = `({ ticks: globalThis.__ticks, started: typeof globalThis[Symbol.for('asyncwise.inspector')] === 'object' })`;
+      const snapshotting = backend.snapshot({ tier: 2 });
+      let settled = false;
+      snapshotting.then(() => (settled = true), () => (settled = true));
       const during: number[] = [];
-      let done = false;
-      void snapshot.finally(() => (done = true));
-      while (!done) {
-        during.push(await readGlobal(program.channel, 'globalThis.__ticks'));
-        await new Promise((r) => setTimeout(r, 50));
+      while (!settled) {
+        const read: { ticks: number; started: boolean } = await readGlobal(program.channel, sample);
+        if (settled) break;
+        if (read.started) during.push(read.ticks);
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await snapshot;
-      const rightAfter = await readGlobal(program.channel, 'globalThis.__ticks');
-      assert.ok(during.length > 1 && Math.max(...during) > before, `ticks before ${before}, during ${during}`);
+      await snapshotting;
+      assert.ok(during.length >= 2, `too few reads during the snapshot to tell: ${during}`);
+      assert.ok(during.every(Number.isInteger) && Math.max(...during) > during[0], `ticks in ${during.length} reads during the snapshot: ${during.slice(0, 20).join(' ')}${during.length > 20 ? ` … ${during.at(-1)}` : ''}`);
       // The interval keeps running after the snapshot (on a loaded machine a 20 ms interval may be late, never stopped).
-      await waitFor(async () => (await readGlobal(program.channel, 'globalThis.__ticks')) >= rightAfter + 3);
-      const later = await readGlobal(program.channel, 'globalThis.__ticks');
+      const rightAfter = await readTicks(program.channel);
+      await waitFor(async () => (await readTicks(program.channel)) >= rightAfter + 3, 'the interval ticks after the snapshot');
+      const later = await readTicks(program.channel);
       // Nothing of ours is left behind but the observers, and dispose takes those back.
       assert.equal(await readGlobal(program.channel, `typeof globalThis[Symbol.for('asyncwise.inspector')]`), 'object');
       backend.dispose();
       const second = await WebSocketCdpChannel.connect(program.url);
       try {
-        await waitFor(async () => (await readGlobal(second, `typeof globalThis[Symbol.for('asyncwise.inspector')]`)) === 'undefined');
-        await waitFor(async () => (await readGlobal(second, 'globalThis.__ticks')) > later + 2); // still ticking after dispose
+        await waitFor(async () => (await readGlobal(second, `typeof globalThis[Symbol.for('asyncwise.inspector')]`)) === 'undefined', 'dispose removes the observers');
+        await waitFor(async () => (await readTicks(second)) > later + 2, 'the interval ticks after dispose');
       } finally {
         second.close();
       }
@@ -219,7 +237,7 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       assert.ok(Date.now() - started < 15_000, 'no hang');
       await assert.rejects(backend.snapshot({ tier: 1 }), SessionEndedError);
       // The backend let go of the connection, so the program is not kept "waiting for the debugger to disconnect".
-      await waitFor(async () => program.child.exitCode !== null, 10_000);
+      await waitFor(async () => program.child.exitCode !== null, 'the program exits');
       assert.equal(program.child.exitCode, 0);
     } finally {
       backend.dispose();
@@ -231,8 +249,12 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     const { program } = await start();
     const backend = new NodeBackend(program.channel);
     try {
+      // Killed as the heap snapshot arrives (a fixed delay could land before it, or after the snapshot on a fast machine).
+      const chunk = program.channel.on('HeapProfiler.addHeapSnapshotChunk', () => {
+        chunk.dispose();
+        program.child.kill('SIGKILL');
+      });
       const snapshot = backend.snapshot({ tier: 2 });
-      setTimeout(() => program.child.kill('SIGKILL'), 300);
       const started = Date.now();
       await assert.rejects(snapshot, (e: Error) => e instanceof SessionEndedError && /^The debug session ended during the snapshot/.test(e.message));
       assert.ok(Date.now() - started < 15_000, 'no hang');
@@ -254,8 +276,8 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     try {
       await debuggerClient.send('Debugger.enable');
       await debuggerClient.send('Debugger.pause');
-      await waitFor(async () => paused);
-      const ticksPaused = await readGlobal(program.channel, 'globalThis.__ticks');
+      await waitFor(async () => paused, 'the program pauses');
+      const ticksPaused = await readTicks(program.channel);
       const s = await backend.snapshot({ tier: 2 });
       assert.equal(s.whilePaused, true);
       assert.ok(s.costs.every((c) => c.programStallMs === undefined), 'no stall to measure while paused');
@@ -263,9 +285,9 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
       const t1 = await unaware.snapshot({ tier: 1 });
       assert.equal(t1.costs[0].programStallMs, undefined, 'the stall probe gives up instead of failing the snapshot');
       assert.ok(paused, 'still paused: the backend never resumes the program');
-      assert.equal(await readGlobal(program.channel, 'globalThis.__ticks'), ticksPaused);
+      assert.equal(await readTicks(program.channel), ticksPaused);
       await debuggerClient.send('Debugger.resume');
-      await waitFor(async () => (await readGlobal(program.channel, 'globalThis.__ticks')) > ticksPaused + 2);
+      await waitFor(async () => (await readTicks(program.channel)) > ticksPaused + 2, 'the interval ticks after the resume');
     } finally {
       await debuggerClient.send('Debugger.resume').catch(() => {});
       debuggerClient.close();
@@ -281,12 +303,15 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
     try {
       const controller = new AbortController();
       const snapshot = backend.snapshot({ tier: 2, signal: controller.signal });
-      setTimeout(() => controller.abort(), 20);
+      // Cancelled while the snapshot is under way in the program (its stall probe runs), however loaded the machine.
+      await waitFor(async () => (await readGlobal(program.channel, `typeof globalThis[Symbol.for('asyncwise.inspector')]?.stall`)) === 'object', 'the snapshot starts its stall probe', 30_000, 5);
+      controller.abort();
       await assert.rejects(snapshot, /The snapshot was cancelled/);
       assert.equal(await readGlobal(program.channel, `typeof globalThis[Symbol.for('asyncwise.inspector')].stall`), 'undefined', 'the 1 ms stall probe stopped with the snapshot');
       const s = await backend.snapshot({ tier: 1 });
       assert.ok(s.items.some((i) => i.label === 'setInterval 20 ms'));
-      assert.ok((await readGlobal(program.channel, 'globalThis.__ticks')) > 0);
+      const ticks = await readTicks(program.channel);
+      await waitFor(async () => (await readTicks(program.channel)) > ticks + 2, 'the interval ticks after the cancelled snapshot');
     } finally {
       backend.dispose();
       await program.stop();
@@ -328,11 +353,15 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
   });
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/**
+ * Waits for observable progress. The deadline only bounds a failure: it is generous, because a loaded
+ * machine (other builds and suites on 2 cores) may be many times slower than an idle one.
+ */
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000, pollMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
