@@ -224,15 +224,15 @@ function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
     const inScope = signalParameter(ctx, fn);
-    // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
-    const outermost = fn.body && ts.isBlock(fn.body) && isEntryPoint(ctx, fn) ? fn.body.statements[fn.body.statements.length - 1] : undefined;
     ctx.walkOwn(fn, (n) => {
-      if (!ts.isTryStatement(n) || !n.catchClause || n === outermost) return;
+      if (!ts.isTryStatement(n) || !n.catchClause) return;
       const signals = awaitedSignals(ctx, n.tryBlock);
       if (signals.length === 0 && !(inScope && ctx.hasAwait(n.tryBlock))) return;
       if (!inScope && signals.every((s) => ownsAbort(ctx, fn, s))) return;
       const clause = n.catchClause;
       if (handlesAbort(ctx, clause.block) || reportsToParent(ctx, clause.variableDeclaration?.name, clause.block)) return;
+      // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
+      if (fn.body && ts.isBlock(fn.body) && fn.body.statements[fn.body.statements.length - 1] === n && isEntryPoint(ctx, fn)) return;
       const passed = signals[0] as ts.Expression | undefined;
       const spelled = passed && spellableOutside(ctx, passed, n.tryBlock);
       const signal = spelled ? ctx.textOf(passed) : inScope?.expression;
