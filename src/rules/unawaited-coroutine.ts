@@ -204,10 +204,12 @@ awaited later or passed to a function. Also left alone, because the promise is d
   test's own function, \`test()\`/\`it()\` (like \`t.test()\`) makes a subtest that is cancelled if still
   outstanding when its parent ends: flagged unless awaited.
 - fluent calls on an object already in hand (with types): each method returns its receiver's own
-  type, down to a variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply
-  it was called on). A chain that creates its object is still flagged (\`knex('t').insert(row)\`: the
-  builder runs only when awaited, and \`insert\` returns a builder of another type than its receiver),
-  and so are the promise's own \`then\`/\`catch\`/\`finally\`, which make a new promise.
+  type (type arguments aside, or the receiver made awaitable: \`Instance & PromiseLike<…>\`), down to a
+  variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply it was called
+  on, \`app.register(plugin)\` the app). A chain that creates its object is still flagged
+  (\`knex('t').insert(row)\`: the builder runs only when awaited), and so are the promise's own
+  \`then\`/\`catch\`/\`finally\`, which make a new promise. (A builder stored first, \`q = knex('t')\` then
+  \`q.insert(row)\` dropped, looks fluent and is left alone.)
 - calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
@@ -615,8 +617,8 @@ function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
 
 /**
  * A fluent call on an existing object (`reply.send(x)`, `reply.code(200).send(x)`, `res.on(…)`):
- * each method returns a value of its receiver's own type, down to a receiver that is a variable, a
- * property or `this`. The thenable returned is that object (a fastify reply resolves when the
+ * each method returns a value of its receiver's own type (type arguments aside), down to a receiver
+ * that is a variable, a property or `this`. The thenable returned is that object (a fastify reply resolves when the
  * response is sent), already in hand, not a pending operation this statement started. A chain that
  * creates its object (`knex('t').insert(row)`: the builder runs only when awaited, and `insert`
  * returns a builder of another type than its receiver) is not one. The promise methods are not
@@ -631,7 +633,7 @@ function returnsItsReceiver(ctx: TsContext, call: ts.CallExpression): boolean {
     const callee = unwrap(ts, e.expression);
     if (!ts.isPropertyAccessExpression(callee) || PROMISE_METHODS.has(callee.name.text)) return false;
     const receiver = unwrap(ts, callee.expression);
-    if (checker.getTypeAtLocation(e) !== checker.getTypeAtLocation(receiver)) return false;
+    if (!sameObjectType(checker.getTypeAtLocation(e), checker.getTypeAtLocation(receiver))) return false;
     if (!ts.isCallExpression(receiver)) {
       return ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver) || ts.isElementAccessExpression(receiver) || receiver.kind === ts.SyntaxKind.ThisKeyword;
     }
@@ -640,6 +642,26 @@ function returnsItsReceiver(ctx: TsContext, call: ts.CallExpression): boolean {
 }
 
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+
+/**
+ * The receiver's type, or the receiver made awaitable: `app.register(plugin)` returns the fastify
+ * instance intersected with a promise-like (`FastifyInstance & SafePromiseLike<undefined>`).
+ */
+function sameObjectType(call: ts.Type, receiver: ts.Type): boolean {
+  if (sameDeclaredType(call, receiver)) return true;
+  const parts = (t: ts.Type) => (t.isIntersection() ? t.types.filter((m) => !m.getProperty('then')) : [t]);
+  return parts(call).some((a) => parts(receiver).some((b) => sameDeclaredType(a, b)));
+}
+
+/**
+ * The same type, its type arguments aside: fastify's `reply.code(200)` returns a `FastifyReply` whose
+ * reply-type argument is narrowed to the status, still the reply it was called on.
+ */
+function sameDeclaredType(a: ts.Type, b: ts.Type): boolean {
+  if (a === b) return true;
+  const symbol = a.getSymbol();
+  return symbol !== undefined && symbol === b.getSymbol() && !symbol.getName().startsWith('__');
+}
 
 // --- promises that cannot reject ----------------------------------------------------------------
 
