@@ -12,7 +12,7 @@ import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import { isAsyncFunction, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { insertAtBlockStart } from '../typescript/edits';
-import { cannotBeSignal, localController, signalArgument, signalParameter } from '../typescript/signals';
+import { cannotBeSignal, localController, propertyName, signalArgument, signalParameter } from '../typescript/signals';
 import { defineRule } from './define';
 
 const rule = defineRule({
@@ -68,14 +68,16 @@ await while the function has a signal parameter — and that neither throws nor 
 
 Left alone in TS/JS, where no caller's abort is lost:
 
-- the code owns the abort: the signal is a controller's this file creates (\`new AbortController()\`
-  in a variable, not a parameter or property), and the function that catches aborts it itself
-  (\`ac.abort()\` in it or in one of its callbacks, a timer's included) and has no signal parameter
-  through which a caller's abort could arrive. It expects the abort it made
-  (\`body.dump({ signal: ac.signal }).catch((err) => assert.equal(err.name, 'AbortError'))\`): the TS twin
-  of cancel-then-await. A controller local to an enclosing function (a test suite's, made in
-  \`beforeEach\`) may be aborted anywhere in that function; a module-level one only by the catching
-  function (a SIGTERM handler elsewhere aborting it is a cancellation the catch must not swallow);
+- the code owns the abort, so the abort it catches is one it made and expects (the TS twin of
+  cancel-then-await: \`ac.abort()\` then \`body.dump({ signal: ac.signal }).catch((err) =>
+  assert.equal(err.name, 'AbortError'))\`): the signal is made already aborting
+  (\`AbortSignal.abort(reason)\`, \`AbortSignal.timeout(ms)\`), or is the signal of a controller this
+  file creates (\`new AbortController()\` in a variable) and keeps to itself: it is only used through
+  \`.signal\` and \`.abort()\` (not handed out, stored in a property or exported), no function between it
+  and the catch receives a signal whose abort it could relay, and a module-level controller is
+  aborted only by the catching function (a SIGTERM handler elsewhere aborting it is a cancellation
+  the catch must not swallow). A controller of an enclosing function (a test suite's, made in
+  \`beforeEach\`) may be aborted anywhere in that function, a timer's callback included;
 - \`.catch(handler)\` outside an \`async\` function (a sync callback, module level): the chain is
   fire-and-forget, nobody carries on after it, and the handler is what keeps its rejection handled;
 - a literal given as the signal (\`signal: {}\`, \`signal: null\`): nothing can abort the call;
@@ -234,15 +236,15 @@ function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
     const inScope = signalParameter(ctx, fn);
-    // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
-    const outermost = fn.body && ts.isBlock(fn.body) && isEntryPoint(ctx, fn) ? fn.body.statements[fn.body.statements.length - 1] : undefined;
     ctx.walkOwn(fn, (n) => {
-      if (!ts.isTryStatement(n) || !n.catchClause || n === outermost) return;
+      if (!ts.isTryStatement(n) || !n.catchClause) return;
       const signals = awaitedSignals(ctx, n.tryBlock);
       if (signals.length === 0 && !(inScope && ctx.hasAwait(n.tryBlock))) return;
-      if (!inScope && signals.every((s) => abortedByItself(ctx, fn, s))) return;
+      if (!inScope && signals.every((s) => ownsAbort(ctx, fn, s))) return;
       const clause = n.catchClause;
       if (handlesAbort(ctx, clause.block) || reportsToParent(ctx, clause.variableDeclaration?.name, clause.block)) return;
+      // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
+      if (fn.body && ts.isBlock(fn.body) && fn.body.statements[fn.body.statements.length - 1] === n && isEntryPoint(ctx, fn)) return;
       const passed = signals[0] as ts.Expression | undefined;
       const spelled = passed && spellableOutside(ctx, passed, n.tryBlock);
       const signal = spelled ? ctx.textOf(passed) : inScope?.expression;
@@ -259,7 +261,7 @@ function detectTypeScript(ctx: TsContext): void {
       const fn = ctx.enclosingFunction(n);
       if ((ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && fn && isAsyncFunction(ts, fn)) {
         const signals = chainSignals(ctx, n.expression.expression);
-        const owned = !signalParameter(ctx, fn) && signals.every((s) => abortedByItself(ctx, fn, s));
+        const owned = !signalParameter(ctx, fn) && signals.every((s) => ownsAbort(ctx, fn, s));
         if (signals.length > 0 && !owned && !handlesAbort(ctx, handler.body) && !reportsToParent(ctx, handler.parameters[0]?.name, handler.body)) {
           ctx.report(n.expression.name.parent.parent, 'tsSwallowedCatch');
         }
@@ -309,27 +311,58 @@ function chainSignals(ctx: TsContext, e: ts.Expression): ts.Expression[] {
 }
 
 /**
- * The code owns the abort: the signal is of a controller this file creates, and the function that
- * catches aborts it itself (`ac.abort()` in it or one of its callbacks, a timer's included), so the
- * abort it catches is the one it expects; the TS twin of Python's cancel-then-await. A controller
- * local to an enclosing function (a test's `describe` scope, set in `beforeEach`) may be aborted
- * anywhere in that function; a module-level one only by the catching function itself (a SIGTERM
- * handler elsewhere aborting it is an outside cancellation the catch must not swallow).
+ * The code owns the abort, so the abort it catches is one it made and expects (the TS twin of
+ * Python's cancel-then-await): the signal is one it makes already aborting (`AbortSignal.abort(r)`,
+ * `AbortSignal.timeout(ms)`), or the signal of a controller this file creates and keeps to itself.
+ * Kept to itself: every use of the controller is `.signal`, `.abort()` or setting it (handed out as
+ * an argument, stored in a property or exported, someone else could abort it), no function between
+ * the controller and the catch receives a signal (whose abort it could relay:
+ * `signal.addEventListener('abort', () => ac.abort())`), and a module-level controller is aborted only
+ * by the catching function (a SIGTERM handler elsewhere aborting it is a cancellation the catch must
+ * not swallow). A controller of an enclosing function (a test suite's, made in `beforeEach`) may be
+ * aborted anywhere in that function, a timer's callback included; one never aborted cannot abort.
  */
-function abortedByItself(ctx: TsContext, fn: FunctionLike, signal: ts.Expression): boolean {
+function ownsAbort(ctx: TsContext, fn: FunctionLike, signal: ts.Expression): boolean {
   const ts = ctx.ts;
+  let e = signal;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isIdentifier(e.expression.expression) && e.expression.expression.text === 'AbortSignal') {
+    return e.expression.name.text === 'abort' || e.expression.name.text === 'timeout';
+  }
   const controller = localController(ctx, signal);
   if (!controller || !ts.isIdentifier(controller.name)) return false;
+  const owner = ctx.enclosingFunction(controller);
+  for (let f: FunctionLike | undefined = fn; f; f = f === owner ? undefined : ctx.enclosingFunction(f)) if (signalParameter(ctx, f)) return false;
+  const statement = controller.parent.parent;
+  if (!owner && ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
   const name = controller.name.text;
-  const scope = ctx.enclosingFunction(controller) ?? fn;
-  let aborts = false;
-  const visit = (n: ts.Node): void => {
-    if (aborts) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'abort' && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name) aborts = true;
-    else n.forEachChild(visit);
+  const inside = (n: ts.Node): boolean => {
+    for (let p: ts.Node | undefined = n; p; p = p.parent) if (p === fn) return true;
+    return false;
   };
-  visit(scope);
-  return aborts;
+  let own = true;
+  const visit = (n: ts.Node): void => {
+    if (!own) return;
+    if (ts.isIdentifier(n) && n.text === name) {
+      const p = n.parent;
+      const member = ts.isPropertyAccessExpression(p) && p.expression === n ? p.name.text : undefined;
+      if (ts.isPropertyAccessExpression(p) && p.name === n) return; // `other.controller`: another name
+      if (p !== controller && ctx.declarationOf(n) !== controller) return; // a variable of the same name elsewhere
+      if (member === 'signal' || (ts.isVariableDeclaration(p) && (p.name === n || takesOnlySignal(ts, p)))) return;
+      if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return;
+      if (member === 'abort' && ts.isCallExpression(p.parent) && (owner || inside(n))) return;
+      own = false;
+      return;
+    }
+    n.forEachChild(visit);
+  };
+  visit(owner ?? ctx.sourceFile);
+  return own;
+}
+
+/** `const { signal } = controller` */
+function takesOnlySignal(ts: TsContext['ts'], d: ts.VariableDeclaration): boolean {
+  return ts.isObjectBindingPattern(d.name) && d.name.elements.every((el) => (el.propertyName ? propertyName(ts, el.propertyName) : ts.isIdentifier(el.name) ? el.name.text : undefined) === 'signal');
 }
 
 /**

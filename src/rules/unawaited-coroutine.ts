@@ -204,14 +204,17 @@ awaited later or passed to a function. Also left alone, because the promise is d
   test's own function, \`test()\`/\`it()\` (like \`t.test()\`) makes a subtest that is cancelled if still
   outstanding when its parent ends: flagged unless awaited.
 - fluent calls on an object already in hand (with types): each method returns its receiver's own
-  type, down to a variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply
-  it was called on). A chain that creates its object is still flagged (\`knex('t').insert(row)\`: the
-  builder runs only when awaited, and \`insert\` returns a builder of another type than its receiver),
-  and so are the promise's own \`then\`/\`catch\`/\`finally\`, which make a new promise.
+  type (type arguments aside, or the receiver made awaitable: \`Instance & PromiseLike<…>\`), down to a
+  variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply it was called
+  on, \`app.register(plugin)\` the app). A chain that creates its object is still flagged
+  (\`knex('t').insert(row)\`: the builder runs only when awaited), and so are the promise's own
+  \`then\`/\`catch\`/\`finally\`, which make a new promise. (A builder stored first, \`q = knex('t')\` then
+  \`q.insert(row)\` dropped, looks fluent and is left alone.)
 - calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
-  \`await\` or \`throw\`: \`if (this.closed) return;\`), and whose \`try\` does not \`return\` a promise
+  \`await\` or \`throw\`: \`if (this.closed) return;\`), an \`if\`'s branches and a loop's body (\`while
+  (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
   { this.abort(err) } }\`, an async IIFE guarding its body. Also \`p.catch(handler)\` with such a
   handler, and a function returning one (\`closeQuietly() { return conn.close().catch(() => {}) }\`).
@@ -499,13 +502,15 @@ function isFloating(ctx: TsContext, call: ts.CallExpression): boolean {
   const callee = call.expression;
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
-    if (method === 'catch' && call.arguments.length >= 1) return false;
-    if (method === 'then' && call.arguments.length >= 2) return false;
-    // `x.then(onFulfilled)` makes a new promise whatever `x` is, and it rejects when `x` does or the
-    // handler throws: it floats unless the checker knows `then` here returns no promise.
-    if (method === 'then') return ctx.isThenable(call) ?? true;
-    if (method === 'finally') {
+    if (handlesRejection(ts, call)) return false;
+    if (method === 'finally' || method === 'then') {
       const inner = unwrap(ts, callee.expression);
+      // A rejection handled upstream (`p.catch(log).then(exit)`) stays handled.
+      if (ts.isCallExpression(inner) && handledUpstream(ts, inner)) return false;
+      // `x.then(onFulfilled)` makes a new promise whatever `x` is, and it rejects when `x` does or the
+      // handler throws: it floats unless the checker knows `then` here returns no promise. (A bare
+      // `x.then()` is no promise idiom: a fake's method, say.)
+      if (method === 'then') return ctx.isThenable(call) ?? call.arguments.length === 1;
       // The chain floats exactly when what it is chained on floats.
       if (ts.isCallExpression(inner)) return isFloating(ctx, inner);
     }
@@ -513,6 +518,22 @@ function isFloating(ctx: TsContext, call: ts.CallExpression): boolean {
   const typed = ctx.isThenable(call);
   if (typed !== undefined) return typed;
   return returnsPromiseSyntactically(ctx, call);
+}
+
+/** `p.catch(h)`, `p.then(onFulfilled, onRejected)`. */
+function handlesRejection(ts: TsContext['ts'], call: ts.CallExpression): boolean {
+  const callee = unwrap(ts, call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  return (callee.name.text === 'catch' && call.arguments.length >= 1) || (callee.name.text === 'then' && call.arguments.length >= 2);
+}
+
+/** A chain with a rejection handler, possibly followed by `.then(f)`/`.finally(f)` steps. */
+function handledUpstream(ts: TsContext['ts'], call: ts.CallExpression): boolean {
+  if (handlesRejection(ts, call)) return true;
+  const callee = unwrap(ts, call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'then' && callee.name.text !== 'finally')) return false;
+  const inner = unwrap(ts, callee.expression);
+  return ts.isCallExpression(inner) && handledUpstream(ts, inner);
 }
 
 function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): boolean {
@@ -596,8 +617,8 @@ function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
 
 /**
  * A fluent call on an existing object (`reply.send(x)`, `reply.code(200).send(x)`, `res.on(…)`):
- * each method returns a value of its receiver's own type, down to a receiver that is a variable, a
- * property or `this`. The thenable returned is that object (a fastify reply resolves when the
+ * each method returns a value of its receiver's own type (type arguments aside), down to a receiver
+ * that is a variable, a property or `this`. The thenable returned is that object (a fastify reply resolves when the
  * response is sent), already in hand, not a pending operation this statement started. A chain that
  * creates its object (`knex('t').insert(row)`: the builder runs only when awaited, and `insert`
  * returns a builder of another type than its receiver) is not one. The promise methods are not
@@ -612,7 +633,7 @@ function returnsItsReceiver(ctx: TsContext, call: ts.CallExpression): boolean {
     const callee = unwrap(ts, e.expression);
     if (!ts.isPropertyAccessExpression(callee) || PROMISE_METHODS.has(callee.name.text)) return false;
     const receiver = unwrap(ts, callee.expression);
-    if (checker.getTypeAtLocation(e) !== checker.getTypeAtLocation(receiver)) return false;
+    if (!sameObjectType(checker.getTypeAtLocation(e), checker.getTypeAtLocation(receiver))) return false;
     if (!ts.isCallExpression(receiver)) {
       return ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver) || ts.isElementAccessExpression(receiver) || receiver.kind === ts.SyntaxKind.ThisKeyword;
     }
@@ -622,6 +643,26 @@ function returnsItsReceiver(ctx: TsContext, call: ts.CallExpression): boolean {
 
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
 
+/**
+ * The receiver's type, or the receiver made awaitable: `app.register(plugin)` returns the fastify
+ * instance intersected with a promise-like (`FastifyInstance & SafePromiseLike<undefined>`).
+ */
+function sameObjectType(call: ts.Type, receiver: ts.Type): boolean {
+  if (sameDeclaredType(call, receiver)) return true;
+  const parts = (t: ts.Type) => (t.isIntersection() ? t.types.filter((m) => !m.getProperty('then')) : [t]);
+  return parts(call).some((a) => parts(receiver).some((b) => sameDeclaredType(a, b)));
+}
+
+/**
+ * The same type, its type arguments aside: fastify's `reply.code(200)` returns a `FastifyReply` whose
+ * reply-type argument is narrowed to the status, still the reply it was called on.
+ */
+function sameDeclaredType(a: ts.Type, b: ts.Type): boolean {
+  if (a === b) return true;
+  const symbol = a.getSymbol();
+  return symbol !== undefined && symbol === b.getSymbol() && !symbol.getName().startsWith('__');
+}
+
 // --- promises that cannot reject ----------------------------------------------------------------
 
 /**
@@ -629,8 +670,9 @@ const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
  * when every statement of its body is guarded: a `try … catch` whose catch (and `finally`) handles
  * the error (it may call things, the handling, but neither throws nor awaits something that may
  * reject), or plain code that cannot throw (no call, `new`, `await` or `throw`: `if (this.closed)
- * return;`, `this.busy = true`). `async #run() { try { … } catch (e) { this.abort(e) } }` and an
- * async IIFE guarding its body are the usual shapes. A `return p` without `await` escapes any catch
+ * return;`, `this.busy = true`); an `if`'s branches and a loop's body are read the same way.
+ * `async #run() { try { … } catch (e) { this.abort(e) } }` and an async IIFE guarding its body are
+ * the usual shapes. A `return p` without `await` escapes any catch
  * (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
  * nor a sync function returning one (`closeQuietly() { return conn.close().catch(() => {}) }`). The
  * callee is the checker's declaration when there is one, else the function of this file the name
@@ -673,6 +715,9 @@ function guarded(ctx: TsContext, st: ts.Statement, depth: number): boolean {
   }
   if (ts.isBlock(st)) return st.statements.every((s) => guarded(ctx, s, depth));
   if (ts.isIfStatement(st)) return !mayThrow(ctx, st.expression) && guarded(ctx, st.thenStatement, depth) && (!st.elseStatement || guarded(ctx, st.elseStatement, depth));
+  // `while (true) { try { … } catch { … } }`: a loop whose header cannot throw and whose body is guarded.
+  if (ts.isWhileStatement(st) || ts.isDoStatement(st)) return !mayThrow(ctx, st.expression) && guarded(ctx, st.statement, depth);
+  if (ts.isForStatement(st)) return [st.initializer, st.condition, st.incrementor].every((e) => !e || !mayThrow(ctx, e)) && guarded(ctx, st.statement, depth);
   return !mayThrow(ctx, st);
 }
 
