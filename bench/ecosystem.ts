@@ -24,6 +24,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CATALOG } from '../src/core/catalog';
+import { defaultSeverity } from '../src/core/rule';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DATA = path.join(ROOT, 'bench', 'ecosystem');
@@ -170,7 +171,7 @@ interface CliFinding {
 
 function runCli(project: Project, dir: string): { findings: Finding[]; seconds: number; stderr: string } {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', '--no-cache', '.'], { cwd: dir, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', '--no-cache', '--hints', '.'], { cwd: dir, maxBuffer: 1 << 30, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0 && result.status !== 1) throw new Error(`${project.name}: asyncwise exited ${result.status}\n${result.stderr}`);
   const raw = JSON.parse(result.stdout) as CliFinding[];
@@ -294,7 +295,11 @@ function main(): void {
     if (flaggedKeys.has(keyOf(v))) row.caught++;
   }
 
-  const defaults = new Map(CATALOG.map((r) => [r.code, r.enabledByDefault !== false ? r.severity : 'off']));
+  const defaultOf = (code: string, language: Language): string => {
+    const rule = CATALOG.find((r) => r.code === code);
+    if (!rule) return '?';
+    return rule.enabledByDefault === false ? 'off' : defaultSeverity(rule, language);
+  };
   const languages: Language[] = ['python', 'typescript'];
   const totals = new Map<Language, Row>(languages.map((l) => [l, emptyRow()]));
   const failing: string[] = [];
@@ -304,7 +309,7 @@ function main(): void {
     const total = totals.get(language)!;
     for (const k of Object.keys(row) as (keyof Row)[]) total[k] += row[k];
     const p = precision(row);
-    const severity = defaults.get(rule) ?? '?';
+    const severity = defaultOf(rule, language);
     const debatableShare = row.findings ? row.debatable / row.findings : 0;
     // Default-on: a rule whose findings a user sees by default as problems. A hint (the editor's faint
     // dots, no Problems entry) or an off rule is not held to the bar: that is where rules under it go.

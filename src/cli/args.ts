@@ -25,6 +25,8 @@ export interface CheckCommand {
   readonly noCache: boolean;
   /** `--statistics`: counts per rule instead of the problems. */
   readonly statistics: boolean;
+  /** `--hints`: also report the rules that are hints by default (the editor's faint suggestions). */
+  readonly hints: boolean;
   /** Write the report here instead of stdout. */
   readonly outputFile?: string;
   /** Read the source from stdin and report it under this path (editor integrations). */
@@ -96,6 +98,9 @@ Options:
   --unsafe-fixes           with --fix or --diff, apply the unsafe fixes too
   --diff                   print the fixes as a unified diff instead of writing them
   --statistics             print how many problems each rule found instead of the problems
+  --hints                  also report the rules that are hints by default (under the precision
+                           bar on real code; a rule named in --select or in the config's rules
+                           reports either way)
   --no-cache               neither read nor write the results cache (.cache/asyncwise)
   --stdin-filename PATH    check the source read from stdin as if it were PATH (with --fix,
                            print the fixed source)
@@ -127,7 +132,7 @@ const VALUE_OPTIONS = {
 
 /** Options that take no value, by command. */
 const FLAG_OPTIONS = {
-  check: new Set(['--fix', '--unsafe-fixes', '--diff', '--no-cache', '--statistics']),
+  check: new Set(['--fix', '--unsafe-fixes', '--diff', '--no-cache', '--statistics', '--hints']),
   rules: new Set<string>(),
 } as const;
 
@@ -203,6 +208,7 @@ export function parseArgs(argv: readonly string[]): Command {
     diff: flags.has('--diff'),
     noCache: flags.has('--no-cache'),
     statistics: flags.has('--statistics'),
+    hints: flags.has('--hints'),
     outputFile: lastValue(values, '--output-file'),
     stdinFilename,
     paths: positional,
@@ -221,6 +227,8 @@ export function flagOverrides(command: CheckCommand): Record<string, unknown> {
   if (command.ignore.length) partial.ignore = command.ignore.join(',');
   if (command.targetVersion !== undefined) partial.python = { targetVersion: command.targetVersion };
   if (command.unsafeFixes) partial.fix = { allowUnsafe: true };
+  // A CI gate: hints (rules under the precision bar) only when asked for.
+  partial.hints = command.hints;
   return partial;
 }
 

@@ -59,6 +59,7 @@ export function settingsFingerprint(settings: Settings): string {
     select: settings.select ? [...settings.select].sort() : null,
     explicit: settings.explicit ? [...settings.explicit].sort() : null,
     ignore: [...settings.ignore].sort(),
+    hints: settings.hints,
   });
 }
 

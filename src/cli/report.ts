@@ -3,7 +3,7 @@
  * terminal) and JSON (one array). Pure functions from results to strings, so the golden tests
  * compare exactly what a user sees.
  */
-import { docsUrl } from '../core/rule';
+import { defaultSeverityLabel, docsUrl } from '../core/rule';
 import type { Rule } from '../rules/define';
 import type { Problem } from './check';
 
@@ -213,6 +213,8 @@ export function ruleEntry(rule: Rule) {
     name: rule.name,
     languages: [...rule.languages],
     severity: rule.severity,
+    ...(rule.severityIn ? { severityIn: { ...rule.severityIn } } : {}),
+    enabledByDefault: rule.enabledByDefault !== false,
     aliases: [...rule.aliases],
     fixable: rule.fixable,
   };
@@ -225,10 +227,11 @@ export function renderRulesJson(rules: readonly Rule[]): string {
 /** A table: code, name, default severity, fix availability, summary. */
 export function renderRulesText(rules: readonly Rule[], style: Style): string {
   const nameWidth = Math.max(4, ...rules.map((r) => r.name.length));
-  const header = `${'code'.padEnd(6)}  ${'name'.padEnd(nameWidth)}  ${'severity'.padEnd(8)}  ${'fix'.padEnd(9)}  summary`;
+  const severityWidth = Math.max(8, ...rules.map((r) => defaultSeverityLabel(r).length));
+  const header = `${'code'.padEnd(6)}  ${'name'.padEnd(nameWidth)}  ${'default'.padEnd(severityWidth)}  ${'fix'.padEnd(9)}  summary`;
   let out = paint(style, ['bold'], header) + '\n';
   for (const r of rules) {
-    out += `${paint(style, ['bold'], r.code.padEnd(6))}  ${r.name.padEnd(nameWidth)}  ${r.severity.padEnd(8)}  ${r.fixable.padEnd(9)}  ${r.summary}\n`;
+    out += `${paint(style, ['bold'], r.code.padEnd(6))}  ${r.name.padEnd(nameWidth)}  ${defaultSeverityLabel(r).padEnd(severityWidth)}  ${r.fixable.padEnd(9)}  ${r.summary}\n`;
   }
   return out;
 }

@@ -21,6 +21,12 @@ export interface RuleMeta {
   /** Default severity, before the user's settings. */
   readonly severity: Exclude<Severity, 'off'>;
   /**
+   * The default severity in one language when it differs from `severity`: a rule that reaches the
+   * precision bar on real code in one language and not in the other is on in the first and a
+   * `hint` in the second (docs/ecosystem.md).
+   */
+  readonly severityIn?: Readonly<Partial<Record<Language, Exclude<Severity, 'off'>>>>;
+  /**
    * False for opinionated rules that run only when the user asks: a severity in the settings or an
    * explicit `--select`. Default true.
    */
@@ -45,6 +51,22 @@ export interface RuleMeta {
   readonly inTests?: boolean;
 }
 
+
+/** A rule's default severity in one language (before the user's settings). */
+export function defaultSeverity(rule: RuleMeta, language: Language): Exclude<Severity, 'off'> {
+  return rule.severityIn?.[language] ?? rule.severity;
+}
+
+/**
+ * The default as the docs and the catalog print it: `warning`; `warning (python), hint
+ * (typescript)` when the languages differ; `off (hint when enabled)` for rules that run only when asked.
+ */
+export function defaultSeverityLabel(rule: RuleMeta): string {
+  if (rule.enabledByDefault === false) return `off (${rule.severity} when enabled)`;
+  const per = rule.languages.map((language) => defaultSeverity(rule, language));
+  if (per.every((s) => s === per[0])) return per[0];
+  return rule.languages.map((language, i) => `${per[i]} (${language})`).join(', ');
+}
 
 /** Fills `{name}` placeholders of a message template. Unknown placeholders are left as written. */
 export function formatMessage(template: string, data: Readonly<Record<string, string>> = {}): string {

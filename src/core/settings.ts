@@ -3,7 +3,7 @@
  * later, project files) hands a partial, untrusted object to `parseSettings`; defaults fill the rest
  * and anything malformed is reported through `warn` and ignored, never thrown.
  */
-import { SEVERITIES, type RuleMeta, type Severity } from './rule';
+import { defaultSeverity, SEVERITIES, type Language, type RuleMeta, type Severity } from './rule';
 
 /** A Python version as [3, minor]. */
 export type PythonVersion = readonly [number, number];
@@ -23,6 +23,12 @@ export interface Settings {
   /** These codes never run (CLI `--ignore`). */
   readonly ignore: ReadonlySet<string>;
   readonly fix: { readonly allowUnsafe: boolean };
+  /**
+   * Whether rules that are `hint` by default report. The editor shows hints as faint suggestions,
+   * so it keeps them; the CLI is a gate for CI and leaves them out unless `--hints` is given. A rule
+   * the user names (a severity in `rules`, or its exact code in `select`) reports either way.
+   */
+  readonly hints: boolean;
   /** Globs of paths never checked (config files' `exclude`), relative to the config file's folder. */
   readonly exclude?: readonly string[];
   /** Rules ignored in the files matching a glob (config files' `per-file-ignores`). */
@@ -41,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   rules: {},
   ignore: new Set(),
   fix: { allowUnsafe: false },
+  hints: true,
 };
 
 /** Parses `3.8`, `3.10`, `py311`, `>=3.8` (the lower bound of a requires-python spec). */
@@ -199,18 +206,25 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
     explicit,
     ignore,
     fix: { allowUnsafe },
+    hints: bool(input.hints, base.hints, 'hints', warn),
     ...(exclude ? { exclude } : {}),
     ...(perFileIgnores ? { perFileIgnores } : {}),
   };
 }
 
-/** The severity a rule runs at under these settings; `off` when disabled, selected away or ignored. */
-export function effectiveSeverity(settings: Settings, rule: RuleMeta): Severity {
+/**
+ * The severity a rule runs at under these settings in a language; `off` when disabled, selected
+ * away or ignored, or a default hint where hints are not wanted (the CLI without `--hints`).
+ */
+export function effectiveSeverity(settings: Settings, rule: RuleMeta, language: Language): Severity {
   if (settings.ignore.has(rule.code)) return 'off';
   if (settings.select && !settings.select.has(rule.code)) return 'off';
   const configured = settings.rules[rule.code];
   if (configured) return configured;
+  const named = settings.explicit?.has(rule.code) ?? false;
   // Off-by-default rules run when selected by name: an exact code, not a prefix such as `AW4`.
-  if (rule.enabledByDefault === false && !settings.explicit?.has(rule.code)) return 'off';
-  return rule.severity;
+  if (rule.enabledByDefault === false && !named) return 'off';
+  const severity = defaultSeverity(rule, language);
+  if (severity === 'hint' && !settings.hints && !named) return 'off';
+  return severity;
 }

@@ -150,7 +150,7 @@ export const PYTHON_RULES: readonly Rule[] = CATALOG.filter((r) => r.python);
 
 /** Parses and analyses one Python file. The returned analysis owns a tree: keep it or `dispose()` it. */
 export function analyzePython(parser: PythonParser, source: string, settings: Settings, options: AnalyzeOptions = {}): PythonAnalysis {
-  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath ?? options.filePath)) : [];
+  const enabled = settings.enable && settings.python.enable ? (options.rules ?? PYTHON_RULES).filter((r) => r.python && effectiveSeverity(settings, r, 'python') !== 'off' && runsOnFile(settings, r, options.relativePath ?? options.filePath)) : [];
   // Every rule reports only inside coroutines: a file without `async` cannot hold a finding, so
   // skip the parse (the CLI on a large tree) unless the caller continues from a tree (the editor).
   if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {
@@ -161,7 +161,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
   const ctx = new PythonContext(parser, tree, source, lines, settings, { project: options.project, filePath: options.filePath, focus: options.focus });
   for (const rule of enabled) {
     ctx.rule = rule;
-    ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];
+    ctx.severity = effectiveSeverity(settings, rule, 'python') as Finding['severity'];
     try {
       rule.python!(ctx);
     } catch (error) {

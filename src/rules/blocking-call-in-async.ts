@@ -205,6 +205,7 @@ const rule = defineRule({
   name: 'blocking-call-in-async',
   languages: ['python', 'typescript'],
   severity: 'warning',
+  severityIn: { typescript: 'hint' },
   inTests: false,
   aliases: ['ASYNC210', 'ASYNC211', 'ASYNC212', 'ASYNC220', 'ASYNC221', 'ASYNC222', 'ASYNC230', 'ASYNC250', 'ASYNC251'],
   fixable: 'sometimes',
@@ -279,6 +280,11 @@ In TypeScript and JavaScript, inside an \`async\` function (any import spelling 
 
 A function of the file's own that happens to share a name (\`function readFileSync() {}\`) is not
 flagged, nor are these calls in sync code (a CLI script may block as it likes).
+
+**In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) all 8 TS/JS findings were in one-shot CLI,
+build and code-generation scripts, where nothing else runs on the loop. Turn it on for servers,
+where every sync call in a request path stalls every other request.
 
 ## Why is this bad?
 A coroutine runs on the event loop's only thread. While a blocking call waits, no other task runs:

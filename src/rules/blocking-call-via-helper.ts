@@ -33,7 +33,7 @@ const rule = defineRule({
   code: 'AW202',
   name: 'blocking-call-via-helper',
   languages: ['python'],
-  severity: 'warning',
+  severity: 'hint',
   inTests: false,
   aliases: [],
   fixable: 'sometimes',
@@ -78,6 +78,12 @@ disk and usually in the page cache, and it is typically read once (a script load
 bundled schema). Reading it costs microseconds, like the metadata calls that
 [cheap-blocking-io](cheap-blocking-io.md) reports as hints, so this rule does not report it. Other
 blocking calls on such a path (\`subprocess.run([sys.executable, HERE / "tool.py"])\`) still count.
+
+**A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the
+blocking call at the end of the chain was guarded (a DNS lookup only for \`"localhost"\`), or ran once
+before any concurrent work existed. Turn it on for a service's request and task code, where a helper
+that reads a file or resolves a name on every call stalls every other client.
 
 ## Why is this bad?
 The helper runs on the event loop's thread: while its blocking call waits, no other task runs. Moving

@@ -10,7 +10,7 @@ const rule = defineRule({
   code: 'AW103',
   name: 'cancellation-converted',
   languages: ['python'],
-  severity: 'warning',
+  severity: 'hint',
   inTests: false,
   aliases: ['ASYNC104'],
   fixable: 'never',
@@ -25,6 +25,12 @@ listed for AW101 swallowed-cancellation) and, on some path, raises a different e
 a value instead of re-raising. Handlers that also have a path that swallows the cancellation
 outright are reported by AW101 instead. Raising a new \`CancelledError\`, \`raise e\` with the caught
 exception, \`sys.exit()\` and \`raise SystemExit\` are not conversions.
+
+**A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right once in 3 findings; the other
+handlers converted a cancellation the code itself had delivered (closing a subscription cancels its
+pending read, which then raises the library's own "closed" error). Turn it on for code whose tasks run
+under \`asyncio.timeout()\`, a \`TaskGroup\` or \`wait_for\`.
 
 ## Why is this bad?
 Cancellation only works when the \`CancelledError\` reaches the top of the task. Converted into

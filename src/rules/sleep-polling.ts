@@ -38,7 +38,7 @@ const rule = defineRule({
   code: 'AW402',
   name: 'sleep-polling',
   languages: ['python', 'typescript'],
-  severity: 'warning',
+  severity: 'hint',
   inTests: false,
   aliases: ['ASYNC110'],
   fixable: 'never',
@@ -69,6 +69,12 @@ condition; this rule reads the condition (and \`if …: break\` exits) to keep t
 In TS/JS: a \`while\`/\`do…while\` loop in an \`async\` function whose body is one \`await\` of a sleep
 (\`sleep(ms)\`/\`delay(ms)\`, \`setTimeout\` from \`timers/promises\`, \`new Promise((r) => setTimeout(r, ms))\`),
 \`if (…) break\`, logging and counting, with the same reading of the condition.
+
+**A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) its 3 findings were deliberate polls — a
+shutdown wait on state set by a signal handler, which cannot set an \`asyncio.Event\` safely, and a
+Windows Ctrl-C workaround whose periodic wake-up is the point. Turn it on to review polling loops in
+code where the latency of the wake-up matters.
 
 ## Why is this bad?
 Polling trades latency for wasted wake-ups: with a 1 s interval the waiter notices the change up to

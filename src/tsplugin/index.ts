@@ -5,12 +5,15 @@
  * project's LanguageService with asyncwise's TS/JS rules, using the `typescript` module tsserver
  * hands it (never one of its own).
  *
- * Configuration: the tsconfig entry's keys (`rules`, `enable`, `fix.allowUnsafe`, ...) are the base;
- * VS Code's settings arrive through `configurePlugin` and override them (onConfigurationChanged).
+ * Configuration, lowest first: the project's config file (an `asyncwise` key in the nearest
+ * package.json, or `[tool.asyncwise]` in pyproject.toml, above the project's folder: what the CLI
+ * reads for the same files), the tsconfig entry's keys (`rules`, `enable`, `fix.allowUnsafe`, ...),
+ * then VS Code's settings, which arrive through `configurePlugin` (onConfigurationChanged).
  */
 import type * as ts from 'typescript';
 import { CATALOG } from '../core/catalog';
-import { parseSettings, type Settings } from '../core/settings';
+import { ConfigResolver } from '../core/config';
+import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../core/settings';
 import { TYPESCRIPT_RULES } from '../typescript/analyze';
 import { AnalysisCache } from './analysis';
 import { numericCode } from './codes';
@@ -54,7 +57,7 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
       try {
         registerCodes(tsModule, log);
         const warn = (message: string) => log(`setting ignored: ${message}`);
-        const projectBase = parseSettings(withoutName(info.config), CATALOG, warn);
+        const projectBase = parseSettings(withoutName(info.config), CATALOG, warn, configFileSettings(info, log));
         const host: PluginHost = {
           tsModule,
           info,
@@ -89,6 +92,19 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
       }
     },
   };
+}
+
+/**
+ * The settings of the config file above the project's folder; the defaults when there is none or it
+ * is malformed (logged: the CLI reports it as an error, the editor must not stop over it).
+ */
+function configFileSettings(info: ts.server.PluginCreateInfo, log: (message: string) => void): Settings {
+  try {
+    return new ConfigResolver(CATALOG).forDir(info.project.getCurrentDirectory()).settings;
+  } catch (error) {
+    log(`config file ignored: ${describe(error)}`);
+    return DEFAULT_SETTINGS;
+  }
 }
 
 /** The plugin entry's `name` key is tsserver's, not a setting. */

@@ -39,7 +39,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
   const errors: TsAnalysis['errors'] = [];
   try {
     const all = options.rules ?? TYPESCRIPT_RULES;
-    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r) !== 'off' && runsOnFile(settings, r, options.relativePath ?? sourceFile.fileName)) : [];
+    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r, 'typescript') !== 'off' && runsOnFile(settings, r, options.relativePath ?? sourceFile.fileName)) : [];
     const text = sourceFile.text;
     if (enabled.length === 0 || isTypeTestFile(sourceFile.fileName)) return { findings: [], errors };
     let checker = options.checker;
@@ -59,7 +59,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
     for (const rule of enabled) {
       ctx.rule = rule;
-      ctx.severity = effectiveSeverity(settings, rule) as Finding['severity'];
+      ctx.severity = effectiveSeverity(settings, rule, 'typescript') as Finding['severity'];
       try {
         rule.typescript!(ctx);
       } catch (e) {

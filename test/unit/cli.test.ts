@@ -28,11 +28,17 @@ interface Run {
   readonly stderr: string;
 }
 
+
+/** The rules under test include some that are hints by default (AW101, AW401…): `check --hints` reports them. */
+function withHints(args: readonly string[]): readonly string[] {
+  return args[0] === 'check' ? ['check', '--hints', ...args.slice(1)] : args;
+}
+
 function cli(args: readonly string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Run {
   // NO_COLOR unset on purpose: stdout is a pipe, so the output must be plain anyway.
   const env = { ...process.env, ...extraEnv };
   delete env.NO_COLOR;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [CLI, ...withHints(args)], { cwd, encoding: 'utf8', env });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -185,6 +191,19 @@ describe('asyncwise check', () => {
     assert.equal(json.stdout, '[]\n');
   });
 
+  it('reports the rules that are hints by default only with --hints, or when they are named', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'check', '--format', 'json', ...args, 'service'], { cwd: project, encoding: 'utf8' });
+    const codes = (args: string[]) => new Set((JSON.parse(run(args).stdout) as { code: string }[]).map((p) => p.code));
+    const hints = new Set(CATALOG.filter((r) => r.severity === 'hint').map((r) => r.code));
+    const plain = codes([]);
+    const withHints = codes(['--hints']);
+    assert.ok([...withHints].some((c) => hints.has(c)), `the fixture project has hint findings: ${[...withHints]}`);
+    assert.deepEqual([...plain].filter((c) => hints.has(c)), [], 'no default hint without --hints');
+    assert.ok([...plain].every((c) => withHints.has(c)));
+    const named = [...withHints].find((c) => hints.has(c))!;
+    assert.ok(codes(['--select', `${named},AW201`]).has(named), `${named} named in --select`);
+  });
+
   it('--select runs only the selected rules (golden)', () => {
     const r = cli(['check', '--select', 'AW203', '.'], project);
     assert.equal(r.status, 1);
@@ -286,7 +305,16 @@ describe('asyncwise help, version and rules', () => {
   it('rules --format json is the catalog', () => {
     const r = cli(['rules', '--format', 'json'], project);
     assert.equal(r.status, 0);
-    const expected = CATALOG.map((rule) => ({ code: rule.code, name: rule.name, languages: [...rule.languages], severity: rule.severity, aliases: [...rule.aliases], fixable: rule.fixable }));
+    const expected = CATALOG.map((rule) => ({
+      code: rule.code,
+      name: rule.name,
+      languages: [...rule.languages],
+      severity: rule.severity,
+      ...(rule.severityIn ? { severityIn: { ...rule.severityIn } } : {}),
+      enabledByDefault: rule.enabledByDefault !== false,
+      aliases: [...rule.aliases],
+      fixable: rule.fixable,
+    }));
     assert.deepEqual(JSON.parse(r.stdout), expected);
     assert.deepEqual(CATALOG.map(ruleEntry), expected);
   });
@@ -299,7 +327,7 @@ describe('asyncwise help, version and rules', () => {
 });
 
 /** A `check` command with every flag at its default. */
-const NO_FLAGS = { kind: 'check', format: 'text', select: [], ignore: [], targetVersion: undefined, exclude: [], fix: false, unsafeFixes: false, diff: false, noCache: false, statistics: false, outputFile: undefined, stdinFilename: undefined } as const;
+const NO_FLAGS = { kind: 'check', format: 'text', select: [], ignore: [], targetVersion: undefined, exclude: [], fix: false, unsafeFixes: false, diff: false, noCache: false, statistics: false, hints: false, outputFile: undefined, stdinFilename: undefined } as const;
 
 describe('CLI flags to settings', () => {
   const check = (partial: Partial<CheckCommand>): CheckCommand => ({ ...NO_FLAGS, paths: ['.'], ...partial });

@@ -97,20 +97,20 @@ describe('config files', () => {
     const configs = new ConfigResolver(CATALOG);
     const main = configs.forFile(path.join(project, 'src', 'app', 'main.py'));
     assert.equal(main.configFile, path.join(project, 'pyproject.toml'));
-    assert.equal(effectiveSeverity(main.settings, rule('AW201')), 'error');
-    assert.equal(effectiveSeverity(main.settings, rule('AW203')), 'off');
+    assert.equal(effectiveSeverity(main.settings, rule('AW201'), 'python'), 'error');
+    assert.equal(effectiveSeverity(main.settings, rule('AW203'), 'python'), 'off');
     assert.deepEqual(main.settings.python.targetVersion, [3, 10], 'target-version beats requires-python');
     const test = configs.forFile(path.join(project, 'tests', 'test_main.py'));
-    assert.equal(effectiveSeverity(test.settings, rule('AW201')), 'off', 'per-file ignore');
-    assert.equal(effectiveSeverity(test.settings, rule('AW101')), 'warning');
+    assert.equal(effectiveSeverity(test.settings, rule('AW201'), 'python'), 'off', 'per-file ignore');
+    assert.equal(effectiveSeverity(test.settings, rule('AW102'), 'python'), 'warning');
   });
 
   it('an asyncwise key in package.json works the same', () => {
     const configs = new ConfigResolver(CATALOG);
     const worker = configs.forFile(path.join(jsproject, 'lib', 'worker.py')).settings;
-    assert.equal(effectiveSeverity(worker, rule('AW201')), 'info');
-    assert.equal(effectiveSeverity(worker, rule('AW101')), 'off', 'select AW2 only');
-    assert.equal(effectiveSeverity(configs.forFile(path.join(jsproject, 'lib', 'legacy.py')).settings, rule('AW201')), 'off');
+    assert.equal(effectiveSeverity(worker, rule('AW201'), 'python'), 'info');
+    assert.equal(effectiveSeverity(worker, rule('AW101'), 'python'), 'off', 'select AW2 only');
+    assert.equal(effectiveSeverity(configs.forFile(path.join(jsproject, 'lib', 'legacy.py')).settings, rule('AW201'), 'python'), 'off');
   });
 
   it('precedence: defaults < requires-python < config file < flags', () => {
@@ -121,10 +121,10 @@ describe('config files', () => {
     fs.appendFileSync(path.join(dir, 'pyproject.toml'), '[tool.asyncwise]\ntarget-version = "3.8"\nselect = ["AW1"]\n');
     const fromFile = new ConfigResolver(CATALOG).forFile(file).settings;
     assert.deepEqual(fromFile.python.targetVersion, [3, 8], 'config file');
-    assert.equal(effectiveSeverity(fromFile, rule('AW201')), 'off');
+    assert.equal(effectiveSeverity(fromFile, rule('AW201'), 'python'), 'off');
     const flags = new ConfigResolver(CATALOG, { overrides: { python: { targetVersion: '3.11' }, select: 'AW201' } }).forFile(file).settings;
     assert.deepEqual(flags.python.targetVersion, [3, 11], 'flag');
-    assert.equal(effectiveSeverity(flags, rule('AW201')), 'warning', 'the flag select replaces the file select');
+    assert.equal(effectiveSeverity(flags, rule('AW201'), 'python'), 'warning', 'the flag select replaces the file select');
   });
 
   it('the nearest config applies; pyproject.toml without [tool.asyncwise] does not stop the search', () => {
@@ -134,7 +134,7 @@ describe('config files', () => {
     fs.writeFileSync(path.join(inner, 'pyproject.toml'), '[project]\nname = "sub"\n');
     const s = new ConfigResolver(CATALOG).forFile(path.join(inner, 'x.py'));
     assert.equal(s.configFile, path.join(outer, 'pyproject.toml'));
-    assert.equal(effectiveSeverity(s.settings, rule('AW201')), 'off');
+    assert.equal(effectiveSeverity(s.settings, rule('AW201'), 'python'), 'off');
   });
 
   const errors: [string, string, RegExp][] = [

@@ -40,7 +40,7 @@ interface JsonProblem {
 }
 
 function check(dir: string): { status: number | null; problems: JsonProblem[]; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, 'check', '--hints', '--format', 'json', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
   if (r.error) throw r.error;
   const parsed = JSON.parse(r.stdout) as JsonProblem[] | { problems: JsonProblem[] };
   const problems = Array.isArray(parsed) ? parsed : parsed.problems;
@@ -94,7 +94,7 @@ describe('asyncwise check --fix / --diff / --stdin-filename on TS/JS files', () 
   const UNSAFE = FIXED.replace('  save(text);', '  await save(text);');
   let dir: string;
   const run = (args: string[], input?: string) => {
-    const r = spawnSync(process.execPath, [CLI, 'check', ...args], { cwd: dir, encoding: 'utf8', input, env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, [CLI, 'check', '--hints', ...args], { cwd: dir, encoding: 'utf8', input, env: { ...process.env, ASYNCWISE_WORKERS: '1' }, timeout: 120_000 });
     if (r.error) throw r.error;
     return r;
   };

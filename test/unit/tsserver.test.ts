@@ -107,9 +107,14 @@ function promisesCall(call: string): string {
   return `await ${call.replace('fs.readFileSync(', 'fs.promises.readFile(')}`;
 }
 
-function makeProject(tsconfig: object): { dir: string; file: string } {
+/**
+ * A project of one file. AW201 is a hint in TS/JS by default (docs/ecosystem.md); `packageJson`
+ * holds the project's own config, which the plugin reads as the CLI does.
+ */
+function makeProject(tsconfig: object, packageJson?: object): { dir: string; file: string } {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-tsserver-')));
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  if (packageJson) fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(packageJson, null, 2));
   const file = path.join(dir, 'service.ts');
   fs.writeFileSync(file, SERVICE);
   return { dir, file };
@@ -127,7 +132,7 @@ for (const version of VERSIONS) {
     let project: { dir: string; file: string };
 
     before(async () => {
-      project = makeProject({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] });
+      project = makeProject({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] }, { name: 'service', asyncwise: { rules: { 'blocking-call-in-async': 'warning' } } });
       server = new TsServer({ typescriptDir: version.dir, globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [ROOT] });
       await server.request('configure', { preferences: {} });
       server.open(project.file, project.dir);
@@ -138,7 +143,7 @@ for (const version of VERSIONS) {
       fs.rmSync(project.dir, { recursive: true, force: true });
     });
 
-    test('geterr reports AW201 on the blocking calls in async functions, as warnings, and nothing in sync code', async () => {
+    test('geterr reports AW201 on the blocking calls in async functions, as warnings (the package.json config), and nothing in sync code', async () => {
       const { semantic, suggestion } = await server.diagnostics(project.file);
       assert.deepEqual(spans(SERVICE, ours(semantic)), expectedSpans(SERVICE, 'warning'), server.log().slice(-3000));
       assert.deepEqual(ours(suggestion), []);
@@ -244,5 +249,28 @@ describe('the plugin from a tsconfig.json plugins entry (outside VS Code)', () =
   test("loads and applies the entry's settings", async () => {
     const { semantic } = await server.diagnostics(project.file);
     assert.deepEqual(spans(SERVICE, ours(semantic)), expectedSpans(SERVICE, 'error'), server.log().slice(-3000));
+  });
+});
+
+describe('the plugin with no config (VS Code\'s flags)', () => {
+  let server: TsServer;
+  let project: { dir: string; file: string };
+
+  before(async () => {
+    project = makeProject({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] });
+    server = new TsServer({ typescriptDir: VERSIONS[0].dir, globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [ROOT] });
+    await server.request('configure', { preferences: {} });
+    server.open(project.file, project.dir);
+  });
+
+  after(async () => {
+    await server?.close();
+    fs.rmSync(project.dir, { recursive: true, force: true });
+  });
+
+  test('reports AW201, a hint in TS/JS by default, as suggestions (faint dots, no Problems entry)', async () => {
+    const { semantic, suggestion } = await server.diagnostics(project.file);
+    assert.deepEqual(ours(semantic), [], server.log().slice(-3000));
+    assert.deepEqual(spans(SERVICE, ours(suggestion)), expectedSpans(SERVICE, 'suggestion'));
   });
 });
