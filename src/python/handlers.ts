@@ -222,6 +222,25 @@ function clauseParts(clause: Node): ClauseParts {
   return { types, alias, star, colonEnd, body };
 }
 
+/**
+ * How much an `except` clause catches, whatever the target version: `everything` (a bare `except:`
+ * or `BaseException`, alone or in a tuple), `exceptions` (`Exception`: all but cancellation, exits and
+ * interrupts), or `some`. An `except*` clause counts as `some`: it receives groups, not the error.
+ */
+export function clauseBreadth(ctx: PythonContext, clause: Node): 'everything' | 'exceptions' | 'some' {
+  const parts = clauseParts(clause);
+  if (parts.star) return 'some';
+  if (parts.types.length === 0) return 'everything';
+  const names = parts.types.flatMap(flatten).map((t) => ctx.resolve(t));
+  if (names.includes('builtins.BaseException')) return 'everything';
+  return names.includes('builtins.Exception') ? 'exceptions' : 'some';
+}
+
+/** The body of an `except` clause. */
+export function clauseBody(clause: Node): Node | undefined {
+  return clauseParts(clause).body;
+}
+
 function describeClause(parts: ClauseParts): string {
   const keyword = parts.star ? 'except*' : 'except';
   if (parts.types.length === 0) return `${keyword}:`;

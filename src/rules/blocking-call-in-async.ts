@@ -12,7 +12,7 @@ import type * as ts from 'typescript';
 import { formatMessage } from '../core/rule';
 import type { TsContext, TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
-import { beforeEntrySuspends } from '../python/entry';
+import { stallsNoOtherTask } from '../python/entry';
 import { defineRule } from './define';
 
 export type Kind =
@@ -224,7 +224,6 @@ const rule = defineRule({
     select: '`{callee}()` blocks the event loop until a descriptor is ready; let the loop watch it with `loop.add_reader`/`add_writer`, or use streams.',
     db: '`{callee}()` waits for the database on the event loop thread; use an async driver ({alternative}) or run it in a worker thread.',
     lock: '`{callee}()` blocks the event loop while another thread holds the lock; use `{alternative}` if only coroutines share it.',
-    lockHeld: '`with {callee}:` takes a thread lock, blocking the event loop while another thread holds it; use `async with` on an `{alternative}` if only coroutines share it.',
     lockHeldAcrossAwait: '`with {callee}:` holds a thread lock across an `await`, so a second task taking it on this loop blocks the only thread that could release it (a deadlock); use `async with` on an `{alternative}`.',
     queue: '`{callee}()` blocks the event loop until the queue has an item or room; use `asyncio.Queue`, or `get_nowait`/`put_nowait`.',
     threadWait: '`{callee}()` blocks the event loop until another thread acts; {alternative}.',
@@ -256,19 +255,35 @@ Flags calls that block the calling thread made directly inside an \`async def\`:
 - sync database drivers: \`sqlite3\`, \`psycopg2\`, \`pymysql\`: connecting, and \`execute\`/\`fetch*\`/\`commit\`
   on connections and cursors made from them; every command of a sync \`redis.Redis\`/\`StrictRedis\`
   client and its pipelines (\`redis.asyncio\` is left alone);
-- waiting on threads: \`acquire()\` and \`with lock:\` on a \`threading\` \`Lock\`/\`RLock\`/\`Semaphore\`/\`Condition\`
-  the code made, \`queue.Queue().get/put/join\`, \`threading.Event().wait\`, \`Thread.join\`, \`Barrier.wait\`,
+- waiting on threads: \`acquire()\` on a \`threading\` \`Lock\`/\`RLock\`/\`Semaphore\`/\`Condition\` the code
+  made, and \`with lock:\` on one when the block awaits (the lock is held across a suspension),
+  \`queue.Queue().get/put/join\`, \`threading.Event().wait\`, \`Thread.join\`, \`Barrier.wait\`,
   \`Future.result()\`/\`exception()\` on a future from \`executor.submit(...)\` or
   \`asyncio.run_coroutine_threadsafe\`, \`executor.shutdown()\`, \`concurrent.futures.wait\`.
 
 Methods count only on objects whose origin the file shows (made by the constructor or factory, or
 annotated with its class); a name bound to several things is left alone. Non-blocking forms are not
 flagged: \`acquire(False)\`, \`get(block=False)\`, \`get_nowait()\`, \`wait(0)\`, \`result(timeout=0)\`,
-\`shutdown(wait=False)\`. Calls in a nested sync \`def\`, \`lambda\` or class body are not flagged, nor are
+\`shutdown(wait=False)\`. A \`with lock:\` block with no await inside is left alone: it is a constant-time
+section guarding state shared with other threads, and the loop waits at most for another thread's
+equally short section. Calls in a nested sync \`def\`, \`lambda\` or class body are not flagged, nor are
 awaited calls (\`await path.read_text()\` on an async path library, \`await redis.get(k)\` on an async client).
-The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
-\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
-\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
+Code that has no other task to stall is left alone too:
+- the program's entry coroutine before its first await: \`asyncio.run(main())\` (or
+  \`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
+  \`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody;
+- after that, a call at the top level of the entry coroutine (inside \`if\`/\`try\`/\`with\` blocks, but not
+  a loop or an open \`async with\`, whose connection or server may run tasks of its own) when nothing
+  started earlier in its body may still be running: no \`create_task\`/\`ensure_future\`, task group,
+  nursery, server (\`start_server\`, \`create_server\`, \`serve\`), connection (\`connect\`,
+  \`open_connection\`: a client often runs a reader or keepalive task), \`subscribe\`, \`call_soon\`/\`call_later\`
+  or \`add_reader\` before it, nor in a function of the file it calls there. Awaited work that finished
+  (\`await asyncio.gather(…)\`, a query) does not count: a script that writes its report after its
+  concurrent phase stalls nobody. The test is by name and errs towards flagging;
+- a server's startup hook, under the same conditions: Sanic \`@app.before_server_start\`,
+  \`@app.main_process_start\`, \`@app.listener("before_server_start")\`, aiohttp \`app.on_startup.append(f)\`,
+  Starlette/FastAPI \`on_startup=[f]\`, \`add_event_handler("startup", f)\`, \`@app.on_event("startup")\`. It
+  runs before the server accepts connections, so it stalls no traffic (compiling assets, loading a model).
 
 In TypeScript and JavaScript, inside an \`async\` function (any import spelling of the module:
 \`node:\` prefix, default, namespace and named imports, \`require\`):
@@ -358,7 +373,7 @@ rather than a Buffer, and a failing command rejects with a differently shaped er
     const calls = asyncCalls(ctx);
     const instances = importsAny(ctx, INSTANCE_MODULES) ? new Instances(ctx, VOCABULARY) : undefined;
     for (const c of calls) {
-      if (c.awaited || beforeEntrySuspends(ctx, c.call)) continue;
+      if (c.awaited || stallsNoOtherTask(ctx, c.call)) continue;
       const found = classifyCall(ctx, c, instances);
       if (!found) continue;
       ctx.report(c.call, found.kind, { callee: found.name ?? displayName(c), alternative: found.alternative ?? '' }, fixesFor(ctx, c, found));
@@ -482,7 +497,7 @@ function madeNonBlocking(ctx: PythonContext, receiver: Node): boolean {
 
 const WITH_ITEMS = '(with_statement (with_clause (with_item value: (_) @value)) body: (block) @body) @with';
 
-/** `with lock:` on a thread lock the file made, in a coroutine (not `async with`). */
+/** `with lock:` on a thread lock the file made, in a coroutine (not `async with`), held across an await point. */
 function reportHeldLocks(ctx: PythonContext, instances: Instances): void {
   for (const match of ctx.matchesInAsync(WITH_ITEMS)) {
     const statement = match.captures.find((c) => c.name === 'with')?.node;
@@ -492,9 +507,11 @@ function reportHeldLocks(ctx: PythonContext, instances: Instances): void {
     if (value.type === 'as_pattern') value = value.namedChild(0) ?? value;
     const type = instances.typeOf(value);
     if (!type || !LOCK_TYPES.has(type)) continue;
-    const messageId = ctx.hasAwaitPoint(body) ? 'lockHeldAcrossAwait' : 'lockHeld';
+    // Without a suspension inside, the block is a constant-time section guarding state shared with
+    // other threads: the loop waits at most for another thread's equally short section.
+    if (!ctx.hasAwaitPoint(body)) continue;
     const callee = value.text.length <= 40 ? value.text : `….${value.text.split('.').pop()}`;
-    ctx.report(value, messageId, { callee, alternative: ALTERNATIVES[type] });
+    ctx.report(value, 'lockHeldAcrossAwait', { callee, alternative: ALTERNATIVES[type] });
   }
 }
 

@@ -12,7 +12,7 @@ import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } fro
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName, moduleView, type BlockingTest, type Chain } from '../python/project';
 import { blockingKind } from './blocking-call-in-async';
-import { beforeEntrySuspends } from '../python/entry';
+import { stallsNoOtherTask } from '../python/entry';
 import { formatMessage } from '../core/rule';
 import { defineRule } from './define';
 
@@ -53,9 +53,11 @@ such as \`refresh() → load_config() → open()\`.
 
 Calls are followed through plain functions, methods (\`self.helper()\`, inherited ones, \`super()\`),
 classes (their \`__init__\`) and the project's imports, relative or absolute, up to six calls deep.
-The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
-\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
-\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
+Code with no other task to stall is left alone too, as AW201 reads it: the program's entry coroutine
+before its first await (\`asyncio.run(main())\` in the same module starts a loop whose only task is
+\`main\`), later at the top level of \`main\` while nothing it started (a task, server, connection,
+scheduled callback) may still be running, and a server's startup hook (Sanic \`before_server_start\`,
+aiohttp \`on_startup\`, Starlette/FastAPI \`on_startup\`), which runs before any connection is accepted.
 Left alone: helpers passed to \`asyncio.to_thread(helper, …)\` or \`run_in_executor\` (not called on the
 loop), awaited calls (a sync function whose result is awaited returns an awaitable), helpers with a
 decorator that may change how they run (anything but \`staticmethod\`, \`classmethod\`, \`functools.cache\`
@@ -138,7 +140,7 @@ state shared with coroutines or objects bound to a thread.
     // called from 40 tests) is one thing to fix. Reported at the first such call, listing the rest.
     const byOrigin = new Map<string, { site: AsyncCall; chain: Chain; others: AsyncCall[] }>();
     for (const c of candidates) {
-      if (!mayBeProjectCall(ctx, c, locals) || beforeEntrySuspends(ctx, c.call)) continue;
+      if (!mayBeProjectCall(ctx, c, locals) || stallsNoOtherTask(ctx, c.call)) continue;
       view ??= moduleView(ctx);
       const className = enclosingClassName(ctx.scopes, c.call.startIndex);
       const target = view.target(c.callee.text, className);

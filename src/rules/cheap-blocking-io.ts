@@ -6,7 +6,7 @@
 import { asyncCalls } from '../python/calls';
 import type { TsContext } from '../typescript/context';
 import { classifyTsCall, TS_CHEAP_FS } from './blocking-call-in-async';
-import { beforeEntrySuspends } from '../python/entry';
+import { stallsNoOtherTask } from '../python/entry';
 import { defineRule } from './define';
 
 const METADATA = new Set([
@@ -45,9 +45,11 @@ hint: most of these calls take microseconds.
 In TS/JS: \`fs.existsSync\`, \`statSync\`, \`lstatSync\` and \`accessSync\` in an \`async\` function (every other
 \`fs\` \`*Sync\` call is AW201's).
 
-The program's entry coroutine before its first await is left alone too: \`asyncio.run(main())\` (or
-\`run_until_complete\`, \`anyio.run\`, \`trio.run\`) in the same module starts a loop whose only task is
-\`main\`, so a blocking call there (reading a config or credentials file at start-up) stalls nobody.
+Code with no other task to stall is left alone too, as AW201 reads it: the program's entry coroutine
+before its first await (\`asyncio.run(main())\` in the same module starts a loop whose only task is
+\`main\`), later at the top level of \`main\` while nothing it started (a task, server, connection,
+scheduled callback) may still be running, and a server's startup hook (Sanic \`before_server_start\`,
+aiohttp \`on_startup\`, Starlette/FastAPI \`on_startup\`), which runs before any connection is accepted.
 
 ## Why is this bad?
 Each call is a system call on the event loop thread. On NFS, a container overlay under load, or a
@@ -95,7 +97,7 @@ No automatic fix: whether a metadata call is worth a thread hop is a judgement c
   },
   python(ctx) {
     for (const c of asyncCalls(ctx)) {
-      if (c.awaited || !c.name || !METADATA.has(c.name) || beforeEntrySuspends(ctx, c.call)) continue;
+      if (c.awaited || !c.name || !METADATA.has(c.name) || stallsNoOtherTask(ctx, c.call)) continue;
       const callee = c.receiverType && c.method ? `Path.${c.method}` : c.callee.text;
       ctx.report(c.call, 'metadata', { callee });
     }

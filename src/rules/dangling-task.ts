@@ -7,7 +7,11 @@
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
+import { statementsOf } from '../python/concurrency-shape';
+import { clauseBody, clauseBreadth } from '../python/handlers';
 import { isEventLoop } from '../python/loops';
+import { boundLocally } from '../python/project';
+import type { Scope } from '../python/scopes';
 import { defineRule } from './define';
 
 /** Module-level functions that create a task and return it. */
@@ -31,6 +35,7 @@ const rule = defineRule({
   severity: 'warning',
   aliases: ['RUF006'],
   fixable: 'sometimes',
+  inTests: false,
   summary: 'The task from create_task/ensure_future is dropped: the loop holds only a weak reference, so it can vanish mid-flight.',
   messages: {
     dropped: 'The task from `{callee}()` is dropped: the event loop keeps only a weak reference to it, so it can be garbage-collected before it finishes, and an exception it raises is never seen.',
@@ -53,6 +58,26 @@ Left alone: \`TaskGroup.create_task\` and anyio/trio nursery \`start_soon\` (the
 and waits for them), and a task that is stored, returned, passed to a call, awaited, or chained
 into \`.add_done_callback(...)\` (the callback shows the outcome is handled). A task created in a
 \`lambda\` is the caller's to keep and is not flagged.
+
+Also left alone, a task whose coroutine is an \`async def\` of the same file (a nested function, a
+module-level one the caller does not shadow, or \`self.m()\` with \`m\` a method of the caller's class;
+not a decorated one) that loses nothing when dropped:
+- one whose only await points are \`await asyncio.sleep(...)\` (\`await asyncio.sleep(1)\` then
+  \`loop.stop()\`, or a \`while not started: await asyncio.sleep(0.01)\` poll): until it ends it is either
+  scheduled to run or asleep on a timer handle of the loop, and both hold it, so it cannot be
+  collected;
+- one whose every statement is guarded: a \`try\` with an \`except Exception\` (or \`BaseException\`, or
+  bare \`except:\`) clause none of whose handlers raises, with an \`else\`/\`finally\` that cannot raise, or
+  plain code that cannot raise (no call, await or subscript), also inside an \`if\` or a \`while\` loop.
+  Such a coroutine reports its own errors (\`except Exception as err: await self._error_cb(err)\`), so
+  none goes unretrieved. It can in principle still be collected while it awaits something only it
+  holds (a future nothing else refers to). That risk is accepted: such a coroutine is nearly always
+  waiting on I/O or a timer the loop holds, or on a future another object resolves, and flagging
+  every guarded background job costs more in noise than the rare lost task.
+
+Test code is left alone unless the rule is named in the settings: a test commonly fires a step as a
+task and then asserts its effect (the assertion fails if the task never ran), so the dropped
+reference is rarely what breaks it.
 
 ## Why is this bad?
 The event loop keeps only weak references to tasks. A task nothing else refers to can be
@@ -103,6 +128,7 @@ task; nor for a generator expression that never runs (what it should do is not c
       const statement = get('statement');
       if (!call || !callee || !statement) continue;
       if (!createsTask(ctx, callee)) continue;
+      if (cannotBeLost(ctx, call)) continue;
       const cond = get('cond');
       const comp = get('comp');
       const consumer = get('consumer');
@@ -132,6 +158,114 @@ function createsTask(ctx: PythonContext, callee: Node): boolean {
   if (callee.type !== 'attribute' || callee.childForFieldName('attribute')?.text !== 'create_task') return false;
   const receiver = callee.childForFieldName('object');
   return receiver !== null && isEventLoop(ctx, receiver);
+}
+
+// --- tasks that cannot be lost ------------------------------------------------------------------
+
+const AWAIT_POINTS = '[(await) (for_statement "async") (with_statement "async") (for_in_clause "async")] @point';
+const SLEEPS = new Set(['asyncio.sleep', 'asyncio.tasks.sleep']);
+/** Code that may raise: calls, awaits, `raise`, `assert`, subscripts (a `KeyError`), `yield`, loops and `with` blocks. */
+const RISKY = ['call', 'await', 'raise_statement', 'assert_statement', 'subscript', 'yield', 'for_statement', 'with_statement', 'delete_statement'];
+
+/**
+ * A dropped task whose coroutine is an `async def` of this file that loses nothing when dropped:
+ * one that only ever suspends on `asyncio.sleep` (while it sleeps the loop's timer holds it, so it
+ * cannot be collected), or one whose whole body is guarded by an `except Exception` (or broader)
+ * that does not raise (it reports its own errors, so no exception goes unretrieved).
+ */
+function cannotBeLost(ctx: PythonContext, call: Node): boolean {
+  const coroutine = call.childForFieldName('arguments')?.namedChildren.find((a) => a !== null && a.type !== 'comment');
+  if (coroutine?.type !== 'call') return false;
+  const fn = coroutineFunction(ctx, coroutine);
+  return fn !== undefined && (onlySleeps(ctx, fn) || reportsItsErrors(ctx, fn));
+}
+
+/**
+ * The `async def` of this file a call denotes, when it names one without doubt: a function nested
+ * in the caller's function (or one enclosing it), a module-level function the caller does not
+ * shadow, or `self.m()` with `m` a method of the class the caller is a method of. Decorated
+ * definitions are not followed (a decorator can wrap the coroutine in anything), nor names defined
+ * twice where the call can see them.
+ */
+function coroutineFunction(ctx: PythonContext, coroutine: Node): Scope | undefined {
+  const callee = coroutine.childForFieldName('function');
+  const caller = ctx.scopes.functionAt(coroutine.startIndex);
+  let candidates: Scope[];
+  if (callee?.type === 'identifier') {
+    const visible = new Set<Scope | undefined>([undefined]);
+    for (let s = caller; s; s = s.parent) visible.add(s);
+    candidates = ctx.scopes.all.filter((s) => s.kind !== 'lambda' && s.kind !== 'class' && s.node.childForFieldName('name')?.text === callee.text && visible.has(s.parent));
+    if (candidates.length === 1 && !candidates[0].parent && boundLocally(ctx.parser, ctx.scopes, coroutine.startIndex, callee.text)) return undefined;
+  } else if (callee?.type === 'attribute' && callee.childForFieldName('object')?.text === 'self') {
+    let method = caller;
+    while (method && method.parent?.kind !== 'class') method = method.parent;
+    const cls = method?.parent;
+    const name = callee.childForFieldName('attribute')?.text;
+    candidates = cls ? ctx.scopes.all.filter((s) => s.parent === cls && s.kind !== 'class' && s.node.childForFieldName('name')?.text === name) : [];
+  } else return undefined;
+  const fn = candidates.length === 1 ? candidates[0] : undefined;
+  if (fn?.kind !== 'async-function' || fn.node.parent?.type === 'decorated_definition') return undefined;
+  return fn;
+}
+
+/**
+ * An `async def` whose only await points are `await asyncio.sleep(...)` (or that has none): it is
+ * always either scheduled to run or sleeping on a timer handle of the loop, which holds it.
+ */
+function onlySleeps(ctx: PythonContext, fn: Scope): boolean {
+  const body = fn.node.childForFieldName('body');
+  if (!body) return false;
+  return ctx.captures(AWAIT_POINTS, body).every(({ node: point }) => {
+    if (ctx.scopes.functionAt(point.startIndex) !== fn) return true;
+    const awaited = point.type === 'await' ? point.namedChild(0) : null;
+    return awaited?.type === 'call' && SLEEPS.has(ctx.resolve(awaited.childForFieldName('function')) ?? '');
+  });
+}
+
+/**
+ * An `async def` every statement of which is guarded: a `try` with an `except Exception` (or
+ * `BaseException`, or bare `except:`) clause, no handler of which raises and whose `else` and
+ * `finally` cannot raise, or plain code that cannot raise (no call, await, subscript…); an `if`'s
+ * branches and a `while` loop's body are read the same way. Mirrors AW301's "cannot reject".
+ */
+function reportsItsErrors(ctx: PythonContext, fn: Scope): boolean {
+  const body = fn.node.childForFieldName('body');
+  return body !== null && statementsOf(body).every((st) => guarded(ctx, st));
+}
+
+function guarded(ctx: PythonContext, st: Node): boolean {
+  const blocks = (node: Node) => node.namedChildren.filter((c): c is Node => c?.type === 'block');
+  const all = (block: Node) => statementsOf(block).every((s) => guarded(ctx, s));
+  switch (st.type) {
+    case 'try_statement': {
+      const clauses = st.namedChildren.filter((c): c is Node => c?.type === 'except_clause');
+      if (!clauses.some((c) => clauseBreadth(ctx, c) !== 'some')) return false;
+      if (clauses.some((c) => raises(ctx, clauseBody(c)))) return false;
+      const rest = st.namedChildren.filter((c): c is Node => c?.type === 'else_clause' || c?.type === 'finally_clause');
+      return rest.every((c) => !mayRaise(c));
+    }
+    case 'if_statement': {
+      if (mayRaise(st.childForFieldName('condition'))) return false;
+      const branches = [st, ...st.namedChildren.filter((c): c is Node => c?.type === 'elif_clause' || c?.type === 'else_clause')];
+      return branches.every((b) => (b.type === 'elif_clause' ? !mayRaise(b.childForFieldName('condition')) : true) && blocks(b).every(all));
+    }
+    case 'while_statement':
+      return !mayRaise(st.childForFieldName('condition')) && !st.namedChildren.some((c) => c?.type === 'else_clause') && blocks(st).every(all);
+    default:
+      return !mayRaise(st);
+  }
+}
+
+/** Whether a handler body has a `raise` of its own (not in a nested function). */
+function raises(ctx: PythonContext, body: Node | undefined): boolean {
+  if (!body) return true;
+  const own = ctx.scopes.functionAt(body.startIndex);
+  return body.descendantsOfType('raise_statement').some((r) => r !== null && ctx.scopes.functionAt(r.startIndex) === own);
+}
+
+function mayRaise(node: Node | null): boolean {
+  if (!node) return false;
+  return RISKY.includes(node.type) || node.descendantsOfType(RISKY).length > 0;
 }
 
 function displayName(callee: Node): string {

@@ -5,6 +5,9 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type * as ts from 'typescript';
+import type { PythonContext } from '../python/context';
+import { statementsOf } from '../python/concurrency-shape';
+import { clauseBody, clauseBreadth } from '../python/handlers';
 import type { TsContext } from '../typescript/context';
 import { defineRule } from './define';
 
@@ -34,6 +37,14 @@ Flags \`return\`, \`break\` and \`continue\` inside a \`finally\` block in an \`
 body, handlers or \`else\`) can suspend at an \`await\`, \`async for\` or \`async with\` and so be cancelled.
 A \`break\` or \`continue\` belonging to a loop nested inside the \`finally\`, and a \`return\` in a nested
 function, do not leave the \`finally\` and are not flagged.
+
+Also left alone: a \`try\` with a clause that catches everything (a bare \`except:\` or
+\`except BaseException\`), no \`else\` clause, and handlers that end without raising: no \`raise\`, no
+await point, only plain statements (calls, assignments, \`pass\`, \`return\`, also inside an \`if\`).
+Every exception of the \`try\` body, \`CancelledError\` included, is then handled before the \`finally\`
+runs, so its jump discards nothing. A handler that awaits is still flagged: a cancellation arriving
+at that await is in flight when the \`finally\` runs. A call in a handler could itself fail; that is
+accepted, since such handlers log or record the error and a failing logger is rare.
 
 In TS/JS the same in an \`async\` function whose \`try\` or \`catch\` awaits: a \`return\`, or a \`break\`/\`continue\`
 (labelled or not) whose target is outside the \`finally\` block, throws away the rejection in flight —
@@ -103,6 +114,7 @@ some errors were meant to be discarded.
       const block = match.captures.find((c) => c.name === 'finally')?.node;
       if (!tryStatement || !block || !ctx.isAsync(block)) continue;
       if (!canBeCancelled(tryStatement, (n) => ctx.hasAwaitPoint(n))) continue;
+      if (nothingInFlight(ctx, tryStatement)) continue;
       for (const capture of ctx.captures(JUMPS, block)) {
         const jump = capture.node;
         if (!leavesFinally(jump, block)) continue;
@@ -121,6 +133,35 @@ function canBeCancelled(tryStatement: Node, hasAwaitPoint: (n: Node) => boolean)
     if (hasAwaitPoint(child)) return true;
   }
   return false;
+}
+
+/** Statements a handler may hold and still end without raising: logging, bookkeeping, `pass`, `...`. */
+const PLAIN_STATEMENTS = new Set(['expression_statement', 'pass_statement', 'return_statement']);
+
+/**
+ * True when no exception can be in flight as the `finally` runs: the `try` has a clause that catches
+ * everything (a bare `except:` or `except BaseException`), no `else` (whose errors no clause sees),
+ * and every handler ends without raising — no `raise`, no await point (a cancellation arriving there
+ * would be in flight), only plain statements (calls, assignments, `pass`, `return`), also inside an
+ * `if`. A call in a handler could itself fail; that is accepted: such handlers log or record the error.
+ */
+function nothingInFlight(ctx: PythonContext, tryStatement: Node): boolean {
+  const clauses = tryStatement.namedChildren.filter((c): c is Node => c?.type === 'except_clause');
+  if (!clauses.some((c) => clauseBreadth(ctx, c) === 'everything')) return false;
+  if (tryStatement.namedChildren.some((c) => c?.type === 'else_clause')) return false;
+  return clauses.every((c) => {
+    const body = clauseBody(c);
+    return body !== undefined && !ctx.hasAwaitPoint(body) && endsWithoutRaising(body);
+  });
+}
+
+function endsWithoutRaising(block: Node): boolean {
+  return statementsOf(block).every((st) => {
+    if (PLAIN_STATEMENTS.has(st.type)) return !st.descendantsOfType(['yield', 'raise_statement']).some((n) => n !== null);
+    if (st.type !== 'if_statement') return false;
+    const branches = [st.childForFieldName('consequence'), ...st.namedChildren.filter((c) => c?.type === 'elif_clause' || c?.type === 'else_clause').map((c) => c!.namedChildren.find((b) => b?.type === 'block') ?? null)];
+    return branches.every((b) => b !== null && endsWithoutRaising(b));
+  });
 }
 
 /**

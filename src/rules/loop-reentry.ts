@@ -32,7 +32,11 @@ const rule = defineRule({
 Flags \`asyncio.run(...)\`, \`asyncio.Runner().run(...)\`, and \`loop.run_until_complete(...)\` /
 \`loop.run_forever()\` on an event loop (see AW302 for how a loop is recognised) called directly inside
 an \`async def\`. Calls in a nested sync \`def\` or \`lambda\` are left alone (they may run in another
-thread), as are files that call \`nest_asyncio.apply()\`, which patches asyncio to allow re-entry.
+thread), as are files that call \`nest_asyncio.apply()\`, which patches asyncio to allow re-entry, and
+calls in the child branch of an \`os.fork()\` made in the same function (\`pid = os.fork()\` then
+\`if pid == 0:\` or \`if not pid:\`, or the \`else\` of \`if pid:\`): asyncio ties the running loop to the
+process that runs it, so in the forked child no loop is running and starting one is how the child is
+meant to do its async work.
 
 ## Why is this bad?
 An \`async def\` always runs inside a running event loop, and asyncio refuses to start or re-enter a
@@ -74,6 +78,7 @@ No fix is offered: replacing the call with \`await\` changes which code waits fo
     if ([...ctx.names.imports.values()].some((q) => q === 'nest_asyncio' || q.startsWith('nest_asyncio.'))) return;
     // The calls of async code are collected once for every rule that needs them (AW201 too).
     for (const c of asyncCalls(ctx)) {
+      if (/\bfork\s*\(/.test(ctx.source) && inForkedChild(ctx, c.call)) continue;
       if (c.name && RUN.has(c.name)) {
         ctx.report(c.call, 'run', { callee: 'asyncio.run' });
       } else if (c.method && c.receiver && LOOP_METHODS.has(c.method) && isEventLoop(ctx, c.receiver)) {
@@ -85,6 +90,62 @@ No fix is offered: replacing the call with \`await\` changes which code waits fo
   },
 });
 export default rule;
+
+/**
+ * Whether the call runs only in the child of an `os.fork()` made in the same function: inside the
+ * branch of `if pid == 0:` / `if not pid:` (or the `else` of `if pid:` / `if pid != 0:`), where `pid`
+ * is assigned from `os.fork()` earlier in the function, or the condition calls `os.fork()` itself.
+ * asyncio forgets the running loop in a forked child (the loop belongs to the parent's pid), so
+ * starting a loop there is how such code is meant to run.
+ */
+function inForkedChild(ctx: PythonContext, call: Node): boolean {
+  let branch: Node = call;
+  for (let n = call.parent; n; branch = n, n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'lambda') return false;
+    if (n.type !== 'if_statement') continue;
+    const condition = n.childForFieldName('condition');
+    const childWhenTrue = condition ? forkChildTest(ctx, condition, n) : undefined;
+    if (childWhenTrue === undefined) continue;
+    if (childWhenTrue && branch.equals(n.childForFieldName('consequence') ?? n)) return true;
+    if (!childWhenTrue && branch.type === 'else_clause' && !n.namedChildren.some((c) => c?.type === 'elif_clause')) return true;
+  }
+  return false;
+}
+
+/**
+ * For an `if` condition that tests the result of `os.fork()`: true when the condition holds in the
+ * child (`pid == 0`, `not pid`), false when it holds in the parent (`pid`, `pid != 0`), undefined for
+ * any other condition.
+ */
+function forkChildTest(ctx: PythonContext, condition: Node, ifStatement: Node): boolean | undefined {
+  const isPid = (node: Node | null | undefined): boolean => {
+    if (!node) return false;
+    if (node.type === 'parenthesized_expression') return isPid(node.namedChild(0));
+    if (node.type === 'call') return ctx.resolve(node.childForFieldName('function')) === 'os.fork';
+    return node.type === 'identifier' && assignedFromFork(ctx, node.text, ifStatement);
+  };
+  if (condition.type === 'not_operator') return isPid(condition.childForFieldName('argument')) ? true : undefined;
+  if (condition.type === 'comparison_operator' && condition.namedChildCount === 2 && condition.childCount === 3) {
+    const [left, right] = [condition.namedChild(0), condition.namedChild(1)];
+    const zero = (node: Node | null) => node?.type === 'integer' && node.text === '0';
+    const operator = condition.child(1)?.type;
+    if (!((isPid(left) && zero(right)) || (zero(left) && isPid(right)))) return undefined;
+    return operator === '==' ? true : operator === '!=' ? false : undefined;
+  }
+  return isPid(condition) ? false : undefined;
+}
+
+/** Whether `name = os.fork()` comes before `node` in the function enclosing it. */
+function assignedFromFork(ctx: PythonContext, name: string, node: Node): boolean {
+  const fn = ctx.scopes.functionAt(node.startIndex);
+  const scope = fn ? fn.node : ctx.root;
+  return ctx.captures(FORK_ASSIGNMENTS, scope).some(({ node: assignment }) => {
+    if (assignment.startIndex >= node.startIndex || ctx.scopes.functionAt(assignment.startIndex) !== fn) return false;
+    return assignment.childForFieldName('left')?.text === name && ctx.resolve(assignment.childForFieldName('right')?.childForFieldName('function')) === 'os.fork';
+  });
+}
+
+const FORK_ASSIGNMENTS = '(assignment left: (identifier) right: (call)) @assignment';
 
 function shortText(node: Node): string {
   const text = node.text.replace(/\s+/g, '');
