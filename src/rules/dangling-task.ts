@@ -65,7 +65,8 @@ not a decorated one) that loses nothing when dropped:
 - one whose only await points are \`await asyncio.sleep(...)\` (\`await asyncio.sleep(1)\` then
   \`loop.stop()\`, or a \`while not started: await asyncio.sleep(0.01)\` poll): until it ends it is either
   scheduled to run or asleep on a timer handle of the loop, and both hold it, so it cannot be
-  collected;
+  collected (a coroutine that never suspends is still flagged: the error it may raise is what its
+  dropped task loses);
 - one whose every statement is guarded: a \`try\` with an \`except Exception\` (or \`BaseException\`, or
   bare \`except:\`) clause none of whose handlers raises, with an \`else\`/\`finally\` that cannot raise, or
   plain code that cannot raise (no call, await or subscript), also inside an \`if\` or a \`while\` loop.
@@ -209,14 +210,16 @@ function coroutineFunction(ctx: PythonContext, coroutine: Node): Scope | undefin
 }
 
 /**
- * An `async def` whose only await points are `await asyncio.sleep(...)` (or that has none): it is
- * always either scheduled to run or sleeping on a timer handle of the loop, which holds it.
+ * An `async def` that suspends, and only on `await asyncio.sleep(...)`: it is always either
+ * scheduled to run or sleeping on a timer handle of the loop, which holds it. One that never
+ * suspends is not among them: it cannot be collected either, but the error it may raise is the one
+ * thing its dropped task can lose (a `publish()` that forgot to await its `flush()`).
  */
 function onlySleeps(ctx: PythonContext, fn: Scope): boolean {
   const body = fn.node.childForFieldName('body');
   if (!body) return false;
-  return ctx.captures(AWAIT_POINTS, body).every(({ node: point }) => {
-    if (ctx.scopes.functionAt(point.startIndex) !== fn) return true;
+  const points = ctx.captures(AWAIT_POINTS, body).map(({ node }) => node).filter((point) => ctx.scopes.functionAt(point.startIndex) === fn);
+  return points.length > 0 && points.every((point) => {
     const awaited = point.type === 'await' ? point.namedChild(0) : null;
     return awaited?.type === 'call' && SLEEPS.has(ctx.resolve(awaited.childForFieldName('function')) ?? '');
   });
