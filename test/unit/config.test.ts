@@ -121,10 +121,10 @@ describe('config files', () => {
     fs.appendFileSync(path.join(dir, 'pyproject.toml'), '[tool.asyncwise]\ntarget-version = "3.8"\nselect = ["AW1"]\n');
     const fromFile = new ConfigResolver(CATALOG).forFile(file).settings;
     assert.deepEqual(fromFile.python.targetVersion, [3, 8], 'config file');
-    assert.equal(effectiveSeverity(fromFile, rule('AW201'), 'python'), 'off');
-    const flags = new ConfigResolver(CATALOG, { overrides: { python: { targetVersion: '3.11' }, select: 'AW201' } }).forFile(file).settings;
+    assert.equal(effectiveSeverity(fromFile, rule('AW303'), 'python'), 'off');
+    const flags = new ConfigResolver(CATALOG, { overrides: { python: { targetVersion: '3.11' }, select: 'AW303' } }).forFile(file).settings;
     assert.deepEqual(flags.python.targetVersion, [3, 11], 'flag');
-    assert.equal(effectiveSeverity(flags, rule('AW201'), 'python'), 'warning', 'the flag select replaces the file select');
+    assert.equal(effectiveSeverity(flags, rule('AW303'), 'python'), 'error', 'the flag select replaces the file select');
   });
 
   it('the nearest config applies; pyproject.toml without [tool.asyncwise] does not stop the search', () => {
