@@ -130,6 +130,11 @@ describe('catalog', () => {
     assert.match(description, new RegExp(`requires-python.*else ${target.replace('.', '\\.')}\\.$`), description);
     assert.doesNotMatch(description, /Unset means/);
     assert.match(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), new RegExp(`\\| \`asyncwise\\.python\\.targetVersion\` \\|.*else ${target.replace('.', '\\.')} \\|`));
+    // "Fix all" in the command palette, for the languages asyncwise fixes.
+    const fixAll = pkg.contributes.commands.find((c: { command: string }) => c.command === 'asyncwise.fixAll');
+    assert.deepEqual(fixAll && { title: fixAll.title, category: fixAll.category }, { title: 'Fix All in This File', category: 'asyncwise' });
+    const paletteWhen: string = pkg.contributes.menus.commandPalette.find((m: { command: string }) => m.command === 'asyncwise.fixAll')?.when ?? '';
+    for (const language of ['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact']) assert.match(paletteWhen, new RegExp(`editorLangId == ${language}( |$)`), language);
     assert.deepEqual([...pkg.categories].sort(), ['Debuggers', 'Linters']);
     assert.ok(!pkg.activationEvents.includes('*'), 'no activation at *');
   });

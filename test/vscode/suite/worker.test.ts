@@ -258,6 +258,23 @@ export function defineWorkerTests(): void {
       }
     });
 
+    test('the "Fix All in This File" command (palette) applies the same safe fixes as source.fixAll.asyncwise', async () => {
+      await baseline();
+      const palette = (await vscode.commands.getCommands(true)).includes('asyncwise.fixAll');
+      assert.ok(palette, 'asyncwise.fixAll is registered');
+      const whole = new vscode.Range(document.positionAt(0), document.positionAt(original.length));
+      const [fixAll] = await codeActions(document.uri, whole, 'source.fixAll.asyncwise');
+      assert.equal(await vscode.workspace.applyEdit(fixAll!.edit!), true);
+      const viaCodeAction = document.getText();
+      await revert(document);
+      await baseline();
+      await vscode.window.showTextDocument(document, { preview: false });
+      const result = await vscode.commands.executeCommand<{ applied: number; message: string }>('asyncwise.fixAll');
+      assert.equal(result.applied, 1, result.message);
+      assert.equal(document.getText(), viaCodeAction);
+      assert.ok(document.getText().includes('response = requests.get(UPSTREAM, timeout=5)'), 'no unsafe fix');
+    });
+
     test('the Python target comes from pyproject.toml when the setting is unset', async () => {
       await baseline();
       const pyproject = path.join(demoFolder, 'pyproject.toml');
