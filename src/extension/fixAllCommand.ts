@@ -90,7 +90,7 @@ async function quickFixes(document: vscode.TextDocument, diagnostic: vscode.Diag
 }
 
 /** One round's candidates: per rule, its combined fix, or the safe fix of one of its findings. */
-async function candidates(document: vscode.TextDocument, allowUnsafe: boolean): Promise<FixCandidate[]> {
+async function candidates(document: vscode.TextDocument, allowUnsafe: boolean, log: Log): Promise<FixCandidate[]> {
   const byCode = new Map<string, vscode.Diagnostic[]>();
   for (const d of asyncwiseDiagnostics(document)) {
     const code = codeOf(d);
@@ -102,6 +102,7 @@ async function candidates(document: vscode.TextDocument, allowUnsafe: boolean): 
     let combined: FixCandidate | undefined;
     for (const diagnostic of diagnostics) {
       const actions = await quickFixes(document, diagnostic);
+      log.info(`fix all: ${code} at ${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1}: ${actions.map((a) => `${JSON.stringify(a.title)}${a.edit ? '' : ' (no edit)'}`).join(', ') || 'no actions'}`);
       const fixAll = actions.find((a) => isRuleFixAllTitle(a.title, code));
       const fixAllEdits = editsIn(document, fixAll?.edit);
       if (fixAll && fixAllEdits?.length) {
@@ -109,7 +110,12 @@ async function candidates(document: vscode.TextDocument, allowUnsafe: boolean): 
         break;
       }
       if (!single) {
-        const fix = actions.find((a) => a.diagnostics?.some((d) => codeOf(d) === code) && !isRuleFixAllTitle(a.title, code) && isUnattendedFix(a.title, allowUnsafe));
+        // The plugin lists a finding's fixes right before its "Ignore AWnnn on this line" (the actions
+        // that reach us through executeCodeActionProvider carry no diagnostics to tell them apart).
+        const ignoreAt = actions.findIndex((a) => a.title === `Ignore ${code} on this line`);
+        const previousIgnore = actions.slice(0, Math.max(ignoreAt, 0)).map((a) => /^Ignore AW\d+ on this line$/.test(a.title)).lastIndexOf(true);
+        const own = ignoreAt >= 0 ? actions.slice(previousIgnore + 1, ignoreAt) : [];
+        const fix = own.find((a) => !isRuleFixAllTitle(a.title, code) && isUnattendedFix(a.title, allowUnsafe) && (!a.diagnostics?.length || a.diagnostics.some((d) => codeOf(d) === code)));
         const edits = editsIn(document, fix?.edit);
         if (fix && edits?.length) single = { code, title: fix.title, edits };
       }
@@ -145,7 +151,8 @@ async function fixAllViaPlugin(document: vscode.TextDocument, allowUnsafe: boole
   let applied = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const version = document.version;
-    const plan = planFixes(await candidates(document, allowUnsafe));
+    const plan = planFixes(await candidates(document, allowUnsafe, log));
+    log.info(`fix all, round ${round + 1}: ${plan.taken.map((c) => `${c.code} ${JSON.stringify(c.title)}`).join(', ') || 'nothing'}${plan.deferred.length ? `; deferred ${plan.deferred.map((c) => c.code).join(', ')}` : ''}`);
     if (plan.taken.length === 0) break;
     if (document.version !== version) return { applied, message: 'asyncwise: the file changed while fixing; run Fix All again.' };
     const edit = new vscode.WorkspaceEdit();

@@ -132,7 +132,7 @@ export function defineTypeScriptTests(): void {
       const result = await vscode.commands.executeCommand<{ applied: number; message: string }>('asyncwise.fixAll');
       const text = document.getText();
       assert.ok(result.applied >= 1, result.message);
-      assert.ok(text.includes("const raw = await readFile(PRICE_LIST, 'utf8');"), 'the blocking read in loadPrices() is fixed');
+      assert.ok(text.includes("const raw = await readFile(PRICE_LIST, 'utf8');"), `the blocking read in loadPrices() is fixed (${result.message}); text:\n${text}`);
       assert.ok(text.includes(STARTUP_READ), 'the start-up read stays');
       assert.ok(!text.includes('asyncwise-ignore'), 'no ignore comment was added');
       // Every finding left has no safe fix: fixing again does nothing.
