@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CATALOG } from '../../../src/core/catalog';
+import { ConfigResolver } from '../../../src/core/config';
+import { effectiveSeverity } from '../../../src/core/settings';
 import { E2E_DIR_ENV, SCREENSHOTS, SCREENSHOT_NAME, type ScreenshotDone, type ScreenshotRequest } from '../e2eProtocol';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -95,6 +97,17 @@ export interface Expected {
 }
 
 export const SEVERITY = { hint: vscode.DiagnosticSeverity.Hint, info: vscode.DiagnosticSeverity.Information, warning: vscode.DiagnosticSeverity.Warning, error: vscode.DiagnosticSeverity.Error };
+
+/**
+ * The severity a Python file's diagnostics of `code` carry: the rule's default, or what the nearest
+ * config file sets (the demo opts in to some hint rules in python/pyproject.toml), as the extension
+ * reads it with no VS Code settings of the user's.
+ */
+export function configuredSeverity(document: vscode.TextDocument, code: string): vscode.DiagnosticSeverity | undefined {
+  const settings = new ConfigResolver(CATALOG).forFile(document.uri.fsPath).settings;
+  const severity = effectiveSeverity(settings, rule(code), 'python');
+  return severity === 'off' ? undefined : SEVERITY[severity];
+}
 
 export function rule(code: string): (typeof CATALOG)[number] {
   const found = CATALOG.find((r) => r.code === code);

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { CATALOG } from '../../../src/core/catalog';
 import { docsUrl } from '../../../src/core/rule';
 import type { AsyncwiseApi } from '../../../src/extension/extension';
-import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, SEVERITY, sleep, waitFor, type Expected } from './helpers';
+import { asyncwiseDiagnostics, codeActions, codeOf, configuredSeverity, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, sleep, waitFor, type Expected } from './helpers';
 
 const EXTENSION_ID = 'asyncwise.asyncwise';
 
@@ -81,7 +81,7 @@ export function defineWorkerTests(): void {
       baselineSeen = true;
       for (const d of asyncwiseDiagnostics(document.uri)) {
         const meta = rule(codeOf(d));
-        assert.equal(d.severity, SEVERITY[meta.severity], `${meta.code} severity`);
+        assert.equal(d.severity, configuredSeverity(document, meta.code), `${meta.code} severity (the rule's default, or the demo's python/pyproject.toml)`);
         assert.ok(typeof d.code === 'object', 'the code carries a link');
         assert.equal(d.code.target.toString(), vscode.Uri.parse(docsUrl(meta)).toString());
       }
@@ -277,8 +277,10 @@ export function defineWorkerTests(): void {
 
     test('the Python target comes from pyproject.toml when the setting is unset', async () => {
       await baseline();
-      const pyproject = path.join(demoFolder, 'pyproject.toml');
-      assert.ok(!fs.existsSync(pyproject), 'the demo has no pyproject.toml of its own');
+      // The nearest pyproject.toml is the demo's own (python/, its rule opt-ins): changed, then restored.
+      const pyproject = path.join(demoFolder, 'python', 'pyproject.toml');
+      const demoConfig = fs.readFileSync(pyproject, 'utf8');
+      assert.doesNotMatch(demoConfig, /requires-python|\[project\]/, 'the demo declares no Python version');
       const start = locate(original, 'requests.get(UPSTREAM, timeout=5)');
       const threadFixTitle = async () => {
         const diagnostic = asyncwiseDiagnostics(document.uri).find((d) => codeOf(d) === 'AW201' && document.offsetAt(d.range.start) === start);
@@ -288,21 +290,23 @@ export function defineWorkerTests(): void {
       assert.match(await threadFixTitle(), /asyncio\.to_thread/);
       try {
         // Before 3.9 there is no asyncio.to_thread: the fix must fall back to run_in_executor.
-        fs.writeFileSync(pyproject, '[project]\nname = "demo"\nrequires-python = ">=3.8"\n');
+        fs.writeFileSync(pyproject, `[project]\nname = "demo"\nrequires-python = ">=3.8"\n\n${demoConfig}`);
         await waitFor('the fix for a 3.8 target', async () => ((await threadFixTitle()).includes('run_in_executor') ? undefined : await threadFixTitle()));
       } finally {
-        fs.rmSync(pyproject, { force: true });
+        fs.writeFileSync(pyproject, demoConfig);
       }
       await waitFor('the default target back', async () => ((await threadFixTitle()).includes('to_thread') ? undefined : await threadFixTitle()));
     });
 
     test('[tool.asyncwise] in pyproject.toml applies as in the CLI, and reverts when removed', async () => {
       await baseline();
-      const pyproject = path.join(demoFolder, 'pyproject.toml');
-      assert.ok(!fs.existsSync(pyproject), 'the demo has no pyproject.toml of its own');
+      // The nearest pyproject.toml is the demo's own (python/, its rule opt-ins): changed, then restored.
+      const pyproject = path.join(demoFolder, 'python', 'pyproject.toml');
+      const demoConfig = fs.readFileSync(pyproject, 'utf8');
+      assert.match(demoConfig, /^\[tool\.asyncwise\.rules\]$/m, 'the demo opts in to rules');
       const aw201Count = expected.filter((e) => e.code === 'AW201').length;
       try {
-        fs.writeFileSync(pyproject, '[tool.asyncwise]\nignore = ["AW203"]\n\n[tool.asyncwise.rules]\nblocking-call-in-async = "error"\n');
+        fs.writeFileSync(pyproject, `[tool.asyncwise]\nignore = ["AW203"]\n\n${demoConfig.replace(/^\[tool\.asyncwise\.rules\]$/m, '$&\nblocking-call-in-async = "error"')}`);
         await waitFor('AW201 as errors and AW203 ignored, from pyproject.toml', () => {
           const all = asyncwiseDiagnostics(document.uri);
           const aw201 = all.filter((d) => codeOf(d) === 'AW201');
@@ -311,7 +315,7 @@ export function defineWorkerTests(): void {
           return undefined;
         });
       } finally {
-        fs.rmSync(pyproject, { force: true });
+        fs.writeFileSync(pyproject, demoConfig);
       }
       await waitFor('the defaults back', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW203') ? undefined : describe(document, asyncwiseDiagnostics(document.uri))));
     });
