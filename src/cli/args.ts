@@ -63,10 +63,10 @@ export class UsageError extends Error {
 }
 
 export const USAGE = {
-  overview: `asyncwise — finds async pitfalls (swallowed cancellation, blocking calls on the event loop) in Python asyncio code.
+  overview: `asyncwise — finds async pitfalls (swallowed cancellation, blocking calls on the event loop) in Python asyncio and TypeScript/JavaScript code.
 
 Usage:
-  asyncwise check [options] PATH...   analyse Python files and directories
+  asyncwise check [options] PATH...   analyse Python and TS/JS files and directories
   asyncwise rules [--format FORMAT]   list the rules
   asyncwise --help | -h               this help; \`asyncwise COMMAND --help\` for a command's options
   asyncwise --version | -V            print the version
@@ -74,11 +74,12 @@ Usage:
 Exit status: 0 nothing found, 1 problems found, 2 usage or internal error.`,
   check: `Usage: asyncwise check [options] PATH...
 
-Analyses every PATH: files are checked whatever their name; directories are searched for *.py files,
-skipping .git, node_modules, __pycache__, tool caches (.tox, .nox, .mypy_cache, .ruff_cache,
-.pytest_cache), site-packages and virtual environments (any directory holding pyvenv.cfg).
-
-Directories are searched for *.py files not ignored by .gitignore nor by an \`exclude\` glob.
+Analyses every PATH: a file named is checked whatever its name (TS/JS by its extension, anything
+else as Python). Directories are searched for Python (*.py) and TS/JS files (*.ts, *.tsx, *.mts,
+*.cts, *.js, *.jsx, *.mjs, *.cjs; not *.d.ts) that neither .gitignore nor an \`exclude\` glob
+ignores, skipping .git, node_modules, __pycache__, tool caches (.tox, .nox, .mypy_cache,
+.ruff_cache, .pytest_cache), site-packages and virtual environments (any directory holding
+pyvenv.cfg).
 
 Options:
   --format FORMAT          output format (default: text)
@@ -101,7 +102,9 @@ Options:
   --hints                  also report the rules that are hints by default (under the precision
                            bar on real code; a rule named in --select or in the config's rules
                            reports either way)
-  --no-cache               neither read nor write the results cache (.cache/asyncwise)
+  --no-cache               neither read nor write the results cache (./node_modules/.cache/asyncwise
+                           when there is a ./node_modules, else ./.cache/asyncwise;
+                           ASYNCWISE_CACHE_DIR moves it)
   --stdin-filename PATH    check the source read from stdin as if it were PATH (with --fix,
                            print the fixed source)
   -h, --help               this help

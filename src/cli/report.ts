@@ -31,7 +31,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** `path:line:col: CODE message` per problem, then `Found N problems (M fixable) in F files.` */
+/**
+ * `path:line:col: CODE message` per problem, then `Found N problems (S fixable with --fix, U more with
+ * --unsafe-fixes) in F files.`: a problem whose only fixes are unsafe is not fixed by a plain `--fix`.
+ */
 export function renderText(problems: readonly Problem[], style: Style): string {
   if (problems.length === 0) return `${paint(style, ['green'], 'All checks passed.')}\n`;
   let out = '';
@@ -41,10 +44,22 @@ export function renderText(problems: readonly Problem[], style: Style): string {
     out += `${where} ${code} ${p.message}\n`;
     if (style.context) out += sourceContext(p, style);
   }
-  const fixable = problems.filter((p) => p.fixable).length;
   const files = new Set(problems.map((p) => p.file)).size;
-  out += paint(style, ['bold'], `Found ${plural(problems.length, 'problem')} (${fixable} fixable) in ${plural(files, 'file')}.`) + '\n';
+  out += paint(style, ['bold'], `Found ${plural(problems.length, 'problem')} (${fixableSummary(problems)}) in ${plural(files, 'file')}.`) + '\n';
   return out;
+}
+
+/**
+ * How many problems `--fix` fixes and how many more need `--unsafe-fixes`: `9 fixable with --fix, 5 more
+ * with --unsafe-fixes`. A problem counts as safe when its preferred fix (a safe one if any) is safe.
+ */
+export function fixableSummary(problems: readonly Problem[]): string {
+  const safe = problems.filter((p) => p.fixable && p.fix?.safety === 'safe').length;
+  const unsafeOnly = problems.filter((p) => p.fixable && p.fix?.safety !== 'safe').length;
+  if (safe === 0 && unsafeOnly === 0) return '0 fixable';
+  if (unsafeOnly === 0) return `${safe} fixable with --fix`;
+  if (safe === 0) return `${unsafeOnly} fixable with --fix --unsafe-fixes`;
+  return `${safe} fixable with --fix, ${unsafeOnly} more with --unsafe-fixes`;
 }
 
 /**

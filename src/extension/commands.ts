@@ -9,11 +9,14 @@ export const COMMANDS = {
   showRuleDocs: 'asyncwise.showRuleDocs',
   /** Reveals the "asyncwise" output channel. */
   showOutput: 'asyncwise.showOutput',
+  /** Applies the safe fixes of the active file (fixAllCommand.ts); resolves to what it did. */
+  fixAll: 'asyncwise.fixAll',
 } as const;
 
 export interface CommandArguments {
   [COMMANDS.showRuleDocs]: [rule?: string];
   [COMMANDS.showOutput]: [];
+  [COMMANDS.fixAll]: [];
 }
 
 export function registerCommand<K extends keyof CommandArguments>(id: K, handler: (...args: CommandArguments[K]) => unknown): vscode.Disposable {

@@ -8,6 +8,7 @@ import { COMMANDS, registerCommand } from './commands';
 import { SettingsReader } from './config';
 import { registerInspector } from './inspector';
 import { defaultBackends } from './inspector/backends';
+import { fixAllInActiveFile } from './fixAllCommand';
 import { Log } from './log';
 import { PythonCodeActions } from './pythonCodeActions';
 import { PythonDiagnostics } from './pythonDiagnostics';
@@ -35,6 +36,12 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
     vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider()),
     registerCommand(COMMANDS.showRuleDocs, (rule) => showRuleDocs(log, rule).catch((e: unknown) => log.error('showing rule docs failed', e))),
     registerCommand(COMMANDS.showOutput, () => log.show()),
+    registerCommand(COMMANDS.fixAll, () =>
+      fixAllInActiveFile(settings, log).catch((e: unknown) => {
+        log.error('fix all failed', e);
+        return { applied: 0, message: 'asyncwise: fix all failed (see the asyncwise output)' };
+      }),
+    ),
     // TS/JS: the tsserver plugin does the work; these configure it, or stand in under TypeScript 7.
     new TypeScriptPluginSettings(log),
     new TypeScriptFallback(settings, log),

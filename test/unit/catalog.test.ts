@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOG } from '../../src/core/catalog';
 import { SEVERITIES } from '../../src/core/rule';
+import { DEFAULT_PYTHON_TARGET } from '../../src/core/settings';
 import { analyzePython } from '../../src/python/analyze';
 import { codeBlocks, renderRuleDoc, renderRuleTable, TABLE_END, TABLE_START } from '../../src/tools/renderDocs';
 import { loadParser, repoRoot, settings } from './helpers';
@@ -123,6 +124,17 @@ describe('catalog', () => {
     for (const key of ['asyncwise.enable', 'asyncwise.python.enable', 'asyncwise.python.targetVersion', 'asyncwise.fix.allowUnsafe']) {
       assert.ok(props[key], `package.json contributes ${key}`);
     }
+    // The default target, as the parser, the README and the CLI's --help say it.
+    const target = DEFAULT_PYTHON_TARGET.join('.');
+    const description: string = props['asyncwise.python.targetVersion'].markdownDescription;
+    assert.match(description, new RegExp(`requires-python.*else ${target.replace('.', '\\.')}\\.$`), description);
+    assert.doesNotMatch(description, /Unset means/);
+    assert.match(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), new RegExp(`\\| \`asyncwise\\.python\\.targetVersion\` \\|.*else ${target.replace('.', '\\.')} \\|`));
+    // "Fix all" in the command palette, for the languages asyncwise fixes.
+    const fixAll = pkg.contributes.commands.find((c: { command: string }) => c.command === 'asyncwise.fixAll');
+    assert.deepEqual(fixAll && { title: fixAll.title, category: fixAll.category }, { title: 'Fix All in This File', category: 'asyncwise' });
+    const paletteWhen: string = pkg.contributes.menus.commandPalette.find((m: { command: string }) => m.command === 'asyncwise.fixAll')?.when ?? '';
+    for (const language of ['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact']) assert.match(paletteWhen, new RegExp(`editorLangId == ${language}( |$)`), language);
     assert.deepEqual([...pkg.categories].sort(), ['Debuggers', 'Linters']);
     assert.ok(!pkg.activationEvents.includes('*'), 'no activation at *');
   });

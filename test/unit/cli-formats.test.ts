@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Ajv from 'ajv-draft-04';
 import type { Problem } from '../../src/cli/check';
-import { renderGithub, renderSarif, renderText } from '../../src/cli/report';
+import { fixableSummary, renderGithub, renderSarif, renderText } from '../../src/cli/report';
 import { CATALOG } from '../../src/core/catalog';
 import { repoRoot, UPDATE } from './helpers';
 
@@ -143,10 +143,10 @@ describe('check --statistics and --output-file', () => {
 });
 
 describe('text on a terminal', () => {
-  const p: Problem = { file: 'a.py', line: 12, column: 5, endLine: 12, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true, sourceLine: '    time.sleep(1)  # 🚀' };
+  const p: Problem = { file: 'a.py', line: 12, column: 5, endLine: 12, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true, sourceLine: '    time.sleep(1)  # 🚀', fix: { title: 'Use asyncio.sleep', safety: 'safe', edits: [] } };
 
   it('shows the source line and a caret under the finding', () => {
-    assert.equal(renderText([p], { color: false, context: true }), 'a.py:12:5: AW201 blocks\n   |\n12 |     time.sleep(1)  # 🚀\n   |     ^^^^^^^^^^^^^\n\nFound 1 problem (1 fixable) in 1 file.\n');
+    assert.equal(renderText([p], { color: false, context: true }), 'a.py:12:5: AW201 blocks\n   |\n12 |     time.sleep(1)  # 🚀\n   |     ^^^^^^^^^^^^^\n\nFound 1 problem (1 fixable with --fix) in 1 file.\n');
   });
 
   it('a finding over several lines is underlined to the end of its first line', () => {
@@ -154,7 +154,17 @@ describe('text on a terminal', () => {
     assert.match(text, /\n {3}\| {20}\^{3}\n/, 'from column 20 to the end of the 22-character line');
   });
 
+  it('the summary tells the fixes --fix applies from those that need --unsafe-fixes', () => {
+    const unsafe: Problem = { ...p, fix: { title: 'Run it in a thread (unsafe)', safety: 'unsafe', edits: [] } };
+    const none: Problem = { ...p, fixable: false, fix: undefined };
+    const summary = (ps: Problem[]) => renderText(ps, { color: false }).trimEnd().split('\n').at(-1);
+    assert.equal(summary([p, p, unsafe, none]), 'Found 4 problems (2 fixable with --fix, 1 more with --unsafe-fixes) in 1 file.');
+    assert.equal(summary([unsafe, none]), 'Found 2 problems (1 fixable with --fix --unsafe-fixes) in 1 file.');
+    assert.equal(summary([none]), 'Found 1 problem (0 fixable) in 1 file.');
+    assert.equal(fixableSummary([p, unsafe]), '1 fixable with --fix, 1 more with --unsafe-fixes');
+  });
+
   it('without a terminal (a pipe) stays one line per problem', () => {
-    assert.equal(renderText([p], { color: false }), 'a.py:12:5: AW201 blocks\nFound 1 problem (1 fixable) in 1 file.\n');
+    assert.equal(renderText([p], { color: false }), 'a.py:12:5: AW201 blocks\nFound 1 problem (1 fixable with --fix) in 1 file.\n');
   });
 });

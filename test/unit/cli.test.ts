@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseArgs, settingsFromFlags, UsageError, type CheckCommand } from '../../src/cli/args';
+import { cacheDir } from '../../src/cli/cache';
 import type { Problem } from '../../src/cli/check';
 import { renderText, ruleEntry, wantsColor } from '../../src/cli/report';
 import { CATALOG } from '../../src/core/catalog';
@@ -131,8 +132,14 @@ describe('asyncwise check', () => {
     const rows = JSON.parse(cli(['check', '--format', 'json', '.'], project).stdout) as { file: string; line: number; column: number; code: string; message: string; fixable: boolean }[];
     assert.deepEqual(text.slice(0, -1), rows.map((r) => `${r.file}:${r.line}:${r.column}: ${r.code} ${r.message}`));
     const files = new Set(rows.map((r) => r.file)).size;
-    const fixable = rows.filter((r) => r.fixable).length;
-    assert.equal(text.at(-1), `Found ${rows.length} problems (${fixable} fixable) in ${files} files.`);
+    // SARIF carries each finding's preferred fix (a safe one when there is one) and marks the unsafe.
+    const results = (JSON.parse(cli(['check', '--format', 'sarif', '.'], project).stdout) as { runs: { results: { fixes?: { description: { text: string } }[] }[] }[] }).runs[0]!.results;
+    assert.equal(results.length, rows.length);
+    const safe = results.filter((r) => r.fixes && !r.fixes[0]!.description.text.endsWith(' (unsafe)')).length;
+    const unsafe = results.filter((r) => r.fixes?.[0]!.description.text.endsWith(' (unsafe)')).length;
+    assert.equal(safe + unsafe, rows.filter((r) => r.fixable).length, 'every fixable finding has a fix in SARIF');
+    assert.ok(safe > 0 && unsafe > 0, `the fixture has both kinds (${safe} safe, ${unsafe} unsafe only)`);
+    assert.equal(text.at(-1), `Found ${rows.length} problems (${safe} fixable with --fix, ${unsafe} more with --unsafe-fixes) in ${files} files.`);
   });
 
   it('skips .git, node_modules, __pycache__ and virtual environments, but not a folder merely named env', () => {
@@ -295,6 +302,31 @@ describe('asyncwise help, version and rules', () => {
     assert.match(rules.stdout, /^Usage: asyncwise rules/);
   });
 
+  it('check --help names what a directory walk checks (Python and TS/JS) and where the cache really is', () => {
+    const help = cli(['check', '--help'], project).stdout;
+    assert.doesNotMatch(help, /searched for \*\.py files/, 'not Python alone');
+    for (const ext of ['*.py', '*.ts', '*.tsx', '*.js', '*.mjs', '*.cjs', '*.d.ts']) assert.ok(help.includes(ext), ext);
+    // Both places cacheDir chooses, and the variable that moves it.
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-cachedir-'));
+    try {
+      const without = path.relative(base, cacheDir(base, {}));
+      fs.mkdirSync(path.join(base, 'node_modules'));
+      const withNodeModules = path.relative(base, cacheDir(base, {}));
+      assert.equal(withNodeModules, path.join('node_modules', '.cache', 'asyncwise'));
+      for (const dir of [withNodeModules, without]) assert.ok(help.includes(`./${dir.split(path.sep).join('/')}`), dir);
+      assert.ok(help.includes('ASYNCWISE_CACHE_DIR'));
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('rules shows a rule that is off by default as off, with its severity when enabled', () => {
+    const text = cli(['rules'], project).stdout;
+    const off = CATALOG.filter((r) => r.enabledByDefault === false);
+    assert.ok(off.some((r) => r.code === 'AW403'), 'AW403 is off by default');
+    for (const rule of off) assert.match(text, new RegExp(`^${rule.code}\\s+${rule.name}\\s+off \\(${rule.severity} when enabled\\)\\s`, 'm'), rule.code);
+  });
+
   it('--version prints the package version', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = cli(['--version'], project);
@@ -361,10 +393,10 @@ describe('text colour', () => {
   });
 
   it('changes nothing but the escapes', () => {
-    const problem: Problem = { file: 'a.py', line: 3, column: 5, endLine: 3, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true, sourceLine: '    time.sleep(1)' };
+    const problem: Problem = { file: 'a.py', line: 3, column: 5, endLine: 3, endColumn: 18, code: 'AW201', rule: 'blocking-call-in-async', severity: 'warning', message: 'blocks', fixable: true, sourceLine: '    time.sleep(1)', fix: { title: 'Use asyncio.sleep', safety: 'safe', edits: [] } };
     const coloured = renderText([problem], { color: true });
     assert.ok(coloured.includes('\x1b['));
     assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderText([problem], { color: false }));
-    assert.equal(renderText([problem], { color: false }), 'a.py:3:5: AW201 blocks\nFound 1 problem (1 fixable) in 1 file.\n');
+    assert.equal(renderText([problem], { color: false }), 'a.py:3:5: AW201 blocks\nFound 1 problem (1 fixable with --fix) in 1 file.\n');
   });
 });

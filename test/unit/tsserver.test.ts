@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { CATALOG } from '../../src/core/catalog';
 import { LineIndex } from '../../src/core/finding';
 import { formatMessage } from '../../src/core/rule';
+import { isRuleFixAllTitle, isUnattendedFix } from '../../src/extension/fixAllPlan';
 import { numericCode, PLUGIN_NAME } from '../../src/tsplugin/codes';
 import { repoRoot } from './helpers';
 import { TsServer, type ProtocolDiagnostic } from './tsserverClient';
@@ -162,7 +163,7 @@ for (const version of VERSIONS) {
     test('getCodeFixes on one call returns the promise-API fix and the ignore comment, with exact edits', async () => {
       const lines = new LineIndex(SERVICE);
       const at = locate(SERVICE, CALLS[0].snippet, CALLS[0].after);
-      const fixes = await server.request<{ fixName: string; description: string; changes: { fileName: string; textChanges: ProtocolTextChange[] }[]; fixId?: string }[]>('getCodeFixes', {
+      const fixes = await server.request<{ fixName: string; description: string; changes: { fileName: string; textChanges: ProtocolTextChange[] }[]; fixId?: string; fixAllDescription?: string }[]>('getCodeFixes', {
         file: project.file,
         ...(() => {
           const s = toLocation(lines, at);
@@ -179,10 +180,14 @@ for (const version of VERSIONS) {
       assert.equal(fixed, SERVICE.slice(0, at) + promisesCall(CALLS[0].snippet) + SERVICE.slice(at + CALLS[0].snippet.length));
       // The file has three AW201 findings with safe fixes: the fix offers "fix all" too.
       assert.equal(replace.fixId, 'asyncwise:AW201');
+      // What the "Fix All in This File" command looks for in VS Code's menu (fixAllPlan.ts).
+      assert.ok(isRuleFixAllTitle(replace.fixAllDescription ?? '', 'AW201'), `fix-all title ${replace.fixAllDescription}`);
+      assert.ok(isUnattendedFix(replace.description, false), `${replace.description} is a safe fix`);
 
       const ignore = fixes.find((f) => f.fixName === 'asyncwise.ignore');
       assert.ok(ignore, 'no ignore action');
       assert.equal(ignore.description, 'Ignore AW201 on this line');
+      assert.ok(!isUnattendedFix(ignore.description, true), 'fix all never adds ignore comments');
       assert.equal(
         applyChanges(SERVICE, ignore.changes[0].textChanges),
         SERVICE.replace("  const raw = fs.readFileSync(file, 'utf8');", "  // asyncwise-ignore-next-line AW201\n  const raw = fs.readFileSync(file, 'utf8');"),

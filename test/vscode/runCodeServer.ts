@@ -11,6 +11,11 @@
  * requests (e2eProtocol.ts). Writes test-artifacts/vscode/*.png and logs/; always stops code-server
  * and Chromium; exits non-zero on any failure, on a timeout, or when the demo workspace changed.
  *
+ * The workspace is what `npm run demo` opens: a fresh scratch copy of demo/ (scripts/demo-workspace.js),
+ * here under .cache/demo-workspace/editor-suite-XXXX/. Two guards: the tracked demo/ is unchanged
+ * (nothing reaches it through the copy), and the copy ends as it began (every test undoes what it
+ * did, so each test starts from the seeded bugs).
+ *
  * Environment: ASYNCWISE_E2E_TIMEOUT_S (default 480), ASYNCWISE_E2E_VERBOSE=1 (echo browser console),
  * CHROMIUM_PATH (default /usr/bin/chromium), ASYNCWISE_EDITOR_CACHE (see provision-editor.sh).
  */
@@ -18,6 +23,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,6 +31,11 @@ import { E2E_DIR_ENV, RESULTS, SCREENSHOT_NAME, SCREENSHOTS, SUITE_LOG, type Scr
 
 const ROOT = findRepoRoot();
 const DEMO = path.join(ROOT, 'demo');
+// Plain CommonJS shared with scripts/demo.sh, loaded from the repository at run time (not bundled).
+const { prepareDemoWorkspace, DEFAULT_PARENT } = createRequire(__filename)(path.join(ROOT, 'scripts', 'demo-workspace.js')) as {
+  prepareDemoWorkspace: (parent?: string) => string;
+  DEFAULT_PARENT: string;
+};
 const SUITE = path.join(ROOT, 'out', 'test', 'vscode', 'suite', 'index.js');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'vscode');
 const LOGS = path.join(ARTIFACTS, 'logs');
@@ -247,7 +258,11 @@ async function main(): Promise<number> {
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
   const demoBefore = snapshotTree(DEMO);
-  const demoHadVscodeFolder = fs.existsSync(path.join(DEMO, '.vscode'));
+  fs.mkdirSync(DEFAULT_PARENT, { recursive: true });
+  const workspaceParent = fs.mkdtempSync(path.join(DEFAULT_PARENT, 'editor-suite-'));
+  const workspace = prepareDemoWorkspace(workspaceParent);
+  const workspaceBefore = snapshotTree(workspace);
+  if (treeDifferences(demoBefore, workspaceBefore).length) throw new Error(`the scratch copy ${workspace} differs from demo/`);
   const session: EditorSession = {};
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the editor`);
@@ -347,10 +362,10 @@ async function main(): Promise<number> {
       ['extensionDevelopmentPath', `vscode-remote://remote${ROOT}`],
       ['extensionTestsPath', `vscode-remote://remote${SUITE}`],
     ];
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(DEMO)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     suiteStartedAt = Date.now();
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    log(`workbench loading with the demo workspace (${since()})`);
+    log(`workbench loading with the demo workspace, a scratch copy of demo/ in ${path.relative(ROOT, workspace)} (${since()})`);
 
     const remaining = TIMEOUT_MS - (Date.now() - started);
     const outcome = await Promise.race([
@@ -382,12 +397,14 @@ async function main(): Promise<number> {
     await shutdown(session);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    // The settings test writes demo/.vscode/settings.json and must remove it; never leave it behind.
-    const vscodeFolder = path.join(DEMO, '.vscode');
-    const leftSettings = !demoHadVscodeFolder && fs.existsSync(vscodeFolder);
+    // Nothing may reach the tracked demo/ (the editor never opened it).
     const demoChanges = treeDifferences(demoBefore, snapshotTree(DEMO));
-    if (leftSettings) fs.rmSync(vscodeFolder, { recursive: true, force: true });
-    if (demoChanges.length) problems.push(`the suite changed the demo workspace: ${demoChanges.join(', ')}`);
+    if (demoChanges.length) problems.push(`the tracked demo/ changed: ${demoChanges.join(', ')}`);
+    // Each test undoes what it did in the workspace (reverts its edits, removes the .vscode/settings.json
+    // and pyproject.toml it writes): a leftover would change what the next test starts from.
+    const workspaceChanges = treeDifferences(workspaceBefore, snapshotTree(workspace));
+    if (workspaceChanges.length) problems.push(`the suite changed the demo workspace it opened (${path.relative(ROOT, workspace)}): ${workspaceChanges.join(', ')}`);
+    else fs.rmSync(workspaceParent, { recursive: true, force: true });
   }
 
   if (exitCode === undefined && !problems.length) problems.push('the suite did not report an exit code');

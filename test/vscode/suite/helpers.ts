@@ -99,11 +99,13 @@ export interface Expected {
 export const SEVERITY = { hint: vscode.DiagnosticSeverity.Hint, info: vscode.DiagnosticSeverity.Information, warning: vscode.DiagnosticSeverity.Warning, error: vscode.DiagnosticSeverity.Error };
 
 /**
- * The severity a Python file's diagnostic of `code` must have: the rule's default under the config
- * file the CLI reads for that file (the demo opts in to rules that are hints by default).
+ * The severity a Python file's diagnostics of `code` carry: the rule's default, or what the nearest
+ * config file sets (the demo opts in to some hint rules in python/pyproject.toml), as the extension
+ * reads it with no VS Code settings of the user's.
  */
-export function expectedSeverity(file: string, code: string): vscode.DiagnosticSeverity | undefined {
-  const severity = effectiveSeverity(new ConfigResolver(CATALOG).forFile(file).settings, rule(code), 'python');
+export function configuredSeverity(document: vscode.TextDocument, code: string): vscode.DiagnosticSeverity | undefined {
+  const settings = new ConfigResolver(CATALOG).forFile(document.uri.fsPath).settings;
+  const severity = effectiveSeverity(settings, rule(code), 'python');
   return severity === 'off' ? undefined : SEVERITY[severity];
 }
 

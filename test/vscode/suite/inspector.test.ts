@@ -208,7 +208,9 @@ export function defineInspectorTests(): void {
 
     test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {
       this.timeout(120_000);
-      const program = path.join(demo, '..', 'test', 'fixtures', 'inspector', 'python', 'many_tasks.py');
+      // The workspace is a scratch copy of demo/: the fixture is in the repository, the extension's folder.
+      const repository = vscode.extensions.getExtension('asyncwise.asyncwise')!.extensionPath;
+      const program = path.join(repository, 'test', 'fixtures', 'inspector', 'python', 'many_tasks.py');
       // User settings live in this run's own user-data folder: nothing persists, the demo stays untouched.
       const settings = vscode.workspace.getConfiguration('asyncwise');
       await settings.update('inspector.python.maxTasks', 10_000, vscode.ConfigurationTarget.Global);

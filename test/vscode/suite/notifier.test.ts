@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { formatMessage } from '../../../src/core/rule';
-import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, expectedSeverity, sleep, waitFor, type Expected } from './helpers';
+import { asyncwiseDiagnostics, codeActions, codeOf, configuredSeverity, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, sleep, waitFor, type Expected } from './helpers';
 
 /** A diagnostic the demo must show, exactly on `snippet` (located after `after` when given). */
 
@@ -104,7 +104,7 @@ export function defineNotifierTests(): void {
       await waitFor('the notifier diagnostics', () => mismatch(document, EXPECTED), FIRST_DIAGNOSTICS_MS);
       baselineSeen = true;
       const diagnostics = asyncwiseDiagnostics(document.uri);
-      for (const d of diagnostics) assert.equal(d.severity, expectedSeverity(document.uri.fsPath, codeOf(d)), `${codeOf(d)} severity`);
+      for (const d of diagnostics) assert.equal(d.severity, configuredSeverity(document, codeOf(d)), `${codeOf(d)} severity (the rule's default, or the demo's python/pyproject.toml)`);
       // The chain runs into storage.py: only the project index can know what save_subscribers does.
       const viaHelper = diagnosticOn(document, AW202);
       assert.equal(viaHelper.message, formatMessage(rule('AW202').messages.viaHelper, { callee: 'save_subscribers', chain: 'save_subscribers() → _write_atomically() → open()' }));

@@ -125,6 +125,24 @@ export function defineTypeScriptTests(): void {
       assert.equal(document.getText(), original);
     });
 
+    test('"Fix All in This File" applies the plugin\'s safe fixes (its combined fix per rule) and no ignore comment', async function () {
+      this.timeout(90_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
+      await vscode.window.showTextDocument(document, { preview: false });
+      const result = await vscode.commands.executeCommand<{ applied: number; message: string }>('asyncwise.fixAll');
+      const text = document.getText();
+      assert.ok(result.applied >= 1, result.message);
+      assert.ok(text.includes("const raw = await readFile(PRICE_LIST, 'utf8');"), `the blocking read in loadPrices() is fixed (${result.message}); text:\n${text}`);
+      assert.ok(text.includes(STARTUP_READ), 'the start-up read stays');
+      assert.ok(!text.includes('asyncwise-ignore'), 'no ignore comment was added');
+      // Every finding left has no safe fix: fixing again does nothing.
+      const again = await vscode.commands.executeCommand<{ applied: number; message: string }>('asyncwise.fixAll');
+      assert.equal(again.applied, 0, again.message);
+      if (screenshotsAvailable()) await screenshot('typescript-fix-all', `reports.ts after asyncwise: Fix All in This File (unsaved): ${result.message}`);
+      await revert(document);
+      assert.equal(document.getText(), original);
+    });
+
     test('asyncwise.rules reaches the plugin through configurePlugin: AW201 becomes an error, then goes back', async function () {
       this.timeout(90_000);
       const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { CATALOG } from '../../../src/core/catalog';
 import { docsUrl } from '../../../src/core/rule';
 import type { AsyncwiseApi } from '../../../src/extension/extension';
-import { asyncwiseDiagnostics, codeActions, codeOf, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, expectedSeverity, sleep, waitFor, type Expected } from './helpers';
+import { asyncwiseDiagnostics, codeActions, codeOf, configuredSeverity, describe, locate, mismatch, revert, rule, screenshot, screenshotsAvailable, sleep, waitFor, type Expected } from './helpers';
 
 const EXTENSION_ID = 'asyncwise.asyncwise';
 
@@ -81,7 +81,7 @@ export function defineWorkerTests(): void {
       baselineSeen = true;
       for (const d of asyncwiseDiagnostics(document.uri)) {
         const meta = rule(codeOf(d));
-        assert.equal(d.severity, expectedSeverity(document.uri.fsPath, meta.code), `${meta.code} severity (demo/python/pyproject.toml opts in to hints)`);
+        assert.equal(d.severity, configuredSeverity(document, meta.code), `${meta.code} severity (the rule's default, or the demo's python/pyproject.toml)`);
         assert.ok(typeof d.code === 'object', 'the code carries a link');
         assert.equal(d.code.target.toString(), vscode.Uri.parse(docsUrl(meta)).toString());
       }
@@ -258,10 +258,29 @@ export function defineWorkerTests(): void {
       }
     });
 
+    test('the "Fix All in This File" command (palette) applies the same safe fixes as source.fixAll.asyncwise', async () => {
+      await baseline();
+      const palette = (await vscode.commands.getCommands(true)).includes('asyncwise.fixAll');
+      assert.ok(palette, 'asyncwise.fixAll is registered');
+      const whole = new vscode.Range(document.positionAt(0), document.positionAt(original.length));
+      const [fixAll] = await codeActions(document.uri, whole, 'source.fixAll.asyncwise');
+      assert.equal(await vscode.workspace.applyEdit(fixAll!.edit!), true);
+      const viaCodeAction = document.getText();
+      await revert(document);
+      await baseline();
+      await vscode.window.showTextDocument(document, { preview: false });
+      const result = await vscode.commands.executeCommand<{ applied: number; message: string }>('asyncwise.fixAll');
+      assert.equal(result.applied, 1, result.message);
+      assert.equal(document.getText(), viaCodeAction);
+      assert.ok(document.getText().includes('response = requests.get(UPSTREAM, timeout=5)'), 'no unsafe fix');
+    });
+
     test('the Python target comes from pyproject.toml when the setting is unset', async () => {
       await baseline();
-      const pyproject = path.join(path.dirname(document.uri.fsPath), 'pyproject.toml');
-      const own = fs.readFileSync(pyproject, 'utf8');
+      // The nearest pyproject.toml is the demo's own (python/, its rule opt-ins): changed, then restored.
+      const pyproject = path.join(demoFolder, 'python', 'pyproject.toml');
+      const demoConfig = fs.readFileSync(pyproject, 'utf8');
+      assert.doesNotMatch(demoConfig, /requires-python|\[project\]/, 'the demo declares no Python version');
       const start = locate(original, 'requests.get(UPSTREAM, timeout=5)');
       const threadFixTitle = async () => {
         const diagnostic = asyncwiseDiagnostics(document.uri).find((d) => codeOf(d) === 'AW201' && document.offsetAt(d.range.start) === start);
@@ -271,22 +290,23 @@ export function defineWorkerTests(): void {
       assert.match(await threadFixTitle(), /asyncio\.to_thread/);
       try {
         // Before 3.9 there is no asyncio.to_thread: the fix must fall back to run_in_executor.
-        fs.writeFileSync(pyproject, `[project]\nname = "demo"\nrequires-python = ">=3.8"\n\n${own}`);
+        fs.writeFileSync(pyproject, `[project]\nname = "demo"\nrequires-python = ">=3.8"\n\n${demoConfig}`);
         await waitFor('the fix for a 3.8 target', async () => ((await threadFixTitle()).includes('run_in_executor') ? undefined : await threadFixTitle()));
       } finally {
-        fs.writeFileSync(pyproject, own);
+        fs.writeFileSync(pyproject, demoConfig);
       }
       await waitFor('the default target back', async () => ((await threadFixTitle()).includes('to_thread') ? undefined : await threadFixTitle()));
     });
 
     test('[tool.asyncwise] in pyproject.toml applies as in the CLI, and reverts when removed', async () => {
       await baseline();
-      const pyproject = path.join(path.dirname(document.uri.fsPath), 'pyproject.toml');
-      const own = fs.readFileSync(pyproject, 'utf8');
-      assert.match(own, /^\[tool\.asyncwise\.rules\]$/m, 'the demo opts in to hints in its own pyproject.toml');
+      // The nearest pyproject.toml is the demo's own (python/, its rule opt-ins): changed, then restored.
+      const pyproject = path.join(demoFolder, 'python', 'pyproject.toml');
+      const demoConfig = fs.readFileSync(pyproject, 'utf8');
+      assert.match(demoConfig, /^\[tool\.asyncwise\.rules\]$/m, 'the demo opts in to rules');
       const aw201Count = expected.filter((e) => e.code === 'AW201').length;
       try {
-        fs.writeFileSync(pyproject, own.replace(/^\[tool\.asyncwise\.rules\]$/m, '[tool.asyncwise]\nignore = ["AW203"]\n\n[tool.asyncwise.rules]\nblocking-call-in-async = "error"'));
+        fs.writeFileSync(pyproject, `[tool.asyncwise]\nignore = ["AW203"]\n\n${demoConfig.replace(/^\[tool\.asyncwise\.rules\]$/m, '$&\nblocking-call-in-async = "error"')}`);
         await waitFor('AW201 as errors and AW203 ignored, from pyproject.toml', () => {
           const all = asyncwiseDiagnostics(document.uri);
           const aw201 = all.filter((d) => codeOf(d) === 'AW201');
@@ -295,9 +315,9 @@ export function defineWorkerTests(): void {
           return undefined;
         });
       } finally {
-        fs.writeFileSync(pyproject, own);
+        fs.writeFileSync(pyproject, demoConfig);
       }
-      await waitFor('the demo\'s own config back', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW203') ? undefined : describe(document, asyncwiseDiagnostics(document.uri))));
+      await waitFor('the defaults back', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW203') ? undefined : describe(document, asyncwiseDiagnostics(document.uri))));
     });
 
     test('asyncwise.rules and asyncwise.enable settings re-apply to open documents', async () => {
