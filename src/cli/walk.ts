@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { globToRegExp } from '../core/config';
+import { Glob, trimTrailing } from '../core/glob';
 import { isTypeScriptFile } from './typescript';
 
 /** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
@@ -111,7 +111,7 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[], opti
 
 interface IgnoreRule {
   readonly base: string;
-  readonly re: RegExp;
+  readonly glob: Glob;
   readonly negate: boolean;
   readonly dirOnly: boolean;
   readonly anchored: boolean;
@@ -150,16 +150,18 @@ export class GitIgnore {
     }
     const rules = [...this.rules];
     for (const raw of text.split(/\r?\n/)) {
-      let line = raw.replace(/(?<!\\)\s+$/, '');
+      // Trailing spaces are dropped unless escaped (`\ `), as git does.
+      let line = trimTrailing(raw, ' \t');
+      if (line.length < raw.length && line.endsWith('\\')) line = raw.slice(0, line.length + 1);
       if (!line || line.startsWith('#')) continue;
       const negate = line.startsWith('!');
       if (negate) line = line.slice(1);
       line = line.replace(/^\\([#!])/, '$1');
       const dirOnly = line.endsWith('/');
-      if (dirOnly) line = line.replace(/\/+$/, '');
+      if (dirOnly) line = trimTrailing(line, '/');
       const anchored = line.includes('/');
       line = line.replace(/^\//, '');
-      if (line) rules.push({ base: dir, re: globToRegExp(line), negate, dirOnly, anchored });
+      if (line) rules.push({ base: dir, glob: Glob.compile(line, 'gitignore'), negate, dirOnly, anchored });
     }
     return new GitIgnore(rules);
   }
@@ -170,7 +172,7 @@ export class GitIgnore {
       if (rule.dirOnly && !isDir) continue;
       const rel = path.relative(rule.base, file).split(path.sep).join('/');
       if (rel.startsWith('..')) continue;
-      if (rule.re.test(rule.anchored ? rel : path.basename(file))) ignored = !rule.negate;
+      if (rule.glob.matches(rule.anchored ? rel : path.basename(file))) ignored = !rule.negate;
     }
     return ignored;
   }

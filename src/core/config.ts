@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Glob, trimTrailing } from './glob';
 import type { RuleMeta } from './rule';
 import { readTomlTable, targetFromPyproject } from './pyproject';
 import { DEFAULT_SETTINGS, formatPythonVersion, parseSettings, type Settings } from './settings';
@@ -203,62 +204,17 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-const globCache = new Map<string, RegExp>();
-
-/**
- * A glob as a regular expression over a `/`-separated path: `*` and `?` stay within one path
- * segment, `**` spans segments, `[abc]` and `{a,b}` as in shells.
- */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let out = '';
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else out += '.*';
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 1);
-      if (close < 0) out += '\\[';
-      else {
-        out += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else if (c === '{') {
-      braces++;
-      out += '(?:';
-    } else if (c === '}' && braces > 0) {
-      braces--;
-      out += ')';
-    } else if (c === ',' && braces > 0) out += '|';
-    else out += c.replace(/[.+^$()|\\]/g, '\\$&');
-  }
-  re = new RegExp(`^${out}$`);
-  globCache.set(glob, re);
-  return re;
-}
-
 /**
  * Whether a glob matches a relative path or one of its folders. A glob with a `/` (other than at
  * its end) is anchored at the base folder (`src/gen/**`, `build/`); one without matches a name at
- * any depth (`*_pb2.py`, `migrations`), as in .gitignore and Ruff.
+ * any depth (`*_pb2.py`, `migrations`), as in .gitignore and Ruff. Throws `GlobSyntaxError` for a
+ * malformed glob: settings are validated before they get here (`parseSettings`, `--exclude`).
  */
 export function matchesPath(glob: string, relPath: string): boolean {
   if (relPath === '' || relPath.startsWith('../')) return false;
-  const pattern = glob.replace(/^\.\//, '').replace(/\/+$/, '');
+  const pattern = trimTrailing(glob.replace(/^\.\//, ''), '/');
   const anchored = pattern.includes('/');
-  const re = globToRegExp(anchored ? pattern.replace(/^\//, '') : pattern);
-  const parts = relPath.split('/');
-  for (let i = 1; i <= parts.length; i++) {
-    if (anchored ? re.test(parts.slice(0, i).join('/')) : re.test(parts[i - 1])) return true;
-  }
-  return false;
+  const compiled = Glob.compile(anchored ? pattern.replace(/^\//, '') : pattern);
+  if (anchored) return compiled.matchesPathOrFolder(relPath);
+  return relPath.split('/').some((name) => compiled.matches(name));
 }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { collectFiles } from '../../src/cli/walk';
 import { CATALOG } from '../../src/core/catalog';
 import { ConfigError, ConfigResolver, matchesPath, readConfigFile } from '../../src/core/config';
+import { Glob } from '../../src/core/glob';
 import { readTomlTable } from '../../src/core/pyproject';
 import { effectiveSeverity } from '../../src/core/settings';
 import { repoRoot } from './helpers';
@@ -178,6 +179,74 @@ describe('globs', () => {
     assert.ok(matchesPath('{docs,examples}/*.py', 'examples/a.py'));
     assert.ok(matchesPath('test_?.py', 'test_a.py'));
     assert.ok(!matchesPath('*.py', '../outside.py'));
+    assert.ok(matchesPath('{src,lib/{a,b}}/**/*.py', 'lib/b/x/y.py'), 'nested braces');
+    assert.ok(matchesPath('[!x]?.py', 'ab.py'));
+    assert.ok(!matchesPath('a?c', 'a/c'), '? stays within a segment');
+    assert.ok(matchesPath('src/**', 'src'.concat('/x')));
+  });
+
+  it('a .gitignore line is read as git reads it: no braces, \\ escapes, a malformed class matches nothing', () => {
+    assert.ok(Glob.compile('{', 'gitignore').matches('{'));
+    assert.ok(Glob.compile('{a,b}', 'gitignore').matches('{a,b}'));
+    assert.ok(!Glob.compile('{a,b}', 'gitignore').matches('a'));
+    assert.ok(Glob.compile('\\*x', 'gitignore').matches('*x'));
+    assert.ok(!Glob.compile('\\*x', 'gitignore').matches('ax'));
+    assert.ok(!Glob.compile('[z-a]', 'gitignore').matches('m'));
+    assert.ok(!Glob.compile('a[bc', 'gitignore').matches('a[bc'));
+  });
+
+  it('a malformed glob in the config is a ConfigError naming the file, the key and the glob', () => {
+    const cases: [string, RegExp][] = [
+      ['exclude = ["[z-a]"]', /tool\.asyncwise\.exclude: invalid glob "\[z-a\]": the range z-a is reversed$/],
+      ['exclude = ["{a,b"]', /tool\.asyncwise\.exclude: invalid glob "\{a,b": the \{ at 1 is not closed$/],
+      ['exclude = ["a[b"]', /tool\.asyncwise\.exclude: invalid glob "a\[b": the \[ at 2 is not closed$/],
+      ['per-file-ignores = { "{x" = ["AW201"] }', /tool\.asyncwise\.per-file-ignores: invalid glob "\{x": the \{ at 1 is not closed$/],
+    ];
+    cases.forEach(([line, message], i) => {
+      const dir = withPyproject(`bad-glob-${i}`, `[tool.asyncwise]\n${line}\n`);
+      assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message.startsWith(path.join(dir, 'pyproject.toml')) && message.test(e.message));
+    });
+  });
+
+  it('the CLI reports a malformed glob as a configuration or usage error (exit 2), and a .gitignore line "{" is no error', () => {
+    const dir = withPyproject('bad-glob-cli', '[tool.asyncwise]\nexclude = ["[z-a]"]\n');
+    const r = cli(['check', '--no-cache', '.'], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `asyncwise: configuration error: ${path.join(dir, 'pyproject.toml')}: tool.asyncwise.exclude: invalid glob "[z-a]": the range z-a is reversed\n`);
+    const flag = cli(['check', '--no-cache', '--exclude', '{a,b', '.'], dir);
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /^asyncwise: --exclude: invalid glob "\{a,b": the \{ at 1 is not closed\n/);
+    const repo = withPyproject('gitignore-brace', '[project]\nname = "x"\n');
+    fs.mkdirSync(path.join(repo, '.git'));
+    fs.writeFileSync(path.join(repo, '.gitignore'), '{\n[z-a]\n\\{x}.py\n');
+    fs.writeFileSync(path.join(repo, '{x}.py'), 'x = 1\n');
+    const ok = cli(['check', '--no-cache', '--format', 'json', '.'], repo);
+    assert.equal(ok.stderr, '');
+    assert.deepEqual((JSON.parse(ok.stdout) as { file: string }[]).map((p) => p.file), ['m.py']);
+  });
+
+  it('matching takes linear time: globs that make a backtracking matcher run for minutes finish at once', () => {
+    const deep = `${'d/'.repeat(20)}module.py`;
+    const letters = 'a'.repeat(40);
+    const started = performance.now();
+    assert.ok(!matchesPath(`${'**/'.repeat(50)}*.pyx`, deep));
+    assert.ok(!matchesPath(`${'*a'.repeat(12)}*b`, letters));
+    assert.ok(!matchesPath(`${'*a'.repeat(200)}*b`, 'a'.repeat(5000)));
+    assert.ok(!Glob.compile(`${'**/'.repeat(50)}*.pyx`, 'gitignore').matches(deep));
+    assert.ok(matchesPath(`${'**/'.repeat(50)}*.py`, deep));
+    // Whole configured runs: a per-file-ignores key and a .gitignore line over a deep tree.
+    const dir = withPyproject('backtracking', `[tool.asyncwise]\nper-file-ignores = { "${'**/'.repeat(50)}*.pyx" = ["AW201"] }\nexclude = ["${'*a'.repeat(12)}*b"]\n`);
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, '.gitignore'), `${'**/'.repeat(50)}*.pyx\n`);
+    const nested = path.join(dir, ...'abcdefghijklmnopqrst'.split(''));
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(path.join(nested, `${letters}.py`), 'x = 1\n');
+    const configs = new ConfigResolver(CATALOG);
+    const found = collectFiles([dir], dir, { gitignore: true, excluded: (p) => configs.forFile(p).excluded }).files;
+    for (const f of found) configs.forFile(f);
+    assert.equal(found.length, 2);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
   });
 });
 
