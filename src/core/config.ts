@@ -44,19 +44,43 @@ export function readConfigFile(file: string): ConfigFile | undefined {
     if (!text.includes('"asyncwise"')) return undefined;
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // A BOM is legal in a UTF-8 file (editors on Windows write one) but not in JSON's grammar.
+      json = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
     }
-    const values = (json as Record<string, unknown> | null)?.asyncwise;
-    if (values === undefined) return undefined;
+    const raw = typeof json === 'object' && json !== null && Object.prototype.hasOwnProperty.call(json, 'asyncwise') ? (json as Record<string, unknown>).asyncwise : undefined;
+    if (raw === undefined) return undefined;
+    let values: unknown;
+    try {
+      values = jsonAsData(raw, 'asyncwise');
+    } catch (error) {
+      throw new ConfigError(`${file}: ${(error as Error).message}`);
+    }
     if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new ConfigError(`${file}: asyncwise: expected an object of settings, got ${JSON.stringify(values)}`);
     return { file, table: 'asyncwise', values: values as Record<string, unknown> };
   }
   const table = readTomlTable(text, 'tool.asyncwise');
   if (!table) return undefined;
-  if (table.errors.length) throw new ConfigError(`${file}: tool.asyncwise.${table.errors[0]}`);
+  // `line N: …` is about the file's syntax, anything else about a key of our table.
+  if (table.errors.length) throw new ConfigError(`${file}: ${table.errors[0].startsWith('line ') ? '' : 'tool.asyncwise.'}${table.errors[0]}`);
   return { file, table: 'tool.asyncwise', values: table.values };
+}
+
+/** Deeper JSON values are refused: no configuration needs them, and messages print values recursively. */
+const MAX_JSON_NESTING = 64;
+
+/**
+ * A JSON value as configuration data: objects rebuilt without a prototype, so a `__proto__` key
+ * (an own key after `JSON.parse`) stays an ordinary key however the value is copied later.
+ */
+function jsonAsData(value: unknown, where: string, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_JSON_NESTING) throw new Error(`${where}: nested more than ${MAX_JSON_NESTING} levels deep`);
+  if (Array.isArray(value)) return value.map((item, i) => jsonAsData(item, `${where}[${i}]`, depth + 1));
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value)) out[key] = jsonAsData((value as Record<string, unknown>)[key], `${where}.${key}`, depth + 1);
+  return out;
 }
 
 /**

@@ -78,7 +78,9 @@ describe('TOML reader', () => {
       ].join('\r\n'),
       'tool.asyncwise',
     );
-    assert.deepEqual(t, {
+    // Tables are configuration data without a prototype; compared here as plain objects.
+    assert.equal(Object.getPrototypeOf(t!.values), null);
+    assert.deepEqual(JSON.parse(JSON.stringify(t)), {
       values: { select: ['AW1', 'AW2'], 'unsafe-fixes': true, 'per-file-ignores': { 'tests/**': ['AW201'], 'a b.py': 'AW101' }, rules: { AW201: 'error', 'sleep-polling': 'off' } },
       errors: [],
     });
@@ -90,6 +92,71 @@ describe('TOML reader', () => {
     assert.equal(t?.errors.length, 2);
     assert.match(t!.errors[0], /^select \(line 2\): .*strings need quotes/);
     assert.match(t!.errors[1], /^ignore \(line 3\): /);
+  });
+});
+
+describe('TOML reader: malformed and hostile input', () => {
+  it('reports a header without its ], a key or a table defined twice, with the line', () => {
+    assert.deepEqual(readTomlTable('[tool.asyncwise\nselect = ["AW1"]\n', 'tool.asyncwise')?.errors, ['line 1: expected a table header such as [tool.asyncwise], got "[tool.asyncwise"']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nselect = ["AW1"]\nselect = ["AW2"]\n', 'tool.asyncwise')?.errors, ['select (line 3): defined twice (first on line 2)']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nselect = ["AW1"]\n[tool.asyncwise]\nignore = ["AW2"]\n', 'tool.asyncwise')?.errors, ['line 3: the table [tool.asyncwise] is defined twice (first on line 1)']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nper-file-ignores = { a = "AW1", a = "AW2" }\n', 'tool.asyncwise')?.errors, ['per-file-ignores (line 2): a is defined twice in an inline table']);
+    assert.match(readTomlTable(`[tool.asyncwise]\nselect = ${'['.repeat(100_000)}\n`, 'tool.asyncwise')!.errors[0], /^select \(line 2\): nested more than 64 levels deep/);
+  });
+
+  it('reads a 40,000-line array in linear time', () => {
+    const text = `[tool.asyncwise]\nexclude = [\n${'  "build/**",  # generated\n'.repeat(40_000)}]\nper-file-ignores = { ${Array.from({ length: 20_000 }, (_, i) => `k${i} = "AW1"`).join(', ')} }\n`;
+    const started = performance.now();
+    const t = readTomlTable(text, 'tool.asyncwise');
+    const elapsed = performance.now() - started;
+    assert.deepEqual(t?.errors, []);
+    assert.equal((t!.values.exclude as string[]).length, 40_000);
+    assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
+  });
+
+  it('__proto__, constructor and prototype are ordinary keys: rejected as unknown, never a prototype', () => {
+    const cases: [string, string, string][] = [
+      ['pyproject.toml', '[tool.asyncwise.__proto__]\nenable = false\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\n__proto__ = { select = ["AW4"] }\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\n"__proto__" = { select = ["AW4"] }\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\nconstructor.prototype.enable = false\n', 'tool.asyncwise.constructor: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise.rules]\n__proto__ = "off"\n', 'tool.asyncwise.rules: unknown rule "__proto__"'],
+      ['pyproject.toml', '[tool.asyncwise]\nper-file-ignores = { __proto__ = { select = ["AW4"] } }\n', 'tool.asyncwise.per-file-ignores."__proto__": expected a list of rule codes'],
+      ['package.json', '{"asyncwise": {"__proto__": {"select": ["AW4"], "enable": false}}}', 'asyncwise.__proto__: unknown key'],
+      ['package.json', '{"asyncwise": {"rules": {"__proto__": {"AW201": "off"}}}}', 'asyncwise.rules: unknown rule "__proto__"'],
+    ];
+    cases.forEach(([name, text, message], i) => {
+      const dir = path.join(tmp, `proto-${i}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, name), text);
+      assert.throws(
+        () => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${path.join(dir, name)}: ${message}`),
+        text,
+      );
+    });
+    assert.equal(({} as Record<string, unknown>).enable, undefined, 'Object.prototype is untouched');
+    assert.equal(({} as Record<string, unknown>).select, undefined, 'Object.prototype is untouched');
+    // The values read stay data: a __proto__ key is an own key of a prototype-less table.
+    const t = readTomlTable('[tool.asyncwise]\n__proto__ = { select = ["AW4"] }\n', 'tool.asyncwise')!;
+    assert.deepEqual(Object.keys(t.values), ['__proto__']);
+    assert.equal((t.values as Record<string, unknown>).select, undefined);
+    const json = readConfigFile(path.join(tmp, 'proto-6', 'package.json'))!;
+    assert.deepEqual(Object.keys({ ...json.values }), ['__proto__']);
+    assert.equal(({ ...json.values } as Record<string, unknown>).select, undefined);
+  });
+
+  it('malformed files are errors naming the file and the line; a BOM is not', () => {
+    const header = withPyproject('malformed-header', '[tool.asyncwise\nselect = ["AW1"]\n');
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(header, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(header, 'pyproject.toml')}: line 1: expected a table header such as [tool.asyncwise], got "[tool.asyncwise"`);
+    const dup = withPyproject('duplicate-key', '[tool.asyncwise]\nselect = ["AW1"]\nselect = ["AW2"]\n');
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dup, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(dup, 'pyproject.toml')}: tool.asyncwise.select (line 3): defined twice (first on line 2)`);
+    const dir = path.join(tmp, 'json-bom');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'package.json'), '\uFEFF{"asyncwise": {"ignore": ["AW201"]}}');
+    assert.equal(effectiveSeverity(new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')).settings, rule('AW201'), 'python'), 'off');
+    fs.writeFileSync(path.join(dir, 'package.json'), `{"asyncwise": {"select": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), (e: unknown) => e instanceof ConfigError && /package\.json: asyncwise\.select(\[0\])+: nested more than 64 levels deep$/.test(e.message));
   });
 });
 
