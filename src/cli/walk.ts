@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { openRegularFile, readRegularFile } from '../core/files';
 import { Glob, trimTrailing } from '../core/glob';
 import { isTypeScriptFile } from './typescript';
 
@@ -29,11 +30,15 @@ const BINARY_SNIFF_BYTES = 8192;
 export interface Skipped {
   readonly path: string;
   readonly reason: string;
+  /** Named on the command line: not checking it is an error, not a note. */
+  readonly named?: boolean;
 }
 
 export interface FileList {
   /** Absolute paths, in a stable order (arguments in order, each directory sorted). */
   readonly files: string[];
+  /** The files named on the command line (not found in a walk). */
+  readonly named: ReadonlySet<string>;
   readonly skipped: Skipped[];
 }
 
@@ -58,6 +63,7 @@ export interface WalkOptions {
 export function collectFiles(args: readonly string[], cwd: string, options: WalkOptions = {}): FileList {
   const files: string[] = [];
   const skipped: Skipped[] = [];
+  const named = new Set<string>();
   const seen = new Set<string>();
   const add = (file: string) => {
     if (seen.has(file)) return;
@@ -77,11 +83,14 @@ export function collectFiles(args: readonly string[], cwd: string, options: Walk
     return { abs, stat, error: undefined };
   });
   for (const root of roots) {
-    if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error) });
+    if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error), named: true });
     else if (root.stat.isDirectory()) walk(root.abs, add, skipped, options, options.gitignore ? GitIgnore.above(root.abs) : undefined);
-    else add(root.abs);
+    else {
+      named.add(root.abs);
+      add(root.abs);
+    }
   }
-  return { files, skipped };
+  return { files, skipped, named };
 }
 
 function walk(dir: string, add: (file: string) => void, skipped: Skipped[], options: WalkOptions, inherited: GitIgnore | undefined): void {
@@ -144,7 +153,7 @@ export class GitIgnore {
   enter(dir: string): GitIgnore {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+      text = readRegularFile(path.join(dir, '.gitignore'), 'utf8');
     } catch {
       return this;
     }
@@ -189,10 +198,11 @@ export function readSource(file: string): ReadResult {
   let data: Buffer;
   let fd: number | undefined;
   try {
-    // One open, then fstat on the descriptor: the size check and the read see the same file.
-    fd = fs.openSync(file, 'r');
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+    // Only a regular file is opened (a FIFO would block the run), then fstat on the descriptor: the
+    // size check and the read see the same file.
+    const opened = openRegularFile(file);
+    fd = opened.fd;
+    const stat = opened.stat;
     if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(stat.size)})` };
     data = fs.readFileSync(fd);
   } catch (error) {
@@ -248,6 +258,8 @@ function describeError(error: unknown): string {
       return 'symlink loop';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTREG':
+      return 'not a regular file (a FIFO, socket or device)';
     default:
       return e?.message ?? String(error);
   }

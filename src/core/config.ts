@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile } from './files';
 import { Glob, trimTrailing } from './glob';
 import type { RuleMeta } from './rule';
 import { readTomlTable, targetFromPyproject } from './pyproject';
@@ -35,7 +36,7 @@ export interface ConfigFile {
 export function readConfigFile(file: string): ConfigFile | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (error) {
     throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
@@ -172,7 +173,7 @@ export class ConfigResolver {
       let declared = this.declaredTargets.get(pyproject);
       if (declared === undefined) {
         try {
-          const target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
+          const target = targetFromPyproject(readRegularFile(pyproject, 'utf8'));
           // A declared floor below 3.8 is read as 3.8. Python 3.7 has been end-of-life since June
           // 2023 and such floors are mostly stale (on the ecosystem check, packages declaring 3.7
           // used 3.8 syntax); taking them at their word would flag every `except Exception` as
