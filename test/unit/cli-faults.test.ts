@@ -136,3 +136,40 @@ describe('cache faults', () => {
     }
   });
 });
+
+describe('--fix keeps what it does not own', () => {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+  it('a file with several hard links is fixed in place: every name sees the fix', () => {
+    const dir = folder('fix-hardlink', { 'm.py': BLOCKING });
+    fs.linkSync(path.join(dir, 'm.py'), path.join(dir, 'other-name.txt'));
+    const r = cli(['check', '--fix', 'm.py'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const fixed = fs.readFileSync(path.join(dir, 'm.py'), 'utf8');
+    assert.match(fixed, /await asyncio\.sleep\(1\)/);
+    assert.equal(fs.readFileSync(path.join(dir, 'other-name.txt'), 'utf8'), fixed);
+    assert.equal(fs.statSync(path.join(dir, 'm.py')).ino, fs.statSync(path.join(dir, 'other-name.txt')).ino);
+  });
+
+  it('a read-only file is not rewritten: reported as not fixed, exit 2', () => {
+    const dir = folder('fix-readonly', { 'm.py': BLOCKING });
+    fs.chmodSync(path.join(dir, 'm.py'), 0o444);
+    const r = cli(['check', '--fix', 'm.py'], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stdout, /^m\.py:5:5: AW201 /m);
+    assert.match(r.stderr, /^asyncwise: m\.py: could not write the fixes: the file is read-only$/m);
+    assert.equal(fs.readFileSync(path.join(dir, 'm.py'), 'utf8'), BLOCKING);
+    assert.equal(fs.statSync(path.join(dir, 'm.py')).mode & 0o777, 0o444);
+  });
+
+  it('run as root, a fixed file keeps its owner and group', (t) => {
+    if (!isRoot) return t.skip('needs root to give a file away');
+    const dir = folder('fix-owner', { 'm.py': BLOCKING });
+    fs.chownSync(path.join(dir, 'm.py'), 4321, 4322);
+    const r = cli(['check', '--fix', 'm.py'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const stat = fs.statSync(path.join(dir, 'm.py'));
+    assert.deepEqual([stat.uid, stat.gid], [4321, 4322]);
+    assert.match(fs.readFileSync(path.join(dir, 'm.py'), 'utf8'), /await asyncio\.sleep\(1\)/);
+  });
+});
