@@ -95,26 +95,53 @@ export function collectFiles(args: readonly string[], cwd: string, options: Walk
 
 function walk(dir: string, add: (file: string) => void, skipped: Skipped[], options: WalkOptions, inherited: GitIgnore | undefined): void {
   const ignore = inherited?.enter(dir);
-  let entries: fs.Dirent[];
+  let raw: fs.Dirent<Buffer>[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    // Names as bytes: a name that is not UTF-8 would come back with U+FFFD in it, a path that does
+    // not exist, and be reported as a dangling symlink (or its folder as unreadable).
+    raw = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     skipped.push({ path: dir, reason: describeError(error) });
     return;
   }
+  const entries: { entry: fs.Dirent<Buffer>; name: string }[] = [];
+  // Byte order, so the notes below come in a stable order; the checked names are sorted below.
+  raw.sort((a, b) => Buffer.compare(a.name, b.name));
+  for (const entry of raw) {
+    const name = utf8Name(entry.name);
+    if (name !== undefined) {
+      entries.push({ entry, name });
+      continue;
+    }
+    // Paths are strings from here on (reports, workers, the editor): such a file cannot be named.
+    const shown = entry.name.toString('utf8');
+    if (entry.isDirectory()) skipped.push({ path: path.join(dir, shown), reason: 'folder name is not valid UTF-8: not searched' });
+    else if (shown.endsWith('.py') || isTypeScriptFile(shown)) skipped.push({ path: path.join(dir, shown), reason: 'file name is not valid UTF-8' });
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+  for (const { entry, name } of entries) {
+    const full = path.join(dir, name);
     if (entry.isDirectory()) {
-      if (SKIPPED_DIRS.has(entry.name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
+      if (SKIPPED_DIRS.has(name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
       // A directory named on the command line is searched even if it is a venv; found ones are not.
       if (!fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped, options, ignore);
-    } else if (entry.name.endsWith('.py') || isTypeScriptFile(entry.name)) {
+    } else if (name.endsWith('.py') || isTypeScriptFile(name)) {
       if (ignore?.ignores(full, false) || options.excluded?.(full)) continue;
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
       // one is reported when it is read.
       if (entry.isFile() || entry.isSymbolicLink()) add(full);
     }
+  }
+}
+
+/** Strict, and keeping a leading U+FEFF: it is part of the name. */
+const nameDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8Name(name: Buffer): string | undefined {
+  try {
+    return nameDecoder.decode(name);
+  } catch {
+    return undefined;
   }
 }
 

@@ -173,3 +173,21 @@ describe('--fix keeps what it does not own', () => {
     assert.match(fs.readFileSync(path.join(dir, 'm.py'), 'utf8'), /await asyncio\.sleep\(1\)/);
   });
 });
+
+describe('file names that are not UTF-8', () => {
+  it('are reported as such (not as dangling symlinks), and the rest of the folder is checked', (t) => {
+    const dir = folder('names', { 'ok.py': BLOCKING });
+    const bytes = (name: string) => Buffer.concat([Buffer.from(dir), Buffer.from('/'), Buffer.from(name, 'latin1')]);
+    try {
+      fs.writeFileSync(bytes('caf\xe9.py'), BLOCKING);
+      fs.mkdirSync(bytes('d\xe9j\xe0'));
+    } catch {
+      return t.skip('this file system refuses names that are not UTF-8');
+    }
+    fs.writeFileSync(path.join(dir, '\ufeffbom.py'), BLOCKING);
+    const r = cli(['check', '--no-cache', '.'], dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => / AW201 /.test(l)).map((l) => l.split(':')[0]), ['ok.py', '\ufeffbom.py']);
+    assert.equal(r.stderr, ['asyncwise: skipped caf\ufffd.py: file name is not valid UTF-8', 'asyncwise: skipped d\ufffdj\ufffd: folder name is not valid UTF-8: not searched', ''].join('\n'));
+  });
+});
