@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRegularFile } from './files';
+import { NotRegularFileError, readRegularFile } from './files';
 import { Glob, trimTrailing } from './glob';
 import type { RuleMeta } from './rule';
 import { readTomlTable, targetFromPyproject } from './pyproject';
@@ -38,7 +38,8 @@ export function readConfigFile(file: string): ConfigFile | undefined {
   try {
     text = readRegularFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const reason = error instanceof NotRegularFileError ? 'not a regular file' : (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${file}: cannot be read (${reason})`);
   }
   if (path.basename(file) === 'package.json') {
     // Only parsed when it mentions us: a broken package.json is someone else's problem.

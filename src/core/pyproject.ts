@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile } from './files';
 import { parsePythonVersion, type PythonVersion } from './settings';
 
 /** The lower bound of the Python versions a pyproject.toml declares, if it declares one. */
@@ -73,7 +74,7 @@ export class ProjectTargets {
     if (!entry || entry.mtimeMs !== stat.mtimeMs) {
       let target: PythonVersion | undefined;
       try {
-        target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
+        target = targetFromPyproject(readRegularFile(pyproject, 'utf8'));
       } catch {
         target = undefined;
       }

@@ -58,6 +58,14 @@ describe('only regular files are opened', () => {
     assert.equal(named.stdout, '');
     assert.match(named.stderr, /^asyncwise: skipped pipe: not a regular file/);
   });
+
+  it('a pyproject.toml that is a FIFO is a configuration error, not a hang', (t) => {
+    const dir = folder('fifo-config', { 'm.py': BLOCKING });
+    if (!mkfifo(path.join(dir, 'pyproject.toml'))) return t.skip('mkfifo is not available');
+    const r = cli(['check', '--no-cache', '.'], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `asyncwise: configuration error: ${path.join(dir, 'pyproject.toml')}: cannot be read (not a regular file)\n`);
+  });
 });
 
 describe('a file named on the command line that cannot be checked', () => {
