@@ -2,6 +2,7 @@
  * Command-line parsing for `asyncwise`. Pure: turns argv into a command or a `UsageError`, and the
  * flags into the partial settings object that `parseSettings` (the one settings parser) validates.
  */
+import { globSyntaxError, splitGlobs } from '../core/glob';
 import type { RuleMeta } from '../core/rule';
 import { parseSettings, type Settings } from '../core/settings';
 
@@ -205,7 +206,7 @@ export function parseArgs(argv: readonly string[]): Command {
     select: values.get('--select') ?? [],
     ignore: values.get('--ignore') ?? [],
     targetVersion: lastValue(values, '--target-version'),
-    exclude: (values.get('--exclude') ?? []).flatMap((v) => v.split(',').map((g) => g.trim()).filter(Boolean)),
+    exclude: (values.get('--exclude') ?? []).flatMap(splitGlobs),
     fix: flags.has('--fix'),
     unsafeFixes: flags.has('--unsafe-fixes'),
     diff: flags.has('--diff'),
@@ -247,6 +248,10 @@ export function settingsFromFlags(command: CheckCommand, catalog: readonly RuleM
     if (!/^3\.\d{1,2}$/.test(command.targetVersion.trim())) {
       throw new UsageError(`bad --target-version ${JSON.stringify(command.targetVersion)}: expected 3.X, such as 3.9`, 'check');
     }
+  }
+  for (const glob of command.exclude) {
+    const error = globSyntaxError(glob);
+    if (error !== undefined) throw new UsageError(`--exclude: invalid glob ${JSON.stringify(glob)}: ${error}`, 'check');
   }
   const problems: string[] = [];
   const settings = parseSettings(partial, catalog, (w) => problems.push(w));

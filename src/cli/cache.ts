@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Settings } from '../core/settings';
+import { readRegularFile } from '../core/files';
 import type { Problem } from './check';
 
 /** Bumped when the stored shape changes. */
@@ -70,25 +71,37 @@ export function cacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
 }
 
 export class ResultCache {
-  private readonly old: Record<string, CachedProblem[]>;
+  /** As read: entries are checked with `isCachedProblems` before use. */
+  private readonly old: Record<string, unknown>;
   private readonly used = new Map<string, CachedProblem[]>();
   hits = 0;
   misses = 0;
 
   private constructor(
     private readonly file: string,
-    old: Record<string, CachedProblem[]>,
+    old: Record<string, unknown>,
   ) {
     this.old = old;
   }
 
-  /** Opens (reads) the cache in `dir`; a missing or unreadable cache is an empty one. */
-  static open(dir: string, warn: (message: string) => void): ResultCache {
+  /**
+   * Opens (reads) the cache in `dir`; a missing or unreadable cache is an empty one. Undefined, with
+   * one note through `warn`, when `dir` cannot be a cache folder (it or a parent is a file): the run
+   * goes on without a cache rather than losing its report.
+   */
+  static open(dir: string, warn: (message: string) => void): ResultCache | undefined {
     const file = path.join(dir, `results-v${FORMAT}.json`);
-    let entries: Record<string, CachedProblem[]> = {};
+    const blocker = nonFolderOnPath(dir);
+    if (blocker !== undefined) {
+      warn(`not using a cache: ${blocker} is not a folder`);
+      return undefined;
+    }
+    let entries: Record<string, unknown> = {};
     try {
-      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
-      if (stored.format === FORMAT && typeof stored.entries === 'object' && stored.entries) entries = stored.entries;
+      const stored = JSON.parse(readRegularFile(file, 'utf8')) as unknown;
+      // Anything may be in the file (another version, a hand edit, a crash): the shape is checked
+      // here and each entry when it is used.
+      if (isRecord(stored) && stored.format === FORMAT && isRecord(stored.entries)) entries = stored.entries;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') warn(`ignoring the unreadable cache ${file}: ${(error as Error).message}`);
     }
@@ -96,7 +109,8 @@ export class ResultCache {
   }
 
   get(key: string): CachedProblem[] | undefined {
-    const hit = this.used.get(key) ?? (Object.prototype.hasOwnProperty.call(this.old, key) ? this.old[key] : undefined);
+    const stored = Object.prototype.hasOwnProperty.call(this.old, key) ? this.old[key] : undefined;
+    const hit = this.used.get(key) ?? (isCachedProblems(stored) ? stored : undefined);
     if (hit) {
       this.hits++;
       this.used.set(key, hit);
@@ -113,7 +127,7 @@ export class ResultCache {
 
   /** Writes the cache (temp file + rename). Returns an error message instead of throwing. */
   save(): string | undefined {
-    const entries: Record<string, CachedProblem[]> = {};
+    const entries: Record<string, CachedProblem[]> = Object.create(null) as Record<string, CachedProblem[]>;
     let n = 0;
     for (const [k, v] of this.used) {
       entries[k] = v;
@@ -121,8 +135,9 @@ export class ResultCache {
     }
     for (const k of Object.keys(this.old)) {
       if (n >= MAX_ENTRIES) break;
-      if (!(k in entries)) {
-        entries[k] = this.old[k];
+      const old = this.old[k];
+      if (!Object.prototype.hasOwnProperty.call(entries, k) && isCachedProblems(old)) {
+        entries[k] = old;
         n++;
       }
     }
@@ -136,7 +151,11 @@ export class ResultCache {
       fs.renameSync(temp, this.file);
       return undefined;
     } catch (error) {
-      fs.rmSync(temp, { force: true });
+      try {
+        fs.rmSync(temp, { force: true });
+      } catch {
+        // Nothing was written there (its folder is unusable): nothing to clean up.
+      }
       return `could not write the cache ${this.file}: ${(error as Error).message}`;
     }
   }
@@ -164,5 +183,44 @@ export class ProjectStates {
       this.byRoot.set(root, state);
     }
     return state;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const NUMBER_FIELDS = ['line', 'column', 'endLine', 'endColumn'] as const;
+const STRING_FIELDS = ['code', 'rule', 'severity', 'message', 'sourceLine'] as const;
+
+/** Whether a stored entry has the shape the report needs; anything else is a miss, never a crash. */
+function isCachedProblems(value: unknown): value is CachedProblem[] {
+  return Array.isArray(value) && value.every(isCachedProblem);
+}
+
+function isCachedProblem(value: unknown): boolean {
+  if (!isRecord(value) || typeof value.fixable !== 'boolean') return false;
+  if (!NUMBER_FIELDS.every((k) => Number.isInteger(value[k]) && (value[k] as number) >= 1)) return false;
+  if (!STRING_FIELDS.every((k) => typeof value[k] === 'string')) return false;
+  if (value.fix === undefined) return true;
+  const fix = value.fix;
+  return (
+    isRecord(fix) &&
+    typeof fix.title === 'string' &&
+    (fix.safety === 'safe' || fix.safety === 'unsafe') &&
+    Array.isArray(fix.edits) &&
+    fix.edits.every((e) => isRecord(e) && NUMBER_FIELDS.every((k) => Number.isInteger(e[k])) && typeof e.newText === 'string')
+  );
+}
+
+/** The first of `dir` and its parents that exists and is not a folder, if any. */
+function nonFolderOnPath(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      return fs.statSync(d).isDirectory() ? undefined : d;
+    } catch {
+      // Missing: created on save; look further up.
+    }
+    if (d === path.dirname(d)) return undefined;
   }
 }

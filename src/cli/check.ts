@@ -189,16 +189,34 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
 
 /**
  * Replaces a file's content without ever leaving it half-written: write a temporary file beside it
- * (same folder, so the rename stays on one file system), copy the mode, then rename over it. A
- * symbolic link is followed, so the link stays a link.
+ * (same folder, so the rename stays on one file system), copy the mode (and, when running as root,
+ * the owner), then rename over it. A symbolic link is followed, so the link stays a link. A file
+ * with other hard links is written in place instead (a rename would split it from its other names),
+ * and a read-only file (no write bit, or not writable by us) is refused, not replaced.
  */
 export function writeAtomically(file: string, text: string): void {
   const target = fs.realpathSync(file);
-  const mode = fs.statSync(target).mode & 0o7777;
+  const stat = fs.statSync(target);
+  const mode = stat.mode & 0o7777;
+  // A rename needs only the folder's permission, so it would "write" a file its mode protects.
+  // Root passes every access check: the mode bits say what the owner meant.
+  if ((mode & 0o222) === 0) throw new Error('the file is read-only');
+  fs.accessSync(target, fs.constants.W_OK);
+  if (stat.nlink > 1) {
+    fs.writeFileSync(target, text);
+    return;
+  }
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.asyncwise-${process.pid}-${Date.now().toString(36)}.tmp`);
   try {
-    fs.writeFileSync(temp, text, { mode });
-    fs.chmodSync(temp, mode);
+    const fd = fs.openSync(temp, 'wx', mode);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fchmodSync(fd, mode);
+      // Root's new file would be root's: give it back to the file's owner and group.
+      if (process.getuid?.() === 0 && (stat.uid !== 0 || stat.gid !== 0)) fs.fchownSync(fd, stat.uid, stat.gid);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, target);
   } catch (error) {
     fs.rmSync(temp, { force: true });

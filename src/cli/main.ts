@@ -4,6 +4,12 @@ import { run } from './run';
 
 // The same bundle runs the worker threads of a large check (see pool.ts).
 if (!runWorkerIfAsked()) {
+  // A report that cannot be written (a closed pipe, a full disk, /dev/full) is an error of the run,
+  // said once on stderr, not an unhandled 'error' event.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`asyncwise: could not write the report: ${error.code ?? error.message}\n`);
+    process.exit(2);
+  });
   const readStdin = async (): Promise<string> => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

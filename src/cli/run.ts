@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../../package.json';
 import { CATALOG } from '../core/catalog';
+import { readRegularFile } from '../core/files';
 import { ConfigError, type ConfigResolver } from '../core/config';
 import { PythonParser } from '../python/parser';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
@@ -99,7 +100,7 @@ async function checkPaths(command: CheckCommand, configs: ConfigResolver, io: Cl
       let h = hashes.get(file);
       if (h === undefined) {
         try {
-          h = sha256(fs.readFileSync(file));
+          h = sha256(readRegularFile(file));
         } catch {
           h = 'unreadable';
         }
@@ -144,7 +145,9 @@ async function checkPaths(command: CheckCommand, configs: ConfigResolver, io: Cl
     // For tests and the benchmark: how much the cache saved.
     if (io.env.ASYNCWISE_CACHE_STATS) io.stderr.write(`asyncwise: cache: ${cache.hits} hits, ${cache.misses} misses\n`);
   }
-  return report(command, results as FileResult[], io);
+  // A file named on the command line that could not be checked fails the run (a walk's notes do not).
+  const namedFailures = files.skipped.filter((s) => s.named).length + all.filter((f, i) => files.named.has(f.path) && results[i]?.kind === 'skipped').length;
+  return report(command, results as FileResult[], io, namedFailures);
 }
 
 /** `--stdin-filename`: the source comes from stdin; with --fix the fixed source goes to stdout. */
@@ -176,9 +179,9 @@ function stdinResult(command: CheckCommand, result: FileResult, text: string, bo
 }
 
 /** Prints the results in the chosen format and maps them to the exit code. */
-function report(command: CheckCommand, results: readonly FileResult[], io: CliIo): number {
+function report(command: CheckCommand, results: readonly FileResult[], io: CliIo, failedFiles = 0): number {
   const problems: Problem[] = [];
-  let internalErrors = 0;
+  let internalErrors = failedFiles;
   let fixed = 0;
   let fixedFiles = 0;
   let diff = '';
@@ -220,6 +223,8 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
         const toFile = command.outputFile !== undefined;
         const tty = !toFile && Boolean(io.stdout.isTTY);
         out = renderText(problems, { color: !toFile && wantsColor(io.stdout, io.env), context: tty });
+        // Never "All checks passed." beside an error: something was not checked.
+        if (internalErrors && problems.length === 0) out = '';
       }
     }
     if (command.fix) io.stderr.write(`Fixed ${plural(fixed, 'problem')} in ${plural(fixedFiles, 'file')}.\n`);
@@ -235,7 +240,10 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
     }
   } else io.stdout.write(out);
   // A crashed rule may have hidden problems: never let that pass as a clean run.
-  if (internalErrors) return EXIT.error;
+  if (internalErrors) {
+    if (problems.length === 0 && !command.diff) io.stderr.write(`asyncwise: no problems found, but ${plural(internalErrors, 'error')} above left the check incomplete.\n`);
+    return EXIT.error;
+  }
   if (command.diff && diff) return EXIT.problems;
   return problems.length ? EXIT.problems : EXIT.clean;
 }

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { globToRegExp } from '../core/config';
+import { openRegularFile, readRegularFile } from '../core/files';
+import { Glob, trimTrailing } from '../core/glob';
 import { isTypeScriptFile } from './typescript';
 
 /** Directory names never searched: VCS metadata, dependencies, caches, installed packages. */
@@ -29,11 +30,15 @@ const BINARY_SNIFF_BYTES = 8192;
 export interface Skipped {
   readonly path: string;
   readonly reason: string;
+  /** Named on the command line: not checking it is an error, not a note. */
+  readonly named?: boolean;
 }
 
 export interface FileList {
   /** Absolute paths, in a stable order (arguments in order, each directory sorted). */
   readonly files: string[];
+  /** The files named on the command line (not found in a walk). */
+  readonly named: ReadonlySet<string>;
   readonly skipped: Skipped[];
 }
 
@@ -58,6 +63,7 @@ export interface WalkOptions {
 export function collectFiles(args: readonly string[], cwd: string, options: WalkOptions = {}): FileList {
   const files: string[] = [];
   const skipped: Skipped[] = [];
+  const named = new Set<string>();
   const seen = new Set<string>();
   const add = (file: string) => {
     if (seen.has(file)) return;
@@ -77,30 +83,49 @@ export function collectFiles(args: readonly string[], cwd: string, options: Walk
     return { abs, stat, error: undefined };
   });
   for (const root of roots) {
-    if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error) });
+    if (!root.stat) skipped.push({ path: root.abs, reason: describeError(root.error), named: true });
     else if (root.stat.isDirectory()) walk(root.abs, add, skipped, options, options.gitignore ? GitIgnore.above(root.abs) : undefined);
-    else add(root.abs);
+    else {
+      named.add(root.abs);
+      add(root.abs);
+    }
   }
-  return { files, skipped };
+  return { files, skipped, named };
 }
 
 function walk(dir: string, add: (file: string) => void, skipped: Skipped[], options: WalkOptions, inherited: GitIgnore | undefined): void {
   const ignore = inherited?.enter(dir);
-  let entries: fs.Dirent[];
+  let raw: fs.Dirent<Buffer>[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    // Names as bytes: a name that is not UTF-8 would come back with U+FFFD in it, a path that does
+    // not exist, and be reported as a dangling symlink (or its folder as unreadable).
+    raw = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     skipped.push({ path: dir, reason: describeError(error) });
     return;
   }
+  const entries: { entry: fs.Dirent<Buffer>; name: string }[] = [];
+  // Byte order, so the notes below come in a stable order; the checked names are sorted below.
+  raw.sort((a, b) => Buffer.compare(a.name, b.name));
+  for (const entry of raw) {
+    const name = utf8Name(entry.name);
+    if (name !== undefined) {
+      entries.push({ entry, name });
+      continue;
+    }
+    // Paths are strings from here on (reports, workers, the editor): such a file cannot be named.
+    const shown = entry.name.toString('utf8');
+    if (entry.isDirectory()) skipped.push({ path: path.join(dir, shown), reason: 'folder name is not valid UTF-8: not searched' });
+    else if (shown.endsWith('.py') || isTypeScriptFile(shown)) skipped.push({ path: path.join(dir, shown), reason: 'file name is not valid UTF-8' });
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+  for (const { entry, name } of entries) {
+    const full = path.join(dir, name);
     if (entry.isDirectory()) {
-      if (SKIPPED_DIRS.has(entry.name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
+      if (SKIPPED_DIRS.has(name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
       // A directory named on the command line is searched even if it is a venv; found ones are not.
       if (!fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped, options, ignore);
-    } else if (entry.name.endsWith('.py') || isTypeScriptFile(entry.name)) {
+    } else if (name.endsWith('.py') || isTypeScriptFile(name)) {
       if (ignore?.ignores(full, false) || options.excluded?.(full)) continue;
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling
       // one is reported when it is read.
@@ -109,9 +134,20 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[], opti
   }
 }
 
+/** Strict, and keeping a leading U+FEFF: it is part of the name. */
+const nameDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8Name(name: Buffer): string | undefined {
+  try {
+    return nameDecoder.decode(name);
+  } catch {
+    return undefined;
+  }
+}
+
 interface IgnoreRule {
   readonly base: string;
-  readonly re: RegExp;
+  readonly glob: Glob;
   readonly negate: boolean;
   readonly dirOnly: boolean;
   readonly anchored: boolean;
@@ -144,22 +180,24 @@ export class GitIgnore {
   enter(dir: string): GitIgnore {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+      text = readRegularFile(path.join(dir, '.gitignore'), 'utf8');
     } catch {
       return this;
     }
     const rules = [...this.rules];
     for (const raw of text.split(/\r?\n/)) {
-      let line = raw.replace(/(?<!\\)\s+$/, '');
+      // Trailing spaces are dropped unless escaped (`\ `), as git does.
+      let line = trimTrailing(raw, ' \t');
+      if (line.length < raw.length && line.endsWith('\\')) line = raw.slice(0, line.length + 1);
       if (!line || line.startsWith('#')) continue;
       const negate = line.startsWith('!');
       if (negate) line = line.slice(1);
       line = line.replace(/^\\([#!])/, '$1');
       const dirOnly = line.endsWith('/');
-      if (dirOnly) line = line.replace(/\/+$/, '');
+      if (dirOnly) line = trimTrailing(line, '/');
       const anchored = line.includes('/');
       line = line.replace(/^\//, '');
-      if (line) rules.push({ base: dir, re: globToRegExp(line), negate, dirOnly, anchored });
+      if (line) rules.push({ base: dir, glob: Glob.compile(line, 'gitignore'), negate, dirOnly, anchored });
     }
     return new GitIgnore(rules);
   }
@@ -170,7 +208,7 @@ export class GitIgnore {
       if (rule.dirOnly && !isDir) continue;
       const rel = path.relative(rule.base, file).split(path.sep).join('/');
       if (rel.startsWith('..')) continue;
-      if (rule.re.test(rule.anchored ? rel : path.basename(file))) ignored = !rule.negate;
+      if (rule.glob.matches(rule.anchored ? rel : path.basename(file))) ignored = !rule.negate;
     }
     return ignored;
   }
@@ -187,10 +225,11 @@ export function readSource(file: string): ReadResult {
   let data: Buffer;
   let fd: number | undefined;
   try {
-    // One open, then fstat on the descriptor: the size check and the read see the same file.
-    fd = fs.openSync(file, 'r');
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+    // Only a regular file is opened (a FIFO would block the run), then fstat on the descriptor: the
+    // size check and the read see the same file.
+    const opened = openRegularFile(file);
+    fd = opened.fd;
+    const stat = opened.stat;
     if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${formatBytes(stat.size)})` };
     data = fs.readFileSync(fd);
   } catch (error) {
@@ -246,6 +285,8 @@ function describeError(error: unknown): string {
       return 'symlink loop';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTREG':
+      return 'not a regular file (a FIFO, socket or device)';
     default:
       return e?.message ?? String(error);
   }

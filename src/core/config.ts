@@ -8,6 +8,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NotRegularFileError, readRegularFile } from './files';
+import { Glob, trimTrailing } from './glob';
 import type { RuleMeta } from './rule';
 import { readTomlTable, targetFromPyproject } from './pyproject';
 import { DEFAULT_SETTINGS, formatPythonVersion, parseSettings, type Settings } from './settings';
@@ -34,28 +36,53 @@ export interface ConfigFile {
 export function readConfigFile(file: string): ConfigFile | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const reason = error instanceof NotRegularFileError ? 'not a regular file' : (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${file}: cannot be read (${reason})`);
   }
   if (path.basename(file) === 'package.json') {
     // Only parsed when it mentions us: a broken package.json is someone else's problem.
     if (!text.includes('"asyncwise"')) return undefined;
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // A BOM is legal in a UTF-8 file (editors on Windows write one) but not in JSON's grammar.
+      json = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
     }
-    const values = (json as Record<string, unknown> | null)?.asyncwise;
-    if (values === undefined) return undefined;
+    const raw = typeof json === 'object' && json !== null && Object.prototype.hasOwnProperty.call(json, 'asyncwise') ? (json as Record<string, unknown>).asyncwise : undefined;
+    if (raw === undefined) return undefined;
+    let values: unknown;
+    try {
+      values = jsonAsData(raw, 'asyncwise');
+    } catch (error) {
+      throw new ConfigError(`${file}: ${(error as Error).message}`);
+    }
     if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new ConfigError(`${file}: asyncwise: expected an object of settings, got ${JSON.stringify(values)}`);
     return { file, table: 'asyncwise', values: values as Record<string, unknown> };
   }
   const table = readTomlTable(text, 'tool.asyncwise');
   if (!table) return undefined;
-  if (table.errors.length) throw new ConfigError(`${file}: tool.asyncwise.${table.errors[0]}`);
+  // `line N: …` is about the file's syntax, anything else about a key of our table.
+  if (table.errors.length) throw new ConfigError(`${file}: ${table.errors[0].startsWith('line ') ? '' : 'tool.asyncwise.'}${table.errors[0]}`);
   return { file, table: 'tool.asyncwise', values: table.values };
+}
+
+/** Deeper JSON values are refused: no configuration needs them, and messages print values recursively. */
+const MAX_JSON_NESTING = 64;
+
+/**
+ * A JSON value as configuration data: objects rebuilt without a prototype, so a `__proto__` key
+ * (an own key after `JSON.parse`) stays an ordinary key however the value is copied later.
+ */
+function jsonAsData(value: unknown, where: string, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_JSON_NESTING) throw new Error(`${where}: nested more than ${MAX_JSON_NESTING} levels deep`);
+  if (Array.isArray(value)) return value.map((item, i) => jsonAsData(item, `${where}[${i}]`, depth + 1));
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value)) out[key] = jsonAsData((value as Record<string, unknown>)[key], `${where}.${key}`, depth + 1);
+  return out;
 }
 
 /**
@@ -147,7 +174,7 @@ export class ConfigResolver {
       let declared = this.declaredTargets.get(pyproject);
       if (declared === undefined) {
         try {
-          const target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
+          const target = targetFromPyproject(readRegularFile(pyproject, 'utf8'));
           // A declared floor below 3.8 is read as 3.8. Python 3.7 has been end-of-life since June
           // 2023 and such floors are mostly stale (on the ecosystem check, packages declaring 3.7
           // used 3.8 syntax); taking them at their word would flag every `except Exception` as
@@ -203,62 +230,17 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-const globCache = new Map<string, RegExp>();
-
-/**
- * A glob as a regular expression over a `/`-separated path: `*` and `?` stay within one path
- * segment, `**` spans segments, `[abc]` and `{a,b}` as in shells.
- */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let out = '';
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else out += '.*';
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 1);
-      if (close < 0) out += '\\[';
-      else {
-        out += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else if (c === '{') {
-      braces++;
-      out += '(?:';
-    } else if (c === '}' && braces > 0) {
-      braces--;
-      out += ')';
-    } else if (c === ',' && braces > 0) out += '|';
-    else out += c.replace(/[.+^$()|\\]/g, '\\$&');
-  }
-  re = new RegExp(`^${out}$`);
-  globCache.set(glob, re);
-  return re;
-}
-
 /**
  * Whether a glob matches a relative path or one of its folders. A glob with a `/` (other than at
  * its end) is anchored at the base folder (`src/gen/**`, `build/`); one without matches a name at
- * any depth (`*_pb2.py`, `migrations`), as in .gitignore and Ruff.
+ * any depth (`*_pb2.py`, `migrations`), as in .gitignore and Ruff. Throws `GlobSyntaxError` for a
+ * malformed glob: settings are validated before they get here (`parseSettings`, `--exclude`).
  */
 export function matchesPath(glob: string, relPath: string): boolean {
   if (relPath === '' || relPath.startsWith('../')) return false;
-  const pattern = glob.replace(/^\.\//, '').replace(/\/+$/, '');
+  const pattern = trimTrailing(glob.replace(/^\.\//, ''), '/');
   const anchored = pattern.includes('/');
-  const re = globToRegExp(anchored ? pattern.replace(/^\//, '') : pattern);
-  const parts = relPath.split('/');
-  for (let i = 1; i <= parts.length; i++) {
-    if (anchored ? re.test(parts.slice(0, i).join('/')) : re.test(parts[i - 1])) return true;
-  }
-  return false;
+  const compiled = Glob.compile(anchored ? pattern.replace(/^\//, '') : pattern);
+  if (anchored) return compiled.matchesPathOrFolder(relPath);
+  return relPath.split('/').some((name) => compiled.matches(name));
 }

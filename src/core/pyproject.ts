@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile } from './files';
 import { parsePythonVersion, type PythonVersion } from './settings';
 
 /** The lower bound of the Python versions a pyproject.toml declares, if it declares one. */
@@ -13,7 +14,9 @@ export function targetFromPyproject(text: string): PythonVersion | undefined {
   let table = '';
   const found: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/\s+#.*$/, '').trim();
+    // Not `/\s+#.*$/`: that takes quadratic time on a long run of spaces.
+    const comment = raw.search(/\s#/);
+    const line = (comment < 0 ? raw : raw.slice(0, comment)).trim();
     const header = /^\[([^\]]+)\]$/.exec(line);
     if (header) {
       table = header[1].trim();
@@ -71,7 +74,7 @@ export class ProjectTargets {
     if (!entry || entry.mtimeMs !== stat.mtimeMs) {
       let target: PythonVersion | undefined;
       try {
-        target = targetFromPyproject(fs.readFileSync(pyproject, 'utf8'));
+        target = targetFromPyproject(readRegularFile(pyproject, 'utf8'));
       } catch {
         target = undefined;
       }
@@ -96,28 +99,53 @@ export interface TomlTable {
  * The table `name` (e.g. `tool.asyncwise`) and its sub-tables, or undefined when the file has none.
  * The same small line-based reader as above, extended to the values a tool table holds: basic and
  * literal strings, booleans, numbers, arrays (also over several lines) and inline tables of those.
- * Multi-line strings, dates and arrays of tables are not supported: they are reported as errors.
+ * Multi-line strings, dates and arrays of tables are not supported: they are reported as errors, as
+ * are what makes the file invalid TOML where it concerns us (a table header without its `]`, a key
+ * or a table defined twice).
+ *
+ * Configuration is data: tables are objects without a prototype, so a key such as `__proto__` or
+ * `constructor` is an ordinary key (reported as unknown by the caller), never a way to reach
+ * `Object.prototype`. Time is linear in the file's length, however long an array is.
  */
 export function readTomlTable(text: string, name: string): TomlTable | undefined {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let found = false;
   let current: Record<string, TomlValue> | undefined;
-  const values: Record<string, TomlValue> = {};
+  const values = dataTable();
   const errors: string[] = [];
+  /** A malformed header may be ours: the file is reported even when no table of ours was read. */
+  let malformed = false;
+  const headers = new Map<string, number>();
+  /** Where each key of each table was set, for duplicates. */
+  const keyLines = new WeakMap<object, Map<string, number>>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
-    const header = /^\[\s*([^\][]+?)\s*\]\s*(#.*)?$/.exec(line);
-    if (header) {
-      const table = header[1].split('.').map((p) => unquote(p.trim())).join('.');
+    if (line.startsWith('[[')) {
       current = undefined;
+      continue;
+    }
+    if (line.startsWith('[')) {
+      current = undefined;
+      const close = line.indexOf(']');
+      const rest = close < 0 ? '' : line.slice(close + 1).trim();
+      const inner = close < 0 ? '' : line.slice(1, close).trim();
+      if (close < 0 || inner === '' || (rest !== '' && !rest.startsWith('#'))) {
+        errors.push(`line ${i + 1}: expected a table header such as [${name}], got ${JSON.stringify(line)}`);
+        malformed = true;
+        continue;
+      }
+      const table = inner.split('.').map((p) => unquote(p.trim())).join('.');
+      const first = headers.get(table);
+      if (first !== undefined) {
+        errors.push(`line ${i + 1}: the table [${table}] is defined twice (first on line ${first})`);
+        malformed = true;
+        continue;
+      }
+      headers.set(table, i + 1);
       if (table === name) current = values;
       else if (table.startsWith(`${name}.`)) current = subTable(values, table.slice(name.length + 1).split('.'));
       if (current) found = true;
-      continue;
-    }
-    if (line.startsWith('[[')) {
-      current = undefined;
       continue;
     }
     if (!current) continue;
@@ -128,28 +156,44 @@ export function readTomlTable(text: string, name: string): TomlTable | undefined
     }
     const key = kv[1].startsWith('"') || kv[1].startsWith("'") ? unquote(kv[1]) : kv[1].replace(/\s+/g, '');
     const keyLine = i + 1;
-    // An array may span lines: gather lines until its brackets balance.
-    let source = kv[2];
-    while (!balanced(source) && i + 1 < lines.length) source += `\n${lines[++i]}`;
-    const reader = new ValueReader(source);
+    // An array may span lines: gather lines until its brackets balance, each line scanned once.
+    const brackets = new BracketBalance();
+    const parts = [kv[2]];
+    brackets.feed(kv[2]);
+    while (!brackets.balanced() && i + 1 < lines.length) {
+      parts.push(lines[++i]);
+      brackets.feed(`\n${lines[i]}`);
+    }
+    const reader = new ValueReader(parts.join('\n'));
     try {
       const value = reader.value();
       reader.end();
       const path = kv[1].startsWith('"') || kv[1].startsWith("'") ? [key] : key.split('.');
       const target = path.length > 1 ? subTable(current, path.slice(0, -1)) : current;
-      target[path[path.length - 1]] = value;
+      const last = path[path.length - 1];
+      let seen = keyLines.get(target);
+      if (!seen) keyLines.set(target, (seen = new Map()));
+      const first = seen.get(last);
+      if (first !== undefined) throw new Error(`defined twice (first on line ${first})`);
+      seen.set(last, keyLine);
+      target[last] = value;
     } catch (error) {
       errors.push(`${key} (line ${keyLine}): ${(error as Error).message}`);
     }
   }
-  return found ? { values, errors } : undefined;
+  return found || malformed ? { values, errors } : undefined;
+}
+
+/** A table as configuration data: no prototype, so every key is an own, ordinary key. */
+function dataTable(): Record<string, TomlValue> {
+  return Object.create(null) as Record<string, TomlValue>;
 }
 
 function subTable(root: Record<string, TomlValue>, path: readonly string[]): Record<string, TomlValue> {
   let table = root;
   for (const part of path) {
     const next = table[part];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) table[part] = {};
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) table[part] = dataTable();
     table = table[part] as Record<string, TomlValue>;
   }
   return table;
@@ -159,28 +203,38 @@ function unquote(s: string): string {
   return (s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")) ? s.slice(1, -1) : s;
 }
 
-/** Whether every `[`/`{` outside strings and comments is closed. */
-function balanced(source: string): boolean {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '#') {
-      const nl = source.indexOf('\n', i);
-      if (nl < 0) break;
-      i = nl;
-    } else if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') depth--;
+/** Whether every `[`/`{` outside strings and comments is closed, fed one line at a time. */
+class BracketBalance {
+  private depth = 0;
+  private quote: string | undefined;
+  private comment = false;
+
+  feed(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (this.comment) {
+        if (c === '\n') this.comment = false;
+      } else if (this.quote) {
+        if (c === '\\' && this.quote === '"') i++;
+        else if (c === this.quote || c === '\n') this.quote = undefined;
+      } else if (c === '"' || c === "'") this.quote = c;
+      else if (c === '#') this.comment = true;
+      else if (c === '[' || c === '{') this.depth++;
+      else if (c === ']' || c === '}') this.depth--;
+    }
   }
-  return depth <= 0;
+
+  balanced(): boolean {
+    return this.depth <= 0;
+  }
 }
+
+/** Arrays and inline tables nested deeper than this are refused (recursion, and no config needs it). */
+const MAX_NESTING = 64;
 
 class ValueReader {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   private skip(): void {
@@ -205,7 +259,7 @@ class ValueReader {
     }
     if (c === '[') return this.array();
     if (c === '{') return this.inlineTable();
-    const word = /^[A-Za-z0-9_+.:-]+/.exec(this.s.slice(this.pos))?.[0] ?? '';
+    const word = this.match(/[A-Za-z0-9_+.:-]+/y) ?? '';
     this.pos += word.length;
     if (word === 'true') return true;
     if (word === 'false') return false;
@@ -238,13 +292,25 @@ class ValueReader {
     throw new Error('unterminated string');
   }
 
+  /** The text `sticky` matches at the current position (without copying the rest of the text). */
+  private match(sticky: RegExp): string | undefined {
+    sticky.lastIndex = this.pos;
+    return sticky.exec(this.s)?.[0];
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) throw new Error(`nested more than ${MAX_NESTING} levels deep`);
+  }
+
   private array(): TomlValue[] {
     const out: TomlValue[] = [];
+    this.enter();
     this.pos++;
     for (;;) {
       this.skip();
       if (this.s[this.pos] === ']') {
         this.pos++;
+        this.depth--;
         return out;
       }
       out.push(this.value());
@@ -255,20 +321,23 @@ class ValueReader {
   }
 
   private inlineTable(): Record<string, TomlValue> {
-    const out: Record<string, TomlValue> = {};
+    const out = dataTable();
+    this.enter();
     this.pos++;
     for (;;) {
       this.skip();
       if (this.s[this.pos] === '}') {
         this.pos++;
+        this.depth--;
         return out;
       }
-      const key = /^("[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+)/.exec(this.s.slice(this.pos))?.[0];
+      const key = this.match(/"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+/y);
       if (!key) throw new Error('expected a key in an inline table');
       this.pos += key.length;
       this.skip();
       if (this.s[this.pos] !== '=') throw new Error(`expected = after ${key}`);
       this.pos++;
+      if (unquote(key) in out) throw new Error(`${key} is defined twice in an inline table`);
       out[unquote(key)] = this.value();
       this.skip();
       if (this.s[this.pos] === ',') this.pos++;

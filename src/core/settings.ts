@@ -3,6 +3,7 @@
  * later, project files) hands a partial, untrusted object to `parseSettings`; defaults fill the rest
  * and anything malformed is reported through `warn` and ignored, never thrown.
  */
+import { globSyntaxError, splitGlobs } from './glob';
 import { defaultSeverity, SEVERITIES, type Language, type RuleMeta, type Severity } from './rule';
 
 /** A Python version as [3, minor]. */
@@ -113,12 +114,20 @@ function codeList(v: unknown, key: string, catalog: readonly RuleMeta[], warn: W
 /** A list of path globs: an array of strings (or one comma-separated string). */
 function globList(v: unknown, key: string, warn: Warn): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v : undefined;
+  const items = typeof v === 'string' ? splitGlobs(v) : Array.isArray(v) ? v : undefined;
   if (!items || items.some((i) => typeof i !== 'string' || i.trim() === '')) {
     warn(`${key}: expected a list of path globs such as ["build/**", "*_pb2.py"], got ${JSON.stringify(v)}`);
     return undefined;
   }
-  return items.map((i: string) => i.trim());
+  const globs = items.map((i: string) => i.trim());
+  for (const glob of globs) {
+    const error = globSyntaxError(glob);
+    if (error !== undefined) {
+      warn(`${key}: invalid glob ${JSON.stringify(glob)}: ${error}`);
+      return undefined;
+    }
+  }
+  return globs;
 }
 
 /** `{ "tests/**": ["AW201"] }`: glob → rule codes, names or prefixes. */
@@ -130,6 +139,11 @@ function perFileIgnoreList(v: unknown, catalog: readonly RuleMeta[], warn: Warn)
   }
   const out: PerFileIgnore[] = [];
   for (const [pattern, codes] of Object.entries(v)) {
+    const error = globSyntaxError(pattern);
+    if (error !== undefined) {
+      warn(`per-file-ignores: invalid glob ${JSON.stringify(pattern)}: ${error}`);
+      continue;
+    }
     const set = codeList(codes, `per-file-ignores.${JSON.stringify(pattern)}`, catalog, warn);
     if (set) out.push({ pattern, codes: set });
   }

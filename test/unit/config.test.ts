@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { collectFiles } from '../../src/cli/walk';
 import { CATALOG } from '../../src/core/catalog';
 import { ConfigError, ConfigResolver, matchesPath, readConfigFile } from '../../src/core/config';
+import { Glob } from '../../src/core/glob';
 import { readTomlTable } from '../../src/core/pyproject';
 import { effectiveSeverity } from '../../src/core/settings';
 import { repoRoot } from './helpers';
@@ -77,7 +78,9 @@ describe('TOML reader', () => {
       ].join('\r\n'),
       'tool.asyncwise',
     );
-    assert.deepEqual(t, {
+    // Tables are configuration data without a prototype; compared here as plain objects.
+    assert.equal(Object.getPrototypeOf(t!.values), null);
+    assert.deepEqual(JSON.parse(JSON.stringify(t)), {
       values: { select: ['AW1', 'AW2'], 'unsafe-fixes': true, 'per-file-ignores': { 'tests/**': ['AW201'], 'a b.py': 'AW101' }, rules: { AW201: 'error', 'sleep-polling': 'off' } },
       errors: [],
     });
@@ -89,6 +92,71 @@ describe('TOML reader', () => {
     assert.equal(t?.errors.length, 2);
     assert.match(t!.errors[0], /^select \(line 2\): .*strings need quotes/);
     assert.match(t!.errors[1], /^ignore \(line 3\): /);
+  });
+});
+
+describe('TOML reader: malformed and hostile input', () => {
+  it('reports a header without its ], a key or a table defined twice, with the line', () => {
+    assert.deepEqual(readTomlTable('[tool.asyncwise\nselect = ["AW1"]\n', 'tool.asyncwise')?.errors, ['line 1: expected a table header such as [tool.asyncwise], got "[tool.asyncwise"']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nselect = ["AW1"]\nselect = ["AW2"]\n', 'tool.asyncwise')?.errors, ['select (line 3): defined twice (first on line 2)']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nselect = ["AW1"]\n[tool.asyncwise]\nignore = ["AW2"]\n', 'tool.asyncwise')?.errors, ['line 3: the table [tool.asyncwise] is defined twice (first on line 1)']);
+    assert.deepEqual(readTomlTable('[tool.asyncwise]\nper-file-ignores = { a = "AW1", a = "AW2" }\n', 'tool.asyncwise')?.errors, ['per-file-ignores (line 2): a is defined twice in an inline table']);
+    assert.match(readTomlTable(`[tool.asyncwise]\nselect = ${'['.repeat(100_000)}\n`, 'tool.asyncwise')!.errors[0], /^select \(line 2\): nested more than 64 levels deep/);
+  });
+
+  it('reads a 40,000-line array in linear time', () => {
+    const text = `[tool.asyncwise]\nexclude = [\n${'  "build/**",  # generated\n'.repeat(40_000)}]\nper-file-ignores = { ${Array.from({ length: 20_000 }, (_, i) => `k${i} = "AW1"`).join(', ')} }\n`;
+    const started = performance.now();
+    const t = readTomlTable(text, 'tool.asyncwise');
+    const elapsed = performance.now() - started;
+    assert.deepEqual(t?.errors, []);
+    assert.equal((t!.values.exclude as string[]).length, 40_000);
+    assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
+  });
+
+  it('__proto__, constructor and prototype are ordinary keys: rejected as unknown, never a prototype', () => {
+    const cases: [string, string, string][] = [
+      ['pyproject.toml', '[tool.asyncwise.__proto__]\nenable = false\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\n__proto__ = { select = ["AW4"] }\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\n"__proto__" = { select = ["AW4"] }\n', 'tool.asyncwise.__proto__: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise]\nconstructor.prototype.enable = false\n', 'tool.asyncwise.constructor: unknown key'],
+      ['pyproject.toml', '[tool.asyncwise.rules]\n__proto__ = "off"\n', 'tool.asyncwise.rules: unknown rule "__proto__"'],
+      ['pyproject.toml', '[tool.asyncwise]\nper-file-ignores = { __proto__ = { select = ["AW4"] } }\n', 'tool.asyncwise.per-file-ignores."__proto__": expected a list of rule codes'],
+      ['package.json', '{"asyncwise": {"__proto__": {"select": ["AW4"], "enable": false}}}', 'asyncwise.__proto__: unknown key'],
+      ['package.json', '{"asyncwise": {"rules": {"__proto__": {"AW201": "off"}}}}', 'asyncwise.rules: unknown rule "__proto__"'],
+    ];
+    cases.forEach(([name, text, message], i) => {
+      const dir = path.join(tmp, `proto-${i}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, name), text);
+      assert.throws(
+        () => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${path.join(dir, name)}: ${message}`),
+        text,
+      );
+    });
+    assert.equal(({} as Record<string, unknown>).enable, undefined, 'Object.prototype is untouched');
+    assert.equal(({} as Record<string, unknown>).select, undefined, 'Object.prototype is untouched');
+    // The values read stay data: a __proto__ key is an own key of a prototype-less table.
+    const t = readTomlTable('[tool.asyncwise]\n__proto__ = { select = ["AW4"] }\n', 'tool.asyncwise')!;
+    assert.deepEqual(Object.keys(t.values), ['__proto__']);
+    assert.equal((t.values as Record<string, unknown>).select, undefined);
+    const json = readConfigFile(path.join(tmp, 'proto-6', 'package.json'))!;
+    assert.deepEqual(Object.keys({ ...json.values }), ['__proto__']);
+    assert.equal(({ ...json.values } as Record<string, unknown>).select, undefined);
+  });
+
+  it('malformed files are errors naming the file and the line; a BOM is not', () => {
+    const header = withPyproject('malformed-header', '[tool.asyncwise\nselect = ["AW1"]\n');
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(header, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(header, 'pyproject.toml')}: line 1: expected a table header such as [tool.asyncwise], got "[tool.asyncwise"`);
+    const dup = withPyproject('duplicate-key', '[tool.asyncwise]\nselect = ["AW1"]\nselect = ["AW2"]\n');
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dup, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message === `${path.join(dup, 'pyproject.toml')}: tool.asyncwise.select (line 3): defined twice (first on line 2)`);
+    const dir = path.join(tmp, 'json-bom');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'package.json'), '\uFEFF{"asyncwise": {"ignore": ["AW201"]}}');
+    assert.equal(effectiveSeverity(new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')).settings, rule('AW201'), 'python'), 'off');
+    fs.writeFileSync(path.join(dir, 'package.json'), `{"asyncwise": {"select": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+    assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), (e: unknown) => e instanceof ConfigError && /package\.json: asyncwise\.select(\[0\])+: nested more than 64 levels deep$/.test(e.message));
   });
 });
 
@@ -178,6 +246,74 @@ describe('globs', () => {
     assert.ok(matchesPath('{docs,examples}/*.py', 'examples/a.py'));
     assert.ok(matchesPath('test_?.py', 'test_a.py'));
     assert.ok(!matchesPath('*.py', '../outside.py'));
+    assert.ok(matchesPath('{src,lib/{a,b}}/**/*.py', 'lib/b/x/y.py'), 'nested braces');
+    assert.ok(matchesPath('[!x]?.py', 'ab.py'));
+    assert.ok(!matchesPath('a?c', 'a/c'), '? stays within a segment');
+    assert.ok(matchesPath('src/**', 'src'.concat('/x')));
+  });
+
+  it('a .gitignore line is read as git reads it: no braces, \\ escapes, a malformed class matches nothing', () => {
+    assert.ok(Glob.compile('{', 'gitignore').matches('{'));
+    assert.ok(Glob.compile('{a,b}', 'gitignore').matches('{a,b}'));
+    assert.ok(!Glob.compile('{a,b}', 'gitignore').matches('a'));
+    assert.ok(Glob.compile('\\*x', 'gitignore').matches('*x'));
+    assert.ok(!Glob.compile('\\*x', 'gitignore').matches('ax'));
+    assert.ok(!Glob.compile('[z-a]', 'gitignore').matches('m'));
+    assert.ok(!Glob.compile('a[bc', 'gitignore').matches('a[bc'));
+  });
+
+  it('a malformed glob in the config is a ConfigError naming the file, the key and the glob', () => {
+    const cases: [string, RegExp][] = [
+      ['exclude = ["[z-a]"]', /tool\.asyncwise\.exclude: invalid glob "\[z-a\]": the range z-a is reversed$/],
+      ['exclude = ["{a,b"]', /tool\.asyncwise\.exclude: invalid glob "\{a,b": the \{ at 1 is not closed$/],
+      ['exclude = ["a[b"]', /tool\.asyncwise\.exclude: invalid glob "a\[b": the \[ at 2 is not closed$/],
+      ['per-file-ignores = { "{x" = ["AW201"] }', /tool\.asyncwise\.per-file-ignores: invalid glob "\{x": the \{ at 1 is not closed$/],
+    ];
+    cases.forEach(([line, message], i) => {
+      const dir = withPyproject(`bad-glob-${i}`, `[tool.asyncwise]\n${line}\n`);
+      assert.throws(() => new ConfigResolver(CATALOG).forFile(path.join(dir, 'm.py')), (e: unknown) => e instanceof ConfigError && e.message.startsWith(path.join(dir, 'pyproject.toml')) && message.test(e.message));
+    });
+  });
+
+  it('the CLI reports a malformed glob as a configuration or usage error (exit 2), and a .gitignore line "{" is no error', () => {
+    const dir = withPyproject('bad-glob-cli', '[tool.asyncwise]\nexclude = ["[z-a]"]\n');
+    const r = cli(['check', '--no-cache', '.'], dir);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `asyncwise: configuration error: ${path.join(dir, 'pyproject.toml')}: tool.asyncwise.exclude: invalid glob "[z-a]": the range z-a is reversed\n`);
+    const flag = cli(['check', '--no-cache', '--exclude', '{a,b', '.'], dir);
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /^asyncwise: --exclude: invalid glob "\{a,b": the \{ at 1 is not closed\n/);
+    const repo = withPyproject('gitignore-brace', '[project]\nname = "x"\n');
+    fs.mkdirSync(path.join(repo, '.git'));
+    fs.writeFileSync(path.join(repo, '.gitignore'), '{\n[z-a]\n\\{x}.py\n');
+    fs.writeFileSync(path.join(repo, '{x}.py'), 'x = 1\n');
+    const ok = cli(['check', '--no-cache', '--format', 'json', '.'], repo);
+    assert.equal(ok.stderr, '');
+    assert.deepEqual((JSON.parse(ok.stdout) as { file: string }[]).map((p) => p.file), ['m.py']);
+  });
+
+  it('matching takes linear time: globs that make a backtracking matcher run for minutes finish at once', () => {
+    const deep = `${'d/'.repeat(20)}module.py`;
+    const letters = 'a'.repeat(40);
+    const started = performance.now();
+    assert.ok(!matchesPath(`${'**/'.repeat(50)}*.pyx`, deep));
+    assert.ok(!matchesPath(`${'*a'.repeat(12)}*b`, letters));
+    assert.ok(!matchesPath(`${'*a'.repeat(200)}*b`, 'a'.repeat(5000)));
+    assert.ok(!Glob.compile(`${'**/'.repeat(50)}*.pyx`, 'gitignore').matches(deep));
+    assert.ok(matchesPath(`${'**/'.repeat(50)}*.py`, deep));
+    // Whole configured runs: a per-file-ignores key and a .gitignore line over a deep tree.
+    const dir = withPyproject('backtracking', `[tool.asyncwise]\nper-file-ignores = { "${'**/'.repeat(50)}*.pyx" = ["AW201"] }\nexclude = ["${'*a'.repeat(12)}*b"]\n`);
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, '.gitignore'), `${'**/'.repeat(50)}*.pyx\n`);
+    const nested = path.join(dir, ...'abcdefghijklmnopqrst'.split(''));
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(path.join(nested, `${letters}.py`), 'x = 1\n');
+    const configs = new ConfigResolver(CATALOG);
+    const found = collectFiles([dir], dir, { gitignore: true, excluded: (p) => configs.forFile(p).excluded }).files;
+    for (const f of found) configs.forFile(f);
+    assert.equal(found.length, 2);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
   });
 });
 
