@@ -287,7 +287,7 @@ describe('globs', () => {
     fs.mkdirSync(path.join(repo, '.git'));
     fs.writeFileSync(path.join(repo, '.gitignore'), '{\n[z-a]\n\\{x}.py\n');
     fs.writeFileSync(path.join(repo, '{x}.py'), 'x = 1\n');
-    const ok = cli(['check', '--no-cache', '--format', 'json', '.'], repo);
+    const ok = cli(['check', '--hints', '--no-cache', '--format', 'json', '.'], repo);
     assert.equal(ok.stderr, '');
     assert.deepEqual((JSON.parse(ok.stdout) as { file: string }[]).map((p) => p.file), ['m.py']);
   });
