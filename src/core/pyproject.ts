@@ -148,7 +148,13 @@ export function readTomlTable(text: string, name: string): TomlTable | undefined
       if (current) found = true;
       continue;
     }
-    if (!current) continue;
+    if (!current) {
+      // Another tool's key: skip its value's continuation lines (a multi-line array or string), whose
+      // lines may start with `[` and are no table headers (`commands = [\n  ["pytest", …],\n]`).
+      const other = /^[^=]+=\s*(.*)$/.exec(line);
+      if (other) i = endOfValue(lines, i, other[1]);
+      continue;
+    }
     const kv = /^("[^"]*"|'[^']*'|[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=\s*(.*)$/.exec(line);
     if (!kv) {
       errors.push(`line ${i + 1}: expected key = value, got ${JSON.stringify(line)}`);
@@ -182,6 +188,20 @@ export function readTomlTable(text: string, name: string): TomlTable | undefined
     }
   }
   return found || malformed ? { values, errors } : undefined;
+}
+
+/** The index of the last line of a value that starts on line `i` with `value`; linear in its lines. */
+function endOfValue(lines: readonly string[], i: number, value: string): number {
+  const delimiter = value.startsWith('"""') ? '"""' : value.startsWith("'''") ? "'''" : undefined;
+  if (delimiter) {
+    if (value.indexOf(delimiter, 3) >= 0) return i;
+    while (i + 1 < lines.length && !lines[++i].includes(delimiter));
+    return i;
+  }
+  const brackets = new BracketBalance();
+  brackets.feed(value);
+  while (!brackets.balanced() && i + 1 < lines.length) brackets.feed(`\n${lines[++i]}`);
+  return i;
 }
 
 /** A table as configuration data: no prototype, so every key is an own, ordinary key. */

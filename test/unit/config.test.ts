@@ -86,6 +86,24 @@ describe('TOML reader', () => {
     });
   });
 
+  it("skips other tools' multi-line values, whose lines may start with [ (mitmproxy's tox commands)", () => {
+    const text = [
+      '[tool.tox.env_run_base]',
+      'commands = [',
+      '    ["mitmdump", "--version"],',
+      '    ["pytest",',
+      '        "-vv"],',
+      ']',
+      'description = """',
+      '[not a header]',
+      '"""',
+      '[tool.asyncwise]',
+      'select = ["AW2"]',
+    ].join('\n');
+    assert.deepEqual(JSON.parse(JSON.stringify(readTomlTable(text, 'tool.asyncwise'))), { values: { select: ['AW2'] }, errors: [] });
+    assert.equal(readTomlTable(text.split('\n').slice(0, 9).join('\n'), 'tool.asyncwise'), undefined);
+  });
+
   it('is undefined without the table, and reports values it cannot read with their line', () => {
     assert.equal(readTomlTable('[tool.ruff]\nx = 1\n', 'tool.asyncwise'), undefined);
     const t = readTomlTable('[tool.asyncwise]\nselect = AW1\nignore = ["AW2"\n', 'tool.asyncwise');
