@@ -50,11 +50,14 @@ export interface FixMode {
 
 /** A rule that threw on a file: the other rules' findings stand, but the run is not clean. */
 export interface RuleError {
-  /** `AW201 blocking-call-in-async` */
+  /** `AW201 blocking-call-in-async`, or `ENGINE_FAILURE` when the file could not be checked at all. */
   readonly rule: string;
   /** The error's stack (or message), for the bug report. */
   readonly detail: string;
 }
+
+/** `RuleError.rule` of a file whose check failed as a whole (the parser or the compiler threw). */
+export const ENGINE_FAILURE = 'engine';
 
 export type FileResult =
   | {
@@ -85,18 +88,42 @@ export function checkFile(parser: PythonParser, file: string, displayPath: strin
 }
 
 /**
+ * The result of a file whose check threw (TypeScript's "Debug Failure", a stack overflow on deeply
+ * nested input, a wasm fault): that file's error, with its path; the run carries on with the others
+ * and its exit code says an error happened. Nothing is written for it.
+ */
+export function failedFile(displayPath: string, error: unknown, bytes = 0): FileResult {
+  return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: ENGINE_FAILURE, detail: describeError(error) }] };
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}
+
+/**
  * Reads a file, checks its text with `check` and, with `--fix`, writes the fixed text back atomically
  * (BOM kept). When the write fails the file is unchanged, and the report says so and shows what it holds.
  */
 export function checkFileWith(file: string, displayPath: string, fix: FixMode | undefined, check: (text: string, fix?: FixMode) => FileResult): FileResult {
   const read = readSource(file);
   if (!read.ok) return { kind: 'skipped', file: displayPath, reason: read.reason };
-  const result = check(read.text, fix);
+  let result: FileResult;
+  try {
+    result = check(read.text, fix);
+  } catch (error) {
+    // Before anything is written: a file whose check fails stays as it is.
+    return failedFile(displayPath, error, read.bytes);
+  }
   if (result.kind === 'checked' && fix?.write && result.fixedText !== undefined) {
     try {
       writeAtomically(file, (read.bom ? '\uFEFF' : '') + result.fixedText);
     } catch (error) {
-      const unfixed = check(read.text);
+      let unfixed: FileResult;
+      try {
+        unfixed = check(read.text);
+      } catch (again) {
+        unfixed = failedFile(displayPath, again, read.bytes);
+      }
       return unfixed.kind === 'checked' ? { ...unfixed, bytes: read.bytes, fixed: 0, fixError: `could not write the fixes: ${(error as Error).message}` } : unfixed;
     }
   }
@@ -156,7 +183,7 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
       project,
       filePath: file,
       relativePath: displayPath,
-      onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      onRuleError: (rule, error) => ruleErrors.push({ rule: `${rule.code} ${rule.name}`, detail: describeError(error) }),
     });
   return checkWith(
     {
@@ -174,6 +201,8 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
         const analysis = analyze(current);
         try {
           const lines = new LineIndex(current);
+          // Every finding's fixes checked together: one re-parse for the file, not one per finding.
+          analysis.verifyAllFixes();
           return { problems: analysis.findings.map((f) => toProblem(displayPath, current, lines, f, analysis.validFixes(f))), ruleErrors: [...ruleErrors] };
         } finally {
           // The tree lives in wasm memory: it is freed here or never.

@@ -80,7 +80,9 @@ function diffLines(a: readonly string[], b: readonly string[]): Op[] {
   const bm = b.slice(head, b.length - tail);
   const ops: Op[] = a.slice(0, head).map((line) => ({ kind: ' ', line }));
   if (am.length * bm.length > MAX_TABLE) {
-    ops.push(...am.map((line): Op => ({ kind: '-', line })), ...bm.map((line): Op => ({ kind: '+', line })));
+    // Loops, not `push(...)`: a file's lines are unbounded and spread arguments live on the stack.
+    for (const line of am) ops.push({ kind: '-', line });
+    for (const line of bm) ops.push({ kind: '+', line });
   } else {
     // lcs[i][j]: the longest common subsequence of am[i:] and bm[j:].
     const w = bm.length + 1;
@@ -100,6 +102,6 @@ function diffLines(a: readonly string[], b: readonly string[]): Op[] {
       else ops.push({ kind: '+', line: bm[j++] });
     }
   }
-  ops.push(...a.slice(a.length - tail).map((line): Op => ({ kind: ' ', line })));
+  for (const line of a.slice(a.length - tail)) ops.push({ kind: ' ', line });
   return ops;
 }

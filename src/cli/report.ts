@@ -34,9 +34,12 @@ function plural(n: number, word: string): string {
 /**
  * `path:line:col: CODE message` per problem, then `Found N problems (S fixable with --fix, U more with
  * --unsafe-fixes) in F files.`: a problem whose only fixes are unsafe is not fixed by a plain `--fix`.
+ * `failedFiles` counts files a rule or the whole check failed on: their problems may be missing, so
+ * the summary never says "All checks passed." beside such an error.
  */
-export function renderText(problems: readonly Problem[], style: Style): string {
-  if (problems.length === 0) return `${paint(style, ['green'], 'All checks passed.')}\n`;
+export function renderText(problems: readonly Problem[], style: Style, failedFiles = 0): string {
+  const failed = failedFiles > 0 ? paint(style, ['bold', 'red'], `${plural(failedFiles, 'file')} could not be fully checked (errors above).`) + '\n' : '';
+  if (problems.length === 0) return failed || `${paint(style, ['green'], 'All checks passed.')}\n`;
   let out = '';
   for (const p of problems) {
     const where = `${paint(style, ['bold'], p.file)}:${p.line}:${p.column}:`;
@@ -46,7 +49,7 @@ export function renderText(problems: readonly Problem[], style: Style): string {
   }
   const files = new Set(problems.map((p) => p.file)).size;
   out += paint(style, ['bold'], `Found ${plural(problems.length, 'problem')} (${fixableSummary(problems)}) in ${plural(files, 'file')}.`) + '\n';
-  return out;
+  return out + failed;
 }
 
 /**

@@ -13,7 +13,7 @@ import { PythonParser } from '../python/parser';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
 import { checkTypeScriptText, isTypeScriptFile } from './typescript';
 import { cacheDir, engineHash, ProjectStates, ResultCache, settingsFingerprint, sha256 } from './cache';
-import { checkText, type FileResult, type Problem } from './check';
+import { checkText, ENGINE_FAILURE, failedFile, type FileResult, type Problem } from './check';
 import { checkAll, resolverFor, workerCount } from './pool';
 import { ProjectIndexes, ProjectRoots } from './projects';
 import { renderGithub, renderJson, renderRulesJson, renderRulesText, renderSarif, renderStatistics, renderText, wantsColor } from './report';
@@ -160,13 +160,21 @@ async function checkStdin(command: CheckCommand, name: string, configs: ConfigRe
   if (bom) text = text.slice(1);
   const { settings } = configs.forFile(file);
   const fix = command.fix || command.diff ? { unsafe: command.unsafeFixes, write: false } : undefined;
-  if (isTypeScriptFile(file)) return stdinResult(command, checkTypeScriptText(text, file, display, settings, fix), text, bom, io);
+  // As for a file on disk: a check that throws is this text's error, reported, never a crash.
+  const guarded = (check: () => FileResult): FileResult => {
+    try {
+      return check();
+    } catch (error) {
+      return failedFile(display, error, Buffer.byteLength(text));
+    }
+  };
+  if (isTypeScriptFile(file)) return stdinResult(command, guarded(() => checkTypeScriptText(text, file, display, settings, fix)), text, bom, io);
   const parser = await PythonParser.load();
   // The file may not exist (an unsaved buffer): its project is found from the nearest existing folder.
   let folder = path.dirname(file);
   while (!fs.existsSync(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
   const projects = new ProjectIndexes(parser, [folder]);
-  return stdinResult(command, checkText(parser, text, file, display, settings, projects.of(file), fix), text, bom, io);
+  return stdinResult(command, guarded(() => checkText(parser, text, file, display, settings, projects.of(file), fix)), text, bom, io);
 }
 
 function stdinResult(command: CheckCommand, result: FileResult, text: string, bom: boolean, io: CliIo): number {
@@ -179,9 +187,12 @@ function stdinResult(command: CheckCommand, result: FileResult, text: string, bo
 }
 
 /** Prints the results in the chosen format and maps them to the exit code. */
-function report(command: CheckCommand, results: readonly FileResult[], io: CliIo, failedFiles = 0): number {
+function report(command: CheckCommand, results: readonly FileResult[], io: CliIo, namedFileErrors = 0): number {
   const problems: Problem[] = [];
-  let internalErrors = failedFiles;
+  /** Files named on the command line that could not be checked (reported on stderr already). */
+  let internalErrors = namedFileErrors;
+  /** Files not fully checked (a rule or the whole check failed): their problems may be missing. */
+  const failedFiles = new Set<string>();
   let fixed = 0;
   let fixedFiles = 0;
   let diff = '';
@@ -190,7 +201,7 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
       io.stderr.write(`asyncwise: skipped ${result.file}: ${result.reason}\n`);
       continue;
     }
-    problems.push(...result.problems);
+    for (const p of result.problems) problems.push(p);
     fixed += result.fixed ?? 0;
     if (result.fixed) fixedFiles++;
     if (result.diff) diff += result.diff;
@@ -200,7 +211,9 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
     }
     for (const e of result.ruleErrors) {
       internalErrors++;
-      io.stderr.write(`asyncwise: internal error: rule ${e.rule} failed on ${result.file}: ${e.detail}\n`);
+      failedFiles.add(result.file);
+      if (e.rule === ENGINE_FAILURE) io.stderr.write(`asyncwise: internal error: could not check ${result.file}: ${e.detail}\n`);
+      else io.stderr.write(`asyncwise: internal error: rule ${e.rule} failed on ${result.file}: ${e.detail}\n`);
     }
   }
   let out: string;
@@ -222,9 +235,9 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
       default: {
         const toFile = command.outputFile !== undefined;
         const tty = !toFile && Boolean(io.stdout.isTTY);
-        out = renderText(problems, { color: !toFile && wantsColor(io.stdout, io.env), context: tty });
+        out = renderText(problems, { color: !toFile && wantsColor(io.stdout, io.env), context: tty }, failedFiles.size);
         // Never "All checks passed." beside an error: something was not checked.
-        if (internalErrors && problems.length === 0) out = '';
+        if (internalErrors && problems.length === 0 && failedFiles.size === 0) out = '';
       }
     }
     if (command.fix) io.stderr.write(`Fixed ${plural(fixed, 'problem')} in ${plural(fixedFiles, 'file')}.\n`);

@@ -102,7 +102,7 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);
-    return { source, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
+    return { source, findings: analysis.findings, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
   };
   return checkWith(
     {

@@ -108,12 +108,17 @@ export function makeFinding(
   };
 }
 
-/** Offsets ↔ 0-based line/column over one text. */
+/**
+ * Offsets ↔ 0-based line/column over one text. A line ends at `\n`, `\r\n` or a lone `\r`: where
+ * CPython, the TypeScript scanner and VS Code all end one (a lone CR counted as nothing made line
+ * numbers and indentation disagree with the interpreter, and fixes built on them broke files).
+ */
 export class LineIndex {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
     }
   }
   get lineCount(): number {

@@ -9,6 +9,8 @@
 /** What the loop needs of an analysis (a `PythonAnalysis`; core does not depend on an engine). */
 export interface FixableAnalysis {
   readonly source: string;
+  /** What the analysis found: a round after which the same is found again made no progress. */
+  readonly findings: readonly { readonly code: string; readonly message: string }[];
   fixAll(allowUnsafe: boolean): { text: string; applied: number };
   dispose(): void;
 }
@@ -21,16 +23,31 @@ export const MAX_FIX_ROUNDS = 5;
  * `reanalyze` analyses an intermediate text; its analyses are disposed here.
  */
 export function fixToFixedPoint(first: FixableAnalysis, reanalyze: (text: string) => FixableAnalysis, allowUnsafe: boolean, maxRounds = MAX_FIX_ROUNDS): { text: string; applied: number } {
-  let { text, applied } = first.fixAll(allowUnsafe);
-  let total = applied;
-  for (let round = 1; applied > 0 && round < maxRounds; round++) {
-    const next = reanalyze(text);
-    try {
-      ({ text, applied } = next.fixAll(allowUnsafe));
-      total += applied;
-    } finally {
-      next.dispose();
-    }
+  let before = first;
+  let text = first.source;
+  let total = 0;
+  for (let round = 0; round < maxRounds; round++) {
+    const outcome = before.fixAll(allowUnsafe);
+    if (outcome.applied === 0) break;
+    const after = reanalyze(outcome.text);
+    // Every fix removes the finding it fixes: a round after which exactly the same is found made no
+    // progress (a fix that re-applies for ever, `, { signal }` added to a call the parser misread).
+    // Its edits are dropped and the loop stops, so fix-all always converges.
+    const progressed = !sameFindings(before.findings, after.findings);
+    if (before !== first) before.dispose();
+    before = after;
+    if (!progressed) break;
+    text = outcome.text;
+    total += outcome.applied;
   }
+  if (before !== first) before.dispose();
   return { text, applied: total };
+}
+
+function sameFindings(a: FixableAnalysis['findings'], b: FixableAnalysis['findings']): boolean {
+  if (a.length !== b.length) return false;
+  const key = (f: FixableAnalysis['findings'][number]) => `${f.code}\u0000${f.message}`;
+  const left = a.map(key).sort();
+  const right = b.map(key).sort();
+  return left.every((k, i) => k === right[i]);
 }

@@ -84,7 +84,8 @@ export class PythonContext {
     // node indices are in code units: hence the factor 2 (tested with non-ASCII text).
     if (ranges.length <= 8) {
       const out: QueryMatch[] = [];
-      for (const range of ranges) out.push(...q.matches(this.root, { startIndex: range.start * 2, endIndex: range.end * 2 }));
+      // A loop, not `push(...matches)`: spreading 140k matches as arguments overflows the stack.
+      for (const range of ranges) for (const m of q.matches(this.root, { startIndex: range.start * 2, endIndex: range.end * 2 })) out.push(m);
       return out;
     }
     // Many async functions: each ranged run walks down from the root again, so one run over their
@@ -155,7 +156,7 @@ export class PythonContext {
     return m ? (m[1].startsWith('\t') ? '\t' : m[1].length <= 8 ? m[1] : '    ') : '    ';
   }
 
-  /** The file's line ending. */
+  /** The file's line ending (a file of lone CRs gets LF: `source` has them as LF, and CPython reads both). */
   eol(): string {
     return this.source.includes('\r\n') ? '\r\n' : '\n';
   }

@@ -93,27 +93,35 @@ export class Names {
     }
   }
 
-  /** The qualified name an expression denotes (`t.sleep` → `time.sleep`), or undefined. */
+  /**
+   * The qualified name an expression denotes (`t.sleep` → `time.sleep`), or undefined. Walks down an
+   * attribute chain in a loop: a chain can be arbitrarily long (`a.b.b…` 100k deep in a generated
+   * file), and recursion on it would overflow the stack.
+   */
   resolve(node: Node | null | undefined): string | undefined {
-    if (!node) return undefined;
-    switch (node.type) {
-      case 'identifier': {
-        const name = node.text;
-        const imported = this.imports.get(name);
-        if (imported !== undefined) return imported;
-        if (PYTHON_BUILTINS.has(name) && !this.boundLocally.has(name)) return `builtins.${name}`;
-        return undefined;
-      }
-      case 'attribute': {
-        const object = this.resolve(node.childForFieldName('object'));
-        const attribute = node.childForFieldName('attribute')?.text;
-        return object && attribute ? `${object}.${attribute}` : undefined;
-      }
-      case 'parenthesized_expression':
-        return this.resolve(node.namedChild(0));
-      default:
-        return undefined;
+    const attributes: string[] = [];
+    let base = node;
+    for (;;) {
+      if (!base) return undefined;
+      if (base.type === 'attribute') {
+        const attribute = base.childForFieldName('attribute')?.text;
+        if (!attribute) return undefined;
+        attributes.push(attribute);
+        base = base.childForFieldName('object');
+      } else if (base.type === 'parenthesized_expression') base = base.namedChild(0);
+      else break;
     }
+    if (base.type !== 'identifier') return undefined;
+    const root = this.resolveIdentifier(base.text);
+    if (root === undefined || attributes.length === 0) return root;
+    return `${root}.${attributes.reverse().join('.')}`;
+  }
+
+  private resolveIdentifier(name: string): string | undefined {
+    const imported = this.imports.get(name);
+    if (imported !== undefined) return imported;
+    if (PYTHON_BUILTINS.has(name) && !this.boundLocally.has(name)) return `builtins.${name}`;
+    return undefined;
   }
 
   /**

@@ -16,9 +16,12 @@ export class PythonParser {
     private readonly parser: Parser,
   ) {}
 
-  /** Parses text; with `oldTree` (already `edit`ed to match), re-parses incrementally. */
+  /**
+   * Parses text as CPython reads it (see `asCPythonReadsLines`); with `oldTree` (already `edit`ed to
+   * match), re-parses incrementally.
+   */
   parse(text: string, oldTree?: Tree): Tree {
-    const tree = this.parser.parse(text, oldTree ?? null);
+    const tree = this.parser.parse(asCPythonReadsLines(text), oldTree ?? null);
     if (!tree) throw new Error('tree-sitter returned no tree');
     return tree;
   }
@@ -54,6 +57,17 @@ export class PythonParser {
     parser.setLanguage(language);
     return new PythonParser(language, parser);
   }
+}
+
+/**
+ * The text with each lone CR turned into LF. CPython ends a line at `\r`, `\n` or `\r\n`;
+ * tree-sitter's Python grammar only at `\n` (a lone `\r` is blank to it, so `# note\r    await x`
+ * is one comment to tree-sitter and a comment then a statement to CPython, and fixes built on that
+ * misreading broke files). Same length, so every offset holds for the original text; `LineIndex`
+ * counts lines the same way, so rows agree too.
+ */
+export function asCPythonReadsLines(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }
 
 /** Finds the folder holding both wasm files: beside this bundle or above it (esbuild.js puts them there). */

@@ -142,8 +142,9 @@ task; nor for a generator expression that never runs (what it should do is not c
       const data = { callee: displayName(callee) };
       if (cond) {
         // The condition is evaluated and used; only the two branches are values that get dropped.
-        if (call.equals(cond.namedChild(1)!)) continue;
-        const bothBranchesMakeTasks = [cond.namedChild(0), cond.namedChild(2)].every((b) => b?.type === 'call' && createsTask(ctx, b.childForFieldName('function')!));
+        const condition = cond.namedChild(1);
+        if (condition && call.equals(condition)) continue;
+        const bothBranchesMakeTasks = [cond.namedChild(0), cond.namedChild(2)].every((b) => b?.type === 'call' && createsTask(ctx, b.childForFieldName('function')));
         ctx.report(call, 'dropped', data, bothBranchesMakeTasks ? keepReferenceFix(ctx, statement, 'single') : []);
       } else if (comp) {
         if (consumer && (!CONSUMERS.has(consumer.text) || ctx.names.imports.has(consumer.text))) continue;
@@ -159,7 +160,9 @@ task; nor for a generator expression that never runs (what it should do is not c
 export default rule;
 
 /** `asyncio.create_task`/`ensure_future` in any import spelling, or `create_task` on an event loop. */
-function createsTask(ctx: PythonContext, callee: Node): boolean {
+function createsTask(ctx: PythonContext, callee: Node | null): boolean {
+  // A call with no callee: only in a tree tree-sitter recovered from a syntax error.
+  if (!callee) return false;
   const q = ctx.resolve(callee);
   if (q) return TASK_FACTORIES.has(q);
   if (callee.type !== 'attribute' || callee.childForFieldName('attribute')?.text !== 'create_task') return false;

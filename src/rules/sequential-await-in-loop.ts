@@ -329,7 +329,9 @@ function checkLoop(ctx: PythonContext, loop: Node): void {
       if ([...reads].some((n) => derived.has(n))) derived.add(name);
     }
   }
-  const call = awaitNode.namedChild(0)!;
+  // `await` with nothing after it yet (half-typed code): nothing to gather.
+  const call = awaitNode.namedChild(0);
+  if (!call) return;
   const reads = namesRead(ctx, call);
   if ([...reads].some((n) => changed.names.has(n) && !fresh.has(n))) return;
   if ([...attributesRead(ctx, call)].some((a) => changed.attributes.has(a))) return;
@@ -462,7 +464,9 @@ function perItemWork(ctx: PythonContext, call: Node, derived: ReadonlySet<string
   }
   if (fn.type === 'attribute') {
     const method = fn.childForFieldName('attribute')?.text ?? '';
-    const receiver = fn.childForFieldName('object')!;
+    const receiver = fn.childForFieldName('object');
+    // An attribute without its object exists only in a tree recovered from a syntax error.
+    if (!receiver) return undefined;
     if (readsDerived(receiver)) {
       if (WAITS_ON_RUNNING.test(method) || ITEM_ACTS.test(method)) return undefined;
       // `for ws in sockets: await ws.close()`, `await observer.notify(event)`: one command sent to
@@ -513,7 +517,7 @@ function neverSuspends(ctx: PythonContext, fn: Node): boolean {
   if (!name) return false;
   // The def that name denotes: the innermost scope around the call (or the class) defining it.
   const holders: Node[] = [];
-  if (inClass) holders.push(inClass.childForFieldName('body')!);
+  if (inClass) holders.push(inClass.childForFieldName('body') ?? inClass);
   else {
     for (let s = ctx.scopes.functionAt(fn.startIndex); s; s = s.parent) if (s.kind !== 'class') holders.push(s.node.childForFieldName('body') ?? s.node);
     holders.push(ctx.root);
@@ -522,7 +526,7 @@ function neverSuspends(ctx: PythonContext, fn: Node): boolean {
     const def = holder?.namedChildren.map((c) => (c?.type === 'decorated_definition' ? c.childForFieldName('definition') : c)).find((c) => c?.type === 'function_definition' && c.childForFieldName('name')?.text === name);
     if (!def) continue;
     if (def.child(0)?.type !== 'async' || def.parent?.type === 'decorated_definition') return false;
-    return suspensionPoints(ctx, def.childForFieldName('body')!).length === 0;
+    return suspensionPoints(ctx, def.childForFieldName('body') ?? def).length === 0;
   }
   return false;
 }

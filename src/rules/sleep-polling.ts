@@ -234,7 +234,8 @@ function classify(ctx: PythonContext, test: Node, counters: ReadonlySet<string>)
   const calls = ctx.captures('(call function: (_) @fn) @call', test).filter((c) => c.name === 'call').map((c) => c.node);
   const insideCall = (n: Node): boolean => calls.some((c) => c.startIndex <= n.startIndex && n.endIndex <= c.endIndex && !c.equals(n));
   for (const call of calls) {
-    const fn = call.childForFieldName('function')!;
+    const fn = call.childForFieldName('function');
+    if (!fn) continue;
     const args = call.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
     const q = ctx.resolve(fn);
     const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : '';

@@ -217,17 +217,24 @@ function fixesFor(ctx: PythonContext, handler: CancellationHandler): FixSpec[] {
         },
       ],
     });
-    if (onlyFallsThrough) fixes.push({ title: rule.messages.fixAppendRaiseBroad, safety: 'unsafe', edits: [appendRaise(ctx, handler)] });
+    const append = onlyFallsThrough ? appendRaise(ctx, handler) : undefined;
+    if (append) fixes.push({ title: rule.messages.fixAppendRaiseBroad, safety: 'unsafe', edits: [append] });
   } else if (onlyFallsThrough) {
-    fixes.push({ title: rule.messages.fixAppendRaise, safety: 'safe', edits: [appendRaise(ctx, handler)] });
+    const append = appendRaise(ctx, handler);
+    if (append) fixes.push({ title: rule.messages.fixAppendRaise, safety: 'safe', edits: [append] });
   }
   return fixes;
 }
 
-/** `raise` after the handler's last statement, or in place of a lone `pass`. */
-function appendRaise(ctx: PythonContext, handler: CancellationHandler) {
+/**
+ * `raise` after the handler's last statement, or in place of a lone `pass`. None for a handler with
+ * no statement yet (`except X:` just typed, an empty block to tree-sitter): there is nothing to
+ * append to, and the code is not finished.
+ */
+function appendRaise(ctx: PythonContext, handler: CancellationHandler): TextEdit | undefined {
   const statements = handler.body.namedChildren.filter((s): s is Node => s !== null && s.type !== 'comment');
-  const last = statements[statements.length - 1];
+  const last = statements.at(-1);
+  if (!last) return undefined;
   if (statements.length === 1 && last.type === 'pass_statement') return { start: last.startIndex, end: last.endIndex, newText: 'raise' };
   // `except CancelledError: log()` written on the header's line.
   if (last.startPosition.row === handler.clause.startPosition.row) return { start: last.endIndex, end: last.endIndex, newText: '; raise' };

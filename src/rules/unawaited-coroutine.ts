@@ -46,7 +46,10 @@ function droppedCalls(ctx: PythonContext) {
     }
     if (row === lastRow) continue;
     lastRow = row;
-    out.push(...query.matches(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } }).filter((match) => match.captures.some((c) => c.name === 'call' && c.node.startPosition.row === row)));
+    // One line can hold any number of calls: a loop, not `push(...)`, whose arguments live on the stack.
+    for (const match of query.matches(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } })) {
+      if (match.captures.some((c) => c.name === 'call' && c.node.startPosition.row === row)) out.push(match);
+    }
   }
   return out;
 }

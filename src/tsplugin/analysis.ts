@@ -51,7 +51,16 @@ export class AnalysisCache {
     const sourceFile = program.getSourceFile(fileName);
     if (!sourceFile || program.isSourceFileFromExternalLibrary(sourceFile)) return undefined;
     const started = performance.now();
-    const result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker(), relativePath: relativeTo(program.getCurrentDirectory(), fileName) });
+    let result: ReturnType<typeof analyzeTypeScript>;
+    try {
+      result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker(), relativePath: relativeTo(program.getCurrentDirectory(), fileName) });
+    } catch (error) {
+      // This file's failure (the checker's "Debug Failure", a stack overflow on deep nesting) is
+      // logged once for this version and answered with no findings: tsserver's own answer stands,
+      // and the next request does not pay for the same failure again.
+      this.log(`analysing ${fileName} failed; no asyncwise findings for this version: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      result = { findings: [], errors: [] };
+    }
     const elapsed = performance.now() - started;
     for (const error of result.errors) this.log(`rule ${error.rule} failed on ${fileName}: ${error.message}`);
     if (elapsed > 200) this.log(`analysing ${fileName} took ${elapsed.toFixed(0)} ms`);

@@ -103,6 +103,7 @@ export function isTypeTestFile(fileName: string): boolean {
  */
 export function fixReparses(tsModule: typeof ts, sourceFile: ts.SourceFile, fix: Fix): boolean {
   try {
+    if (touchesErrorRegion(tsModule, sourceFile, fix.edits)) return false;
     const statement = sourceFile.text.length > LOCAL_CHECK_ABOVE ? enclosingStatement(tsModule, sourceFile, fix.edits) : undefined;
     if (statement) {
       const from = statement.pos;
@@ -119,14 +120,59 @@ export function fixReparses(tsModule: typeof ts, sourceFile: ts.SourceFile, fix:
   }
 }
 
+/**
+ * Whether an edit falls in a statement holding a syntax error. There the tree is the parser's
+ * guess (`fetch('u` unterminated: the rest of the file is one string; `catch (e)` with no block):
+ * a fix built on that guess can parse no worse and still not fix anything, so every run added it
+ * again (`, { signal }` five more times per --fix). No fix is offered there until the code parses.
+ */
+function touchesErrorRegion(tsModule: typeof ts, sourceFile: ts.SourceFile, edits: readonly TextEdit[]): boolean {
+  const regions = errorRegions(tsModule, sourceFile);
+  if (regions.length === 0) return false;
+  return edits.some((e) => regions.some((r) => e.start <= r.end && r.start <= e.end));
+}
+
+const regionsOf = new WeakMap<ts.SourceFile, readonly { start: number; end: number }[]>();
+
+/** The spans of the innermost statements holding a parse error (the whole file for an error outside any). */
+function errorRegions(tsModule: typeof ts, sourceFile: ts.SourceFile): readonly { start: number; end: number }[] {
+  let regions = regionsOf.get(sourceFile);
+  if (regions) return regions;
+  const diagnostics = (sourceFile as unknown as WithParseDiagnostics).parseDiagnostics ?? [];
+  regions = diagnostics.map((d) => {
+    const at = d.start ?? 0;
+    let region = { start: 0, end: sourceFile.text.length };
+    // Down from the file, one child at a time (iterative: nesting can be deep).
+    let node: ts.Node = sourceFile;
+    for (;;) {
+      let next: ts.Node | undefined;
+      node.forEachChild((child) => {
+        if (!next && child.pos <= at && at <= child.end) next = child;
+      });
+      if (!next) break;
+      if (holdsStatements(tsModule, node)) region = { start: next.pos, end: next.end };
+      node = next;
+    }
+    return region;
+  });
+  regionsOf.set(sourceFile, regions);
+  return regions;
+}
+
+/** A statement list's owner (its children are statements); tested on the walk's own parent, as a file parsed without parent pointers has none. */
+function holdsStatements(tsModule: typeof ts, node: ts.Node): boolean {
+  return tsModule.isBlock(node) || tsModule.isSourceFile(node) || tsModule.isModuleBlock(node) || tsModule.isCaseClause(node) || tsModule.isDefaultClause(node);
+}
+
 /** Files longer than this (characters) get the statement-local re-parse check. */
 const LOCAL_CHECK_ABOVE = 20_000;
 
 /** The innermost statement of a statement list (block, file, case) that holds every edit, if one does. */
 function enclosingStatement(tsModule: typeof ts, sourceFile: ts.SourceFile, edits: readonly TextEdit[]): ts.Statement | undefined {
   if (edits.length === 0) return undefined;
-  const lo = Math.min(...edits.map((e) => e.start));
-  const hi = Math.max(...edits.map((e) => e.end));
+  // Reduced, not `Math.min(...)`: a fix-all round can hold tens of thousands of edits.
+  const lo = edits.reduce((m, e) => Math.min(m, e.start), Infinity);
+  const hi = edits.reduce((m, e) => Math.max(m, e.end), -Infinity);
   let best: ts.Statement | undefined;
   let node: ts.Node = sourceFile;
   for (;;) {
