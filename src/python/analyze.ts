@@ -12,6 +12,7 @@ import type { Rule } from '../rules/define';
 import { PythonContext } from './context';
 import { asCPythonReadsLines, type PythonParser } from './parser';
 import type { ProjectIndex } from './project';
+import type { StageProfile } from '../core/profile';
 
 /**
  * What makes a text fail to compile, as far as tree-sitter can tell: its ERROR and MISSING nodes,
@@ -41,6 +42,11 @@ export interface AnalyzeOptions {
    * async code run over it alone. Findings outside it may be missing.
    */
   readonly focus?: { readonly start: number; readonly end: number };
+  /**
+   * Stage timings for the profile benchmark (bench/profile.ts): milliseconds added under `parse`,
+   * `context`, each rule's code and `suppressions`. Absent in the products: no clock is read.
+   */
+  readonly profile?: StageProfile;
 }
 
 export class PythonAnalysis {
@@ -308,12 +314,22 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
   if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {
     return new PythonAnalysis(parser, source, [], options.oldTree ? parser.parse(source, options.oldTree) : undefined);
   }
+  const profile = options.profile;
+  let mark = profile ? profile.now() : 0;
+  const lap = (stage: string): void => {
+    if (!profile) return;
+    const now = profile.now();
+    profile.stages.set(stage, (profile.stages.get(stage) ?? 0) + now - mark);
+    mark = now;
+  };
   const tree = parser.parse(source, options.oldTree);
+  lap('parse');
   // The rules read the text the tree was parsed from (lone CRs as LF, same offsets): their line
   // arithmetic then agrees with the tree's rows. Fixes apply to `source` itself.
   const text = asCPythonReadsLines(source);
   const lines = new LineIndex(text);
   const ctx = new PythonContext(parser, tree, text, lines, settings, { project: options.project, filePath: options.filePath, focus: options.focus });
+  lap('context');
   for (const rule of enabled) {
     ctx.rule = rule;
     ctx.severity = effectiveSeverity(settings, rule, 'python') as Finding['severity'];
@@ -322,8 +338,10 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
     } catch (error) {
       options.onRuleError?.(rule, error);
     }
+    lap(rule.code);
   }
   const suppressions = collectSuppressions(ctx);
+  lap('suppressions');
   const findings = ctx.findings
     .filter((f) => {
       const s = suppressions.get(f.startPosition.line);

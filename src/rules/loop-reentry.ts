@@ -76,16 +76,17 @@ No fix is offered: replacing the call with \`await\` changes which code waits fo
     if (!/\brun(_until_complete|_forever)?\b/.test(ctx.source)) return;
     // A file that patches asyncio for re-entry knows what it is doing.
     if ([...ctx.names.imports.values()].some((q) => q === 'nest_asyncio' || q.startsWith('nest_asyncio.'))) return;
+    // Once per file: tested per call, a whole-text search made the rule quadratic in file size.
+    const forks = /\bfork\s*\(/.test(ctx.source);
     // The calls of async code are collected once for every rule that needs them (AW201 too).
     for (const c of asyncCalls(ctx)) {
-      if (/\bfork\s*\(/.test(ctx.source) && inForkedChild(ctx, c.call)) continue;
-      if (c.name && RUN.has(c.name)) {
-        ctx.report(c.call, 'run', { callee: 'asyncio.run' });
-      } else if (c.method && c.receiver && LOOP_METHODS.has(c.method) && isEventLoop(ctx, c.receiver)) {
-        ctx.report(c.call, 'loop', { callee: shortText(c.callee) });
-      } else if (c.method === 'run' && c.receiver && isRunner(ctx, c)) {
-        ctx.report(c.call, 'runner', { callee: 'Runner.run' });
-      }
+      const found: [string, string] | undefined =
+        c.name && RUN.has(c.name) ? ['run', 'asyncio.run']
+        : c.method && c.receiver && LOOP_METHODS.has(c.method) && isEventLoop(ctx, c.receiver) ? ['loop', shortText(c.callee)]
+        : c.method === 'run' && c.receiver && isRunner(ctx, c) ? ['runner', 'Runner.run']
+        : undefined;
+      if (!found || (forks && inForkedChild(ctx, c.call))) continue;
+      ctx.report(c.call, found[0], { callee: found[1] });
     }
   },
 });

@@ -13,6 +13,7 @@ import { suppresses } from '../core/suppression';
 import type { Rule } from '../rules/define';
 import { TsContext } from './context';
 import { suppressionAt } from './suppression';
+import type { StageProfile } from '../core/profile';
 
 export interface TsAnalyzeOptions {
   /** The program the file belongs to: enables the type-aware parts of the rules. */
@@ -23,6 +24,8 @@ export interface TsAnalyzeOptions {
   rules?: readonly Rule[];
   /** The file's path relative to the workspace or project root: decides test code (`core/testCode`). */
   relativePath?: string;
+  /** Stage timings for bench/profile.ts: milliseconds added under `context`, each rule's code and `fix checks`. */
+  profile?: StageProfile;
 }
 
 export interface TsAnalysis {
@@ -55,8 +58,17 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
       sourceFile = tsModule.createSourceFile(sourceFile.fileName, text, tsModule.ScriptTarget.Latest, true, scriptKindOf(tsModule, sourceFile.fileName));
       checker = undefined;
     }
+    const profile = options.profile;
+    let mark = profile ? profile.now() : 0;
+    const lap = (stage: string): void => {
+      if (!profile) return;
+      const now = profile.now();
+      profile.stages.set(stage, (profile.stages.get(stage) ?? 0) + now - mark);
+      mark = now;
+    };
     const lines = new LineIndex(text);
     const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
+    lap('context');
     for (const rule of enabled) {
       ctx.rule = rule;
       ctx.severity = effectiveSeverity(settings, rule, 'typescript') as Finding['severity'];
@@ -65,6 +77,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
       } catch (e) {
         errors.push({ rule: rule.code, message: describe(e) });
       }
+      lap(rule.code);
     }
     const findings = ctx.findings
       .filter((f) => {
@@ -75,6 +88,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
       })
       .map((f) => ({ ...f, fixes: f.fixes.filter((fix) => fixReparses(tsModule, sourceFile, fix)) }))
       .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+    lap('fix checks');
     return { findings, errors };
   } catch (e) {
     errors.push({ rule: 'engine', message: describe(e) });
