@@ -36,16 +36,36 @@ const cache = new WeakMap<PythonContext, AsyncCall[]>();
 export function asyncCalls(ctx: PythonContext): AsyncCall[] {
   let calls = cache.get(ctx);
   if (calls) return calls;
-  calls = [];
+  calls = collect(ctx, CALLS);
+  cache.set(ctx, calls);
+  return calls;
+}
+
+/**
+ * The calls of async code that can be one of `methods` (`x.run_forever()`) or a plain name
+ * (`run(…)`, `arun(…)`: an imported name may be an alias, so every plain-name call is kept), for a
+ * rule that needs only those: the same records `asyncCalls` holds, without resolving every other
+ * call of the file. From the shared list when another rule already built it.
+ */
+export function asyncCallsOf(ctx: PythonContext, methods: readonly string[]): AsyncCall[] {
+  const wanted = new Set(methods);
+  const all = cache.get(ctx);
+  if (all) return all.filter((c) => c.callee.type === 'identifier' || (c.method !== undefined && wanted.has(c.method)));
+  const attribute = `(call function: (attribute attribute: (identifier) @method) @callee arguments: (argument_list) @args (#any-of? @method ${methods.map((m) => JSON.stringify(m)).join(' ')})) @call`;
+  return collect(ctx, `(call function: (identifier) @callee arguments: (argument_list) @args) @call\n${attribute}`).sort((a, b) => a.call.startIndex - b.call.startIndex);
+}
+
+function collect(ctx: PythonContext, query: string): AsyncCall[] {
+  const calls: AsyncCall[] = [];
   let types: ConstructedTypes | undefined;
-  for (const match of ctx.matchesInAsync(CALLS)) {
+  for (const match of ctx.matchesInAsync(query)) {
     let call: Node | undefined;
     let callee: Node | undefined;
     let args: Node | undefined;
     for (const c of match.captures) {
       if (c.name === 'call') call = c.node;
       else if (c.name === 'callee') callee = c.node;
-      else args = c.node;
+      else if (c.name === 'args') args = c.node;
     }
     if (!call || !callee || !args || !ctx.isAsync(call)) continue;
     const awaited = call.parent?.type === 'await';
@@ -64,7 +84,6 @@ export function asyncCalls(ctx: PythonContext): AsyncCall[] {
     }
     calls.push({ call, callee, args, name, method, receiver, receiverType, awaited });
   }
-  cache.set(ctx, calls);
   return calls;
 }
 

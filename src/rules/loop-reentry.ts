@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
-import { asyncCalls, type AsyncCall } from '../python/calls';
+import { asyncCallsOf, type AsyncCall } from '../python/calls';
 import { isEventLoop } from '../python/loops';
 import { defineRule } from './define';
 
@@ -78,8 +78,8 @@ No fix is offered: replacing the call with \`await\` changes which code waits fo
     if ([...ctx.names.imports.values()].some((q) => q === 'nest_asyncio' || q.startsWith('nest_asyncio.'))) return;
     // Once per file: tested per call, a whole-text search made the rule quadratic in file size.
     const forks = /\bfork\s*\(/.test(ctx.source);
-    // The calls of async code are collected once for every rule that needs them (AW201 too).
-    for (const c of asyncCalls(ctx)) {
+    // Only the calls that can start a loop (the shared list of every call when AW201 built it).
+    for (const c of asyncCallsOf(ctx, ['run', 'run_until_complete', 'run_forever'])) {
       const found: [string, string] | undefined =
         c.name && RUN.has(c.name) ? ['run', 'asyncio.run']
         : c.method && c.receiver && LOOP_METHODS.has(c.method) && isEventLoop(ctx, c.receiver) ? ['loop', shortText(c.callee)]

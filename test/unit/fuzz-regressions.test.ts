@@ -160,22 +160,31 @@ describe('issue 12 item 10: cost linear in a file\'s findings', () => {
     analysis.dispose();
   });
 
-  it('a file with 2,000 findings is checked, and fixed, in seconds (was 47 s)', () => {
-    const source = 'import time\n' + Array.from({ length: 2000 }, (_, i) => `async def f${i}():\n    time.sleep(1)\n`).join('');
-    const dir = project('many-findings', { 'many.py': source });
-    let started = performance.now();
-    const checked = cli(['check', '--no-cache', 'many.py'], dir);
-    const checkSeconds = (performance.now() - started) / 1000;
-    assert.equal(checked.status, 1, checked.stderr);
-    assert.match(checked.stdout, /Found 2000 problems \(2000 fixable with --fix\) in 1 file\./);
-    started = performance.now();
-    const fixed = cli(['check', '--no-cache', '--fix', 'many.py'], dir);
-    const fixSeconds = (performance.now() - started) / 1000;
-    assert.match(fixed.stderr, /Fixed 2000 problems in 1 file\./);
+  it('a file with 2,000 findings is checked, and fixed, in time linear in its findings (was 47 s)', () => {
+    const many = (n: number) => 'import time\n' + Array.from({ length: n }, (_, i) => `async def f${i}():\n    time.sleep(1)\n`).join('');
+    const dir = project('many-findings', { 'many.py': many(2000), 'some.py': many(200) });
+    const timed = (args: string[]) => {
+      const started = performance.now();
+      const result = cli(args, dir);
+      return { result, seconds: (performance.now() - started) / 1000 };
+    };
+    const check = timed(['check', '--no-cache', 'many.py']);
+    assert.equal(check.result.status, 1, check.result.stderr);
+    assert.match(check.result.stdout, /Found 2000 problems \(2000 fixable with --fix\) in 1 file\./);
+    const fix = timed(['check', '--no-cache', '--fix', 'many.py']);
+    assert.match(fix.result.stderr, /Fixed 2000 problems in 1 file\./);
     assert.equal(fs.readFileSync(path.join(dir, 'many.py'), 'utf8').split('await asyncio.sleep(1)').length - 1, 2000);
-    // Measured about 1.1 s and 1.5 s; the bound leaves room for a loaded two-core machine.
-    assert.ok(checkSeconds < 15, `check took ${checkSeconds.toFixed(1)} s`);
-    assert.ok(fixSeconds < 15, `--fix took ${fixSeconds.toFixed(1)} s`);
+    const checkSome = timed(['check', '--no-cache', 'some.py']);
+    const fixSome = timed(['check', '--no-cache', '--fix', 'some.py']);
+    assert.match(fixSome.result.stderr, /Fixed 200 problems in 1 file\./);
+    // Wall time on a busy two-core machine says little alone (measured ~1.1 s and ~1.5 s quiet, 15 s
+    // at load 10), so the check is the growth: ten times the findings cost about twice the time here
+    // (process start-up dominates), where per-finding re-parsing cost ~50 times. The absolute bound only
+    // catches a hang.
+    for (const [what, big, small] of [['check', check, checkSome], ['--fix', fix, fixSome]] as const) {
+      assert.ok(big.seconds < 12 * small.seconds, `${what}: 2,000 findings took ${big.seconds.toFixed(1)} s, 200 took ${small.seconds.toFixed(1)} s`);
+      assert.ok(big.seconds < 120, `${what} took ${big.seconds.toFixed(1)} s`);
+    }
   });
 });
 
