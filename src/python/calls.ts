@@ -42,17 +42,24 @@ export function asyncCalls(ctx: PythonContext): AsyncCall[] {
 }
 
 /**
- * The calls of async code that can be one of `methods` (`x.run_forever()`) or a plain name
- * (`run(…)`, `arun(…)`: an imported name may be an alias, so every plain-name call is kept), for a
- * rule that needs only those: the same records `asyncCalls` holds, without resolving every other
- * call of the file. From the shared list when another rule already built it.
+ * The calls of async code to one of `methods` (`x.run_forever()`) or to a plain name among `names`
+ * (`run(…)` after `from asyncio import run`), for a rule that needs only those: the same records
+ * `asyncCalls` holds, without resolving every other call of the file. From the shared list when
+ * another rule already built it.
  */
-export function asyncCallsOf(ctx: PythonContext, methods: readonly string[]): AsyncCall[] {
-  const wanted = new Set(methods);
+export function asyncCallsOf(ctx: PythonContext, methods: readonly string[], names: readonly string[]): AsyncCall[] {
   const all = cache.get(ctx);
-  if (all) return all.filter((c) => c.callee.type === 'identifier' || (c.method !== undefined && wanted.has(c.method)));
-  const attribute = `(call function: (attribute attribute: (identifier) @method) @callee arguments: (argument_list) @args (#any-of? @method ${methods.map((m) => JSON.stringify(m)).join(' ')})) @call`;
-  return collect(ctx, `(call function: (identifier) @callee arguments: (argument_list) @args) @call\n${attribute}`).sort((a, b) => a.call.startIndex - b.call.startIndex);
+  if (all) {
+    const wanted = new Set(methods);
+    const plain = new Set(names);
+    return all.filter((c) => (c.callee.type === 'identifier' ? plain.has(c.callee.text) : c.method !== undefined && wanted.has(c.method)));
+  }
+  const anyOf = (capture: string, values: readonly string[]) => `(#any-of? @${capture} ${values.map((v) => JSON.stringify(v)).join(' ')})`;
+  const patterns: string[] = [];
+  if (methods.length) patterns.push(`(call function: (attribute attribute: (identifier) @method) @callee arguments: (argument_list) @args ${anyOf('method', methods)}) @call`);
+  if (names.length) patterns.push(`(call function: (identifier) @callee arguments: (argument_list) @args ${anyOf('callee', names)}) @call`);
+  if (patterns.length === 0) return [];
+  return collect(ctx, patterns.join('\n')).sort((a, b) => a.call.startIndex - b.call.startIndex);
 }
 
 function collect(ctx: PythonContext, query: string): AsyncCall[] {

@@ -113,11 +113,12 @@ some errors were meant to be discarded.
       const tryStatement = match.captures.find((c) => c.name === 'try')?.node;
       const block = match.captures.find((c) => c.name === 'finally')?.node;
       if (!tryStatement || !block || !ctx.isAsync(block)) continue;
+      // The jumps first: most `finally` blocks have none, and they are the cheapest thing to look at.
+      const jumps = ctx.captures(JUMPS, block).map((c) => c.node).filter((jump) => leavesFinally(jump, block));
+      if (jumps.length === 0) continue;
       if (!canBeCancelled(tryStatement, (n) => ctx.hasAwaitPoint(n))) continue;
       if (nothingInFlight(ctx, tryStatement)) continue;
-      for (const capture of ctx.captures(JUMPS, block)) {
-        const jump = capture.node;
-        if (!leavesFinally(jump, block)) continue;
+      for (const jump of jumps) {
         const messageId = jump.type === 'return_statement' ? 'returnInFinally' : jump.type === 'break_statement' ? 'breakInFinally' : 'continueInFinally';
         ctx.report(jump, messageId);
       }

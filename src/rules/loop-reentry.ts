@@ -78,8 +78,11 @@ No fix is offered: replacing the call with \`await\` changes which code waits fo
     if ([...ctx.names.imports.values()].some((q) => q === 'nest_asyncio' || q.startsWith('nest_asyncio.'))) return;
     // Once per file: tested per call, a whole-text search made the rule quadratic in file size.
     const forks = /\bfork\s*\(/.test(ctx.source);
-    // Only the calls that can start a loop (the shared list of every call when AW201 built it).
-    for (const c of asyncCallsOf(ctx, ['run', 'run_until_complete', 'run_forever'])) {
+    // Only the calls that can start a loop (the shared list of every call when AW201 built it): the
+    // methods by name, plain names only where imported as `asyncio.run` (a plain name resolves
+    // through the file's imports alone).
+    const runNames = [...ctx.names.imports].filter(([, qualified]) => RUN.has(qualified)).map(([local]) => local);
+    for (const c of asyncCallsOf(ctx, ['run', 'run_until_complete', 'run_forever'], runNames)) {
       const found: [string, string] | undefined =
         c.name && RUN.has(c.name) ? ['run', 'asyncio.run']
         : c.method && c.receiver && LOOP_METHODS.has(c.method) && isEventLoop(ctx, c.receiver) ? ['loop', shortText(c.callee)]
