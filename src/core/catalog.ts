@@ -5,6 +5,7 @@ import type { Rule } from '../rules/define';
 import swallowedCancellation from '../rules/swallowed-cancellation';
 import finallySwallowsException from '../rules/finally-swallows-exception';
 import cancellationConverted from '../rules/cancellation-converted';
+import cancelNotAwaited from '../rules/cancel-not-awaited';
 import cancellationEndsTask from '../rules/cancellation-ends-task';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
 import blockingCallViaHelper from '../rules/blocking-call-via-helper';
@@ -22,6 +23,7 @@ export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
   finallySwallowsException,
   cancellationConverted,
+  cancelNotAwaited,
   cancellationEndsTask,
   blockingCallInAsync,
   blockingCallViaHelper,
