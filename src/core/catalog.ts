@@ -5,6 +5,8 @@ import type { Rule } from '../rules/define';
 import swallowedCancellation from '../rules/swallowed-cancellation';
 import finallySwallowsException from '../rules/finally-swallows-exception';
 import cancellationConverted from '../rules/cancellation-converted';
+import shieldDropped from '../rules/shield-dropped';
+import timeoutCaughtInside from '../rules/timeout-caught-inside';
 import cancelNotAwaited from '../rules/cancel-not-awaited';
 import cancellationEndsTask from '../rules/cancellation-ends-task';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
@@ -23,6 +25,8 @@ export const CATALOG: readonly Rule[] = [
   swallowedCancellation,
   finallySwallowsException,
   cancellationConverted,
+  shieldDropped,
+  timeoutCaughtInside,
   cancelNotAwaited,
   cancellationEndsTask,
   blockingCallInAsync,
