@@ -63,3 +63,32 @@ export function enclosingAwait(node: Node): Node | undefined {
   }
   return undefined;
 }
+
+const ASYNCIO_COROUTINES = new Set(['asyncio.sleep', 'asyncio.wait_for', 'asyncio.wait', 'asyncio.open_connection', 'asyncio.to_thread', 'asyncio.tasks.sleep', 'asyncio.tasks.wait_for', 'asyncio.tasks.wait']);
+
+/**
+ * Whether a call certainly returns a coroutine: asyncio's own coroutine functions, or an undecorated
+ * `async def` of this file that the call names without doubt (a function of that name, the only
+ * one in the file, visible from the call; or `self.m()` with `m` an `async def` of the caller's class).
+ */
+export function callsCoroutine(ctx: PythonContext, call: Node): boolean {
+  const callee = call.childForFieldName('function');
+  if (!callee) return false;
+  const q = ctx.resolve(callee);
+  if (q) return ASYNCIO_COROUTINES.has(q);
+  const caller = ctx.scopes.functionAt(call.startIndex);
+  let candidates: Scope[];
+  if (callee.type === 'identifier') {
+    const visible = new Set<Scope | undefined>([undefined]);
+    for (let s = caller; s; s = s.parent) visible.add(s);
+    candidates = ctx.scopes.all.filter((s) => (s.kind === 'async-function' || s.kind === 'function') && s.node.childForFieldName('name')?.text === callee.text);
+    if (!candidates.every((s) => visible.has(s.parent))) return false;
+  } else if (callee.type === 'attribute' && callee.childForFieldName('object')?.text === 'self') {
+    let method = caller;
+    while (method && method.parent?.kind !== 'class') method = method.parent;
+    const cls = method?.parent;
+    const name = callee.childForFieldName('attribute')?.text;
+    candidates = cls ? ctx.scopes.all.filter((s) => s.parent === cls && s.kind !== 'class' && s.node.childForFieldName('name')?.text === name) : [];
+  } else return false;
+  return candidates.length === 1 && candidates[0].kind === 'async-function' && candidates[0].node.parent?.type !== 'decorated_definition';
+}

@@ -48,8 +48,20 @@ Left alone:
   parameter, \`self._task\`, a \`global\`): their owner is elsewhere;
 - cancels in a sync \`def\` or a lambda (a done callback, a signal handler): nothing can be awaited
   there;
+- tasks that only wait — \`asyncio.sleep(…)\`, or a method called without arguments named \`wait\`, \`get\`,
+  \`acquire\`, \`join\` or \`wait_closed\` (\`event.wait()\`, \`queue.get()\`): cancelling them loses no cleanup
+  and no error, so awaiting them would change nothing (the race of two \`event.wait()\` tasks under
+  \`asyncio.wait(…, return_when=FIRST_COMPLETED)\`);
 - test code, unless the rule is named in the settings: the test runner cancels and drains what a test
   leaves behind.
+
+**A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the ecosystem
+check ([docs/ecosystem.md](../ecosystem.md), 20 Python projects) it made 6 findings: 5 right, none
+wrong, 1 debatable (a send loop that catches its own errors and mostly waits on a queue). Precision
+1.00, but 17 % debatable on a sample that small is over the 10 % bar. Turn it on for services that
+must shut down cleanly: a cancelled-and-forgotten task is how cleanup races the next step (a cancelled
+read still marked in progress when the next read starts) and how "Task was destroyed but it is
+pending!" ends a run.
 
 ## Why is this bad?
 \`Task.cancel()\` does not stop the task: it schedules a \`CancelledError\` to be thrown into it at its
