@@ -32,7 +32,7 @@ export function isWait(ctx: PythonContext, call: Node | null): boolean {
   return call?.type === 'call' && WAIT.has(ctx.resolve(call.childForFieldName('function')) ?? '');
 }
 
-/** Every identifier spelled `name` in the function's own body (nested defs, lambdas and classes included: callers decide). */
+/** Every use of the name in the function's body (nested defs, lambdas and classes included: callers decide); not attribute or keyword names. */
 export function mentions(ctx: PythonContext, fn: Scope, name: string): readonly Node[] {
   let perFunction = identifierCache.get(ctx);
   if (!perFunction) identifierCache.set(ctx, (perFunction = new Map()));
@@ -43,6 +43,10 @@ export function mentions(ctx: PythonContext, fn: Scope, name: string): readonly 
     const body = fn.node.childForFieldName('body');
     if (body) {
       for (const c of ctx.captures('(identifier) @id', body)) {
+        // `x.task` and `f(task=…)` spell the word but are not the name.
+        const parent = c.node.parent;
+        if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.equals(c.node)) continue;
+        if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.equals(c.node)) continue;
         const list = byName.get(c.node.text);
         if (list) list.push(c.node);
         else byName.set(c.node.text, [c.node]);
