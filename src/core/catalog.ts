@@ -16,6 +16,7 @@ import unawaitedCoroutine from '../rules/unawaited-coroutine';
 import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
 import asyncPromiseExecutor from '../rules/async-promise-executor';
+import threadBlocksShutdown from '../rules/thread-blocks-shutdown';
 import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
 import sleepPolling from '../rules/sleep-polling';
 import gatherOrphans from '../rules/gather-orphans';
@@ -36,6 +37,7 @@ export const CATALOG: readonly Rule[] = [
   danglingTask,
   loopReentry,
   asyncPromiseExecutor,
+  threadBlocksShutdown,
   sequentialAwaitInLoop,
   sleepPolling,
   gatherOrphans,
