@@ -8,6 +8,7 @@ import cancellationConverted from '../rules/cancellation-converted';
 import shieldDropped from '../rules/shield-dropped';
 import timeoutCaughtInside from '../rules/timeout-caught-inside';
 import cancelNotAwaited from '../rules/cancel-not-awaited';
+import asyncGeneratorCleanup from '../rules/async-generator-cleanup';
 import cancellationEndsTask from '../rules/cancellation-ends-task';
 import blockingCallInAsync from '../rules/blocking-call-in-async';
 import blockingCallViaHelper from '../rules/blocking-call-via-helper';
@@ -29,6 +30,7 @@ export const CATALOG: readonly Rule[] = [
   shieldDropped,
   timeoutCaughtInside,
   cancelNotAwaited,
+  asyncGeneratorCleanup,
   cancellationEndsTask,
   blockingCallInAsync,
   blockingCallViaHelper,
