@@ -236,6 +236,15 @@ export function clauseBreadth(ctx: PythonContext, clause: Node): 'everything' | 
   return names.includes('builtins.Exception') ? 'exceptions' : 'some';
 }
 
+/**
+ * The qualified names an `except` clause lists, tuples flattened (undefined where a name does not
+ * resolve), and where its header ends (after the colon). A bare `except:` lists none.
+ */
+export function caughtTypes(ctx: PythonContext, clause: Node): { names: (string | undefined)[]; headerEnd: number; star: boolean } {
+  const parts = clauseParts(clause);
+  return { names: parts.types.flatMap(flatten).map((t) => ctx.resolve(t)), headerEnd: parts.colonEnd, star: parts.star };
+}
+
 /** The body of an `except` clause. */
 export function clauseBody(clause: Node): Node | undefined {
   return clauseParts(clause).body;

@@ -318,7 +318,7 @@ function keepReferenceFix(ctx: PythonContext, statement: Node, shape: 'single' |
 }
 
 /** True when the statement starts its line (after indentation) and nothing but a comment follows it. */
-function ownsItsLine(ctx: PythonContext, statement: Node): boolean {
+export function ownsItsLine(ctx: PythonContext, statement: Node): boolean {
   const firstLine = ctx.lines.lineText(statement.startPosition.row);
   if (firstLine.slice(0, statement.startPosition.column).trim() !== '') return false;
   const rest = ctx.source.slice(statement.endIndex, endOfLine(ctx, statement));
@@ -332,7 +332,7 @@ function endOfLine(ctx: PythonContext, statement: Node): number {
 }
 
 /** The first candidate name that the text never mentions (so a new binding shadows nothing). */
-function freshName(text: string, candidates: readonly string[]): string | undefined {
+export function freshName(text: string, candidates: readonly string[]): string | undefined {
   const all = [...candidates, ...[1, 2, 3].map((i) => `${candidates[0]}_${i}`)];
   return all.find((name) => !new RegExp(`\\b${name}\\b`).test(text));
 }
@@ -343,7 +343,7 @@ const SET_CALL = /^set\(\s*\)$/;
  * The module-level set that holds the tasks: an existing `name = set()` whose name says it holds
  * tasks, or a new `_background_tasks` inserted after the imports.
  */
-function taskSet(ctx: PythonContext): { name: string; edits: TextEdit[] } | undefined {
+export function taskSet(ctx: PythonContext): { name: string; edits: TextEdit[] } | undefined {
   for (const child of ctx.root.namedChildren) {
     if (child?.type !== 'expression_statement') continue;
     const assignment = child.namedChild(0);
