@@ -118,7 +118,7 @@ function drawSummary(): void {
   const s = summary(snapshot);
   const version = snapshot.runtimeVersion ? `${snapshot.runtime} ${snapshot.runtimeVersion}` : snapshot.runtime;
   countsLine.textContent = s.counts;
-  healthLine.textContent = [s.health, snapshot.whilePaused ? 'program paused' : '', version].filter(Boolean).join(' · ');
+  healthLine.textContent = [s.health, snapshot.whilePaused ? 'program stopped in the debugger' : '', version].filter(Boolean).join(' · ');
   costsLine.textContent = s.costs ? `${s.costs} · taken ${new Date(snapshot.takenAt).toLocaleTimeString()}` : '';
   warningsBox.replaceChildren(...snapshot.warnings.map((w) => el('div', 'warning', w)));
 }

@@ -181,10 +181,17 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
     assert.equal(main.details?.coroutine, 'main');
   });
 
-  it('tier 2 (pause): the same tasks, then the program runs on', async () => {
+  it('tier 2 (pause): the same tasks, then the program runs on, and the snapshot does not claim it is paused', async () => {
     const snapshot = await backend.snapshot({ tier: 2 });
     assertTasksFixture(snapshot);
-    assert.equal(snapshot.whilePaused, true);
+    // Paused only to read, resumed before the snapshot returned: the panel must not say "program
+    // paused", nor "running now" of the task the pause happened to catch mid-step.
+    assert.equal(snapshot.whilePaused, false);
+    assert.ok(snapshot.costs[0].programStallMs !== undefined, 'the stall is reported as a cost');
+    for (const item of snapshot.items) {
+      assert.notEqual(item.waitsOn, 'running now', item.label);
+      if (item.state === 'running') assert.equal(item.waitsOn, 'was running when the deep snapshot paused the program', item.label);
+    }
     await waitUntil(() => events.length >= 2, 'the continued event');
     assert.deepEqual(events, ['stopped', 'continued'], 'paused once and resumed');
     // Only a running loop answers a tier 1 snapshot.
@@ -206,6 +213,7 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
       assert.equal(snapshot.counts.task, 12);
       const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
       assert.equal(main?.state, 'running');
+      assert.equal(main?.waitsOn, 'running (the program is stopped here)');
       assert.equal(main?.location?.line, tick);
       assert.equal(byLabel(snapshot, 'sleeper').location?.line, line(TASKS, 'sleeper'));
       // A backend created while the program is already stopped is told so.
@@ -334,9 +342,10 @@ describe('python inspector backend: a loop that does not come back', { skip: has
       await waitForOutput(program, 'SPINNING');
       await assert.rejects(backend.snapshot({ tier: 1 }), /the event loop did not run the snapshot within \d+ ms: it is blocked by synchronous code or busy/);
       const snapshot = await backend.snapshot({ tier: 2 });
-      assert.equal(snapshot.whilePaused, true);
+      assert.equal(snapshot.whilePaused, false, 'resumed: the program runs (and spins) on');
       const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
       assert.equal(main?.state, 'running');
+      assert.equal(main?.waitsOn, 'was running when the deep snapshot paused the program');
       assert.equal(main?.location?.line, line(busy, 'spin'));
       assert.equal(byLabel(snapshot, 'idle').location?.line, line(busy, 'idle'));
       await waitUntil(() => events.length >= 2, 'the continued event');
@@ -407,7 +416,7 @@ describe('python inspector backend on other Pythons (feature detection, 3.8+)', 
         assert.equal(running.warnings.some((w) => /no Task\.cancelling\(\)/.test(w)), minor < 11);
         const paused = await backend.snapshot({ tier: 2 });
         assertTasksFixture(paused);
-        assert.equal(paused.whilePaused, true);
+        assert.equal(paused.whilePaused, false, 'paused only to read');
 
         await backend.cancel(byLabel(running, 'stubborn').id, 'inspector test');
         await new Promise((r) => setTimeout(r, 800));

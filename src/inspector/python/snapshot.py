@@ -18,6 +18,8 @@
 #   nonce   string echoed in every message
 #   op      "snapshot" | "cancel" | "wake"
 #   where   "loop" (schedule on each loop's thread) | "here" (read now: the program is paused)
+#   pausedBy  with "here": "user" (stopped in the debugger: it stays stopped) | "inspector" (paused
+#           for this read only: it runs on as soon as the read is done)
 #   maxItems, loopWaitMs, handlerFor (task ids whose cancellation handler to locate), id and msg (cancel)
 # Output: lines `@@asyncwise <nonce> <json>`; json.kind is "plan", "part", "result" or "error".
 import json as _json
@@ -299,7 +301,12 @@ def _format_task(raw, handler_for):
     fut = raw['fut']
     if raw['current']:
         state = 'running'
-        waits_on = 'running now'
+        # The task the thread was executing when it stopped. Under the inspector's own brief pause the
+        # program runs on at once, so "now" would be false by the time anyone reads it.
+        if _ARGS.get('pausedBy') == 'inspector':
+            waits_on = 'was running when the deep snapshot paused the program'
+        else:
+            waits_on = 'running (the program is stopped here)'
     elif fut is None:
         state = 'ready'
         waits_on = 'scheduled to run'
