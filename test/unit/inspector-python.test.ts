@@ -301,6 +301,27 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
   });
 });
 
+describe('python inspector backend: a program that imports asyncio late', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
+  it('a snapshot before the program imports asyncio neither imports it nor breaks the later import', async () => {
+    const late = path.join(FIXTURES, 'late_asyncio.py');
+    const program = await startDebugpy(late, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 8000 });
+    try {
+      await waitForOutput(program, 'NO_LOOP_YET');
+      const early = await backend.snapshot({ tier: 1 });
+      assert.equal(early.items.length, 0);
+      assert.ok(early.warnings.includes('No asyncio event loop is running in the program.'), early.warnings.join('; '));
+      await waitForOutput(program, 'READY');
+      assert.match(program.output(), /asyncio not imported yet/, 'the snapshot imported asyncio into the program');
+      const later = await backend.snapshot({ tier: 1 });
+      assert.equal(byLabel(later, 'late-main').location?.line, line(late, 'late'));
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
 describe('python inspector backend: a program that prints all the time', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
   it('alternating pause and no-pause snapshots leave its stdout alone and never crash it', async () => {
     const chatty = path.join(FIXTURES, 'chatty.py');
