@@ -396,7 +396,7 @@ function drawRows(): void {
     // What a reader would see cut: labels wider than their box (the editor suite asserts none at 300 px).
     const cut: string[] = [];
     for (const label of spacer.querySelectorAll<HTMLElement>('.label, .state')) if (label.scrollWidth > label.clientWidth + 1) cut.push(label.textContent ?? '');
-    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}) });
+    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}) });
   }
 }
 

@@ -50,6 +50,8 @@ export type WebviewMessage =
     readonly cutLabels?: number;
     /** A few of the cut texts, for a failing test's message. */
     readonly cutSamples?: readonly string[];
+    /** The item selected (by click or keyboard), shown in the details pane. */
+    readonly selectedId?: string;
   };
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +164,7 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
         ...(v.width !== undefined ? { width: v.width as number } : {}),
         ...(v.compact !== undefined ? { compact: v.compact as boolean } : {}),
         ...(v.cutLabels !== undefined ? { cutLabels: v.cutLabels as number } : {}),
+        ...(isStr(v.selectedId, 1000) ? { selectedId: v.selectedId } : {}),
         ...(Array.isArray(v.cutSamples) ? { cutSamples: v.cutSamples.filter((x): x is string => isStr(x, 500)).slice(0, 5) } : {}),
       };
     default:

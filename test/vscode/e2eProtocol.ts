@@ -27,6 +27,9 @@ export interface ScreenshotRequest {
   readonly sideBarWidth?: number;
   /** Before the shot, click the first webview element matching this CSS selector (a row to show its details). */
   readonly clickInWebview?: string;
+  /** Before the shot (after any click), focus the webview element matching `focusInWebview` and press these keys. */
+  readonly focusInWebview?: string;
+  readonly keys?: readonly string[];
   /** Only the side bar (the Loop Inspector lives there), not the whole workbench. */
   readonly sideBarOnly?: boolean;
 }

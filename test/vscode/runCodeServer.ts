@@ -216,6 +216,23 @@ async function clickInWebview(page: Page, selector: string): Promise<void> {
   throw new Error(`nothing matches ${selector} in any webview`);
 }
 
+/** Focuses the first element matching `selector` in whichever webview frame has one and types `keys`. */
+async function pressInWebview(page: Page, selector: string, keys: readonly string[]): Promise<void> {
+  for (const frame of page.frames()) {
+    const target = frame.locator(selector).first();
+    if ((await target.count().catch(() => 0)) > 0) {
+      await target.focus();
+      for (const key of keys) {
+        await target.press(key);
+        await sleep(120);
+      }
+      await sleep(300);
+      return;
+    }
+  }
+  throw new Error(`nothing matches ${selector} in any webview`);
+}
+
 /** Answers the suite's screenshot requests until stopped. */
 function serveScreenshots(page: Page, dir: string, taken: string[]): () => void {
   const requests = path.join(dir, SCREENSHOTS);
@@ -236,6 +253,7 @@ function serveScreenshots(page: Page, dir: string, taken: string[]): () => void 
           const png = path.join(ARTIFACTS, `${request.name}.png`);
           const sideBarWidth = request.sideBarWidth !== undefined ? await resizeSideBar(page, request.sideBarWidth) : undefined;
           if (request.clickInWebview) await clickInWebview(page, request.clickInWebview);
+          if (request.focusInWebview) await pressInWebview(page, request.focusInWebview, request.keys ?? []);
           if (request.sideBarOnly) await page.locator('.part.sidebar').screenshot({ path: png });
           else await page.screenshot({ path: png });
           taken.push(png);

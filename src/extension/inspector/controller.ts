@@ -37,7 +37,7 @@ export interface InspectorTestState {
   readonly message?: string;
   readonly sessionId?: string;
   readonly snapshot?: LoopSnapshot;
-  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[] };
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string };
   readonly visible: boolean;
 }
 
@@ -166,7 +166,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.schedulePoll(0);
         break;
       case 'rendered':
-        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples };
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId };
         break;
     }
   }

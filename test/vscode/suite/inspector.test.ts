@@ -249,6 +249,20 @@ export function defineInspectorTests(): void {
         assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
         await panelAtWidths('inspector-python', 'the Python ingest service, the flusher ignoring its cancel selected', '.label:text-is("flusher")');
       }
+      if (screenshotsAvailable()) {
+        // The keyboard: Home goes to the Tasks group, Down to the first task, Down to the next one, Up back.
+        const tasks = new Set((await state()).snapshot!.items.filter((i) => i.kind === 'task').map((i) => i.id));
+        const press = async (step: string, keys: string[]) => {
+          await screenshotWith(`inspector-python-keys-${step}`, `the keyboard cursor after ${keys.join(', ')}`, { sideBarWidth: 300, sideBarOnly: true, focusInWebview: '#scroller', keys });
+          return (await state()).rendered?.selectedId;
+        };
+        const first = await press('1', ['Home', 'ArrowDown']);
+        const second = await press('2', ['ArrowDown']);
+        const back = await press('3', ['ArrowUp']);
+        assert.ok(first && tasks.has(first) && second && tasks.has(second), `tasks selected by keyboard: ${first}, ${second}`);
+        assert.notEqual(second, first, 'ArrowDown moved to another task');
+        assert.equal(back, first, 'ArrowUp came back');
+      }
       const last = (await state()).snapshot!;
       await stop(session);
       // The session is over; its last snapshot stays, read-only, and the view stays in Run and Debug.
