@@ -28,7 +28,11 @@ fresh_workspace() {
 if command -v code >/dev/null 2>&1 && [ -z "${ASYNCWISE_DEMO_BROWSER:-}" ]; then
   fresh_workspace
   echo "[demo] opening $demo in VS Code with the extension under development"
-  exec code --extensionDevelopmentPath="$root" "$demo" "$worker"
+  # The Python launch needs a `debugpy` debugger: the user's Python Debugger extension, else the
+  # project's stand-in beside asyncwise (it runs Debian's python3-debugpy).
+  extra=()
+  if ! code --list-extensions 2>/dev/null | grep -qix 'ms-python.debugpy'; then extra=(--extensionDevelopmentPath="$root/test/vscode/debugpy-adapter"); fi
+  exec code --extensionDevelopmentPath="$root" "${extra[@]}" "$demo" "$worker"
 fi
 
 port="${ASYNCWISE_DEMO_PORT:-8123}"
@@ -67,6 +71,25 @@ name="$(node -p "require('$root/package.json').name")"
 # Replace whatever an earlier run linked (another checkout, another version) with this repository.
 find "$profile/exts" -maxdepth 1 -name "$publisher.$name-*" -exec rm -rf {} +
 ln -s "$root" "$profile/exts/$publisher.$name-$version"
+
+# Python debugging for the Loop Inspector (demo/.vscode/launch.json, "Python: ingest service"): no Python
+# Debugger extension can be installed here (no marketplace offline), so the demo editor gets the
+# project's stand-in (test/vscode/debugpy-adapter, the one the editor suite uses): it contributes the
+# `debugpy` debug type by running Debian's `python3 -m debugpy.adapter`, as the real extension runs
+# its bundled debugpy. Skipped when the real extension is in this profile (both would claim `debugpy`).
+find "$profile/exts" -maxdepth 1 -name 'asyncwise-test.debugpy-adapter-*' -exec rm -rf {} +
+if ! compgen -G "$profile/exts/ms-python.debugpy-*" >/dev/null; then
+  cp -r "$root/test/vscode/debugpy-adapter" "$profile/exts/asyncwise-test.debugpy-adapter-0.0.1"
+  if ! /usr/bin/python3 -c 'import debugpy' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "[demo] installing Debian's python3-debugpy (the Python debugger behind the demo's Python launch)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-debugpy >/dev/null
+    else
+      echo "[demo] Python debugging needs Debian's debugpy; install it as root: apt-get install python3-debugpy" >&2
+    fi
+  fi
+fi
 
 # `openFile` in the payload opens worker.py with the workspace; its authority is the server's host:port.
 url="$(node -e '
@@ -111,6 +134,8 @@ cat <<MSG
     Open   $url
     It opens python/worker.py: squiggles on the swallowed CancelledError, time.sleep, requests.get...;
     Ctrl+. on one shows its quick fixes; View > Problems lists them all.
+    Run and Debug: start "Node: order service" or "Python: ingest service" and open the Loop
+    Inspector view there: what each event loop waits on, live (Cancel on "flusher" shows the hang).
 
   The workspace is a scratch copy of demo/ ($demo): edit and save freely, the tracked demo/ stays as
   it is and the next run starts afresh.

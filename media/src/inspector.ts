@@ -7,7 +7,7 @@
  */
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { parseExtensionMessage, type PanelState, type SessionInfo, type WebviewMessage } from '../../src/protocol/inspector';
-import { buildRows, DEFAULT_OPTIONS, formatDuration, fullLocation, kindLabel, kindWord, shortLocation, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
+import { buildRows, DEFAULT_OPTIONS, detailFacts, formatDuration, fullLocation, kindLabel, kindWord, mediumLocation, shortLocation, stateText, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -27,7 +27,11 @@ interface SavedState {
   selectedId?: string;
 }
 
+/** One-line rows (a wide view, and group headers always); two-line item rows in a narrow side bar. */
 const ROW_HEIGHT = 22;
+const COMPACT_ITEM_HEIGHT = 40;
+/** Below this width (the side bar's usual 250–450 px) rows stack name + state over location + what it waits on. */
+const COMPACT_BELOW_PX = 600;
 const OVERSCAN = 10;
 const vscode = acquireVsCodeApi();
 
@@ -48,6 +52,17 @@ let rows: Row[] = [];
 let panelState: PanelState = 'no-session';
 let stateMessage = '';
 let busyTier: 1 | 2 | undefined;
+/** Two-line rows for a narrow view; decided by the view's width, redrawn when it crosses the line. */
+let compact = false;
+/** Top of each row and, last, the total height (rows differ in height in the compact layout). */
+let offsets: number[] = [0];
+/** The width and layout the row offsets were computed for. */
+let layoutWidth = -1;
+let layoutCompact = false;
+/** Whether the user opened (true) or closed (false) the notes; unset, they follow the width. */
+let notesOpen: boolean | undefined;
+/** The keyboard cursor: the key of the row it is on (an item's tree key or id, a group's key). */
+let cursorKey: string | undefined;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const sessionPicker = $<HTMLSelectElement>('session');
@@ -63,6 +78,8 @@ const header = $('header');
 const scroller = $('scroller');
 const spacer = $('spacer');
 const detail = $('detail');
+const refreshButton = $<HTMLButtonElement>('refresh');
+const deepButton = $<HTMLButtonElement>('deep');
 
 filterInput.value = options.filter;
 groupSelect.value = options.groupBy;
@@ -93,7 +110,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 // Drawing
 
 function drawStatus(): void {
-  const stale = panelState === 'ended' && snapshot ? ' — showing the last snapshot' : '';
+  const ended = panelState === 'ended' && !!snapshot;
   const texts: Record<PanelState, string> = {
     'no-session': 'No Node.js or Python debug session. Start one to see what its event loop waits on.',
     connecting: 'Connecting to the debug session…',
@@ -101,12 +118,17 @@ function drawStatus(): void {
     ended: 'The debug session ended.',
     error: 'The last snapshot failed.',
   };
-  const busy = busyTier ? `Taking a tier ${busyTier} snapshot…` : '';
-  const text = [texts[panelState] + stale, stateMessage, busy].filter(Boolean).join(' ');
+  const busy = busyTier ? `Taking a ${busyTier === 2 ? 'deep' : 'tier 1'} snapshot…` : '';
+  // After the session, its last snapshot stays (often the most useful one, taken at the hang), read-only.
+  const text = ended
+    ? `From the ended session, read-only: ${stateMessage || 'the debug session ended.'} Its last snapshot, taken ${new Date(snapshot!.takenAt).toLocaleTimeString()}.`
+    : [texts[panelState], stateMessage, busy].filter(Boolean).join(' ');
   statusLine.textContent = text;
   statusLine.className = `status ${panelState}`;
   statusLine.hidden = !text;
-  document.body.classList.toggle('stale', panelState === 'ended' || panelState === 'no-session');
+  document.body.classList.toggle('ended', ended);
+  document.body.classList.toggle('stale', panelState === 'no-session');
+  refreshButton.disabled = deepButton.disabled = ended || panelState === 'no-session';
 }
 
 function drawSummary(): void {
@@ -118,9 +140,17 @@ function drawSummary(): void {
   const s = summary(snapshot);
   const version = snapshot.runtimeVersion ? `${snapshot.runtime} ${snapshot.runtimeVersion}` : snapshot.runtime;
   countsLine.textContent = s.counts;
-  healthLine.textContent = [s.health, snapshot.whilePaused ? 'program paused' : '', version].filter(Boolean).join(' · ');
+  healthLine.textContent = [s.health, snapshot.whilePaused ? 'program stopped in the debugger' : '', version].filter(Boolean).join(' · ');
   costsLine.textContent = s.costs ? `${s.costs} · taken ${new Date(snapshot.takenAt).toLocaleTimeString()}` : '';
-  warningsBox.replaceChildren(...snapshot.warnings.map((w) => el('div', 'warning', w)));
+  // Notes fold into one line in a narrow side bar (the rows need the height); open, they stay open.
+  if (!snapshot.warnings.length) {
+    warningsBox.replaceChildren();
+    return;
+  }
+  const box = el('details', 'notes');
+  box.open = notesOpen ?? !(scroller.clientWidth > 0 && scroller.clientWidth < COMPACT_BELOW_PX);
+  box.append(el('summary', 'warning', snapshot.warnings.length === 1 ? '1 note' : `${snapshot.warnings.length} notes`), ...snapshot.warnings.map((w) => el('div', 'warning', w)));
+  warningsBox.replaceChildren(box);
 }
 
 function drawHeader(): void {
@@ -131,23 +161,131 @@ function drawHeader(): void {
   }
 }
 
+/** A compact row whose name alone is wider than its line: the name wraps onto a second line of its own. */
+const COMPACT_WRAPPED_HEIGHT = 58;
+
+function labelWraps(row: Row & { type: 'item' }): boolean {
+  const prefix = options.groupBy !== 'kind' ? `${kindWord(row.item.kind)} ` : '';
+  return 4 + row.depth * 14 + 12 + measure(prefix + row.item.label) + 6 + (row.item.cancellable ? 64 : 0) > scroller.clientWidth;
+}
+
+function rowHeight(row: Row): number {
+  if (!compact || row.type !== 'item') return ROW_HEIGHT;
+  return labelWraps(row) ? COMPACT_WRAPPED_HEIGHT : COMPACT_ITEM_HEIGHT;
+}
+
+function layout(): void {
+  offsets = new Array<number>(rows.length + 1);
+  let top = 0;
+  for (let i = 0; i < rows.length; i++) {
+    offsets[i] = top;
+    top += rowHeight(rows[i]!);
+  }
+  offsets[rows.length] = top;
+  spacer.style.height = `${top}px`;
+}
+
+/** The first row whose bottom is below `y` (binary search over the offsets). */
+function rowAt(y: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid + 1]! <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Widest name, state and location text of the rows (px), so the wide layout sizes its columns to fit. */
+let widest = { name: 0, state: 0, where: 0, actions: false };
+let measureContext: CanvasRenderingContext2D | null | undefined;
+const measured = new Map<string, number>();
+
+/** The body's font, read once per rebuild (reading computed style per text would cost a style pass each). */
+let bodyFont = { size: '13px', family: 'sans-serif' };
+
+function measure(text: string, bold = false): number {
+  // Digits share one width in UI fonts: `task-1234` and `task-9876` measure once (10,000 rows stay fast).
+  const key = `${bold ? 'b' : 'n'}${text.replace(/[0-9]/g, '0')}`;
+  let width = measured.get(key);
+  if (width === undefined) {
+    if (measureContext === undefined) measureContext = document.createElement('canvas').getContext('2d');
+    if (!measureContext) return text.length * 7;
+    const font = `${bold ? '600 ' : ''}${bodyFont.size} ${bodyFont.family}`;
+    if (measureContext.font !== font) measureContext.font = font;
+    width = measureContext.measureText(text).width;
+    if (measured.size > 50_000) measured.clear();
+    measured.set(key, width);
+  }
+  return width;
+}
+
+function measureColumns(): void {
+  widest = { name: 0, state: 0, where: 0, actions: false };
+  const style = getComputedStyle(document.body);
+  if (style.fontSize !== bodyFont.size || style.fontFamily !== bodyFont.family) {
+    bodyFont = { size: style.fontSize, family: style.fontFamily };
+    measured.clear();
+  }
+  for (const row of rows) {
+    if (row.type !== 'item') continue;
+    const item = row.item;
+    const prefix = options.groupBy !== 'kind' ? `${kindWord(item.kind)} ` : '';
+    widest.name = Math.max(widest.name, 4 + row.depth * 14 + 12 + measure(prefix + item.label) + 10);
+    widest.state = Math.max(widest.state, measure(stateText(item).text, !!item.ignoringCancellation) + 12);
+    if (item.location) widest.where = Math.max(widest.where, measure(shortLocation(item.location)) + 12);
+    if (item.cancellable) widest.actions = true;
+  }
+}
+
+/** The wide layout's columns: name, state and location as wide as their widest text (within limits), the rest for what it waits on. */
+function columns(width: number): string {
+  const actions = widest.actions ? 64 : 0;
+  const available = Math.max(0, width - actions);
+  const clamp = (want: number, min: number, share: number) => Math.round(Math.max(min, Math.min(want, available * share)));
+  const name = clamp(widest.name, 100, 0.45);
+  const state = clamp(widest.state, 70, 0.22);
+  const where = clamp(widest.where, 80, 0.25);
+  return `${name}px ${state}px ${where}px minmax(80px, 1fr) ${actions}px`;
+}
+
 function rebuild(): void {
   const started = performance.now();
   rows = snapshot ? buildRows(snapshot, options) : [];
+  measureColumns();
   lastBuildMs = performance.now() - started;
-  spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+  layout();
   drawHeader();
   drawDetail();
   drawRows();
 }
 
-function rowElement(row: Row, index: number): HTMLElement {
+function rowKey(row: Row): string {
+  return row.type === 'group' ? `group:${row.key}` : (row.key ?? `id:${row.item.id}`);
+}
+
+/** The row the keyboard cursor is on: the remembered one, else the selected item's, else none. */
+function cursorIndex(): number {
+  if (cursorKey !== undefined) {
+    const at = rows.findIndex((r) => rowKey(r) === cursorKey);
+    if (at >= 0) return at;
+  }
+  return selectedId === undefined ? -1 : rows.findIndex((r) => r.type === 'item' && r.item.id === selectedId);
+}
+
+function rowElement(row: Row, index: number, cursor: number): HTMLElement {
   const line = el('div', 'row');
-  line.style.top = `${index * ROW_HEIGHT}px`;
+  line.style.top = `${offsets[index]}px`;
+  line.style.height = `${rowHeight(row)}px`;
   line.dataset.index = String(index);
+  line.id = `row-${index}`;
+  line.setAttribute('role', 'treeitem');
+  if (index === cursor) line.classList.add('cursor');
   if (row.type === 'group') {
     line.classList.add('group');
     line.dataset.action = 'toggle';
+    line.setAttribute('aria-expanded', String(!row.collapsed));
     line.append(el('span', 'twisty', row.collapsed ? '▸' : '▾'), el('span', 'group-label', row.label), el('span', 'badge', row.total !== undefined ? `${row.count} of ${row.total}` : String(row.count)));
     if (row.total !== undefined) line.title = `${row.total - row.count} more not listed (the backend sends at most this many rows per kind)`;
     return line;
@@ -155,35 +293,74 @@ function rowElement(row: Row, index: number): HTMLElement {
   const item = row.item;
   if (item.id === selectedId) line.classList.add('selected');
   if (item.ignoringCancellation) line.classList.add('hang');
+  if (row.hasChildren) line.setAttribute('aria-expanded', String(!row.collapsed));
   line.dataset.action = 'select';
-  const name = el('span', 'cell name');
-  name.style.paddingLeft = `${4 + row.depth * 14}px`;
+  const indent = `${4 + row.depth * 14}px`;
   const twisty = el('span', 'twisty', row.hasChildren ? (row.collapsed ? '▸' : '▾') : '');
   if (row.hasChildren) twisty.dataset.action = 'toggle';
-  name.append(twisty, el('span', '', item.label));
-  name.title = item.label;
-  const state = el('span', `cell state state-${item.state.replace(/[^a-z-]/gi, '')}`, item.cancelling && item.state !== 'cancelling' ? `${item.state}, cancelling` : item.state);
-  if (item.ignoringCancellation) state.textContent = `${state.textContent} ⚠ ignores cancel`;
-  state.title = item.cancelling ? `cancel requested ${item.cancelling}×${item.ignoringCancellation ? ', still running: it ignores the cancellation' : ''}` : item.state;
-  const where = el('span', 'cell where');
+  const name = el('span', 'name');
+  // The kind is the group's heading when grouped by kind; otherwise each row says what it is.
+  if (options.groupBy !== 'kind') name.append(el('span', 'kind', `${kindWord(item.kind)} `));
+  name.append(el('span', 'label', item.label));
+  const st = stateText(item);
+  const state = el('span', `state state-${item.state.replace(/[^a-z-]/gi, '')}`, st.text);
+  state.title = st.title;
+  let where: HTMLElement;
   if (item.location) {
-    const link = el('a', 'location', shortLocation(item.location));
-    link.title = fullLocation(item.location);
-    link.dataset.action = 'open';
-    link.href = '#';
-    where.append(link);
+    where = el('a', 'location', shortLocation(item.location));
+    where.title = fullLocation(item.location);
+    where.dataset.action = 'open';
+    (where as HTMLAnchorElement).href = '#';
+  } else {
+    where = el('span', 'location none', '');
   }
-  const waits = el('span', 'cell waits', item.waitsOn ?? '');
+  const waits = el('span', 'waits', item.waitsOn ?? '');
   waits.title = item.waitsOn ?? '';
-  const actions = el('span', 'cell actions');
+  const actions = el('span', 'actions');
   if (item.cancellable) {
     const cancel = el('button', 'cancel', 'Cancel');
     cancel.dataset.action = 'cancel';
+    cancel.tabIndex = -1;
     cancel.title = `Cancel ${item.label} (task.cancel() on the program's loop)`;
     actions.append(cancel);
   }
-  line.append(el('span', 'cell kind', kindWord(item.kind)), name, state, where, waits, el('span', 'cell age', formatDuration(item.ageMs)), actions);
+  line.title = [`${kindLabel(item.kind).replace(/s$/, '')}: ${item.label}`, st.title, item.location ? fullLocation(item.location) : '', item.waitsOn ? `waits on ${item.waitsOn}` : ''].filter(Boolean).join('\n');
+  if (compact) {
+    // Two lines: name and state; then where it is and what it waits on (the tooltip has them whole).
+    // A name too long to share its line keeps it; the state then leads the second line.
+    const prefix = options.groupBy !== 'kind' ? `${kindWord(item.kind)} ` : '';
+    const lineOne = 4 + row.depth * 14 + 12 + measure(prefix + item.label) + 8 + measure(st.text, !!item.ignoringCancellation) + 12 + (item.cancellable ? 64 : 0);
+    const stateBelow = lineOne > scroller.clientWidth;
+    const top = el('div', 'line1');
+    if (labelWraps(row)) top.classList.add('wrap');
+    top.style.paddingLeft = indent;
+    top.append(twisty, name);
+    if (!stateBelow) top.append(state);
+    top.append(actions);
+    const bottom = el('div', 'line2');
+    bottom.style.paddingLeft = `calc(${indent} + 12px)`;
+    if (stateBelow) {
+      bottom.append(state);
+      if (item.location || item.waitsOn) bottom.append(el('span', 'sep', '·'));
+    }
+    if (item.location) bottom.append(where);
+    if (item.location && item.waitsOn) bottom.append(el('span', 'sep', '·'));
+    bottom.append(waits);
+    line.classList.add('compact');
+    line.append(top, bottom);
+  } else {
+    const first = el('span', 'cell name-cell');
+    first.style.paddingLeft = indent;
+    first.append(twisty, name);
+    line.append(first, wrapCell('state-cell', state), wrapCell('where', where), wrapCell('waits-cell', waits), wrapCell('actions-cell', actions));
+  }
   return line;
+}
+
+function wrapCell(className: string, child: HTMLElement): HTMLElement {
+  const cell = el('span', `cell ${className}`);
+  cell.append(child);
+  return cell;
 }
 
 /** How long building the rows of the current snapshot took (reported with each draw). */
@@ -192,12 +369,35 @@ let lastBuildMs = 0;
 /** Draws the rows in view (plus a few either side) and tells the extension what it drew and what it cost. */
 function drawRows(): void {
   const started = performance.now();
-  const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+  const wantCompact = scroller.clientWidth > 0 && scroller.clientWidth < COMPACT_BELOW_PX;
+  if (wantCompact !== compact) {
+    compact = wantCompact;
+    document.body.classList.toggle('compact', compact);
+    if (notesOpen === undefined) drawSummary();
+  }
+  // Compact row heights depend on the width (a name that no longer fits wraps).
+  if (layoutWidth !== scroller.clientWidth || layoutCompact !== compact) {
+    layoutWidth = scroller.clientWidth;
+    layoutCompact = compact;
+    layout();
+  }
+  // The header's columns line up with the rows' only if both have the same width: the scroll bar's.
+  header.style.paddingRight = `${scroller.offsetWidth - scroller.clientWidth}px`;
+  if (!compact) document.body.style.setProperty('--columns', columns(scroller.clientWidth));
+  const first = Math.max(0, rowAt(scroller.scrollTop) - OVERSCAN);
+  const last = Math.min(rows.length, rowAt(scroller.scrollTop + scroller.clientHeight) + 1 + OVERSCAN);
+  const cursor = cursorIndex();
   const drawn: HTMLElement[] = [];
-  for (let i = first; i < last; i++) drawn.push(rowElement(rows[i]!, i));
+  for (let i = first; i < last; i++) drawn.push(rowElement(rows[i]!, i, cursor));
   spacer.replaceChildren(...drawn);
-  if (snapshot) vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started });
+  if (cursor >= first && cursor < last) scroller.setAttribute('aria-activedescendant', `row-${cursor}`);
+  else scroller.removeAttribute('aria-activedescendant');
+  if (snapshot) {
+    // What a reader would see cut: labels wider than their box (the editor suite asserts none at 300 px).
+    const cut: string[] = [];
+    for (const label of spacer.querySelectorAll<HTMLElement>('.label, .state')) if (label.scrollWidth > label.clientWidth + 1) cut.push(label.textContent ?? '');
+    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}) });
+  }
 }
 
 function selectedItem(): LoopItem | undefined {
@@ -209,22 +409,27 @@ function drawDetail(): void {
   detail.hidden = !item;
   if (!item) return;
   const parts: HTMLElement[] = [el('div', 'detail-title', `${kindLabel(item.kind)}: ${item.label}`)];
-  const fact = (label: string, value: string) => {
+  const fact = (label: string, value: string, title?: string) => {
     const line = el('div', 'fact');
-    line.append(el('span', 'fact-label', label), el('span', 'fact-value', value));
+    const shown = el('span', 'fact-value', value);
+    if (title) shown.title = title;
+    line.append(el('span', 'fact-label', label), shown);
     parts.push(line);
   };
   fact('state', item.cancelling ? `${item.state}, cancel requested ${item.cancelling}×` : item.state);
-  if (item.ignoringCancellation) fact('⚠', 'cancelled but still running: it ignores the cancellation (a shutdown hang)');
-  if (item.cancellationSwallowedAt) fact('swallowed at', fullLocation(item.cancellationSwallowedAt));
+  if (item.ignoringCancellation) fact('⚠ hang', 'cancelled but still running: it ignores the cancellation (a shutdown hang)');
+  if (item.cancellationSwallowedAt) fact('swallowed at', mediumLocation(item.cancellationSwallowedAt), fullLocation(item.cancellationSwallowedAt));
+  if (item.location) fact(item.kind === 'promise' ? 'awaited at' : item.kind === 'timer' ? 'callback at' : 'suspended at', mediumLocation(item.location), fullLocation(item.location));
   if (item.waitsOn) fact('waits on', item.waitsOn);
   if (item.ageMs !== undefined) fact('age', formatDuration(item.ageMs));
-  for (const [k, v] of Object.entries(item.details ?? {})) fact(k, String(v));
+  for (const [label, value] of detailFacts(item.details)) fact(label, value);
   const byId = new Map(snapshot!.items.map((i) => [i.id, i]));
   if (item.awaits?.length) fact('awaits', item.awaits.map((id) => byId.get(id)?.label ?? id).join(', '));
   if (item.awaitedBy?.length) fact('awaited by', item.awaitedBy.map((id) => byId.get(id)?.label ?? id).join(', '));
+  if (item.stack?.length) parts.push(el('div', 'fact-label', 'await stack, innermost first'));
   for (const frame of item.stack ?? (item.location ? [item.location] : [])) {
-    const link = el('a', 'frame', fullLocation(frame));
+    const link = el('a', 'frame', mediumLocation(frame));
+    link.title = fullLocation(frame);
     link.href = '#';
     link.dataset.action = 'open-frame';
     link.dataset.frame = JSON.stringify(frame);
@@ -305,6 +510,36 @@ scroller.addEventListener('scroll', () => {
 });
 new ResizeObserver(() => drawRows()).observe(scroller);
 
+/** Collapses or expands a group or tree node; `to` forces a direction (the arrow keys). */
+function toggle(row: Row, to?: 'collapse' | 'expand'): void {
+  const key = row.key;
+  if (!key || (row.type === 'item' && !row.hasChildren)) return;
+  const collapsed = new Set(options.collapsed);
+  const isCollapsed = collapsed.has(key);
+  if (to === 'collapse' ? isCollapsed : to === 'expand' ? !isCollapsed : false) return;
+  if (isCollapsed) collapsed.delete(key);
+  else collapsed.add(key);
+  options = { ...options, collapsed };
+  rebuild();
+  saveState();
+}
+
+/** Puts the keyboard cursor on a row (selecting it when it is an item) and scrolls it into view. */
+function moveCursor(index: number): void {
+  if (!rows.length) return;
+  const at = Math.max(0, Math.min(rows.length - 1, index));
+  const row = rows[at]!;
+  cursorKey = rowKey(row);
+  if (row.type === 'item') selectedId = row.item.id;
+  const top = offsets[at]!;
+  const bottom = offsets[at + 1]!;
+  if (top < scroller.scrollTop) scroller.scrollTop = top;
+  else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
+  drawRows();
+  drawDetail();
+  saveState();
+}
+
 spacer.addEventListener('click', (event) => {
   const target = event.target as HTMLElement;
   const actionEl = target.closest<HTMLElement>('[data-action]');
@@ -313,25 +548,83 @@ spacer.addEventListener('click', (event) => {
   const row = rows[Number(rowEl.dataset.index)];
   if (!row) return;
   event.preventDefault();
+  scroller.focus({ preventScroll: true });
+  cursorKey = rowKey(row);
   const action = actionEl.dataset.action;
   if (action === 'toggle') {
-    const key = row.type === 'group' ? row.key : row.key;
-    if (!key) return;
-    const collapsed = new Set(options.collapsed);
-    if (collapsed.has(key)) collapsed.delete(key);
-    else collapsed.add(key);
-    options = { ...options, collapsed };
-    rebuild();
-    saveState();
+    toggle(row);
     return;
   }
   if (row.type !== 'item') return;
   if (action === 'open' && row.item.location) vscode.postMessage({ type: 'openLocation', location: row.item.location });
-  else if (action === 'cancel') vscode.postMessage({ type: 'cancelTask', id: row.item.id });
+  else if (action === 'cancel' && !document.body.classList.contains('ended')) vscode.postMessage({ type: 'cancelTask', id: row.item.id });
   selectedId = row.item.id;
   drawRows();
   drawDetail();
   saveState();
+});
+
+// Keyboard: arrows move through the rows (Left/Right collapse and expand groups and tree nodes, or go
+// to the parent group), Home/End and Page Up/Down jump, Enter opens the row's location (or toggles a
+// group), Delete cancels a task (live sessions only), Escape clears the selection.
+scroller.addEventListener('keydown', (event) => {
+  if (!rows.length) return;
+  const at = cursorIndex();
+  const row = at >= 0 ? rows[at] : undefined;
+  const page = Math.max(1, Math.floor(scroller.clientHeight / (compact ? COMPACT_ITEM_HEIGHT : ROW_HEIGHT)) - 1);
+  let handled = true;
+  switch (event.key) {
+    case 'ArrowDown': moveCursor(at < 0 ? 0 : at + 1); break;
+    case 'ArrowUp': moveCursor(at < 0 ? 0 : at - 1); break;
+    case 'Home': moveCursor(0); break;
+    case 'End': moveCursor(rows.length - 1); break;
+    case 'PageDown': moveCursor(at + page); break;
+    case 'PageUp': moveCursor(at - page); break;
+    case 'ArrowRight':
+      if (row && (row.type === 'group' || row.hasChildren)) {
+        if (row.collapsed) toggle(row, 'expand');
+        else moveCursor(at + 1);
+      }
+      break;
+    case 'ArrowLeft':
+      if (row && (row.type === 'group' || row.hasChildren) && !row.collapsed) toggle(row, 'collapse');
+      else if (row?.type === 'item') {
+        // To the group or tree node this row sits under.
+        for (let i = at - 1; i >= 0; i--) {
+          const up = rows[i]!;
+          if (up.type === 'group' || (up.type === 'item' && up.depth < row.depth)) {
+            moveCursor(i);
+            break;
+          }
+        }
+      }
+      break;
+    case 'Enter':
+    case ' ':
+      if (row?.type === 'group') toggle(row);
+      else if (row?.type === 'item' && row.item.location && event.key === 'Enter') vscode.postMessage({ type: 'openLocation', location: row.item.location });
+      else if (row?.type === 'item' && row.hasChildren) toggle(row);
+      break;
+    case 'Delete':
+      if (row?.type === 'item' && row.item.cancellable && !document.body.classList.contains('ended')) vscode.postMessage({ type: 'cancelTask', id: row.item.id });
+      break;
+    case 'Escape':
+      selectedId = undefined;
+      cursorKey = undefined;
+      drawRows();
+      drawDetail();
+      saveState();
+      break;
+    default:
+      handled = false;
+  }
+  if (handled) event.preventDefault();
+});
+
+warningsBox.addEventListener('click', (event) => {
+  const box = (event.target as HTMLElement).closest('summary')?.parentElement;
+  // The click toggles it after this handler: remember the state it is going to.
+  if (box instanceof HTMLDetailsElement) notesOpen = !box.open;
 });
 
 detail.addEventListener('click', (event) => {

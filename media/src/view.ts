@@ -55,6 +55,22 @@ export function shortLocation(location: SourceLocation | undefined): string {
   return `${base}:${location.line}`;
 }
 
+/** `flush_once — inspector/service.py:27`: the function and the file's last two path parts (the tooltip has it all). */
+export function mediumLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  let file = location.file;
+  if (file.startsWith('file://')) {
+    try {
+      file = decodeURIComponent(new URL(file).pathname);
+    } catch {
+      // Keep it as the runtime reported it.
+    }
+  }
+  const tail = file.split(/[\\/]/).filter(Boolean).slice(-2).join('/') || file;
+  const where = `${tail}:${location.line}`;
+  return location.function ? `${location.function} — ${where}` : where;
+}
+
 export function fullLocation(location: SourceLocation | undefined): string {
   if (!location) return '';
   const where = `${location.file}:${location.line}${location.column !== undefined ? `:${location.column}` : ''}`;
@@ -216,11 +232,30 @@ function buildTree(all: readonly LoopItem[], options: ViewOptions, matches: (ite
   return rows;
 }
 
+/** Each kind counted: `1 server`, `2 servers`. */
+const KIND_NOUNS: Record<ItemKind, readonly [string, string]> = {
+  task: ['task', 'tasks'],
+  'async-function': ['suspended async function', 'suspended async functions'],
+  promise: ['pending promise', 'pending promises'],
+  timer: ['timer', 'timers'],
+  immediate: ['immediate', 'immediates'],
+  server: ['server', 'servers'],
+  socket: ['socket', 'sockets'],
+  request: ['request', 'requests'],
+  process: ['child process', 'child processes'],
+  other: ['other handle', 'other handles'],
+};
+
+export function countOf(kind: ItemKind, n: number): string {
+  const [one, many] = KIND_NOUNS[kind] ?? [kind, kind];
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** The summary line: counts by kind, loop lag and utilisation, what each tier cost. */
 export function summary(snapshot: LoopSnapshot): { counts: string; health: string; costs: string } {
   const counts = (Object.keys(KIND_LABELS) as ItemKind[])
     .filter((k) => (snapshot.counts[k] ?? 0) > 0)
-    .map((k) => `${snapshot.counts[k]} ${kindLabel(k).toLowerCase()}`)
+    .map((k) => countOf(k, snapshot.counts[k]!))
     .join(' · ');
   const h = snapshot.health;
   const health: string[] = [];
@@ -235,4 +270,63 @@ export function summary(snapshot: LoopSnapshot): { counts: string; health: strin
 /** The kind column's short word. */
 export function kindWord(kind: ItemKind): string {
   return kind === 'async-function' ? 'async fn' : kind;
+}
+
+/** The state as a row shows it, short enough for a narrow side bar; the tooltip has the long form. */
+export function stateText(item: LoopItem): { text: string; title: string } {
+  if (item.ignoringCancellation) return { text: '⚠ ignores cancel', title: `cancel requested${item.cancelling ? ` ${item.cancelling}×` : ''}, still running: it ignores the cancellation (a shutdown hang)` };
+  const text = item.cancelling && item.state !== 'cancelling' ? `${item.state}, cancelling` : item.state;
+  return { text, title: item.cancelling ? `${text}: cancel requested ${item.cancelling}×` : text };
+}
+
+const yesNo = (v: string | number | boolean) => (v === true ? 'yes' : v === false ? 'no' : String(v));
+const ms = (v: string | number | boolean) => (typeof v === 'number' ? formatDuration(v) : String(v));
+
+/** Human labels for the backends' detail fields; anything else is spelled out from its name. */
+const DETAIL_LABELS: Record<string, { label: string; value?: (v: string | number | boolean) => string; hide?: (v: string | number | boolean) => boolean }> = {
+  coroutine: { label: 'coroutine' },
+  // The waits-on text says it already: `asyncio.sleep (2.5 s left)`.
+  wakesInMs: { label: 'wakes in', value: ms, hide: () => true },
+  cancelRequestedMsAgo: { label: 'cancel requested', value: (v) => `${ms(v)} ago` },
+  delayMs: { label: 'interval', value: ms },
+  repeat: { label: 'repeats', value: yesNo },
+  ref: { label: 'keeps the process alive', value: yesNo },
+  callback: { label: 'callback' },
+  definedAt: { label: 'defined at', value: (v) => shortPath(String(v)) },
+  // "resolved" is what every row with a location shows anyway: only its absence is news.
+  awaitLine: { label: 'await line', hide: (v) => v === 'resolved' },
+  createdAt: { label: 'created at' },
+  type: { label: 'handle type' },
+  connections: { label: 'open connections' },
+  bytesRead: { label: 'bytes read' },
+  bytesWritten: { label: 'bytes written' },
+  pid: { label: 'process id' },
+};
+
+/** `/work/app/node/service.js:34` → `node/service.js:34`. */
+function shortPath(text: string): string {
+  const parts = text.split(/[\\/]/).filter(Boolean);
+  return parts.length > 2 ? parts.slice(-2).join('/') : text;
+}
+
+/** `fooBarMs` → `foo bar` (a duration), so no raw field name reaches the panel. */
+function spelledOut(key: string, value: string | number | boolean): [string, string] {
+  const isMs = /Ms$/.test(key) && typeof value === 'number';
+  const words = key.replace(/Ms$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  return [words, isMs ? formatDuration(value) : yesNo(value)];
+}
+
+/** The detail pane's facts about an item's `details`, with human labels, in the backend's order. */
+export function detailFacts(details: LoopItem['details']): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, value] of Object.entries(details ?? {})) {
+    const known = DETAIL_LABELS[key];
+    if (!known) {
+      out.push(spelledOut(key, value));
+      continue;
+    }
+    if (known.hide?.(value)) continue;
+    out.push([known.label, known.value ? known.value(value) : String(value)]);
+  }
+  return out;
 }

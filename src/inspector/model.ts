@@ -93,7 +93,11 @@ export interface LoopSnapshot {
   /** Counts by kind (also for kinds whose rows were truncated). */
   readonly counts: Readonly<Partial<Record<ItemKind, number>>>;
   readonly items: readonly LoopItem[];
-  /** Whether the program was paused at a breakpoint when the snapshot was taken. */
+  /**
+   * Whether the program was stopped in the debugger (a breakpoint, the user's pause) when the snapshot
+   * was taken, and stays so. Not set for a pause the inspector makes only to read (Python's deep
+   * snapshot): the program runs on at once, and that stall is in `costs`.
+   */
   readonly whilePaused?: boolean;
   /** Things the user should know: a tier unavailable on this runtime, a timeout, truncation. */
   readonly warnings: readonly string[];

@@ -38,7 +38,21 @@ export type WebviewMessage =
   | { readonly type: 'cancelTask'; readonly id: string }
   | { readonly type: 'setAutoRefresh'; readonly enabled: boolean }
   /** After drawing a snapshot: how many rows the view model has and how many DOM rows it drew (virtualized). */
-  | { readonly type: 'rendered'; readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number };
+  | {
+    readonly type: 'rendered';
+    readonly takenAt: number;
+    readonly rows: number;
+    readonly drawn: number;
+    readonly ms: number;
+    /** The rows' width in CSS px, whether the two-line compact layout is on, and how many drawn labels are cut. */
+    readonly width?: number;
+    readonly compact?: boolean;
+    readonly cutLabels?: number;
+    /** A few of the cut texts, for a failing test's message. */
+    readonly cutSamples?: readonly string[];
+    /** The item selected (by click or keyboard), shown in the details pane. */
+    readonly selectedId?: string;
+  };
 
 // ---------------------------------------------------------------------------------------------
 // Validation. Hand-written (no schema library in the webview bundle); each check returns the
@@ -143,7 +157,16 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
     case 'setAutoRefresh':
       return typeof v.enabled === 'boolean' ? { type: 'setAutoRefresh', enabled: v.enabled } : undefined;
     case 'rendered':
-      return isNum(v.takenAt) && isNum(v.rows) && isNum(v.drawn) && isNum(v.ms) ? { type: 'rendered', takenAt: v.takenAt, rows: v.rows, drawn: v.drawn, ms: v.ms } : undefined;
+      if (!(isNum(v.takenAt) && isNum(v.rows) && isNum(v.drawn) && isNum(v.ms))) return undefined;
+      if ((v.width !== undefined && !isNum(v.width)) || (v.compact !== undefined && typeof v.compact !== 'boolean') || (v.cutLabels !== undefined && !isNum(v.cutLabels))) return undefined;
+      return {
+        type: 'rendered', takenAt: v.takenAt, rows: v.rows, drawn: v.drawn, ms: v.ms,
+        ...(v.width !== undefined ? { width: v.width as number } : {}),
+        ...(v.compact !== undefined ? { compact: v.compact as boolean } : {}),
+        ...(v.cutLabels !== undefined ? { cutLabels: v.cutLabels as number } : {}),
+        ...(isStr(v.selectedId, 1000) ? { selectedId: v.selectedId } : {}),
+        ...(Array.isArray(v.cutSamples) ? { cutSamples: v.cutSamples.filter((x): x is string => isStr(x, 500)).slice(0, 5) } : {}),
+      };
     default:
       return undefined;
   }

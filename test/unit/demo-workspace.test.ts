@@ -43,12 +43,30 @@ describe('the demo workspace is a scratch copy of demo/', () => {
   it('copies every file of demo/, rule configuration included, and afresh: edits and strays are gone', () => {
     const copy = prepareDemoWorkspace(parent);
     assert.deepEqual(files(copy), files(path.join(ROOT, 'demo')));
-    for (const config of ['python/pyproject.toml', 'node-service/package.json', 'node-service/tsconfig.json']) assert.ok(fs.existsSync(path.join(copy, config)), config);
+    for (const config of ['python/pyproject.toml', 'node-service/package.json', 'node-service/tsconfig.json', '.vscode/launch.json']) assert.ok(fs.existsSync(path.join(copy, config)), config);
     fs.writeFileSync(path.join(copy, 'python', 'worker.py'), '# edited in the demo\n');
-    fs.mkdirSync(path.join(copy, '.vscode'));
+    fs.mkdirSync(path.join(copy, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(copy, '.vscode', 'settings.json'), '{}');
     assert.equal(prepareDemoWorkspace(parent), copy);
     assert.deepEqual(files(copy), files(path.join(ROOT, 'demo')));
+  });
+
+  it("launch.json starts both inspector services: a Node and a debugpy launch of files in the copy", () => {
+    const copy = prepareDemoWorkspace(parent);
+    // launch.json is JSON with comments: drop whole-line ones.
+    const text = fs.readFileSync(path.join(copy, '.vscode', 'launch.json'), 'utf8').split('\n').filter((l) => !/^\s*\/\//.test(l)).join('\n');
+    const launches = (JSON.parse(text) as { configurations: { type: string; request: string; program: string }[] }).configurations;
+    assert.deepEqual(launches.map((c) => c.type), ['node', 'debugpy']);
+    for (const c of launches) {
+      assert.equal(c.request, 'launch');
+      const program = c.program.replace('${workspaceFolder}', copy);
+      assert.ok(fs.existsSync(program), `${c.program} exists in the copy`);
+    }
+    assert.deepEqual(launches.map((c) => path.relative(copy, c.program.replace('${workspaceFolder}', copy))), [path.join('node', 'service.js'), path.join('python', 'inspector', 'service.py')]);
+    // The demo editor gets a debugpy debugger (no marketplace offline): the stand-in adapter, Debian's debugpy.
+    const demoScript = fs.readFileSync(path.join(ROOT, 'scripts', 'demo.sh'), 'utf8');
+    assert.match(demoScript, /cp -r "\$root\/test\/vscode\/debugpy-adapter" "\$profile\/exts\//);
+    assert.match(demoScript, /apt-get install -y -qq python3-debugpy/);
   });
 
   it('never copies onto demo/ itself, into it, or outside the repository', () => {

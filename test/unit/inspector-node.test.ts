@@ -171,6 +171,7 @@ describe('Node inspector backend (real node --inspect programs)', { timeout: 120
         assert.equal(f.awaits?.length, 1);
         const leaf = s.items.find((i) => i.id === f.awaits![0])!;
         assert.deepEqual({ kind: leaf.kind, state: leaf.state, waitsOn: leaf.waitsOn, awaitedBy: leaf.awaitedBy }, { kind: 'promise', state: 'pending', waitsOn: 'setTimeout', awaitedBy: [f.id] });
+        assert.deepEqual(leaf.location, f.location, 'a pending promise is located where it is awaited');
       }
       assert.deepEqual(s.warnings, []);
     } finally {

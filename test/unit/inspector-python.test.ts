@@ -4,6 +4,7 @@
  * pause paths, a breakpoint stop, and sessions that end mid-snapshot.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,6 +26,13 @@ const hasDebugpy = fs.existsSync(PYTHON) && (() => {
   }
 })();
 
+const NO_DEBUGPY = 'Debian python3-debugpy is not installed (apt-get install python3-debugpy; npm test installs it as root)';
+
+/** Where pyenv keeps its interpreters: $PYENV_ROOT, as pyenv itself reads it, else ~/.pyenv. */
+function pyenvVersions(): string {
+  return path.join(process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv'), 'versions');
+}
+
 /**
  * Other interpreters to run the fixture under, with Debian's debugpy on PYTHONPATH: pyenv's 3.8+
  * (Debian's 3.11 is the main suite) by default, which this kind of machine ships;
@@ -33,13 +41,22 @@ const hasDebugpy = fs.existsSync(PYTHON) && (() => {
 function otherPythons(): string[] {
   const wanted = process.env.ASYNCWISE_TEST_PYTHONS ?? 'pyenv';
   if (wanted !== 'pyenv') return wanted.split(path.delimiter).filter(Boolean);
-  const root = path.join(os.homedir(), '.pyenv', 'versions');
+  const root = pyenvVersions();
   if (!fs.existsSync(root)) return [];
   return fs.readdirSync(root)
     .filter((v) => /^3\.\d+\.\d+$/.test(v) && Number(v.split('.')[1]) >= 8 && !v.startsWith('3.11.'))
     .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]))
     .map((v) => path.join(root, v, 'bin', 'python3'))
     .filter((p) => fs.existsSync(p));
+}
+
+/** Why the other-Pythons suite cannot run, naming what is missing and where it looked; false when it can. */
+function otherPythonsSkip(): string | false {
+  if (!hasDebugpy) return NO_DEBUGPY;
+  if (otherPythons().length) return false;
+  return process.env.ASYNCWISE_TEST_PYTHONS
+    ? `ASYNCWISE_TEST_PYTHONS names no interpreter (${process.env.ASYNCWISE_TEST_PYTHONS})`
+    : `no Python 3.8+ other than 3.11 in ${pyenvVersions()} (install one with pyenv, or name interpreters in ASYNCWISE_TEST_PYTHONS)`;
 }
 
 /** 1-based line of the `# L:<name>` marker in a fixture. */
@@ -134,7 +151,7 @@ function assertTasksFixture(snapshot: LoopSnapshot): void {
   assert.equal(sleeper.awaitedBy, undefined, 'nobody awaits a top-level task');
 }
 
-describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
   let program: DebugpyProgram;
   let backend: PythonBackend;
   const events: string[] = [];
@@ -164,10 +181,17 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
     assert.equal(main.details?.coroutine, 'main');
   });
 
-  it('tier 2 (pause): the same tasks, then the program runs on', async () => {
+  it('tier 2 (pause): the same tasks, then the program runs on, and the snapshot does not claim it is paused', async () => {
     const snapshot = await backend.snapshot({ tier: 2 });
     assertTasksFixture(snapshot);
-    assert.equal(snapshot.whilePaused, true);
+    // Paused only to read, resumed before the snapshot returned: the panel must not say "program
+    // paused", nor "running now" of the task the pause happened to catch mid-step.
+    assert.equal(snapshot.whilePaused, false);
+    assert.ok(snapshot.costs[0].programStallMs !== undefined, 'the stall is reported as a cost');
+    for (const item of snapshot.items) {
+      assert.notEqual(item.waitsOn, 'running now', item.label);
+      if (item.state === 'running') assert.equal(item.waitsOn, 'was running when the deep snapshot paused the program', item.label);
+    }
     await waitUntil(() => events.length >= 2, 'the continued event');
     assert.deepEqual(events, ['stopped', 'continued'], 'paused once and resumed');
     // Only a running loop answers a tier 1 snapshot.
@@ -189,6 +213,7 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
       assert.equal(snapshot.counts.task, 12);
       const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
       assert.equal(main?.state, 'running');
+      assert.equal(main?.waitsOn, 'running (the program is stopped here)');
       assert.equal(main?.location?.line, tick);
       assert.equal(byLabel(snapshot, 'sleeper').location?.line, line(TASKS, 'sleeper'));
       // A backend created while the program is already stopped is told so.
@@ -240,7 +265,7 @@ describe('python inspector backend (real debugpy)', { skip: hasDebugpy ? false :
   });
 });
 
-describe('python inspector backend: sessions that end', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+describe('python inspector backend: sessions that end', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
   it('a program that exits mid-snapshot rejects clearly, well before the timeout', async () => {
     const program = await startDebugpy(path.join(FIXTURES, 'exits.py'), { python: PYTHON });
     const backend = new PythonBackend(program.channel, { timeoutMs: 20_000 });
@@ -276,7 +301,28 @@ describe('python inspector backend: sessions that end', { skip: hasDebugpy ? fal
   });
 });
 
-describe('python inspector backend: a program that prints all the time', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+describe('python inspector backend: a program that imports asyncio late', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
+  it('a snapshot before the program imports asyncio neither imports it nor breaks the later import', async () => {
+    const late = path.join(FIXTURES, 'late_asyncio.py');
+    const program = await startDebugpy(late, { python: PYTHON });
+    const backend = new PythonBackend(program.channel, { timeoutMs: 8000 });
+    try {
+      await waitForOutput(program, 'NO_LOOP_YET');
+      const early = await backend.snapshot({ tier: 1 });
+      assert.equal(early.items.length, 0);
+      assert.ok(early.warnings.includes('No asyncio event loop is running in the program.'), early.warnings.join('; '));
+      await waitForOutput(program, 'READY');
+      assert.match(program.output(), /asyncio not imported yet/, 'the snapshot imported asyncio into the program');
+      const later = await backend.snapshot({ tier: 1 });
+      assert.equal(byLabel(later, 'late-main').location?.line, line(late, 'late'));
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+});
+
+describe('python inspector backend: a program that prints all the time', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
   it('alternating pause and no-pause snapshots leave its stdout alone and never crash it', async () => {
     const chatty = path.join(FIXTURES, 'chatty.py');
     const program = await startDebugpy(chatty, { python: PYTHON });
@@ -306,7 +352,7 @@ describe('python inspector backend: a program that prints all the time', { skip:
   });
 });
 
-describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : 'Debian python3-debugpy is not installed' }, () => {
+describe('python inspector backend: a loop that does not come back', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
   it('busy in Python: tier 1 gives up clearly; tier 2 pauses it, shows the running task at its line, and resumes it', async () => {
     const busy = path.join(FIXTURES, 'busy.py');
     const program = await startDebugpy(busy, { python: PYTHON });
@@ -317,9 +363,10 @@ describe('python inspector backend: a loop that does not come back', { skip: has
       await waitForOutput(program, 'SPINNING');
       await assert.rejects(backend.snapshot({ tier: 1 }), /the event loop did not run the snapshot within \d+ ms: it is blocked by synchronous code or busy/);
       const snapshot = await backend.snapshot({ tier: 2 });
-      assert.equal(snapshot.whilePaused, true);
+      assert.equal(snapshot.whilePaused, false, 'resumed: the program runs (and spins) on');
       const main = snapshot.items.find((i) => i.details?.coroutine === 'main');
       assert.equal(main?.state, 'running');
+      assert.equal(main?.waitsOn, 'was running when the deep snapshot paused the program');
       assert.equal(main?.location?.line, line(busy, 'spin'));
       assert.equal(byLabel(snapshot, 'idle').location?.line, line(busy, 'idle'));
       await waitUntil(() => events.length >= 2, 'the continued event');
@@ -370,10 +417,14 @@ describe('python inspector backend: a loop that does not come back', { skip: has
   });
 });
 
-describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'no other Python 3.8+ here (pyenv or ASYNCWISE_TEST_PYTHONS)' }, () => {
+describe('python inspector backend on other Pythons (feature detection, 3.8+)', { concurrency: 2, skip: otherPythonsSkip() }, () => {
   const debugpyPath = debianDebugpyPath();
   for (const python of hasDebugpy ? otherPythons() : []) {
     it(`${python}: tasks, lines and edges on both paths; cancel and ignored cancellation`, async () => {
+      // Debian's debugpy under an older interpreter needs what Debian unvendored from it (on 3.8/3.9,
+      // typing_extensions): say so plainly instead of timing out waiting for a debugger that died.
+      const imported = spawnSync(python, ['-c', 'import debugpy.adapter, debugpy.server'], { env: { ...process.env, PYTHONPATH: debugpyPath }, encoding: 'utf8' });
+      assert.equal(imported.status, 0, `Debian's debugpy does not import under ${python} (apt-get install python3-typing-extensions?):\n${imported.stderr}`);
       const program = await startDebugpy(TASKS, { python, env: { PYTHONPATH: debugpyPath }, timeoutMs: 40_000 });
       const backend = new PythonBackend(program.channel, { ignoreCancelAfterMs: 600, timeoutMs: 8000 });
       try {
@@ -386,7 +437,7 @@ describe('python inspector backend on other Pythons (feature detection, 3.8+)', 
         assert.equal(running.warnings.some((w) => /no Task\.cancelling\(\)/.test(w)), minor < 11);
         const paused = await backend.snapshot({ tier: 2 });
         assertTasksFixture(paused);
-        assert.equal(paused.whilePaused, true);
+        assert.equal(paused.whilePaused, false, 'paused only to read');
 
         await backend.cancel(byLabel(running, 'stubborn').id, 'inspector test');
         await new Promise((r) => setTimeout(r, 800));

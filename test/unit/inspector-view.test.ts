@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { parseExtensionMessage, parseWebviewMessage, snapshotProblem } from '../../src/protocol/inspector';
 import { withDeepItems } from '../../src/extension/inspector/merge';
-import { buildRows, DEFAULT_OPTIONS, formatDuration, shortLocation, summary, type Row, type ViewOptions } from '../../media/src/view';
+import { buildRows, countOf, DEFAULT_OPTIONS, detailFacts, formatDuration, mediumLocation, shortLocation, stateText, summary, type Row, type ViewOptions } from '../../media/src/view';
 
 function snapshot(items: LoopItem[], extra: Partial<LoopSnapshot> = {}): LoopSnapshot {
   const counts: Record<string, number> = {};
@@ -108,16 +108,38 @@ describe('inspector view model', () => {
 
   it('summarises counts, loop lag and what each tier cost', () => {
     const s = summary(snapshot(HANG, { health: { delayP50Ms: 1.2, delayP99Ms: 250, utilization: 0.5 }, costs: [{ tier: 1, durationMs: 3 }, { tier: 2, durationMs: 480, programStallMs: 410 }] }));
-    assert.equal(s.counts, '3 tasks · 1 timers');
+    assert.equal(s.counts, '3 tasks · 1 timer');
+    const one = summary(snapshot([{ id: 's', kind: 'server', label: 'TCP 127.0.0.1:8123', state: 'listening' }, { id: 'c', kind: 'process', label: 'child', state: 'running' }]));
+    assert.equal(one.counts, '1 server · 1 child process');
+    assert.equal(countOf('async-function', 3), '3 suspended async functions');
     assert.equal(s.health, 'loop lag p50 1 ms · p99 250 ms · busy 50%');
     assert.equal(s.costs, 'tier 1: 3 ms · tier 2: 480 ms, program stalled 410 ms');
     assert.equal(summary(snapshot([])).counts, 'nothing pending');
+  });
+
+  it('the detail pane reads in words: no raw field names, durations and yes/no spelled out', () => {
+    assert.deepEqual(detailFacts({ coroutine: 'flusher', wakesInMs: 3200, cancelRequestedMsAgo: 4100 }), [['coroutine', 'flusher'], ['cancel requested', '4.1 s ago']], 'wakesInMs: the waits-on text has it');
+    assert.deepEqual(detailFacts({ delayMs: 1000, repeat: true, ref: false, callback: 'reportMetrics' }), [['interval', '1.0 s'], ['repeats', 'yes'], ['keeps the process alive', 'no'], ['callback', 'reportMetrics']]);
+    assert.deepEqual(detailFacts({ awaitLine: 'resolved', definedAt: '/work/app/srv/a.js:3' }), [['defined at', 'srv/a.js:3']], '"resolved" is not news');
+    assert.deepEqual(detailFacts({ awaitLine: 'not resolved yet' }), [['await line', 'not resolved yet']]);
+    // A field a backend adds later still reads as words, never as its name.
+    assert.deepEqual(detailFacts({ queueDepth: 4, idleForMs: 65_000, is_daemon: true }), [['queue depth', '4'], ['idle for', '1 m 5 s'], ['is daemon', 'yes']]);
+    for (const [label] of detailFacts({ wakesInMs: 1, cancelRequestedMsAgo: 1, delayMs: 1, bytesRead: 1, bytesWritten: 1, someNewFieldMs: 1 })) assert.doesNotMatch(label, /[A-Z]|Ms\b/, label);
+  });
+
+  it('a task ignoring its cancel says so in a few words; its tooltip in full', () => {
+    const hang = stateText(HANG[1]!);
+    assert.equal(hang.text, '⚠ ignores cancel');
+    assert.match(hang.title, /cancel requested 1×, still running: it ignores the cancellation/);
+    assert.deepEqual(stateText(HANG[2]!), { text: 'pending', title: 'pending' });
   });
 
   it('formats durations and locations the way people read them', () => {
     assert.deepEqual([0.25, 850, 12_340, 245_000, 7_500_000].map(formatDuration), ['0.25 ms', '850 ms', '12.3 s', '4 m 5 s', '2 h 5 m']);
     assert.equal(shortLocation({ file: 'file:///home/me/my%20app/server.mjs', line: 7 }), 'server.mjs:7');
     assert.equal(shortLocation({ file: 'C:\\srv\\app.py', line: 3 }), 'app.py:3');
+    assert.equal(mediumLocation({ file: '/work/x/.cache/demo/python/inspector/service.py', line: 27, function: 'flush_once' }), 'flush_once — inspector/service.py:27');
+    assert.equal(mediumLocation({ file: 'file:///home/me/my%20app/server.mjs', line: 7 }), 'my app/server.mjs:7');
   });
 
   it('builds 10,000 rows quickly in every grouping', () => {

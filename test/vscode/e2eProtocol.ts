@@ -23,6 +23,15 @@ export interface ScreenshotRequest {
   readonly name: string;
   /** What the picture must show, for the runner's log. */
   readonly caption: string;
+  /** Before the shot, drag the side bar's edge until it is this wide (CSS px). */
+  readonly sideBarWidth?: number;
+  /** Before the shot, click the first webview element matching this CSS selector (a row to show its details). */
+  readonly clickInWebview?: string;
+  /** Before the shot (after any click), focus the webview element matching `focusInWebview` and press these keys. */
+  readonly focusInWebview?: string;
+  readonly keys?: readonly string[];
+  /** Only the side bar (the Loop Inspector lives there), not the whole workbench. */
+  readonly sideBarOnly?: boolean;
 }
 
 /** runner → suite */
@@ -31,6 +40,8 @@ export interface ScreenshotDone {
   /** Absolute path of the PNG when ok, the error otherwise. */
   readonly path?: string;
   readonly error?: string;
+  /** The side bar's width when the shot was taken. */
+  readonly sideBarWidth?: number;
 }
 
 export interface TestResult {

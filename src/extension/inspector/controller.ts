@@ -15,6 +15,8 @@ import { withDeepItems } from './merge';
 import { runtimeOf, type SessionTracker } from './sessions';
 
 export const INSPECTOR_VIEW_ID = 'asyncwise.inspector';
+/** True while the panel holds a snapshot, live or from an ended session (package.json's view `when`). */
+export const HAS_SNAPSHOT_CONTEXT = 'asyncwise.inspector.hasSnapshot';
 
 /** Makes the backend for a session (connecting its channel); rejects when the runtime is unsupported. */
 export type BackendFactory = (session: vscode.DebugSession, runtime: 'node' | 'python', signal: AbortSignal) => Promise<InspectorBackend>;
@@ -35,7 +37,7 @@ export interface InspectorTestState {
   readonly message?: string;
   readonly sessionId?: string;
   readonly snapshot?: LoopSnapshot;
-  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number };
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string };
   readonly visible: boolean;
 }
 
@@ -65,7 +67,21 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   private generation = 0;
   private state: PanelState = 'no-session';
   private stateMessage: string | undefined;
-  private last: { sessionId: string; snapshot: LoopSnapshot } | undefined;
+  private lastSnapshot: { sessionId: string; snapshot: LoopSnapshot } | undefined;
+  /**
+   * The followed session's last snapshot. It outlives the session, shown read-only: the view stays in
+   * Run and Debug after the session (its `when` clause reads this context key), since the last
+   * snapshot before a hang or an exit is often the one that explains it.
+   */
+  private get last(): { sessionId: string; snapshot: LoopSnapshot } | undefined {
+    return this.lastSnapshot;
+  }
+
+  private set last(value: { sessionId: string; snapshot: LoopSnapshot } | undefined) {
+    const had = !!this.lastSnapshot;
+    this.lastSnapshot = value;
+    if (had !== !!value) void vscode.commands.executeCommand('setContext', HAS_SNAPSHOT_CONTEXT, !!value).then(undefined, () => undefined);
+  }
   /** The followed session's last tier 2 snapshot, whose deep-only rows stay while tier 1 refreshes. */
   private deep: LoopSnapshot | undefined;
   private rendered: InspectorTestState['rendered'];
@@ -150,7 +166,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.schedulePoll(0);
         break;
       case 'rendered':
-        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms };
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId };
         break;
     }
   }

@@ -52,9 +52,9 @@ export function inspectorHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): s
 </div>
 <div class="table" role="table">
   <div id="header" class="header" role="row">
-    <span data-sort="kind">Kind</span><span data-sort="label">Name</span><span data-sort="state">State</span><span data-sort="location">Suspended at</span><span data-sort="waitsOn">Waits on</span><span data-sort="age">Age</span><span></span>
+    <span data-sort="label" title="Sort by name">Name</span><span data-sort="state" title="Sort by state">State</span><span data-sort="location" title="Sort by location">Where</span><span data-sort="waitsOn" title="Sort by what it waits on">Waits on</span><span></span>
   </div>
-  <div id="scroller" class="scroller"><div id="spacer" class="spacer"></div></div>
+  <div id="scroller" class="scroller" tabindex="0" role="tree" aria-label="What the event loop waits on (arrow keys move, Enter opens the location)"><div id="spacer" class="spacer"></div></div>
 </div>
 <div id="detail" class="detail" hidden></div>
 <script nonce="${once}" src="${script.toString()}"></script>

@@ -491,11 +491,15 @@ export class NodeBackend implements InspectorBackend {
       });
     }
     for (const [heapId, leaf] of leafPromises) {
+      // A promise has no place of its own (its creation site needs the opt-in hook): where it is
+      // awaited is the line a reader wants, the await line of the first async function awaiting it.
+      const awaitedAt = leaf.awaitedBy.map((fn) => resolved.get(fn)?.location).find((l) => l !== undefined);
       items.push({
         id: `node:promise:${heapId}`,
         kind: 'promise',
         label: 'Promise',
         state: 'pending',
+        ...(awaitedAt ? { location: awaitedAt } : {}),
         ...(leaf.resolvedBy ? { waitsOn: leaf.resolvedBy } : {}),
         awaitedBy: leaf.awaitedBy.map(fnId),
         ...(creations.has(heapId) ? { details: { createdAt: creations.get(heapId)! } } : {}),

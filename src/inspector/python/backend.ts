@@ -164,7 +164,7 @@ export class PythonBackend implements InspectorBackend {
     if (this.stoppedThreadId !== undefined) {
       // Stopped at a breakpoint (or paused by the user): read in place, on the stopped thread.
       try {
-        readInPlace = await this.runScript(this.snapshotArgs('here'), { frameId: await this.topFrameId(this.stoppedThreadId), signal });
+        readInPlace = await this.runScript(this.snapshotArgs('here', 'user'), { frameId: await this.topFrameId(this.stoppedThreadId), signal });
         whilePaused = true;
       } catch (e) {
         // DAP sends `continued` after the `continue` response: a program resumed a moment ago still
@@ -179,10 +179,11 @@ export class PythonBackend implements InspectorBackend {
       run = await this.runScript(this.snapshotArgs('loop'), { signal });
       stallMs = run.parts.reduce((sum, p) => sum + p.workMs, 0);
     } else {
+      // Paused for this read only and resumed before it returns: the program is running, so the
+      // snapshot is not `whilePaused` (that is the user's stop); its cost says how long it stalled.
       const paused = await this.pauseAndRun(signal);
       run = paused.run;
       stallMs = paused.stallMs;
-      whilePaused = true;
     }
     if (run.plan && run.plan.loops > 0 && run.parts.length === 0 && run.errors.length > 0) {
       // No loop answered: an empty list would read as "no tasks", which is wrong.
@@ -193,9 +194,9 @@ export class PythonBackend implements InspectorBackend {
     return this.toSnapshot(tier, run, costs, whilePaused, warnings);
   }
 
-  private snapshotArgs(where: 'loop' | 'here'): Record<string, unknown> {
+  private snapshotArgs(where: 'loop' | 'here', pausedBy?: 'user' | 'inspector'): Record<string, unknown> {
     const loopWaitMs = Math.max(200, this.timeoutMs - 1000);
-    return { op: 'snapshot', where, maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()] };
+    return { op: 'snapshot', where, ...(pausedBy ? { pausedBy } : {}), maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()] };
   }
 
   /** Tier 2 on a running program: pause, read in the stopped frame, continue (always). */
@@ -216,7 +217,7 @@ export class PythonBackend implements InspectorBackend {
       this.pauseInFlight = false;
       stoppedAt = performance.now();
       const frameId = await this.topFrameId(stoppedOn);
-      const run = await this.runScript(this.snapshotArgs('here'), { frameId, signal });
+      const run = await this.runScript(this.snapshotArgs('here', 'inspector'), { frameId, signal });
       return { run, stallMs: performance.now() - stoppedAt };
     } catch (e) {
       if (stoppedOn === undefined) {

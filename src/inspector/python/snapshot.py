@@ -18,6 +18,8 @@
 #   nonce   string echoed in every message
 #   op      "snapshot" | "cancel" | "wake"
 #   where   "loop" (schedule on each loop's thread) | "here" (read now: the program is paused)
+#   pausedBy  with "here": "user" (stopped in the debugger: it stays stopped) | "inspector" (paused
+#           for this read only: it runs on as soon as the read is done)
 #   maxItems, loopWaitMs, handlerFor (task ids whose cancellation handler to locate), id and msg (cancel)
 # Output: lines `@@asyncwise <nonce> <json>`; json.kind is "plan", "part", "result" or "error".
 import json as _json
@@ -50,8 +52,15 @@ def _emit(payload):
 
 
 def _registries():
-    """Every task asyncio's registries hold (3.8-3.11: _all_tasks; 3.12-3.13: _scheduled + _eager; 3.14: foreign tasks only)."""
-    import asyncio.tasks as t
+    """Every task asyncio's registries hold (3.8-3.11: _all_tasks; 3.12-3.13: _scheduled + _eager; 3.14: foreign tasks only).
+
+    Never imports asyncio: in a program that has not (yet) imported it there is no loop to read, and an
+    import from this thread racing the program's own can leave the package half-initialised for good
+    (every later `import asyncio` fails with NameError: name 'base_events' is not defined).
+    """
+    t = _sys.modules.get('asyncio.tasks')
+    if t is None:
+        return []
     found = []
     for name in ('_scheduled_tasks', '_all_tasks', '_eager_tasks'):
         registry = getattr(t, name, None)
@@ -74,8 +83,11 @@ def _registries():
 
 def _loops_from_threads():
     """Running loops seen on any thread's stack (run_forever / _run_once frames): covers loops with no task yet."""
-    import asyncio
+    events = _sys.modules.get('asyncio.events')
+    abstract_loop = getattr(events, 'AbstractEventLoop', None)
     loops = []
+    if abstract_loop is None:  # asyncio not imported (or not yet whole): no loop; never import it here
+        return loops
     try:
         frames = _sys._current_frames()
     except Exception:
@@ -86,7 +98,7 @@ def _loops_from_threads():
             depth += 1
             if frame.f_code.co_name in ('run_forever', '_run_once'):
                 candidate = frame.f_locals.get('self')
-                if isinstance(candidate, asyncio.AbstractEventLoop) and candidate not in loops:
+                if isinstance(candidate, abstract_loop) and candidate not in loops:
                     loops.append(candidate)
             frame = frame.f_back
     return loops
@@ -299,7 +311,12 @@ def _format_task(raw, handler_for):
     fut = raw['fut']
     if raw['current']:
         state = 'running'
-        waits_on = 'running now'
+        # The task the thread was executing when it stopped. Under the inspector's own brief pause the
+        # program runs on at once, so "now" would be false by the time anyone reads it.
+        if _ARGS.get('pausedBy') == 'inspector':
+            waits_on = 'was running when the deep snapshot paused the program'
+        else:
+            waits_on = 'running (the program is stopped here)'
     elif fut is None:
         state = 'ready'
         waits_on = 'scheduled to run'
@@ -344,7 +361,7 @@ def _format_task(raw, handler_for):
 
 def _current_task(loop):
     try:
-        import asyncio.tasks as t
+        t = _sys.modules.get('asyncio.tasks')
         current = getattr(t, '_current_tasks', None)
         if current is not None:
             return current.get(loop)

@@ -1,6 +1,8 @@
-// A test-only stand-in for the Python Debugger extension: the `debugpy` debug type runs Debian's
-// `python3 -m debugpy.adapter` (ASYNCWISE_DEBUGPY_PYTHON overrides the interpreter). The editor suite
-// runner copies this folder into the test editor's extensions folder.
+// A stand-in for the Python Debugger extension where none can be installed (no marketplace offline):
+// the `debugpy` debug type runs Debian's `python3 -m debugpy.adapter`, which is what that extension
+// runs too (ASYNCWISE_DEBUGPY_PYTHON overrides the interpreter). The editor suite runner copies this
+// folder into the test editor's extensions folder, and `npm run demo` into the demo editor's, so the
+// demo's "Python: ingest service" launch configuration works there.
 'use strict';
 const vscode = require('vscode');
 

@@ -71,12 +71,17 @@ export function screenshotsAvailable(): boolean {
  * Asks the runner driving the browser for a screenshot of the whole workbench and waits until the
  * PNG is written (see e2eProtocol.ts). Returns its path.
  */
-export async function screenshot(name: string, caption: string): Promise<string> {
+export async function screenshot(name: string, caption: string, options: Omit<ScreenshotRequest, 'name' | 'caption'> = {}): Promise<string> {
+  return (await screenshotWith(name, caption, options)).path!;
+}
+
+/** `screenshot` with the runner's whole answer (the side bar's width it measured). */
+export async function screenshotWith(name: string, caption: string, options: Omit<ScreenshotRequest, 'name' | 'caption'> = {}): Promise<ScreenshotDone> {
   const dir = process.env[E2E_DIR_ENV];
   if (!dir) throw new Error(`${E2E_DIR_ENV} is not set: screenshots need runCodeServer.ts`);
   if (!SCREENSHOT_NAME.test(name)) throw new Error(`bad screenshot name ${name}`);
   const folder = path.join(dir, SCREENSHOTS);
-  const request: ScreenshotRequest = { name, caption };
+  const request: ScreenshotRequest = { name, caption, ...options };
   const file = path.join(folder, `${name}.request`);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(request));
   fs.renameSync(`${file}.tmp`, file);
@@ -84,7 +89,7 @@ export async function screenshot(name: string, caption: string): Promise<string>
   await waitFor(`screenshot ${name}`, () => (fs.existsSync(donePath) ? undefined : 'not taken yet'), 20_000);
   const done = JSON.parse(fs.readFileSync(donePath, 'utf8')) as ScreenshotDone;
   if (!done.ok || !done.path) throw new Error(`screenshot ${name} failed: ${done.error}`);
-  return done.path;
+  return done;
 }
 
 /** A diagnostic the suite expects: its code, the text it covers (after `after`), exactly or only starting there. */

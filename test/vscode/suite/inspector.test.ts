@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { LoopItem, LoopSnapshot } from '../../../src/inspector/model';
 import type { InspectorTestState } from '../../../src/extension/inspector/controller';
 import { E2E_DIR_ENV, SUITE_LOG } from '../e2eProtocol';
-import { screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
+import { screenshot, screenshotsAvailable, screenshotWith, sleep, waitFor } from './helpers';
 
 /** A figure for the runner's log (suite.log), beside the test results. */
 function note(line: string): void {
@@ -62,16 +62,20 @@ async function checkRendered(): Promise<void> {
   }, 10_000);
 }
 
-/** Starts a debug session and returns the concrete session the inspector follows. */
-async function launch(config: vscode.DebugConfiguration, isTarget: (s: vscode.DebugSession) => boolean): Promise<vscode.DebugSession> {
+/**
+ * Starts a debug session, from a configuration or by the name of one in the demo's .vscode/launch.json
+ * (what a newcomer picks in Run and Debug), and returns the concrete session the inspector follows.
+ */
+async function launch(config: vscode.DebugConfiguration | string, isTarget: (s: vscode.DebugSession) => boolean): Promise<vscode.DebugSession> {
   let target: vscode.DebugSession | undefined;
   const listener = vscode.debug.onDidStartDebugSession((s) => {
     if (isTarget(s)) target = s;
   });
   try {
     const folder = vscode.workspace.workspaceFolders![0];
-    assert.ok(await vscode.debug.startDebugging(folder, config), `could not start ${config.name}`);
-    await waitFor(`the ${config.type} session`, () => (target ? undefined : 'not started'), 30_000);
+    const name = typeof config === 'string' ? config : config.name;
+    assert.ok(await vscode.debug.startDebugging(folder, config), `could not start ${name}`);
+    await waitFor(`the session of ${name}`, () => (target ? undefined : 'not started'), 30_000);
   } finally {
     listener.dispose();
   }
@@ -106,12 +110,52 @@ async function makeRoomForThePanel(): Promise<void> {
   await vscode.commands.executeCommand('asyncwise.inspector.focus');
 }
 
+/** The demo's launch configurations (demo/.vscode/launch.json), started by name as from Run and Debug. */
+const NODE_LAUNCH = 'Node: order service (hangs on shutdown)';
+const PYTHON_LAUNCH = 'Python: ingest service (hangs on shutdown)';
+
+/**
+ * The panel at a side bar's usual width (300 px: two-line rows, no label cut) and at a wide one
+ * (700 px: one line per row under a header), each saved as a screenshot of the side bar; `select`
+ * clicks a row first so the details pane shows. Returns what the webview reported at each width.
+ */
+async function panelAtWidths(prefix: string, caption: string, select?: string): Promise<void> {
+  await makeRoomForThePanel();
+  for (const width of [300, 700]) {
+    const done = await screenshotWith(`${prefix}-${width}`, `${caption} (side bar ${width} px)`, { sideBarWidth: width, sideBarOnly: true, ...(select ? { clickInWebview: select } : {}) });
+    assert.ok(done.sideBarWidth !== undefined && Math.abs(done.sideBarWidth - width) <= 4, `side bar ${done.sideBarWidth} px, wanted ${width}`);
+    assert.ok(fs.statSync(done.path!).size > 8_000, 'the screenshot is suspiciously small');
+    // The webview reports its layout after each draw: compact below 600 px, and no label cut.
+    await waitFor(`the panel laid out at ${width} px`, async () => {
+      const r = (await state()).rendered;
+      if (!r || r.width === undefined) return 'no layout reported';
+      if (Math.abs(r.width - (width - 14)) > 40) return `width ${r.width}`;
+      if (r.compact !== width < 600) return `compact ${r.compact} at ${r.width} px`;
+      return undefined;
+    }, 10_000);
+    const rendered = (await state()).rendered!;
+    note(`${prefix} at ${width} px: rows ${rendered.width} px wide, ${rendered.compact ? 'two-line' : 'one-line'} rows, ${rendered.cutLabels} cut labels`);
+    assert.equal(rendered.cutLabels, 0, `${rendered.cutLabels} row names or states cut at ${width} px: ${JSON.stringify(rendered.cutSamples)}`);
+  }
+}
+
 export function defineInspectorTests(): void {
   suite('asyncwise loop inspector in VS Code', () => {
     let demo: string;
     suiteSetup(async () => {
       demo = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
+    test("the demo's launch.json offers both services in Run and Debug", () => {
+      const launches = vscode.workspace.getConfiguration('launch', vscode.workspace.workspaceFolders![0]).get<vscode.DebugConfiguration[]>('configurations') ?? [];
+      const byName = new Map(launches.map((c) => [c.name, c]));
+      assert.equal(byName.get(NODE_LAUNCH)?.type, 'node');
+      assert.equal(byName.get(PYTHON_LAUNCH)?.type, 'debugpy');
+      // A debugger for each type is installed: js-debug is built in; debugpy is the stand-in adapter
+      // (test/vscode/debugpy-adapter), which npm run demo installs into the demo editor too.
+      const debuggers = vscode.extensions.all.flatMap((e) => ((e.packageJSON?.contributes?.debuggers ?? []) as { type: string }[]).map((d) => d.type));
+      for (const type of ['node', 'debugpy']) assert.ok(debuggers.includes(type), `no debugger contributes ${type}`);
     });
     teardown(async () => {
       // Whatever failed, no debuggee outlives its test.
@@ -124,7 +168,7 @@ export function defineInspectorTests(): void {
     test('Node (pwa-node): handles, timers and, on demand, the await line of each suspended worker', async function () {
       this.timeout(120_000);
       const program = path.join(demo, 'node', 'service.js');
-      const session = await launch({ type: 'pwa-node', request: 'launch', name: 'order service', program, console: 'internalConsole', skipFiles: ['<node_internals>/**'] }, (s) => s.type === 'pwa-node' && !!s.configuration.__pendingTargetId);
+      const session = await launch(NODE_LAUNCH, (s) => (s.type === 'node' || s.type === 'pwa-node') && !!s.configuration.__pendingTargetId);
       await openPanel();
       const metricsLine = lineOf(program, 'setInterval(reportMetrics, 1000)');
       const tier1 = await snapshotWhere('a tier 1 snapshot with the server and the metrics timer', () => session.id, (s) => {
@@ -157,6 +201,7 @@ export function defineInspectorTests(): void {
         await sleep(800);
         const png = await screenshot('inspector-node', 'the Loop Inspector on the Node order service: server, sockets, timers, suspended workers');
         assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
+        await panelAtWidths('inspector-node', 'the Node order service, a suspended worker selected', '.label:text-is("async worker()")');
       }
       await stop(session);
     });
@@ -164,7 +209,7 @@ export function defineInspectorTests(): void {
     test('Python (debugpy): tasks with what they wait on, and a cancel the task ignores', async function () {
       this.timeout(120_000);
       const program = path.join(demo, 'python', 'inspector', 'service.py');
-      const session = await launch({ type: 'debugpy', request: 'launch', name: 'ingest service', program }, (s) => s.type === 'debugpy');
+      const session = await launch(PYTHON_LAUNCH, (s) => s.type === 'debugpy');
       await openPanel();
       const names = ['heartbeat', 'consumer-1', 'consumer-2', 'flusher'];
       const flusherLines = [lineOf(program, 'await asyncio.sleep(5)'), lineOf(program, 'await flush_once()')];
@@ -202,8 +247,35 @@ export function defineInspectorTests(): void {
         await sleep(800);
         const png = await screenshot('inspector-python', 'the Loop Inspector on the Python ingest service: tasks, what they wait on, the flusher ignoring its cancel');
         assert.ok(fs.statSync(png).size > 20_000, 'the screenshot is suspiciously small');
+        await panelAtWidths('inspector-python', 'the Python ingest service, the flusher ignoring its cancel selected', '.label:text-is("flusher")');
       }
+      if (screenshotsAvailable()) {
+        // The keyboard: Home goes to the Tasks group, Down to the first task, Down to the next one, Up back.
+        const tasks = new Set((await state()).snapshot!.items.filter((i) => i.kind === 'task').map((i) => i.id));
+        const press = async (step: string, keys: string[]) => {
+          await screenshotWith(`inspector-python-keys-${step}`, `the keyboard cursor after ${keys.join(', ')}`, { sideBarWidth: 300, sideBarOnly: true, focusInWebview: '#scroller', keys });
+          return (await state()).rendered?.selectedId;
+        };
+        const first = await press('1', ['Home', 'ArrowDown']);
+        const second = await press('2', ['ArrowDown']);
+        const back = await press('3', ['ArrowUp']);
+        assert.ok(first && tasks.has(first) && second && tasks.has(second), `tasks selected by keyboard: ${first}, ${second}`);
+        assert.notEqual(second, first, 'ArrowDown moved to another task');
+        assert.equal(back, first, 'ArrowUp came back');
+      }
+      const last = (await state()).snapshot!;
       await stop(session);
+      // The session is over; its last snapshot stays, read-only, and the view stays in Run and Debug.
+      const ended = await state();
+      assert.equal(ended.state, 'ended');
+      assert.equal(ended.snapshot?.takenAt, last.takenAt, 'the last snapshot is kept');
+      assert.ok(ended.snapshot?.items.some((i) => i.label === 'flusher' && i.ignoringCancellation), 'with the flusher ignoring its cancel');
+      await openPanel();
+      await waitFor('the ended view to show the kept snapshot', async () => {
+        const st = await state();
+        return st.visible && st.rendered?.takenAt === last.takenAt ? undefined : `visible ${st.visible}, drawn ${JSON.stringify(st.rendered)}`;
+      }, 15_000);
+      if (screenshotsAvailable()) await screenshot('inspector-python-ended', 'after the session: its last snapshot, read-only, marked as from the ended session', { sideBarWidth: 300, sideBarOnly: true });
     });
 
     test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {

@@ -148,12 +148,16 @@ export function defineTypeScriptTests(): void {
       const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
       const settingsFolder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode');
       const hadSettingsFolder = fs.existsSync(settingsFolder);
+      // The demo has a .vscode folder (launch.json) but no settings.json: remove the one the test writes.
+      const settingsFile = path.join(settingsFolder, 'settings.json');
+      const hadSettingsFile = fs.existsSync(settingsFile);
       try {
         await config().update('rules', { AW201: 'error' }, vscode.ConfigurationTarget.Workspace);
         await waitFor('AW201 as errors', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Error), 40_000);
       } finally {
         await config().update('rules', undefined, vscode.ConfigurationTarget.Workspace);
         if (!hadSettingsFolder) fs.rmSync(settingsFolder, { recursive: true, force: true });
+        else if (!hadSettingsFile) fs.rmSync(settingsFile, { force: true });
       }
       await waitFor('AW201 as warnings again', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 40_000);
     });

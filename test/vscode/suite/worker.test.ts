@@ -326,6 +326,9 @@ export function defineWorkerTests(): void {
       await baseline();
       const settingsFolder = path.join(demoFolder, '.vscode');
       const hadSettingsFolder = fs.existsSync(settingsFolder);
+      // The demo has a .vscode folder (launch.json) but no settings.json: remove the one the test writes.
+      const settingsFile = path.join(settingsFolder, 'settings.json');
+      const hadSettingsFile = fs.existsSync(settingsFile);
       const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
       const aw201Count = expected.filter((e) => e.code === 'AW201').length;
       try {
@@ -343,6 +346,7 @@ export function defineWorkerTests(): void {
         await config().update('rules', undefined, vscode.ConfigurationTarget.Workspace);
         await config().update('enable', undefined, vscode.ConfigurationTarget.Workspace);
         if (!hadSettingsFolder) fs.rmSync(settingsFolder, { recursive: true, force: true });
+        else if (!hadSettingsFile) fs.rmSync(settingsFile, { force: true });
       }
       await waitFor('the defaults back', () => mismatch(document, expected));
     });
