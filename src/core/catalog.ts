@@ -18,6 +18,7 @@ import danglingTask from '../rules/dangling-task';
 import loopReentry from '../rules/loop-reentry';
 import asyncPromiseExecutor from '../rules/async-promise-executor';
 import threadBlocksShutdown from '../rules/thread-blocks-shutdown';
+import intervalNeverCleared from '../rules/interval-never-cleared';
 import sequentialAwaitInLoop from '../rules/sequential-await-in-loop';
 import sleepPolling from '../rules/sleep-polling';
 import gatherOrphans from '../rules/gather-orphans';
@@ -40,6 +41,7 @@ export const CATALOG: readonly Rule[] = [
   loopReentry,
   asyncPromiseExecutor,
   threadBlocksShutdown,
+  intervalNeverCleared,
   sequentialAwaitInLoop,
   sleepPolling,
   gatherOrphans,

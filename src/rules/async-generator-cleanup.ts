@@ -25,7 +25,7 @@ const rule = defineRule({
   enabledByDefault: false,
   aliases: ['ASYNC119'],
   fixable: 'never',
-  summary: 'yield inside async with or try/finally in an async generator: stopped early, its cleanup runs later, in another task, maybe after the loop stopped.',
+  summary: 'yield inside async with or try/finally in an async generator: if the consumer stops early, the cleanup runs later, in another task.',
   messages: {
     inContext: '`yield` inside `{block}` in an async generator: if the consumer stops iterating early, this cleanup is deferred until the generator is garbage-collected or `asyncio.run()` shuts down async generators, in another task; iterate it inside `contextlib.aclosing()`.',
   },

@@ -25,7 +25,7 @@ const rule = defineRule({
   severity: 'hint',
   aliases: [],
   fixable: 'never',
-  summary: 'A coroutine runs a function that loops for ever in an executor or a non-daemon thread: Python waits for that thread at exit, so the process never exits.',
+  summary: 'A coroutine runs an endless loop in an executor or non-daemon thread: Python waits for that thread at exit, so the process never exits.',
   messages: {
     executor: '`{function}` loops for ever (`while True:` with no way out) and runs in an executor thread: `asyncio.run()` waits for the default executor at shutdown (for ever before Python 3.12, 300 s since) and the interpreter joins executor threads at exit, so the process never exits.',
     thread: '`{function}` loops for ever (`while True:` with no way out) in a non-daemon thread: the interpreter joins non-daemon threads at exit, so the process never exits; give the loop a stop event, or pass `daemon=True`.',

@@ -417,7 +417,7 @@ export class TsContext {
 }
 
 /** Globals the rules know by name (`Atomics.wait`, `Date.now`, `Promise`). */
-const GLOBALS = new Set(['Atomics', 'Date', 'performance', 'Promise', 'fetch', 'setTimeout', 'require', 'process']);
+const GLOBALS = new Set(['Atomics', 'Date', 'performance', 'Promise', 'fetch', 'setTimeout', 'setInterval', 'require', 'process']);
 
 /** `node:fs` → `fs`; `fs/promises` → `fs.promises`; `node:timers/promises` → `timers.promises`. */
 export function normalizeModule(spec: string): string {
