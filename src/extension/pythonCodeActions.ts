@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Finding, Fix } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import { analyzePython, type PythonAnalysis } from '../python/analyze';
+import { ignoreLineEdit, minimalChange } from '../python/lineActions';
 import type { PythonParser } from '../python/parser';
 import { COMMANDS } from './commands';
 import type { SettingsReader } from './config';
@@ -15,8 +16,6 @@ import { describesFinding, isPython, type PythonDiagnostics } from './pythonDiag
 
 /** `source.fixAll.asyncwise`: what `editor.codeActionsOnSave` names to run our safe fixes. */
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('asyncwise');
-
-const NOQA_CODES = /#\s*noqa:\s*[A-Za-z0-9_\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_\-]+)*/i;
 
 export class PythonCodeActions implements vscode.CodeActionProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND];
@@ -89,33 +88,10 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
     return action;
   }
 
-  /**
-   * `  # noqa: AW201` at the end of the finding's first line (where suppressions are looked up), or
-   * the code added to a `# noqa: …` list already there. Not offered where a comment would change the
-   * code: a line ending inside a multi-line string or in a backslash continuation.
-   */
+  /** "Ignore AWnnn on this line": the shared edit (src/python/lineActions.ts), when one is safe to add. */
   private ignoreAction(document: vscode.TextDocument, parser: PythonParser, analysis: PythonAnalysis, finding: Finding, diagnostic: vscode.Diagnostic): vscode.CodeAction | undefined {
-    const line = document.lineAt(finding.startPosition.line);
-    const text = line.text;
-    const trimmedEnd = text.replace(/\s+$/, '');
-    if (trimmedEnd.endsWith('\\')) return undefined;
-    const lineStart = document.offsetAt(line.range.start);
-    const comment = commentOnLine(parser, analysis, finding.startPosition.line);
-    let edit: { start: number; end: number; newText: string };
-    if (comment) {
-      const noqa = NOQA_CODES.exec(comment.text);
-      if (noqa) {
-        const at = comment.start + noqa.index + noqa[0].length;
-        edit = { start: at, end: at, newText: `, ${finding.code}` };
-      } else {
-        const at = comment.end;
-        edit = { start: at, end: at, newText: `  # noqa: ${finding.code}` };
-      }
-    } else {
-      if (endsInsideString(analysis, lineStart + trimmedEnd.length)) return undefined;
-      const at = lineStart + trimmedEnd.length;
-      edit = { start: at, end: at, newText: `  # noqa: ${finding.code}` };
-    }
+    const edit = ignoreLineEdit(parser, analysis, finding);
+    if (!edit) return undefined;
     const action = new vscode.CodeAction(`Ignore ${finding.code} on this line`, vscode.CodeActionKind.QuickFix);
     action.edit = new vscode.WorkspaceEdit();
     action.edit.replace(document.uri, new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)), edit.newText);
@@ -138,34 +114,4 @@ export class PythonCodeActions implements vscode.CodeActionProvider {
     action.edit.replace(document.uri, new vscode.Range(document.positionAt(change.start), document.positionAt(change.end)), change.newText);
     return action;
   }
-}
-
-/** The comment on a line; a Python line holds at most one, at its end. */
-function commentOnLine(parser: PythonParser, analysis: PythonAnalysis, line: number): { start: number; end: number; text: string } | undefined {
-  // Rows, not indices: the web binding's query ranges count bytes of its UTF-16 input, not characters.
-  const range = { startPosition: { row: line, column: 0 }, endPosition: { row: line + 1, column: 0 } };
-  for (const { node } of parser.query('(comment) @c').captures(analysis.tree.rootNode, range)) {
-    if (node.startPosition.row === line) return { start: node.startIndex, end: node.endIndex, text: node.text };
-  }
-  return undefined;
-}
-
-/** Whether the character before `lineEnd` belongs to a string literal that continues on the next line. */
-function endsInsideString(analysis: PythonAnalysis, lineEnd: number): boolean {
-  if (lineEnd === 0) return false;
-  for (let node = analysis.tree.rootNode.descendantForIndex(lineEnd - 1); node; node = node.parent) {
-    if (node.type === 'string' && node.endIndex > lineEnd) return true;
-    if (node.type === 'block' || node.type === 'module') return false;
-  }
-  return false;
-}
-
-/** One replacement covering only what differs, so the cursor, folds and markers elsewhere stay put. */
-export function minimalChange(before: string, after: string): { start: number; end: number; newText: string } {
-  let prefix = 0;
-  const max = Math.min(before.length, after.length);
-  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
-  return { start: prefix, end: before.length - suffix, newText: after.slice(prefix, after.length - suffix) };
 }
