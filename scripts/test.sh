@@ -21,7 +21,11 @@ step "provision the real editor (code-server, its Node 24; cached in .cache/edit
 # First, so the unit tests that also run under the editor's Node 24 (inspector shapes) find it.
 bash scripts/provision-editor.sh >/dev/null
 
-step "unit, fixture and CLI tests"
+step "unit, fixture, CLI and language-server tests (Neovim's LSP client among them)"
+if [ "${ASYNCWISE_REQUIRE_NEOVIM:-}" = 1 ] && ! command -v nvim >/dev/null; then
+  echo "ASYNCWISE_REQUIRE_NEOVIM=1 but nvim is not installed (apt-get install neovim): the language server's real-client test cannot run" >&2
+  exit 1
+fi
 node --test --test-reporter=spec out/test/unit/
 
 step "the VSIX installs into the real editor"
