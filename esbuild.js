@@ -109,6 +109,7 @@ async function main() {
     if (fs.existsSync('bench/bench.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/bench.ts'], outfile: 'out/bench/bench.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     if (fs.existsSync('bench/cli-scale.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/cli-scale.ts'], outfile: 'out/bench/cli-scale.js', external: ['@astral-sh/ruff-wasm-nodejs'] });
     if (fs.existsSync('bench/ecosystem.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/ecosystem.ts'], outfile: 'out/bench/ecosystem.js' });
+    if (fs.existsSync('bench/server.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/server.ts'], outfile: 'out/bench/server.js' });
     if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
     // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint.
     for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts'].filter((f) => fs.existsSync(f))) {

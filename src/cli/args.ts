@@ -145,6 +145,7 @@ or the editor process that started it is gone.
 
 Options:
   --stdio                  talk over stdin and stdout (the default; editors often pass it)
+  --clientProcessId PID    exit when this process is gone (also from initialize's processId)
   -h, --help               this help`,
 } as const;
 
@@ -170,9 +171,16 @@ export function parseArgs(argv: readonly string[]): Command {
   }
   if (first === '--version' || first === '-V') return { kind: 'version' };
   if (first === 'server') {
-    for (const arg of rest) {
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
       if (arg === '--help' || arg === '-h') return { kind: 'help', topic: 'server' };
-      if (arg !== '--stdio') throw new UsageError(`unknown option ${arg} for \`server\``, 'server');
+      if (arg === '--stdio' || /^--clientProcessId=\d+$/.test(arg)) continue;
+      // VS Code's client passes its process id; the server exits when that process is gone.
+      if (arg === '--clientProcessId' && /^\d+$/.test(rest[i + 1] ?? '')) {
+        i++;
+        continue;
+      }
+      throw new UsageError(`unknown option ${arg} for \`server\``, 'server');
     }
     return { kind: 'server' };
   }

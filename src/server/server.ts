@@ -44,6 +44,7 @@ import { FIX_ALL_KIND, SERVER_COMMANDS, type ClientSettings, type EngineEvent, t
 
 /** After a windowed analysis while typing, the exact one runs once typing pauses this long. */
 export const SETTLE_MS = 700;
+const TRACE = process.env.ASYNCWISE_SERVER_TRACE === '1';
 /** Engine restarts allowed in a row before the server gives up (and says so). */
 const MAX_RESTARTS = 5;
 
@@ -114,8 +115,9 @@ class AsyncwiseServer {
     const c = this.connection;
     c.onInitialize((params): InitializeResult => {
       this.capabilities = params.capabilities;
-      this.pull = Boolean(params.capabilities.textDocument?.diagnostic);
-      const init = params.initializationOptions as { settings?: unknown } | undefined;
+      const init = params.initializationOptions as { settings?: unknown; pushDiagnostics?: unknown } | undefined;
+      // `pushDiagnostics`: a client that pulls only for visible documents but wants every open one's (VS Code's).
+      this.pull = Boolean(params.capabilities.textDocument?.diagnostic) && init?.pushDiagnostics !== true;
       if (init && typeof init.settings === 'object' && init.settings !== null) this.pushedSettings = init.settings as ClientSettings;
       const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
       this.folders = folders.map(pathOf).filter((p): p is string => p !== undefined);
@@ -365,7 +367,10 @@ class AsyncwiseServer {
       const analysed = t.document.version;
       const text = t.document.getText();
       t.inFlight = { version: analysed };
+      const sent = performance.now();
       result = await this.ask<Extract<EngineEvent, { type: 'analysed' }>>((id) => ({ type: 'analyse', id, uri, text, mode, fresh, settings }));
+      // ASYNCWISE_SERVER_TRACE=1: each analysis' cost on the engine thread and round trip, on stderr (the benchmark's breakdown).
+      if (TRACE) process.stderr.write(`asyncwise-trace analyse ${mode}${fresh ? ' fresh' : ''} v${analysed} engine ${result.ms.toFixed(1)} ms round trip ${(performance.now() - sent).toFixed(1)} ms exact ${result.exact}\n`);
       if (this.tracked.get(uri) !== t) return;
       if (analysed !== t.document.version) {
         // Superseded while it ran: dropped, and the next one (wanted by the edit) goes now.
