@@ -7,6 +7,7 @@
  * the open files' own diagnostics went out, then kept current from edits and file events.
  */
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CodeAction, Diagnostic, DiagnosticSeverity, TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { CATALOG } from '../core/catalog';
@@ -203,7 +204,7 @@ export class Engine {
     const options = this.options(doc);
     const analysis = request.mode === 'edit' ? doc.model.analyzeEdit(settings, options) : doc.model.analyze(settings, options);
     doc.analysis = analysis;
-    const diagnostics = analysis.findings.map(toDiagnostic);
+    const diagnostics = analysis.findings.map((f) => toDiagnostic(f, doc.uri));
     this.post({ type: 'analysed', id: request.id, diagnostics, exact: doc.model.exact, ms: performance.now() - started });
   }
 
@@ -382,9 +383,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** The finding as an LSP diagnostic: its code links to the rule's documentation. */
-export function toDiagnostic(finding: Finding): Diagnostic {
+/** The finding as an LSP diagnostic: its code links to the rule's documentation; a chain's hops are related locations. */
+export function toDiagnostic(finding: Finding, uri: string): Diagnostic {
   const rule = CATALOG.find((r) => r.code === finding.code);
+  const related = finding.related?.map((r) => ({
+    location: { uri: r.file ? pathToFileURL(r.file).href : uri, range: { start: { line: r.position.line, character: r.position.column }, end: { line: r.position.line, character: r.position.column } } },
+    message: r.message,
+  }));
   return {
     range: { start: { line: finding.startPosition.line, character: finding.startPosition.column }, end: { line: finding.endPosition.line, character: finding.endPosition.column } },
     severity: SEVERITY[finding.severity],
@@ -392,6 +397,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     ...(rule ? { codeDescription: { href: docsUrl(rule) } } : {}),
     source: DIAGNOSTIC_SOURCE,
     message: finding.message,
+    ...(related?.length ? { relatedInformation: related } : {}),
   };
 }
 

@@ -263,6 +263,16 @@ describe('asyncwise server, pull diagnostics and configuration', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.deepEqual(codes(items).sort(), cliProblems('notifier.py', read('notifier.py')).map((p) => `${p.line}:${p.column} ${p.code}`).sort());
+    // Each function of the chain is a related location: save_subscribers() → _write_atomically() → open().
+    const chain = items.find((d) => d.code === 'AW202')!;
+    const storage = read('storage.py').split('\n');
+    assert.deepEqual(
+      chain.relatedInformation?.map((r) => [path.basename(new URL(r.location.uri).pathname), storage[r.location.range.start.line].trim().replace(/\(.*/, ''), r.message]),
+      [
+        ['storage.py', 'def save_subscribers', '`save_subscribers()` calls `_write_atomically()`'],
+        ['storage.py', 'def _write_atomically', '`_write_atomically()` calls `open()`, which blocks the event loop'],
+      ],
+    );
     client.notify('textDocument/didClose', { textDocument: { uri } });
   });
 
