@@ -170,6 +170,8 @@ async function workspaceBench(opts: Options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-server-ws-'));
   try {
     fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "big"\n');
+    fs.mkdirSync(path.join(dir, 'pkg'));
+    fs.writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
     const module = (i: number) => `import time\n\n\ndef helper_${i}(path):\n    with open(path) as f:\n        return f.read()\n\n\nasync def handler_${i}(x):\n    return x + ${i}\n`;
     for (let i = 0; i < opts.files; i++) {
       const pkg = path.join(dir, 'pkg', `p${Math.floor(i / 200)}`);
