@@ -111,6 +111,7 @@ async function main() {
     if (fs.existsSync('bench/ecosystem.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/ecosystem.ts'], outfile: 'out/bench/ecosystem.js' });
     // Stage by stage, both engines: `typescript` is the profiled project's own, else ours.
     if (fs.existsSync('bench/profile.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/profile.ts'], outfile: 'out/bench/profile.js', external: ['typescript'] });
+    if (fs.existsSync('bench/server.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/server.ts'], outfile: 'out/bench/server.js' });
     if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
     // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint.
     for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts'].filter((f) => fs.existsSync(f))) {

@@ -20,11 +20,11 @@ import { performance } from 'node:perf_hooks';
 import { CATALOG } from '../src/core/catalog';
 import { parseSettings, type Settings } from '../src/core/settings';
 import { analyzePython, PYTHON_RULES } from '../src/python/analyze';
-import { PythonDocument, type ContentChange } from '../src/python/document';
+import { PythonDocument } from '../src/python/document';
 import { PythonParser } from '../src/python/parser';
 import type { Rule } from '../src/rules/define';
 import { countLines, loadCorpus, pythonStdlib, type Corpus } from './corpus';
-import { generateAsyncModule, random } from './generate';
+import { generateAsyncModule, keystrokes } from './generate';
 
 interface Options {
   corpora: string[];
@@ -236,41 +236,6 @@ interface EditLatency {
   readonly findings: number;
 }
 
-/**
- * Keystrokes in bursts, as someone types: at a random spot, type a few characters of an identifier
- * or punctuation (which often leaves the line half-written), then backspace some of them.
- */
-function keystrokes(text: string, count: number, seed: number, inCoroutines = false): ContentChange[] {
-  const next = random(seed);
-  // Typing inside coroutines: each burst starts right after an `await ` of the original text.
-  const spots: number[] = [];
-  if (inCoroutines) for (let i = text.indexOf('await '); i >= 0; i = text.indexOf('await ', i + 1)) spots.push(i + 6);
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz_ ().:,=é';
-  const changes: ContentChange[] = [];
-  let length = text.length;
-  let cursor = 0;
-  let typedHere = 0;
-  while (changes.length < count) {
-    if (typedHere === 0 || next() < 0.2) {
-      // Spots shift as earlier bursts add text; clamp, and accept the rare spot that lands elsewhere.
-      cursor = inCoroutines ? Math.min(spots[Math.floor(next() * spots.length)], length) : Math.floor(next() * length);
-      typedHere = 0;
-    }
-    if (typedHere > 0 && next() < 0.3) {
-      changes.push({ rangeOffset: cursor - 1, rangeLength: 1, text: '' });
-      cursor--;
-      length--;
-      typedHere--;
-    } else {
-      const ch = alphabet[Math.floor(next() * alphabet.length)];
-      changes.push({ rangeOffset: cursor, rangeLength: 0, text: ch });
-      cursor++;
-      length++;
-      typedHere++;
-    }
-  }
-  return changes;
-}
 
 function editLatency(parser: PythonParser, settings: Settings, edits: number): EditLatency {
   const text = generateAsyncModule(5000, 7);

@@ -4,6 +4,7 @@
  * flag, sync helpers, nested defs and lambdas, comprehensions, docstrings and comments. Deterministic
  * for a given seed, so runs compare.
  */
+import type { ContentChange } from '../src/python/document';
 
 /** A small seeded PRNG (mulberry32): the benchmark must be repeatable. */
 export function random(seed: number): () => number {
@@ -18,7 +19,8 @@ export function random(seed: number): () => number {
 }
 
 const HEADER = `"""Order pipeline: fetches, validates and stores orders from several upstream services."""
-from __future__ import annotations
+from __future__ import type { ContentChange } from '../src/python/document';
+import annotations
 
 import asyncio
 import contextlib
@@ -170,4 +172,40 @@ export function generateAsyncModule(lines: number, seed = 1): string {
     count += block.split('\n').length - 1;
   }
   return text;
+}
+
+/**
+ * Keystrokes in bursts, as someone types: at a random spot, type a few characters of an identifier
+ * or punctuation (which often leaves the line half-written), then backspace some of them.
+ */
+export function keystrokes(text: string, count: number, seed: number, inCoroutines = false): ContentChange[] {
+  const next = random(seed);
+  // Typing inside coroutines: each burst starts right after an `await ` of the original text.
+  const spots: number[] = [];
+  if (inCoroutines) for (let i = text.indexOf('await '); i >= 0; i = text.indexOf('await ', i + 1)) spots.push(i + 6);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz_ ().:,=é';
+  const changes: ContentChange[] = [];
+  let length = text.length;
+  let cursor = 0;
+  let typedHere = 0;
+  while (changes.length < count) {
+    if (typedHere === 0 || next() < 0.2) {
+      // Spots shift as earlier bursts add text; clamp, and accept the rare spot that lands elsewhere.
+      cursor = inCoroutines ? Math.min(spots[Math.floor(next() * spots.length)], length) : Math.floor(next() * length);
+      typedHere = 0;
+    }
+    if (typedHere > 0 && next() < 0.3) {
+      changes.push({ rangeOffset: cursor - 1, rangeLength: 1, text: '' });
+      cursor--;
+      length--;
+      typedHere--;
+    } else {
+      const ch = alphabet[Math.floor(next() * alphabet.length)];
+      changes.push({ rangeOffset: cursor, rangeLength: 0, text: ch });
+      cursor++;
+      length++;
+      typedHere++;
+    }
+  }
+  return changes;
 }

@@ -59,13 +59,17 @@ begin "provision the real editor"
 bash scripts/provision-editor.sh >/dev/null
 finish ok
 
-begin "Python inspector prerequisites"
+begin "test prerequisites (Debian packages)"
 # The Python inspector suites drive real programs under Debian's debugpy (/usr/bin/python3), and under
 # pyenv's 3.8–3.13 with Debian's debugpy on PYTHONPATH: on 3.8/3.9 it imports typing_extensions.
+# The language server is tested from real LSP clients: Neovim's built-in one and Emacs' eglot.
 python_missing=()
 if ! command -v python3 >/dev/null || ! [ -x /usr/bin/python3 ]; then python_missing+=(python3); fi
 if ! /usr/bin/python3 -c 'import debugpy' 2>/dev/null; then python_missing+=(python3-debugpy); fi
 if ! [ -e /usr/lib/python3/dist-packages/typing_extensions.py ]; then python_missing+=(python3-typing-extensions); fi
+if ! command -v nvim >/dev/null; then python_missing+=(neovim); fi
+if ! command -v emacs >/dev/null; then python_missing+=(emacs-nox); fi
+if ! [ -d /usr/share/emacs/site-lisp/elpa-src ] || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then python_missing+=(elpa-eglot); fi
 if [ ${#python_missing[@]} -eq 0 ]; then
   finish ok "$(/usr/bin/python3 -c 'import debugpy, sys; print(f"debugpy {debugpy.__version__} on Python {sys.version.split()[0]}")')"
 elif [ "${ASYNCWISE_TEST_WITHOUT_PYTHON_INSPECTOR:-}" = 1 ]; then
@@ -74,12 +78,12 @@ elif [ "${ASYNCWISE_TEST_WITHOUT_PYTHON_INSPECTOR:-}" = 1 ]; then
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian packages: ${python_missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${python_missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${python_missing[@]}" >/dev/null
   /usr/bin/python3 -c 'import debugpy'
   finish ok "installed ${python_missing[*]}"
 else
   {
-    echo "The Python inspector tests need Debian packages that are missing: ${python_missing[*]}."
+    echo "The tests need Debian packages that are missing: ${python_missing[*]}."
     echo "Install them (as root):  apt-get install ${python_missing[*]}"
     echo "or run without them (their suites then count as skipped):  ASYNCWISE_TEST_WITHOUT_PYTHON_INSPECTOR=1 npm test"
   } >&2

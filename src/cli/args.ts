@@ -43,21 +43,26 @@ export interface RulesCommand {
 export interface HelpCommand {
   readonly kind: 'help';
   /** The command whose usage to print; undefined for the overview. */
-  readonly topic?: 'check' | 'rules';
+  readonly topic?: 'check' | 'rules' | 'server';
 }
 
 export interface VersionCommand {
   readonly kind: 'version';
 }
 
-export type Command = CheckCommand | RulesCommand | HelpCommand | VersionCommand;
+/** `asyncwise server`: the language server over stdio (`--stdio`, which editors pass, is accepted and the default). */
+export interface ServerCommand {
+  readonly kind: 'server';
+}
+
+export type Command = CheckCommand | RulesCommand | HelpCommand | VersionCommand | ServerCommand;
 
 /** A mistake in the command line: printed as one line plus a hint to `--help`, exit code 2. */
 export class UsageError extends Error {
   constructor(
     message: string,
     /** The command whose `--help` the hint points to. */
-    readonly topic?: 'check' | 'rules',
+    readonly topic?: 'check' | 'rules' | 'server',
   ) {
     super(message);
   }
@@ -69,6 +74,7 @@ export const USAGE = {
 Usage:
   asyncwise check [options] PATH...   analyse Python and TS/JS files and directories
   asyncwise rules [--format FORMAT]   list the rules
+  asyncwise server                    the language server (LSP over stdin/stdout) for editors
   asyncwise --help | -h               this help; \`asyncwise COMMAND --help\` for a command's options
   asyncwise --version | -V            print the version
 
@@ -126,6 +132,21 @@ Lists every rule of the catalog. json prints one array of
 Options:
   --format text|json       output format (default: text)
   -h, --help               this help`,
+  server: `Usage: asyncwise server [--stdio]
+
+Runs the asyncwise language server: the Language Server Protocol over stdin and stdout, for any
+editor with an LSP client (Neovim, Helix, Zed, Emacs, Sublime Text, …). Python files get
+diagnostics with documentation links, quick fixes, "ignore on this line" and
+source.fixAll.asyncwise. Settings: the project's [tool.asyncwise] in pyproject.toml or "asyncwise"
+in package.json, as for \`check\`, with the editor's \`asyncwise\` settings section on top
+(workspace/configuration, workspace/didChangeConfiguration or initializationOptions.settings).
+Analyses run on their own thread: the server answers while it analyses. It exits when stdin closes
+or the editor process that started it is gone.
+
+Options:
+  --stdio                  talk over stdin and stdout (the default; editors often pass it)
+  --clientProcessId PID    exit when this process is gone (also from initialize's processId)
+  -h, --help               this help`,
 } as const;
 
 /** Options that take a value, by command. */
@@ -145,13 +166,27 @@ export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = rest[0];
-    if (topic === 'check' || topic === 'rules') return { kind: 'help', topic };
+    if (topic === 'check' || topic === 'rules' || topic === 'server') return { kind: 'help', topic };
     return { kind: 'help' };
   }
   if (first === '--version' || first === '-V') return { kind: 'version' };
+  if (first === 'server') {
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      if (arg === '--help' || arg === '-h') return { kind: 'help', topic: 'server' };
+      if (arg === '--stdio' || /^--clientProcessId=\d+$/.test(arg)) continue;
+      // VS Code's client passes its process id; the server exits when that process is gone.
+      if (arg === '--clientProcessId' && /^\d+$/.test(rest[i + 1] ?? '')) {
+        i++;
+        continue;
+      }
+      throw new UsageError(`unknown option ${arg} for \`server\``, 'server');
+    }
+    return { kind: 'server' };
+  }
   if (first !== 'check' && first !== 'rules') {
     if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (options go after the command: \`asyncwise check ${first} …\`)`);
-    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected \`check\` or \`rules\``);
+    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected \`check\`, \`rules\` or \`server\``);
   }
   const command = first;
   const values = new Map<string, string[]>();

@@ -26,6 +26,8 @@ export interface CliIo {
   readonly readStdin?: () => Promise<string>;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  /** `asyncwise server`: runs the language server on the process's stdin and stdout (never settles while it runs). */
+  readonly serve?: () => Promise<number>;
 }
 
 export const EXIT = { clean: 0, problems: 1, error: 2 } as const;
@@ -45,6 +47,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return EXIT.clean;
       case 'check':
         return await check(command, io);
+      case 'server':
+        if (!io.serve) throw new Error('the language server needs the process\'s stdin and stdout');
+        return await io.serve();
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -27,6 +27,14 @@ export interface Position {
   readonly column: number;
 }
 
+/** Another place that explains a finding (a hop of a cross-file chain): shown beside it by editors. */
+export interface RelatedLocation {
+  /** Absolute path of the file; undefined: the analysed file itself. */
+  readonly file: string | undefined;
+  readonly position: Position;
+  readonly message: string;
+}
+
 export interface Finding {
   readonly code: string;
   readonly rule: string;
@@ -39,6 +47,8 @@ export interface Finding {
   readonly endPosition: Position;
   /** Candidate fixes, not yet checked to re-parse; surfaces ask the analysis for the valid ones. */
   readonly fixes: readonly Fix[];
+  /** Places that explain it (AW202: each function of the chain); absent for most findings. */
+  readonly related?: readonly RelatedLocation[];
 }
 
 /** Applies non-overlapping edits to a text. Throws on overlap: a fix with overlapping edits is a bug. */
@@ -91,6 +101,7 @@ export function makeFinding(
   messageId: string,
   data: Readonly<Record<string, string>>,
   fixes: readonly Fix[],
+  related?: readonly RelatedLocation[],
 ): Finding {
   const template = rule.messages[messageId];
   if (template === undefined) throw new Error(`${rule.code}: unknown message id ${messageId}`);
@@ -105,6 +116,7 @@ export function makeFinding(
     startPosition: lines.position(range.start),
     endPosition: lines.position(range.end),
     fixes: fixes.map((f): Fix => ({ title: f.title, safety: f.safety, edits: f.edits })),
+    ...(related?.length ? { related } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * Entry point of the VS Code extension: wires the Python diagnostics, code actions, settings,
+ * Entry point of the VS Code extension: wires the Python language client, the TS/JS plugin settings,
  * output channel and commands. This folder is the only code that imports 'vscode'; everything it
- * shows is computed by the editor-independent engine in src/python and src/core.
+ * shows is computed by the editor-independent engine in src/python and src/core (Python: in the
+ * language server's process, src/server).
  */
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommand } from './commands';
@@ -10,15 +11,14 @@ import { registerInspector } from './inspector';
 import { defaultBackends } from './inspector/backends';
 import { fixAllInActiveFile } from './fixAllCommand';
 import { Log } from './log';
-import { PythonCodeActions } from './pythonCodeActions';
-import { PythonDiagnostics } from './pythonDiagnostics';
+import { PythonClient } from './pythonClient';
 import { DOCS_SCHEME, RuleDocsProvider, showRuleDocs } from './ruleDocs';
 import { TypeScriptFallback } from './typescriptFallback';
 import { TypeScriptPluginSettings } from './typescriptPlugin';
 
 /** What `activate` returns; the editor tests read it to know when the engine is ready. */
 export interface AsyncwiseApi {
-  /** Settles once the Python parser has loaded and the open documents were analysed (never rejects). */
+  /** Settles once the Python language server runs: true, or false when it could not start (never rejects). */
   readonly ready: Promise<boolean>;
 }
 
@@ -26,13 +26,11 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
   const log = new Log();
   context.subscriptions.push(log);
   const settings = new SettingsReader(log);
-  const diagnostics = new PythonDiagnostics(settings, log);
+  // Python: the language server (its own process) does the analysis; the extension is its client.
+  const python = new PythonClient(context, log);
   context.subscriptions.push(
     settings,
-    diagnostics,
-    vscode.languages.registerCodeActionsProvider({ language: 'python' }, new PythonCodeActions(diagnostics, settings, log), {
-      providedCodeActionKinds: PythonCodeActions.providedCodeActionKinds,
-    }),
+    python,
     vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider()),
     registerCommand(COMMANDS.showRuleDocs, (rule) => showRuleDocs(log, rule).catch((e: unknown) => log.error('showing rule docs failed', e))),
     registerCommand(COMMANDS.showOutput, () => log.show()),
@@ -48,11 +46,11 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
   );
   registerInspector(context, log, defaultBackends(log));
   log.info(`asyncwise ${String(context.extension.packageJSON.version)} activated`);
-  // The parser loads asynchronously (WebAssembly); a failure is logged, never left unhandled.
-  const ready = diagnostics.start().then(
+  // The server starts asynchronously; a failure is logged, never left unhandled.
+  const ready = python.start().then(
     () => true,
     (error: unknown) => {
-      log.error('loading the Python parser failed; Python analysis is off', error);
+      log.error('starting the asyncwise language server failed; Python analysis is off', error);
       return false;
     },
   );

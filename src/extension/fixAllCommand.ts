@@ -3,7 +3,7 @@
  * command palette, without setting up `editor.codeActionsOnSave`.
  *
  * - Python, and TS/JS under TypeScript 7 (the extension's own engine): asks the existing
- *   `source.fixAll.asyncwise` code action providers (PythonCodeActions, TypeScriptFallback), which
+ *   `source.fixAll.asyncwise` code action providers (the language server's, TypeScriptFallback), which
  *   already fix to a fixed point, and applies the action they return.
  * - TS/JS with the tsserver plugin: VS Code's TypeScript extension offers no `source.fixAll.*` kind
  *   for a plugin's codes (its `source.fixAll.ts` covers a fixed list of TypeScript's own), and
@@ -19,8 +19,7 @@ import { ruleCode } from '../tsplugin/codes';
 import type { SettingsReader } from './config';
 import { isRuleFixAllTitle, isUnattendedFix, planFixes, type FixCandidate } from './fixAllPlan';
 import type { Log } from './log';
-import { FIX_ALL_KIND } from './pythonCodeActions';
-import { DIAGNOSTIC_SOURCE, isPython } from './pythonDiagnostics';
+import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, isPython } from './diagnostics';
 import { isTypeScriptOrJavaScript } from './typescriptPlugin';
 
 /** What the command did, returned for the editor tests (and shown to the user as a message). */

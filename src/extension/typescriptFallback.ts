@@ -18,8 +18,7 @@ import type { Settings } from '../core/settings';
 import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
 import type { SettingsReader } from './config';
 import type { Log } from './log';
-import { FIX_ALL_KIND } from './pythonCodeActions';
-import { describesFinding, toDiagnostic } from './pythonDiagnostics';
+import { describesFinding, FIX_ALL_KIND, toDiagnostic } from './diagnostics';
 import { isTypeScriptOrJavaScript, TS_JS_LANGUAGES } from './typescriptPlugin';
 
 const TSGO_SETTINGS = ['js/ts.experimental.useTsgo', 'typescript.experimental.useTsgo'];

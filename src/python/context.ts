@@ -4,7 +4,7 @@
  * run a query, then look at the few nodes it returns.
  */
 import type { Node, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
-import { makeFinding, mergeIdenticalEdits, type Finding, type TextEdit } from '../core/finding';
+import { makeFinding, mergeIdenticalEdits, type Finding, type RelatedLocation, type TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
 import { atLeast, type PythonVersion, type Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
@@ -196,9 +196,9 @@ export class PythonContext {
   }
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
-  report(at: Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: FixSpec[] = []): void {
+  report(at: Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: FixSpec[] = [], related?: readonly RelatedLocation[]): void {
     const range = 'startIndex' in at ? { start: at.startIndex, end: at.endIndex } : at;
-    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes.map((f) => ({ ...f, edits: mergeIdenticalEdits(f.edits) }))));
+    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes.map((f) => ({ ...f, edits: mergeIdenticalEdits(f.edits) })), related));
   }
 }
 

@@ -89,6 +89,21 @@ export type BlockingTest = (qualifiedName: string | undefined, method?: string, 
 export interface Chain {
   readonly steps: readonly string[];
   readonly origin: string;
+  /** The functions the chain goes through, in order: `hops[i]` makes the call `steps[i]`. */
+  readonly hops: readonly ChainHop[];
+}
+
+/** A function of a blocking chain: where it is defined (editors show each hop as a location). */
+export interface ChainHop {
+  readonly module: string;
+  /** `Class.method` or `function`. */
+  readonly name: string;
+  /** 0-based row of its `def`. */
+  readonly line: number;
+}
+
+function hopOf(ref: FunctionRef): ChainHop {
+  return { module: ref.module, name: ref.className ? `${ref.className}.${ref.summary.name}` : ref.summary.name, line: ref.summary.line };
 }
 
 /** Decorators that leave a function's calling behaviour alone; any other one may change it (run it in a thread, make it a task). */
@@ -1091,7 +1106,7 @@ export class ProjectIndex {
     if (visiting.has(fn) || depth >= MAX_CHAIN_DEPTH) return { chain: undefined, cut: true };
     // The shortest explanation first: a blocking call made directly beats one through a helper.
     const found = (step: string): { chain: Chain; cut: boolean } => {
-      const chain = { steps: [step], origin: `${ref.qualifiedName} ${step}` };
+      const chain = { steps: [step], origin: `${ref.qualifiedName} ${step}`, hops: [hopOf(ref)] };
       memo.set(fn, chain);
       return { chain, cut: false };
     };
@@ -1110,7 +1125,7 @@ export class ProjectIndex {
         const sub = this.walk(callee, isBlocking, overlay, memo, visiting, depth + 1);
         cut ||= sub.cut;
         if (sub.chain) {
-          const chain = { steps: [call.text, ...sub.chain.steps], origin: sub.chain.origin };
+          const chain = { steps: [call.text, ...sub.chain.steps], origin: sub.chain.origin, hops: [hopOf(ref), ...sub.chain.hops] };
           memo.set(fn, chain);
           return { chain, cut: false };
         }

@@ -7,10 +7,11 @@
  * not reported.
  */
 import type { Node } from 'web-tree-sitter';
-import { editsOverlap, type TextEdit } from '../core/finding';
+import * as path from 'node:path';
+import { editsOverlap, type RelatedLocation, type TextEdit } from '../core/finding';
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import type { FixSpec, PythonContext } from '../python/context';
-import { boundLocally, enclosingClassName, moduleView, type BlockingTest, type Chain } from '../python/project';
+import { boundLocally, enclosingClassName, moduleNameOf, moduleView, type BlockingTest, type Chain } from '../python/project';
 import { blockingKind } from './blocking-call-in-async';
 import { stallsNoOtherTask } from '../python/entry';
 import { formatMessage } from '../core/rule';
@@ -156,19 +157,43 @@ state shared with coroutines or objects bound to a thread.
     for (const { site, chain, others } of byOrigin.values()) {
       const callee = compact(site.callee.text);
       const data = { callee, chain: [callee, ...chain.steps].map((step) => `${step}()`).join(' → ') };
+      const related = chainLocations(ctx, chain);
       if (others.length === 0) {
-        ctx.report(site.call, 'viaHelper', data, fixesFor(ctx, site));
+        ctx.report(site.call, 'viaHelper', data, fixesFor(ctx, site), related);
         continue;
       }
       const n = others.length;
       const lines = others.map((o) => String(o.call.startPosition.row + 1));
       const listed = `line${n > 1 ? 's' : ''} ${lines.slice(0, LISTED_LINES).join(', ')}${n > LISTED_LINES ? '…' : ''}`;
       const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
-      ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, [...fixAll(ctx, [site, ...others]), ...fixesFor(ctx, site)]);
+      ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, [...fixAll(ctx, [site, ...others]), ...fixesFor(ctx, site)], related);
     }
   },
 });
 export default rule;
+
+/**
+ * Each function of the chain as a location (its `def`), saying which call it makes next: editors
+ * list them under the finding (LSP related information), so the way to the blocking call is a click
+ * per hop. A hop whose file the index cannot name is left out.
+ */
+function chainLocations(ctx: PythonContext, chain: Chain): RelatedLocation[] {
+  const here = moduleNameOf(ctx);
+  const self = ctx.filePath && path.resolve(ctx.filePath);
+  const out: RelatedLocation[] = [];
+  chain.hops.forEach((hop, i) => {
+    const last = i === chain.hops.length - 1;
+    const message = `\`${hop.name}()\` calls \`${chain.steps[i]}()\`${last ? ', which blocks the event loop' : ''}`;
+    if (hop.module === here) {
+      out.push({ file: undefined, position: { line: hop.line, column: 0 }, message });
+      return;
+    }
+    const file = ctx.project?.filesOf(hop.module)[0];
+    if (!file) return;
+    out.push({ file: path.resolve(file) === self ? undefined : path.resolve(file), position: { line: hop.line, column: 0 }, message });
+  });
+  return out;
+}
 
 /** Module-level defs and classes of the file (cheap: from the scope intervals already computed). */
 function localNames(ctx: PythonContext): Set<string> {

@@ -322,6 +322,38 @@ export function defineWorkerTests(): void {
       await waitFor('the defaults back', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW203') ? undefined : describe(document, asyncwiseDiagnostics(document.uri))));
     });
 
+    test('the language server, killed mid-session, is restarted and follows edits again', async () => {
+      await baseline();
+      // The server is a child of this extension host (vscode-languageclient forks it).
+      const servers = () =>
+        fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
+          try {
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+            const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+            const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+            return ppid === process.pid && args.some((a) => a.endsWith(`dist${path.sep}cli.js`)) && args.includes('server') ? [Number(pid)] : [];
+          } catch {
+            return []; // a process that ended meanwhile
+          }
+        });
+      const before = servers();
+      assert.equal(before.length, 1, `one language server process, found ${JSON.stringify(before)}`);
+      process.kill(before[0], 'SIGKILL');
+      await waitFor('a new language server process', () => {
+        const now = servers();
+        return now.length === 1 && now[0] !== before[0] ? undefined : `servers: ${JSON.stringify(now)}`;
+      }, 30_000);
+      // The new server has the document again (the client re-opens it): an edit gets its diagnostic.
+      const editor = await vscode.window.showTextDocument(document, { preview: false });
+      const at = document.positionAt(locate(original, 'self.processed += 1'));
+      assert.ok(await editor.edit((b) => b.insert(at, 'os.system("sync")\n        ')));
+      await waitFor('AW201 on the new blocking call, from the restarted server', () =>
+        asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW201' && d.range.start.line === at.line) ? undefined : describe(document, asyncwiseDiagnostics(document.uri)),
+      20_000);
+      await revert(document);
+      await baseline();
+    });
+
     test('asyncwise.rules and asyncwise.enable settings re-apply to open documents', async () => {
       await baseline();
       const settingsFolder = path.join(demoFolder, '.vscode');

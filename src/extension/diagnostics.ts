@@ -1,0 +1,52 @@
+/**
+ * Diagnostics the extension makes itself (TS/JS under TypeScript 7, typescriptFallback.ts) and the
+ * helpers the commands use to recognise asyncwise's diagnostics, whichever component made them
+ * (Python's come from the language server with the same source, codes and links).
+ */
+import * as vscode from 'vscode';
+import { CATALOG } from '../core/catalog';
+import type { Finding } from '../core/finding';
+import { docsUrl } from '../core/rule';
+
+export const DIAGNOSTIC_SOURCE = 'asyncwise';
+
+/** `source.fixAll.asyncwise`: what `editor.codeActionsOnSave` names to run our safe fixes. */
+export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('asyncwise');
+
+/** Schemes of documents a user edits; not git's old versions, output panes or diff originals. */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote', 'vscode-vfs']);
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  hint: vscode.DiagnosticSeverity.Hint,
+  info: vscode.DiagnosticSeverity.Information,
+  warning: vscode.DiagnosticSeverity.Warning,
+  error: vscode.DiagnosticSeverity.Error,
+};
+
+export function isPython(document: vscode.TextDocument): boolean {
+  return document.languageId === 'python' && SCHEMES.has(document.uri.scheme);
+}
+
+/** The finding as VS Code shows it; its code links to the rule's documentation. */
+export function toDiagnostic(finding: Finding): vscode.Diagnostic {
+  const range = new vscode.Range(finding.startPosition.line, finding.startPosition.column, finding.endPosition.line, finding.endPosition.column);
+  const diagnostic = new vscode.Diagnostic(range, finding.message, SEVERITY[finding.severity]);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  const rule = CATALOG.find((r) => r.code === finding.code);
+  diagnostic.code = rule ? { value: finding.code, target: vscode.Uri.parse(docsUrl(rule)) } : finding.code;
+  return diagnostic;
+}
+
+/** Whether a diagnostic VS Code hands back (a copy, not our object) is the one made from this finding. */
+export function describesFinding(diagnostic: vscode.Diagnostic, finding: Finding): boolean {
+  if (diagnostic.source !== DIAGNOSTIC_SOURCE) return false;
+  const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
+  const r = diagnostic.range;
+  return (
+    code === finding.code &&
+    r.start.line === finding.startPosition.line &&
+    r.start.character === finding.startPosition.column &&
+    r.end.line === finding.endPosition.line &&
+    r.end.character === finding.endPosition.column
+  );
+}
