@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { LineIndex, type Finding, type Fix } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import type { Settings } from '../core/settings';
@@ -59,6 +60,9 @@ export interface RuleError {
 /** `RuleError.rule` of a file whose check failed as a whole (the parser or the compiler threw). */
 export const ENGINE_FAILURE = 'engine';
 
+/** `RuleError.rule` of a file whose analysis ran past the per-file time budget and was abandoned. */
+export const OVER_BUDGET = 'time-budget';
+
 export type FileResult =
   | {
       readonly kind: 'checked';
@@ -93,6 +97,8 @@ export function checkFile(parser: PythonParser, file: string, displayPath: strin
  * and its exit code says an error happened. Nothing is written for it.
  */
 export function failedFile(displayPath: string, error: unknown, bytes = 0): FileResult {
+  // Over budget: one line saying so, no stack (nothing is broken; the file is too costly to check).
+  if (isTimeBudgetExceeded(error)) return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: OVER_BUDGET, detail: error.message }] };
   return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: ENGINE_FAILURE, detail: describeError(error) }] };
 }
 
@@ -177,8 +183,11 @@ export function checkWith(engine: CheckEngine, text: string, displayPath: string
  */
 export function checkText(parser: PythonParser, text: string, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   const ruleErrors: RuleError[] = [];
+  // One budget for the file: every fix round and the final report share it.
+  const deadline = new Deadline(settings.timeBudget);
   const analyze = (source: string) =>
     analyzePython(parser, source, settings, {
+      deadline,
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as ts from 'typescript';
+import { Deadline } from '../core/budget';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
@@ -93,12 +94,14 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   const config = nearestConfig(path.dirname(file));
   const program = config ? programFor(tsm, config) : undefined;
   const fromProgram = program?.getSourceFile(file);
+  // One budget for the file: every fix round and the final report share it.
+  const deadline = new Deadline(settings.timeBudget);
   const analyze = (source: string) => {
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
     const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
-    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath } : { relativePath: displayPath }) };
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);

@@ -4,6 +4,7 @@
  * settings change; cleared, and its trees freed, on close. Nothing here throws into VS Code.
  */
 import * as vscode from 'vscode';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
 import type { Finding } from '../core/finding';
 import { docsUrl } from '../core/rule';
@@ -42,6 +43,8 @@ interface Tracked {
   analysedVersion: number | undefined;
   analysis: PythonAnalysis | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** The last analysis ran out of its time budget (logged once until one succeeds again). */
+  overBudget?: boolean;
 }
 
 /** An analysis together with the document version it describes. */
@@ -218,17 +221,25 @@ export class PythonDiagnostics implements vscode.Disposable {
         relativePath: vscode.workspace.asRelativePath(document.uri, false),
         ...this.projects?.forDocument(document),
         onRuleError: (rule: { code: string; name: string }, error: unknown) => this.log.error(`rule ${rule.code} ${rule.name} failed on ${document.uri.toString()}`, error),
+        // The extension host runs every extension's code on one thread: a file too costly to
+        // analyse (deep nesting, half-typed code) is abandoned rather than freezing the editor.
+        deadline: new Deadline(settings.timeBudget),
       };
       const analysis = mode === 'edit' ? entry.model.analyzeEdit(settings, options) : entry.model.analyze(settings, options);
       entry.analysis = analysis;
       entry.analysedVersion = document.version;
       this.collection.set(document.uri, analysis.findings.map(toDiagnostic));
+      entry.overBudget = false;
     } catch (error) {
       // A broken analysis must not leave stale squiggles pointing at text that moved.
       entry.analysis = undefined;
       entry.analysedVersion = undefined;
       this.collection.delete(document.uri);
-      this.log.error(`analysing ${document.uri.toString()} failed`, error);
+      if (isTimeBudgetExceeded(error)) {
+        // One line, not one per keystroke while the file stays too costly.
+        if (!entry.overBudget) this.log.warn(`${document.uri.toString()}: ${error.message}`);
+        entry.overBudget = true;
+      } else this.log.error(`analysing ${document.uri.toString()} failed`, error);
     }
   }
 
