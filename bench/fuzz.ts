@@ -13,8 +13,9 @@
  * truncations, random tokens, spliced lines, invalid UTF-8, NUL bytes, CR/CRLF mixes, BOMs,
  * re-indentation), plus pathological generated files (deep nesting of every kind, huge lines, many
  * functions, long attribute chains). They are written in folders of `--batch` files and each folder
- * is checked by one CLI process (`check --no-cache --hints --format json`), then copied and fixed
- * twice (`--fix --unsafe-fixes`):
+ * is copied and fixed by one CLI process (`check --no-cache --hints --format json --fix
+ * --unsafe-fixes`), then the files it changed are fixed again:
+ * (with `--no-fix`, a plain check instead):
  *   - crash: an "internal error" on stderr (a rule or a file's check threw), an exit code other than
  *     0/1/2, a signal, or JSON that does not parse;
  *   - hang: a file whose check takes over 30 s (a folder over its deadline is re-run file by file);
@@ -484,9 +485,9 @@ async function checkBatch(work: string, index: number, inputs: readonly Input[],
   const fail = (kind: Failure['kind'], name: string | undefined, detail: string) => stats.failures.push({ kind, input: name ? byName.get(name) : undefined, detail });
 
   /** One CLI run over the folder; a run past its deadline is re-run file by file to find the hang. */
-  const checked = async (folder: string, extra: readonly string[]): Promise<CliRun | undefined> => {
+  const checked = async (folder: string, extra: readonly string[], names: readonly string[] = ['.']): Promise<CliRun | undefined> => {
     stats.cliRuns++;
-    const run = await runCli(['check', '--no-cache', '--hints', '--format', 'json', ...extra, '.'], folder, deadline);
+    const run = await runCli(['check', '--no-cache', '--hints', '--format', 'json', ...extra, '--', ...names], folder, deadline);
     if (!run.timedOut) return run;
     for (const name of listFiles(folder)) {
       if (!byName.has(name)) continue;
@@ -508,16 +509,22 @@ async function checkBatch(work: string, index: number, inputs: readonly Input[],
     if (/internal error/.test(run.stderr) && internalErrors(run.stderr).size === 0) fail('crash', undefined, `${what} of batch ${index}: ${run.stderr.slice(-2000)}`);
   };
 
-  const first = await checked(dir, []);
-  if (first) {
-    judge(first, 'check');
+  const jsonOut = (run: CliRun, what: string) => {
     try {
-      JSON.parse(first.stdout);
+      JSON.parse(run.stdout);
     } catch {
-      fail('crash', undefined, `check of batch ${index}: stdout is not JSON: ${first.stdout.slice(0, 300)}`);
+      fail('crash', undefined, `${what} of batch ${index}: stdout is not JSON: ${run.stdout.slice(0, 300)}`);
     }
+  };
+  // With --fix checked, its run is the check (it analyses every file and reports what remains).
+  if (!opts.fix) {
+    const first = await checked(dir, []);
+    if (first) {
+      judge(first, 'check');
+      jsonOut(first, 'check');
+    }
+    return;
   }
-  if (!opts.fix) return;
 
   // --fix --unsafe-fixes on a copy, twice: the first may change files, the second must not.
   const fixDir = path.join(work, `batch-${index}-fixed`);
@@ -525,6 +532,7 @@ async function checkBatch(work: string, index: number, inputs: readonly Input[],
   const fix1 = await checked(fixDir, ['--fix', '--unsafe-fixes']);
   if (!fix1) return;
   judge(fix1, '--fix');
+  jsonOut(fix1, '--fix');
   const afterFirst = new Map<string, Buffer>();
   const changed: string[] = [];
   for (const input of inputs) {
@@ -558,7 +566,8 @@ async function checkBatch(work: string, index: number, inputs: readonly Input[],
   }
 
   if (changed.length === 0) return;
-  const fix2 = await checked(fixDir, ['--fix', '--unsafe-fixes']);
+  // Only the files the first round changed: the others were already at their fixed point.
+  const fix2 = await checked(fixDir, ['--fix', '--unsafe-fixes'], changed);
   if (!fix2) return;
   judge(fix2, 'second --fix');
   for (const n of changed) {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Deadline, isTimeBudgetExceeded } from '../core/budget';
+import { decodeFileName, fsPath } from '../core/files';
 import { LineIndex, type Finding, type Fix } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import type { Settings } from '../core/settings';
@@ -233,20 +234,22 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
  * and a read-only file (no write bit, or not writable by us) is refused, not replaced.
  */
 export function writeAtomically(file: string, text: string): void {
-  const target = fs.realpathSync(file);
-  const stat = fs.statSync(target);
+  // A name that is not UTF-8 is a string with escaped bytes (core/files): its bytes for every call.
+  const real = fs.realpathSync(fsPath(file), { encoding: 'buffer' });
+  const target = decodeFileName(real);
+  const stat = fs.statSync(real);
   const mode = stat.mode & 0o7777;
   // A rename needs only the folder's permission, so it would "write" a file its mode protects.
   // Root passes every access check: the mode bits say what the owner meant.
   if ((mode & 0o222) === 0) throw new Error('the file is read-only');
-  fs.accessSync(target, fs.constants.W_OK);
+  fs.accessSync(real, fs.constants.W_OK);
   if (stat.nlink > 1) {
-    fs.writeFileSync(target, text);
+    fs.writeFileSync(real, text);
     return;
   }
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.asyncwise-${process.pid}-${Date.now().toString(36)}.tmp`);
   try {
-    const fd = fs.openSync(temp, 'wx', mode);
+    const fd = fs.openSync(fsPath(temp), 'wx', mode);
     try {
       fs.writeFileSync(fd, text);
       fs.fchmodSync(fd, mode);
@@ -255,9 +258,9 @@ export function writeAtomically(file: string, text: string): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, target);
+    fs.renameSync(fsPath(temp), real);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    fs.rmSync(fsPath(temp), { force: true });
     throw error;
   }
 }
