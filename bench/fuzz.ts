@@ -3,10 +3,11 @@
  * benchmark-style run, reproducible from its seed and counts.
  *
  *   npm run fuzz -- [--seed N] [--python N] [--ts N] [--batch N] [--jobs N] [--tsserver N]
- *                   [--pathological N] [--no-fix] [--no-faults] [--out DIR] [--keep]
+ *                   [--pathological N] [--minutes N] [--no-fix] [--no-faults] [--out DIR] [--keep]
  *
  * Defaults: seed 1, 2,000 Python and 1,000 TS/JS inputs in folders of 1,000, one CLI at a time,
  * 100 files through tsserver, one input in 150 pathological (each costs up to the time budget).
+ * `--minutes N` starts no new folder after N minutes (the summary counts what ran).
  * The issue's campaign: `--python 70000 --ts 30000 --pathological 1000 --jobs 2`.
  *
  * Inputs: the repository's Python and TS/JS fixtures and demo files, mutated (line deletions,
@@ -47,6 +48,8 @@ interface Options {
   batch: number;
   jobs: number;
   tsserver: number;
+  /** Start no new folder after this many minutes (0: no limit). */
+  minutes: number;
   /** One input in this many is generated pathological rather than mutated. */
   pathological: number;
   fix: boolean;
@@ -56,7 +59,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const opts: Options = { seed: 1, python: 2000, ts: 1000, batch: 1000, jobs: 1, tsserver: 100, pathological: 150, fix: true, faults: true, out: undefined, keep: false };
+  const opts: Options = { seed: 1, python: 2000, ts: 1000, batch: 1000, jobs: 1, tsserver: 100, minutes: 0, pathological: 150, fix: true, faults: true, out: undefined, keep: false };
   const num = (i: number, flag: string) => {
     const v = Number(argv[i]);
     if (!Number.isInteger(v) || v < 0) throw new Error(`${flag}: a whole number`);
@@ -70,6 +73,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--batch') opts.batch = Math.max(1, num(++i, arg));
     else if (arg === '--jobs') opts.jobs = Math.max(1, num(++i, arg));
     else if (arg === '--tsserver') opts.tsserver = num(++i, arg);
+    else if (arg === '--minutes') opts.minutes = num(++i, arg);
     else if (arg === '--pathological') opts.pathological = Math.max(1, num(++i, arg));
     else if (arg === '--no-fix') opts.fix = false;
     else if (arg === '--no-faults') opts.faults = false;
@@ -697,6 +701,25 @@ async function runTsserver(root: string, work: string, inputs: readonly Input[],
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The failures, each written to `out` as it is found (its input, and what happened), so a long run
+ * can be looked at, or stopped, midway; each is ready to become a regression test.
+ */
+function failureLog(out: string): Failure[] {
+  const list: Failure[] = [];
+  list.push = (...items: Failure[]): number => {
+    for (const f of items) {
+      fs.mkdirSync(out, { recursive: true });
+      const base = path.join(out, `${String(list.length).padStart(4, '0')}-${f.kind}`);
+      if (f.input) fs.writeFileSync(`${base}-${f.input.name}`, f.input.data);
+      fs.writeFileSync(`${base}.txt`, `${f.kind}\n${f.input ? `${f.input.name} (${f.input.recipe})\n` : ''}${f.detail}\n`);
+      Array.prototype.push.call(list, f);
+    }
+    return list.length;
+  };
+  return list;
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const root = repoRootFrom(__dirname);
@@ -707,7 +730,7 @@ async function main(): Promise<void> {
   const out = opts.out ?? path.join(os.tmpdir(), `asyncwise-fuzz-failures-${opts.seed}`);
   const rng = new Random(opts.seed);
   const seeds = seedFiles(root);
-  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, failures: [] };
+  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, failures: failureLog(out) };
   const started = performance.now();
   const tsSample: Input[] = [];
 
@@ -718,8 +741,9 @@ async function main(): Promise<void> {
   }
   let next = 0;
   let done = 0;
+  const stopAt = opts.minutes > 0 ? started + opts.minutes * 60_000 : Infinity;
   const worker = async () => {
-    while (next < plan.length) {
+    while (next < plan.length && performance.now() < stopAt) {
       const index = next++;
       const b = plan[index];
       const inputs = makeInputs(new Random(opts.seed * 1_000_003 + index), b.lang, b.count, b.lang === 'py' ? seeds.py : seeds.ts, b.first, opts.pathological);
@@ -738,15 +762,6 @@ async function main(): Promise<void> {
   const tsserver = opts.tsserver > 0 ? await runTsserver(root, work, tsSample, stats) : { files: 0, slowestMs: 0 };
   const seconds = (performance.now() - started) / 1000;
 
-  // Every failing input, with what happened, for a regression test.
-  if (stats.failures.length) {
-    fs.mkdirSync(out, { recursive: true });
-    stats.failures.forEach((f, i) => {
-      const base = path.join(out, `${String(i).padStart(4, '0')}-${f.kind}`);
-      if (f.input) fs.writeFileSync(`${base}-${f.input.name}`, f.input.data);
-      fs.writeFileSync(`${base}.txt`, `${f.kind}\n${f.input ? `${f.input.name} (${f.input.recipe})\n` : ''}${f.detail}\n`);
-    });
-  }
   const count = (kind: Failure['kind']) => stats.failures.filter((f) => f.kind === kind).length;
   const summary = {
     seed: opts.seed,
