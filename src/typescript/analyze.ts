@@ -74,8 +74,11 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
         errors.push({ rule: rule.code, message: describe(e) });
       }
     }
+    // Searched once: per finding, a 20,000-call file's 4,000 findings each scanned the whole text.
+    const mayBeSuppressed = text.includes('asyncwise-ignore');
     const findings = ctx.findings
       .filter((f) => {
+        if (!mayBeSuppressed) return true;
         const s = suppressionAt(text, lines, f.startPosition.line);
         if (!s) return true;
         const rule = all.find((r) => r.code === f.code);
