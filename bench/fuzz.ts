@@ -424,6 +424,11 @@ function overBudget(stderr: string): Set<string> {
   return found;
 }
 
+/** Files TypeScript's own parser throws on (reported plainly by the CLI; TypeScript's bug, not a crash of ours). */
+function parserFailures(stderr: string): number {
+  return stderr.split('\n').filter((l) => /^asyncwise: could not check \S+: TypeScript's parser fails on this file/.test(l)).length;
+}
+
 /** A file's check over this is a hang. */
 const HANG_MS = 30_000;
 
@@ -433,6 +438,7 @@ interface Stats {
   cliRuns: number;
   fixedFiles: number;
   overBudget: number;
+  parserFailures: number;
   failures: Failure[];
 }
 
@@ -503,6 +509,7 @@ async function checkBatch(work: string, index: number, inputs: readonly Input[],
   };
 
   const judge = (run: CliRun, what: string) => {
+    if (what !== 'second --fix') stats.parserFailures += parserFailures(run.stderr);
     for (const name of overBudget(run.stderr)) {
       stats.overBudget++;
       // Over budget is an answer; over 30 s is still a hang.
@@ -730,7 +737,7 @@ async function main(): Promise<void> {
   const out = opts.out ?? path.join(os.tmpdir(), `asyncwise-fuzz-failures-${opts.seed}`);
   const rng = new Random(opts.seed);
   const seeds = seedFiles(root);
-  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, failures: failureLog(out) };
+  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, parserFailures: 0, failures: failureLog(out) };
   const started = performance.now();
   const tsSample: Input[] = [];
 
@@ -772,6 +779,7 @@ async function main(): Promise<void> {
     cliRuns: stats.cliRuns,
     filesChangedByFix: stats.fixedFiles,
     overBudget: stats.overBudget,
+    typescriptParserFailures: stats.parserFailures,
     crashes: count('crash'),
     hangsOver30s: count('hang'),
     worseParses: count('worse-parse'),

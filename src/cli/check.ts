@@ -64,6 +64,20 @@ export const ENGINE_FAILURE = 'engine';
 /** `RuleError.rule` of a file whose analysis ran past the per-file time budget and was abandoned. */
 export const OVER_BUDGET = 'time-budget';
 
+/** `RuleError.rule` of a file TypeScript's own parser throws on (not asyncwise's failure). */
+export const PARSER_FAILURE = 'parser';
+
+/**
+ * TypeScript's parser threw on the text (`@1await` → "Debug Failure. False expression.", in 5.9
+ * and 6.0): the file cannot be checked, which the report says plainly, not as asyncwise's own
+ * internal error with a stack trace.
+ */
+export class ParserFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super(`TypeScript's parser fails on this file (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
+}
+
 export type FileResult =
   | {
       readonly kind: 'checked';
@@ -100,6 +114,7 @@ export function checkFile(parser: PythonParser, file: string, displayPath: strin
 export function failedFile(displayPath: string, error: unknown, bytes = 0): FileResult {
   // Over budget: one line saying so, no stack (nothing is broken; the file is too costly to check).
   if (isTimeBudgetExceeded(error)) return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: OVER_BUDGET, detail: error.message }] };
+  if (error instanceof ParserFailure) return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: PARSER_FAILURE, detail: error.message }] };
   return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: ENGINE_FAILURE, detail: describeError(error) }] };
 }
 

@@ -15,7 +15,7 @@ import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
 import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
-import { checkFileWith, checkWith, toProblem, type FileResult, type FixMode } from './check';
+import { checkFileWith, checkWith, ParserFailure, toProblem, type FileResult, type FixMode } from './check';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
 
@@ -100,7 +100,7 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
-    const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
+    const sourceFile = own?.getSourceFile(file) ?? parse(tsm, file, source);
     return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
   };
   const fixable = (source: string): FixableAnalysis => {
@@ -121,6 +121,14 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     displayPath,
     fix,
   );
+}
+
+function parse(tsm: TsModule, file: string, text: string): ts.SourceFile {
+  try {
+    return tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
+  } catch (error) {
+    throw new ParserFailure(error);
+  }
 }
 
 /** `program` with `file` holding `text` instead; the other files are reused from it. */
