@@ -250,7 +250,8 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
  */
 export function writeAtomically(file: string, text: string): void {
   // A name that is not UTF-8 is a string with escaped bytes (core/files): its bytes for every call.
-  const real = fs.realpathSync(fsPath(file), { encoding: 'buffer' });
+  // The native one: the JavaScript realpath turns a Buffer path into a (lossy) string.
+  const real = fs.realpathSync.native(fsPath(file), { encoding: 'buffer' });
   const target = decodeFileName(real);
   const stat = fs.statSync(real);
   const mode = stat.mode & 0o7777;
