@@ -199,11 +199,11 @@ export function checkWith(engine: CheckEngine, text: string, displayPath: string
  */
 export function checkText(parser: PythonParser, text: string, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   const ruleErrors: RuleError[] = [];
-  // One budget for the file: every fix round and the final report share it.
-  const deadline = new Deadline(settings.timeBudget);
+  // A budget per analysis (each fix round, the report): a file too costly to analyse once is
+  // abandoned at its first, and a large file with many fixes is not cut short for needing rounds.
   const analyze = (source: string) =>
     analyzePython(parser, source, settings, {
-      deadline,
+      deadline: new Deadline(settings.timeBudget),
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,

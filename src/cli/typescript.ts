@@ -94,14 +94,21 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   const config = nearestConfig(path.dirname(file));
   const program = config ? programFor(tsm, config) : undefined;
   const fromProgram = program?.getSourceFile(file);
-  // One budget for the file: every fix round and the final report share it.
-  const deadline = new Deadline(settings.timeBudget);
   const analyze = (source: string) => {
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
     const sourceFile = own?.getSourceFile(file) ?? parse(tsm, file, source);
-    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
+    // TypeScript's own work (the program, its checker) is not asyncwise's to bound: the budget of
+    // each analysis starts once the checker is there (a failing checker is reported by the engine).
+    let checker: ts.TypeChecker | undefined;
+    try {
+      checker = own?.getTypeChecker();
+    } catch {
+      checker = undefined;
+    }
+    const deadline = new Deadline(settings.timeBudget);
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);
