@@ -3,11 +3,13 @@
  * benchmark-style run, reproducible from its seed and counts.
  *
  *   npm run fuzz -- [--seed N] [--python N] [--ts N] [--batch N] [--jobs N] [--tsserver N]
- *                   [--pathological N] [--minutes N] [--no-fix] [--no-faults] [--out DIR] [--keep]
+ *                   [--pathological N] [--minutes N] [--skip N] [--no-fix] [--no-faults] [--out DIR] [--keep]
  *
  * Defaults: seed 1, 2,000 Python and 1,000 TS/JS inputs in folders of 1,000, one CLI at a time,
  * 100 files through tsserver, one input in 150 pathological (each costs up to the time budget).
- * `--minutes N` starts no new folder after N minutes (the summary counts what ran).
+ * `--minutes N` starts no new folder after N minutes (the summary counts what ran). Each folder's
+ * inputs depend only on the seed and the folder's number: `--skip N` starts at folder N, so a
+ * failure found in folder 3 is re-made alone by the same command with `--skip 3`.
  * The issue's campaign: `--python 70000 --ts 30000 --pathological 1000 --jobs 2`.
  *
  * Inputs: the repository's Python and TS/JS fixtures and demo files, mutated (line deletions,
@@ -48,6 +50,8 @@ interface Options {
   batch: number;
   jobs: number;
   tsserver: number;
+  /** Folders (in plan order) not run: re-running one folder of a long campaign. */
+  skip: number;
   /** Start no new folder after this many minutes (0: no limit). */
   minutes: number;
   /** One input in this many is generated pathological rather than mutated. */
@@ -59,7 +63,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const opts: Options = { seed: 1, python: 2000, ts: 1000, batch: 1000, jobs: 1, tsserver: 100, minutes: 0, pathological: 150, fix: true, faults: true, out: undefined, keep: false };
+  const opts: Options = { seed: 1, python: 2000, ts: 1000, batch: 1000, jobs: 1, tsserver: 100, skip: 0, minutes: 0, pathological: 150, fix: true, faults: true, out: undefined, keep: false };
   const num = (i: number, flag: string) => {
     const v = Number(argv[i]);
     if (!Number.isInteger(v) || v < 0) throw new Error(`${flag}: a whole number`);
@@ -73,6 +77,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--batch') opts.batch = Math.max(1, num(++i, arg));
     else if (arg === '--jobs') opts.jobs = Math.max(1, num(++i, arg));
     else if (arg === '--tsserver') opts.tsserver = num(++i, arg);
+    else if (arg === '--skip') opts.skip = num(++i, arg);
     else if (arg === '--minutes') opts.minutes = num(++i, arg);
     else if (arg === '--pathological') opts.pathological = Math.max(1, num(++i, arg));
     else if (arg === '--no-fix') opts.fix = false;
@@ -746,8 +751,8 @@ async function main(): Promise<void> {
   for (const [lang, total] of [['py', opts.python], ['ts', opts.ts]] as const) {
     for (let first = 0; first < total; first += opts.batch) plan.push({ lang, count: Math.min(opts.batch, total - first), first });
   }
-  let next = 0;
-  let done = 0;
+  let next = Math.min(opts.skip, plan.length);
+  let done = next;
   const stopAt = opts.minutes > 0 ? started + opts.minutes * 60_000 : Infinity;
   const worker = async () => {
     while (next < plan.length && performance.now() < stopAt) {

@@ -26,6 +26,10 @@ export class PythonParser {
     const options = deadline ? { progressCallback: () => deadline.passed } : undefined;
     const tree = this.parser.parse(asCPythonReadsLines(text), oldTree ?? null, options as Parameters<Parser['parse']>[2]);
     if (!tree) {
+      // A cancelled parse is resumed by the parser's next call, whatever text that call is given:
+      // without this reset the next file got a tree of this one (fuzz: an AW401 fix built on another
+      // file's offsets was appended to an unrelated file).
+      this.parser.reset();
       deadline?.check();
       throw new Error('tree-sitter returned no tree');
     }

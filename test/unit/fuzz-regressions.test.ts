@@ -314,6 +314,18 @@ describe('issue 12: a per-file time budget, after which a file\'s analysis is ab
     doc.dispose();
   });
 
+  it('a parse cut short leaves nothing behind: the next file is parsed from its own text', async () => {
+    const parser = await loadParser();
+    // Large enough that tree-sitter asks the deadline before it is done.
+    const big = 'import asyncio\nasync def f():\n' + '    for x in xs:\n        await g(x)\n'.repeat(20_000);
+    assert.throws(() => analyzePython(parser, big, allRules(), { deadline: new Deadline(1e-9) }), TimeBudgetExceeded);
+    const a = analyzePython(parser, OK, allRules());
+    assert.equal(a.tree.rootNode.text, OK);
+    assert.deepEqual(a.findings.map((f) => [f.code, f.startPosition.line]), [['AW201', 2]]);
+    assert.equal(a.fixAll(true).text, 'import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(1)\n');
+    a.dispose();
+  });
+
   it('the CLI reports the file with one line and exit 2, and checks the others; --time-budget and time-budget set it', () => {
     const dir = project('budget', { 'deep.py': DEEP, 'ok.py': OK });
     const started = performance.now();
