@@ -16,6 +16,8 @@ export interface CheckCommand {
   readonly select: readonly string[];
   readonly ignore: readonly string[];
   readonly targetVersion?: string;
+  /** `--time-budget SECONDS`, as given. */
+  readonly timeBudget?: string;
   /** More globs never checked in a directory walk, relative to the working directory. */
   readonly exclude: readonly string[];
   /** Apply the fixes (`--fix`); `unsafeFixes` adds the unsafe ones, `diff` prints them instead of writing. */
@@ -102,6 +104,8 @@ Options:
   --exclude GLOBS          also skip these paths (comma-separated globs) in directory walks
   --target-version 3.X     oldest Python version the code must run on (default: the project's
                            requires-python, else 3.9)
+  --time-budget SECONDS    abandon a file's analysis after this long, reporting it as an error
+                           (default 5; 0: no limit)
   --fix                    apply the safe fixes, then report what remains
   --unsafe-fixes           with --fix or --diff, apply the unsafe fixes too
   --diff                   print the fixes as a unified diff instead of writing them
@@ -118,7 +122,7 @@ Options:
 
 Configuration: [tool.asyncwise] in pyproject.toml or an "asyncwise" key in package.json, the nearest
 above each file: select, ignore, rules (code → severity), exclude, per-file-ignores (glob → codes),
-target-version, unsafe-fixes. Flags win over the file (--select replaces its select and ignore).
+target-version, unsafe-fixes, time-budget (seconds). Flags win over the file (--select replaces its select and ignore).
 
 Exit status: 0 nothing found, 1 problems found (with --fix: problems remain; with --diff: a fix
 would change a file), 2 usage, configuration or internal error.
@@ -151,7 +155,7 @@ Options:
 
 /** Options that take a value, by command. */
 const VALUE_OPTIONS = {
-  check: new Set(['--format', '--select', '--ignore', '--target-version', '--exclude', '--output-file', '--stdin-filename']),
+  check: new Set(['--format', '--select', '--ignore', '--target-version', '--time-budget', '--exclude', '--output-file', '--stdin-filename']),
   rules: new Set(['--format']),
 } as const;
 
@@ -241,6 +245,7 @@ export function parseArgs(argv: readonly string[]): Command {
     select: values.get('--select') ?? [],
     ignore: values.get('--ignore') ?? [],
     targetVersion: lastValue(values, '--target-version'),
+    timeBudget: lastValue(values, '--time-budget'),
     exclude: (values.get('--exclude') ?? []).flatMap(splitGlobs),
     fix: flags.has('--fix'),
     unsafeFixes: flags.has('--unsafe-fixes'),
@@ -266,6 +271,7 @@ export function flagOverrides(command: CheckCommand): Record<string, unknown> {
   if (command.ignore.length) partial.ignore = command.ignore.join(',');
   if (command.targetVersion !== undefined) partial.python = { targetVersion: command.targetVersion };
   if (command.unsafeFixes) partial.fix = { allowUnsafe: true };
+  if (command.timeBudget !== undefined) partial.timeBudget = /^\s*\d+(\.\d+)?\s*$/.test(command.timeBudget) ? Number(command.timeBudget) : command.timeBudget;
   // A CI gate: hints (rules under the precision bar) only when asked for.
   partial.hints = command.hints;
   return partial;
@@ -291,7 +297,7 @@ export function settingsFromFlags(command: CheckCommand, catalog: readonly RuleM
   const problems: string[] = [];
   const settings = parseSettings(partial, catalog, (w) => problems.push(w));
   if (problems.length) {
-    const flagged = problems[0].replace(/^select:/, '--select:').replace(/^ignore:/, '--ignore:').replace(/^python\.targetVersion:/, '--target-version:');
+    const flagged = problems[0].replace(/^time-budget:/, '--time-budget:').replace(/^select:/, '--select:').replace(/^ignore:/, '--ignore:').replace(/^python\.targetVersion:/, '--target-version:');
     throw new UsageError(flagged, 'check');
   }
   return settings;

@@ -6,6 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
+import { decodeFileName, fsPath } from '../core/files';
 import { LineIndex, type Finding, type Fix } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import type { Settings } from '../core/settings';
@@ -59,6 +61,23 @@ export interface RuleError {
 /** `RuleError.rule` of a file whose check failed as a whole (the parser or the compiler threw). */
 export const ENGINE_FAILURE = 'engine';
 
+/** `RuleError.rule` of a file whose analysis ran past the per-file time budget and was abandoned. */
+export const OVER_BUDGET = 'time-budget';
+
+/** `RuleError.rule` of a file TypeScript's own parser throws on (not asyncwise's failure). */
+export const PARSER_FAILURE = 'parser';
+
+/**
+ * TypeScript's parser threw on the text (`@1await` → "Debug Failure. False expression.", in 5.9
+ * and 6.0): the file cannot be checked, which the report says plainly, not as asyncwise's own
+ * internal error with a stack trace.
+ */
+export class ParserFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super(`TypeScript's parser fails on this file (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
+}
+
 export type FileResult =
   | {
       readonly kind: 'checked';
@@ -93,6 +112,9 @@ export function checkFile(parser: PythonParser, file: string, displayPath: strin
  * and its exit code says an error happened. Nothing is written for it.
  */
 export function failedFile(displayPath: string, error: unknown, bytes = 0): FileResult {
+  // Over budget: one line saying so, no stack (nothing is broken; the file is too costly to check).
+  if (isTimeBudgetExceeded(error)) return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: OVER_BUDGET, detail: error.message }] };
+  if (error instanceof ParserFailure) return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: PARSER_FAILURE, detail: error.message }] };
   return { kind: 'checked', file: displayPath, problems: [], bytes, ruleErrors: [{ rule: ENGINE_FAILURE, detail: describeError(error) }] };
 }
 
@@ -177,8 +199,11 @@ export function checkWith(engine: CheckEngine, text: string, displayPath: string
  */
 export function checkText(parser: PythonParser, text: string, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
   const ruleErrors: RuleError[] = [];
+  // A budget per analysis (each fix round, the report): a file too costly to analyse once is
+  // abandoned at its first, and a large file with many fixes is not cut short for needing rounds.
   const analyze = (source: string) =>
     analyzePython(parser, source, settings, {
+      deadline: new Deadline(settings.timeBudget),
       // The file's project, for rules that follow calls into other modules (AW202, AW301).
       project,
       filePath: file,
@@ -224,20 +249,23 @@ export function checkText(parser: PythonParser, text: string, file: string, disp
  * and a read-only file (no write bit, or not writable by us) is refused, not replaced.
  */
 export function writeAtomically(file: string, text: string): void {
-  const target = fs.realpathSync(file);
-  const stat = fs.statSync(target);
+  // A name that is not UTF-8 is a string with escaped bytes (core/files): its bytes for every call.
+  // The native one: the JavaScript realpath turns a Buffer path into a (lossy) string.
+  const real = fs.realpathSync.native(fsPath(file), { encoding: 'buffer' });
+  const target = decodeFileName(real);
+  const stat = fs.statSync(real);
   const mode = stat.mode & 0o7777;
   // A rename needs only the folder's permission, so it would "write" a file its mode protects.
   // Root passes every access check: the mode bits say what the owner meant.
   if ((mode & 0o222) === 0) throw new Error('the file is read-only');
-  fs.accessSync(target, fs.constants.W_OK);
+  fs.accessSync(real, fs.constants.W_OK);
   if (stat.nlink > 1) {
-    fs.writeFileSync(target, text);
+    fs.writeFileSync(real, text);
     return;
   }
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.asyncwise-${process.pid}-${Date.now().toString(36)}.tmp`);
   try {
-    const fd = fs.openSync(temp, 'wx', mode);
+    const fd = fs.openSync(fsPath(temp), 'wx', mode);
     try {
       fs.writeFileSync(fd, text);
       fs.fchmodSync(fd, mode);
@@ -246,9 +274,9 @@ export function writeAtomically(file: string, text: string): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, target);
+    fs.renameSync(fsPath(temp), real);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    fs.rmSync(fsPath(temp), { force: true });
     throw error;
   }
 }

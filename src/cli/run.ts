@@ -13,7 +13,7 @@ import { PythonParser } from '../python/parser';
 import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } from './args';
 import { checkTypeScriptText, isTypeScriptFile } from './typescript';
 import { cacheDir, engineHash, ProjectStates, ResultCache, settingsFingerprint, sha256 } from './cache';
-import { checkText, ENGINE_FAILURE, failedFile, type FileResult, type Problem } from './check';
+import { checkText, ENGINE_FAILURE, failedFile, OVER_BUDGET, PARSER_FAILURE, type FileResult, type Problem } from './check';
 import { checkAll, resolverFor, workerCount } from './pool';
 import { ProjectIndexes, ProjectRoots } from './projects';
 import { renderGithub, renderJson, renderRulesJson, renderRulesText, renderSarif, renderStatistics, renderText, wantsColor } from './report';
@@ -217,7 +217,9 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
     for (const e of result.ruleErrors) {
       internalErrors++;
       failedFiles.add(result.file);
-      if (e.rule === ENGINE_FAILURE) io.stderr.write(`asyncwise: internal error: could not check ${result.file}: ${e.detail}\n`);
+      if (e.rule === OVER_BUDGET) io.stderr.write(`asyncwise: ${result.file}: ${e.detail}\n`);
+      else if (e.rule === PARSER_FAILURE) io.stderr.write(`asyncwise: could not check ${result.file}: ${e.detail}\n`);
+      else if (e.rule === ENGINE_FAILURE) io.stderr.write(`asyncwise: internal error: could not check ${result.file}: ${e.detail}\n`);
       else io.stderr.write(`asyncwise: internal error: rule ${e.rule} failed on ${result.file}: ${e.detail}\n`);
     }
   }

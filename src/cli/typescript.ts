@@ -10,11 +10,12 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as ts from 'typescript';
+import { Deadline } from '../core/budget';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
 import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
-import { checkFileWith, checkWith, toProblem, type FileResult, type FixMode } from './check';
+import { checkFileWith, checkWith, ParserFailure, toProblem, type FileResult, type FixMode } from './check';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
 
@@ -97,8 +98,17 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
-    const sourceFile = own?.getSourceFile(file) ?? tsm.createSourceFile(file, source, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
-    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, relativePath: displayPath } : { relativePath: displayPath }) };
+    const sourceFile = own?.getSourceFile(file) ?? parse(tsm, file, source);
+    // TypeScript's own work (the program, its checker) is not asyncwise's to bound: the budget of
+    // each analysis starts once the checker is there (a failing checker is reported by the engine).
+    let checker: ts.TypeChecker | undefined;
+    try {
+      checker = own?.getTypeChecker();
+    } catch {
+      checker = undefined;
+    }
+    const deadline = new Deadline(settings.timeBudget);
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);
@@ -118,6 +128,14 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     displayPath,
     fix,
   );
+}
+
+function parse(tsm: TsModule, file: string, text: string): ts.SourceFile {
+  try {
+    return tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
+  } catch (error) {
+    throw new ParserFailure(error);
+  }
 }
 
 /** `program` with `file` holding `text` instead; the other files are reused from it. */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openRegularFile, readRegularFile } from '../core/files';
+import { decodeFileName, fsPath, openRegularFile, readRegularFile } from '../core/files';
 import { Glob, trimTrailing } from '../core/glob';
 import { isTypeScriptFile } from './typescript';
 
@@ -99,7 +99,7 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[], opti
   try {
     // Names as bytes: a name that is not UTF-8 would come back with U+FFFD in it, a path that does
     // not exist, and be reported as a dangling symlink (or its folder as unreadable).
-    raw = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+    raw = fs.readdirSync(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     skipped.push({ path: dir, reason: describeError(error) });
     return;
@@ -107,24 +107,15 @@ function walk(dir: string, add: (file: string) => void, skipped: Skipped[], opti
   const entries: { entry: fs.Dirent<Buffer>; name: string }[] = [];
   // Byte order, so the notes below come in a stable order; the checked names are sorted below.
   raw.sort((a, b) => Buffer.compare(a.name, b.name));
-  for (const entry of raw) {
-    const name = utf8Name(entry.name);
-    if (name !== undefined) {
-      entries.push({ entry, name });
-      continue;
-    }
-    // Paths are strings from here on (reports, workers, the editor): such a file cannot be named.
-    const shown = entry.name.toString('utf8');
-    if (entry.isDirectory()) skipped.push({ path: path.join(dir, shown), reason: 'folder name is not valid UTF-8: not searched' });
-    else if (shown.endsWith('.py') || isTypeScriptFile(shown)) skipped.push({ path: path.join(dir, shown), reason: 'file name is not valid UTF-8' });
-  }
+  // A name that is not UTF-8 keeps its bytes as escapes (`decodeFileName`): found and checked too.
+  for (const entry of raw) entries.push({ entry, name: utf8Name(entry.name) ?? decodeFileName(entry.name) });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { entry, name } of entries) {
     const full = path.join(dir, name);
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(name) || ignore?.ignores(full, true) || options.excluded?.(full)) continue;
       // A directory named on the command line is searched even if it is a venv; found ones are not.
-      if (!fs.existsSync(path.join(full, VENV_MARKER))) walk(full, add, skipped, options, ignore);
+      if (!fs.existsSync(fsPath(path.join(full, VENV_MARKER)))) walk(full, add, skipped, options, ignore);
     } else if (name.endsWith('.py') || isTypeScriptFile(name)) {
       if (ignore?.ignores(full, false) || options.excluded?.(full)) continue;
       // Symlinked directories are not followed (cycles); symlinked .py files are, and a dangling

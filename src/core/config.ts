@@ -15,7 +15,7 @@ import { readTomlTable, targetFromPyproject } from './pyproject';
 import { DEFAULT_SETTINGS, formatPythonVersion, parseSettings, type Settings } from './settings';
 
 /** The keys a config table may hold (the file spellings of `parseSettings`' input). */
-export const CONFIG_KEYS = ['select', 'ignore', 'rules', 'exclude', 'per-file-ignores', 'target-version', 'unsafe-fixes'] as const;
+export const CONFIG_KEYS = ['select', 'ignore', 'rules', 'exclude', 'per-file-ignores', 'target-version', 'unsafe-fixes', 'time-budget'] as const;
 
 export class ConfigError extends Error {}
 

@@ -159,3 +159,97 @@ export class LineIndex {
     return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, '');
   }
 }
+
+/**
+ * The edits taken so far, sorted by start, with the same notion of conflict as `editsOverlap`, but
+ * each test a binary search instead of a scan of every taken edit (which made fix-all quadratic in
+ * a file's findings).
+ */
+export class EditSpans {
+  /** Sorted by (end, start). */
+  private readonly spans: TextEdit[] = [];
+  private readonly keys = new Set<string>();
+
+  /** Adds the edits when none conflicts with one taken; false (and nothing added) otherwise. */
+  tryAdd(edits: readonly TextEdit[]): boolean {
+    if (edits.some((e) => !this.keys.has(key(e)) && this.conflicts(e))) return false;
+    for (const e of edits) {
+      if (this.keys.has(key(e))) continue;
+      this.keys.add(key(e));
+      this.spans.splice(this.insertionIndex(e), 0, e);
+    }
+    return true;
+  }
+
+  private conflicts(e: TextEdit): boolean {
+    // The taken spans are disjoint and sorted: only those around e.start can touch it.
+    for (let i = Math.max(0, this.firstEndingAfter(e.start) - 1); i < this.spans.length; i++) {
+      const t = this.spans[i];
+      if (t.start > e.end) break;
+      if (editsOverlap([t], [e])) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Where `e` goes to keep the spans sorted by (end, start); disjoint spans sorted so are sorted by
+   * start too, which `conflicts` relies on to stop early.
+   */
+  private insertionIndex(e: TextEdit): number {
+    let lo = 0;
+    let hi = this.spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.spans[mid];
+      if (s.end < e.end || (s.end === e.end && s.start < e.start)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The index of the first span whose end is at or after `offset` (binary search). */
+  private firstEndingAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.spans[mid].end < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function key(e: TextEdit): string {
+  return `${e.start}:${e.end}:${e.newText}`;
+}
+
+/**
+ * The members of `items` (fixes, pairwise non-overlapping) whose combined result passes, for one
+ * check when all of them do: apply them all and check once. When the combination fails, the bad
+ * ones are found by halving (a few checks per bad item), and the union of the good halves is
+ * checked again as a whole. This relies on syntax errors being local: a fix that parses badly on
+ * its own also makes any combination with fixes elsewhere parse badly, so a combination that
+ * passes vouches for each of its members. Cost: a few checks per round, not one per finding.
+ */
+export function largestValidSubset<T>(items: readonly T[], passes: (group: readonly T[]) => boolean): T[] {
+  if (items.length === 0) return [];
+  if (passes(items)) return [...items];
+  if (items.length === 1) return [];
+  const good: T[] = [];
+  const halve = (group: readonly T[], knownBad: boolean): void => {
+    if (group.length === 0) return;
+    if (!knownBad && passes(group)) {
+      good.push(...group);
+      return;
+    }
+    if (group.length === 1) return;
+    const mid = group.length >> 1;
+    halve(group.slice(0, mid), false);
+    halve(group.slice(mid), false);
+  };
+  halve(items, true);
+  if (good.length === 0 || passes(good)) return good;
+  // The good halves clash together (not expected: see above): fall back to each item alone.
+  return items.filter((item) => passes([item]));
+}

@@ -3,6 +3,7 @@
  * later, project files) hands a partial, untrusted object to `parseSettings`; defaults fill the rest
  * and anything malformed is reported through `warn` and ignored, never thrown.
  */
+import { DEFAULT_TIME_BUDGET_SECONDS } from './budget';
 import { globSyntaxError, splitGlobs } from './glob';
 import { defaultSeverity, SEVERITIES, type Language, type RuleMeta, type Severity } from './rule';
 
@@ -34,6 +35,8 @@ export interface Settings {
   readonly exclude?: readonly string[];
   /** Rules ignored in the files matching a glob (config files' `per-file-ignores`). */
   readonly perFileIgnores?: readonly PerFileIgnore[];
+  /** Seconds one file's analysis may take before it is abandoned (`core/budget`); 0: no limit. */
+  readonly timeBudget: number;
 }
 
 export interface PerFileIgnore {
@@ -49,6 +52,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ignore: new Set(),
   fix: { allowUnsafe: false },
   hints: true,
+  timeBudget: DEFAULT_TIME_BUDGET_SECONDS,
 };
 
 /** Parses `3.8`, `3.10`, `py311`, `>=3.8` (the lower bound of a requires-python spec). */
@@ -210,6 +214,12 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
   const allowUnsafe = bool(fix.allowUnsafe ?? input['unsafe-fixes'], base.fix.allowUnsafe, fix.allowUnsafe !== undefined ? 'fix.allowUnsafe' : 'unsafe-fixes', warn);
   const explicit = input.select === undefined || input.select === null ? base.explicit : exactCodes(input.select, catalog);
   const ignore = codeList(input.ignore, 'ignore', catalog, warn) ?? base.ignore;
+  const rawBudget = input.timeBudget ?? input['time-budget'];
+  let timeBudget = base.timeBudget;
+  if (rawBudget !== undefined && rawBudget !== null) {
+    if (typeof rawBudget === 'number' && Number.isFinite(rawBudget) && rawBudget >= 0) timeBudget = rawBudget;
+    else warn(`time-budget: expected a number of seconds (0: no limit), got ${JSON.stringify(rawBudget)}; using ${timeBudget}`);
+  }
 
   return {
     enable: bool(input.enable, base.enable, 'enable', warn),
@@ -221,6 +231,7 @@ export function parseSettings(input: unknown, catalog: readonly RuleMeta[], warn
     ignore,
     fix: { allowUnsafe },
     hints: bool(input.hints, base.hints, 'hints', warn),
+    timeBudget,
     ...(exclude ? { exclude } : {}),
     ...(perFileIgnores ? { perFileIgnores } : {}),
   };

@@ -70,6 +70,7 @@ export class SettingsReader implements vscode.Disposable {
         typescript: { enable: config.get('typescript.enable') },
         rules: config.get('rules'),
         fix: { allowUnsafe: config.get('fix.allowUnsafe') },
+        timeBudget: config.get('timeBudget'),
       };
       const project = this.projectSettings(document);
       const settings = parseSettings(raw, CATALOG, (warning) => this.warnOnce(warning), project.settings);

@@ -33,6 +33,7 @@ export function pluginConfiguration(scope?: vscode.ConfigurationScope): Record<s
     typescript: { enable: config.get('typescript.enable') },
     rules: config.get('rules'),
     fix: { allowUnsafe: config.get('fix.allowUnsafe') },
+    timeBudget: config.get('timeBudget'),
   };
 }
 

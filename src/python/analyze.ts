@@ -3,8 +3,11 @@
  * incremental re-parse), the CLI and the tests.
  */
 import type { Tree } from 'web-tree-sitter';
+import { type Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
-import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { applyEdits, EditSpans, largestValidSubset, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
+
+export { EditSpans } from '../core/finding';
 import { runsOnFile } from '../core/testCode';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { parseSuppression, suppresses, type Suppression } from '../core/suppression';
@@ -43,6 +46,11 @@ export interface AnalyzeOptions {
    */
   readonly focus?: { readonly start: number; readonly end: number };
   /**
+   * The file's time budget: past it the parse, the rules and the fix checks stop and
+   * `TimeBudgetExceeded` is thrown (no partial result). Default: none.
+   */
+  readonly deadline?: Deadline;
+  /**
    * Stage timings for the profile benchmark (bench/profile.ts): milliseconds added under `parse`,
    * `context`, each rule's code and `suppressions`. Absent in the products: no clock is read.
    */
@@ -58,6 +66,8 @@ export class PythonAnalysis {
     readonly source: string,
     readonly findings: readonly Finding[],
     private parsed: Tree | undefined,
+    /** Bounds the fix checks' re-parses too (see AnalyzeOptions.deadline). */
+    private readonly deadline?: Deadline,
   ) {}
 
   /**
@@ -134,26 +144,7 @@ export class PythonAnalysis {
    * vouches for each of its members. Cost: linear in the file per round, not per finding.
    */
   private validSubset(fixes: readonly Fix[]): Fix[] {
-    if (fixes.length === 0) return [];
-    const passes = (group: readonly Fix[]) => this.parses(mergeIdenticalEdits(group.flatMap((f) => f.edits)));
-    if (passes(fixes)) return [...fixes];
-    if (fixes.length === 1) return [];
-    const good: Fix[] = [];
-    const halve = (group: readonly Fix[], knownBad: boolean): void => {
-      if (group.length === 0) return;
-      if (!knownBad && passes(group)) {
-        good.push(...group);
-        return;
-      }
-      if (group.length === 1) return;
-      const mid = group.length >> 1;
-      halve(group.slice(0, mid), false);
-      halve(group.slice(mid), false);
-    };
-    halve(fixes, true);
-    if (good.length === 0 || passes(good)) return good;
-    // The good halves clash together (not expected: see above): fall back to each fix alone.
-    return fixes.filter((f) => passes([f]));
+    return largestValidSubset(fixes, (group) => this.parses(mergeIdenticalEdits(group.flatMap((f) => f.edits))));
   }
 
   /**
@@ -182,7 +173,7 @@ export class PythonAnalysis {
           newEndPosition: advance(startPosition, e.newText),
         });
       }
-      tree = this.parser.parse(text, base);
+      tree = this.parser.parse(text, base, this.deadline);
       return countProblems(this.parser, tree) <= this.baselineProblems;
     } finally {
       tree?.delete();
@@ -217,70 +208,6 @@ function nonOverlappingLayers(fixes: readonly Fix[]): Fix[][] {
 }
 
 /**
- * The edits taken so far, sorted by start, with the same notion of conflict as `editsOverlap`, but
- * each test a binary search instead of a scan of every taken edit (which made fix-all quadratic in
- * a file's findings).
- */
-export class EditSpans {
-  /** Sorted by (end, start). */
-  private readonly spans: TextEdit[] = [];
-  private readonly keys = new Set<string>();
-
-  /** Adds the edits when none conflicts with one taken; false (and nothing added) otherwise. */
-  tryAdd(edits: readonly TextEdit[]): boolean {
-    if (edits.some((e) => !this.keys.has(key(e)) && this.conflicts(e))) return false;
-    for (const e of edits) {
-      if (this.keys.has(key(e))) continue;
-      this.keys.add(key(e));
-      this.spans.splice(this.insertionIndex(e), 0, e);
-    }
-    return true;
-  }
-
-  private conflicts(e: TextEdit): boolean {
-    // The taken spans are disjoint and sorted: only those around e.start can touch it.
-    for (let i = Math.max(0, this.firstEndingAfter(e.start) - 1); i < this.spans.length; i++) {
-      const t = this.spans[i];
-      if (t.start > e.end) break;
-      if (editsOverlap([t], [e])) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Where `e` goes to keep the spans sorted by (end, start); disjoint spans sorted so are sorted by
-   * start too, which `conflicts` relies on to stop early.
-   */
-  private insertionIndex(e: TextEdit): number {
-    let lo = 0;
-    let hi = this.spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.spans[mid];
-      if (s.end < e.end || (s.end === e.end && s.start < e.start)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** The index of the first span whose end is at or after `offset` (binary search). */
-  private firstEndingAfter(offset: number): number {
-    let lo = 0;
-    let hi = this.spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.spans[mid].end < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-}
-
-function key(e: TextEdit): string {
-  return `${e.start}:${e.end}:${e.newText}`;
-}
-
-/**
  * The point reached by inserting `inserted` at `from` (columns in UTF-16 code units, as the web
  * binding counts; lines broken at `\r`, `\n` and `\r\n`, as the parser reads them).
  */
@@ -312,7 +239,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
   // Every rule reports only inside coroutines: a file without `async` cannot hold a finding, so
   // skip the parse (the CLI on a large tree) unless the caller continues from a tree (the editor).
   if (enabled.length === 0 || (!options.oldTree && !source.includes('async'))) {
-    return new PythonAnalysis(parser, source, [], options.oldTree ? parser.parse(source, options.oldTree) : undefined);
+    return new PythonAnalysis(parser, source, [], options.oldTree ? parser.parse(source, options.oldTree, options.deadline) : undefined, options.deadline);
   }
   const profile = options.profile;
   let mark = profile ? profile.now() : 0;
@@ -322,23 +249,33 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
     profile.stages.set(stage, (profile.stages.get(stage) ?? 0) + now - mark);
     mark = now;
   };
-  const tree = parser.parse(source, options.oldTree);
+  const tree = parser.parse(source, options.oldTree, options.deadline);
   lap('parse');
   // The rules read the text the tree was parsed from (lone CRs as LF, same offsets): their line
   // arithmetic then agrees with the tree's rows. Fixes apply to `source` itself.
   const text = asCPythonReadsLines(source);
   const lines = new LineIndex(text);
-  const ctx = new PythonContext(parser, tree, text, lines, settings, { project: options.project, filePath: options.filePath, focus: options.focus });
-  lap('context');
-  for (const rule of enabled) {
-    ctx.rule = rule;
-    ctx.severity = effectiveSeverity(settings, rule, 'python') as Finding['severity'];
-    try {
-      rule.python!(ctx);
-    } catch (error) {
-      options.onRuleError?.(rule, error);
+  let ctx: PythonContext;
+  try {
+    ctx = new PythonContext(parser, tree, text, lines, settings, { project: options.project, filePath: options.filePath, focus: options.focus, deadline: options.deadline });
+    lap('context');
+    for (const rule of enabled) {
+      ctx.rule = rule;
+      ctx.severity = effectiveSeverity(settings, rule, 'python') as Finding['severity'];
+      try {
+        ctx.deadline.check();
+        rule.python!(ctx);
+      } catch (error) {
+        // Out of time is the file's outcome, not this rule's failure.
+        if (isTimeBudgetExceeded(error)) throw error;
+        options.onRuleError?.(rule, error);
+      }
+      lap(rule.code);
     }
-    lap(rule.code);
+  } catch (error) {
+    // The tree lives in wasm memory: freed here, since no analysis will own it.
+    tree.delete();
+    throw error;
   }
   const suppressions = collectSuppressions(ctx);
   lap('suppressions');
@@ -350,7 +287,7 @@ export function analyzePython(parser: PythonParser, source: string, settings: Se
       return !(rule && suppresses(s, rule));
     })
     .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-  return new PythonAnalysis(parser, source, findings, tree);
+  return new PythonAnalysis(parser, source, findings, tree, options.deadline);
 }
 
 function collectSuppressions(ctx: PythonContext): Map<number, Suppression> {

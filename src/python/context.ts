@@ -4,6 +4,7 @@
  * run a query, then look at the few nodes it returns.
  */
 import type { Node, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
+import { Deadline } from '../core/budget';
 import { makeFinding, mergeIdenticalEdits, type Finding, type RelatedLocation, type TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
 import { atLeast, type PythonVersion, type Settings } from '../core/settings';
@@ -51,9 +52,10 @@ export class PythonContext {
     readonly source: string,
     readonly lines: LineIndex,
     readonly settings: Settings,
-    where: { readonly project?: ProjectIndex; readonly filePath?: string; readonly focus?: { readonly start: number; readonly end: number } } = {},
+    where: { readonly project?: ProjectIndex; readonly filePath?: string; readonly focus?: { readonly start: number; readonly end: number }; readonly deadline?: Deadline } = {},
   ) {
     this.focus = where.focus;
+    this.deadline = where.deadline ?? Deadline.NONE;
     this.project = where.project;
     this.filePath = where.filePath;
     this.root = tree.rootNode;
@@ -74,6 +76,7 @@ export class PythonContext {
    * fraction of the cost on files that are mostly sync.
    */
   matchesInAsync(query: string): QueryMatch[] {
+    this.deadline.check();
     const q = this.parser.query(query);
     const f = this.focus;
     const ranges = f
@@ -106,15 +109,23 @@ export class PythonContext {
     });
   }
 
+  /**
+   * The file's time budget (`core/budget`): checked where rules spend their time (each node they
+   * ask `isAsync` about, each finding), so a rule whose walk grows faster than the file is stopped.
+   */
+  readonly deadline: Deadline;
+
   /** Only findings inside this span are wanted (see AnalyzeOptions.focus). */
   readonly focus: { readonly start: number; readonly end: number } | undefined;
 
   /** Matches of a query (compiled once per process) over the file or a subtree. */
   matches(query: string, node: Node = this.root): QueryMatch[] {
+    this.deadline.check();
     return this.parser.query(query).matches(node);
   }
 
   captures(query: string, node: Node = this.root): QueryCapture[] {
+    this.deadline.check();
     return this.parser.query(query).captures(node);
   }
 
@@ -125,6 +136,7 @@ export class PythonContext {
 
   /** True when the node runs as part of a coroutine (its innermost def/lambda/class is an `async def`). */
   isAsync(node: Node): boolean {
+    this.deadline.check();
     return this.scopes.isAsync(node.startIndex);
   }
 
@@ -197,6 +209,7 @@ export class PythonContext {
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
   report(at: Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: FixSpec[] = [], related?: readonly RelatedLocation[]): void {
+    this.deadline.check();
     const range = 'startIndex' in at ? { start: at.startIndex, end: at.endIndex } : at;
     this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes.map((f) => ({ ...f, edits: mergeIdenticalEdits(f.edits) })), related));
   }

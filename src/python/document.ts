@@ -141,7 +141,14 @@ export class PythonDocument {
     if (!previous || !dirty || this.fileWide || this.lastSettings !== settings || !this.pendingTree) return this.analyze(settings, options);
     const tree = this.parser.parse(this.text, this.pendingTree);
     const structureChanged = this.pendingTree.getChangedRanges(tree);
-    const windowed = analyzeWindow(this.parser, this.text, tree, settings, options, dirty, previous.findings, (o) => this.mapThroughChanges(o), this.skeleton, structureChanged);
+    let windowed: PythonAnalysis | undefined;
+    try {
+      windowed = analyzeWindow(this.parser, this.text, tree, settings, options, dirty, previous.findings, (o) => this.mapThroughChanges(o), this.skeleton, structureChanged);
+    } catch (error) {
+      // Out of time (the budget) or a failure: the tree lives in wasm memory, freed here or never.
+      tree.delete();
+      throw error;
+    }
     if (!windowed) {
       tree.delete();
       return this.analyze(settings, options);

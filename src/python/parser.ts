@@ -3,6 +3,7 @@
  * queries. The two wasm files ship beside every bundle: esbuild.js copies them into dist/ (and out/).
  */
 import * as fs from 'node:fs';
+import type { Deadline } from '../core/budget';
 import * as path from 'node:path';
 import { Language, Parser, Query, type Tree } from 'web-tree-sitter';
 
@@ -20,9 +21,18 @@ export class PythonParser {
    * Parses text as CPython reads it (see `asCPythonReadsLines`); with `oldTree` (already `edit`ed to
    * match), re-parses incrementally.
    */
-  parse(text: string, oldTree?: Tree): Tree {
-    const tree = this.parser.parse(asCPythonReadsLines(text), oldTree ?? null);
-    if (!tree) throw new Error('tree-sitter returned no tree');
+  parse(text: string, oldTree?: Tree, deadline?: Deadline): Tree {
+    // tree-sitter asks the callback as it goes and stops when it answers true.
+    const options = deadline ? { progressCallback: () => deadline.passed } : undefined;
+    const tree = this.parser.parse(asCPythonReadsLines(text), oldTree ?? null, options as Parameters<Parser['parse']>[2]);
+    if (!tree) {
+      // A cancelled parse is resumed by the parser's next call, whatever text that call is given:
+      // without this reset the next file got a tree of this one (fuzz: an AW401 fix built on another
+      // file's offsets was appended to an unrelated file).
+      this.parser.reset();
+      deadline?.check();
+      throw new Error('tree-sitter returned no tree');
+    }
     return tree;
   }
 

@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { fsPath } from '../core/files';
 import * as path from 'node:path';
 import type { Node, QueryMatch } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
@@ -1333,10 +1334,11 @@ function shape(s: ModuleSummary): unknown {
 
 function readUtf8(file: string): string | undefined {
   try {
-    const stat = fs.statSync(file);
+    // A name that is not UTF-8 holds escaped bytes (core/files): read by its bytes.
+    const stat = fs.statSync(fsPath(file));
     // Generated or vendored code; the CLI skips it too.
     if (!stat.isFile() || stat.size > 2 * 1024 * 1024) return undefined;
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(fsPath(file), 'utf8');
   } catch {
     return undefined;
   }

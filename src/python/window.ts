@@ -232,7 +232,16 @@ export function analyzeWindow(
     oldTree = cache.tree;
   }
   const unitSkel = { start: map.toSkeleton(unit.start), end: map.toSkeleton(unit.end) };
-  const part = analyzePython(parser, skeleton, settings, { ...options, oldTree, focus: unitSkel });
+  let part: PythonAnalysis;
+  try {
+    part = analyzePython(parser, skeleton, settings, { ...options, oldTree, focus: unitSkel });
+  } catch (error) {
+    // Out of time (the budget): the cached tree was edited toward a text it never reached; drop it.
+    cache.tree?.delete();
+    cache.tree = undefined;
+    cache.text = undefined;
+    throw error;
+  }
   cache.tree?.delete();
   cache.tree = part.parsedTree?.copy();
   cache.text = cache.tree ? skeleton : undefined;

@@ -4,6 +4,7 @@
  * promise never settles and the rejection goes unhandled.
  */
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import type { TsContext } from '../typescript/context';
 import { defineRule } from './define';
 
@@ -60,7 +61,7 @@ that awaits needs rewriting as an \`async\` function; no fix is offered.
   typescript(ctx) {
     const ts = ctx.ts;
     if (!ctx.text.includes('Promise')) return;
-    const visit = (n: ts.Node): void => {
+    const visit = (n: ts.Node): boolean | void => {
       if (ts.isNewExpression(n) && ctx.resolve(n.expression) === 'Promise') {
         const executor = n.arguments?.[0];
         const fn = executor && unwrap(ctx, executor);
@@ -74,9 +75,8 @@ that awaits needs rewriting as an \`async\` function; no fix is offered.
           }
         }
       }
-      n.forEachChild(visit);
     };
-    visit(ctx.sourceFile);
+    walkTree(ctx.sourceFile, visit);
   },
 });
 export default rule;

@@ -9,6 +9,7 @@ import type { FixSpec, PythonContext } from '../python/context';
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import { Instances, type InstanceVocabulary } from '../python/instances';
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import { formatMessage } from '../core/rule';
 import type { TsContext, TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
@@ -656,13 +657,14 @@ function detectTypeScript(ctx: TsContext): void {
 function readsClock(ctx: TsContext, expr: ts.Node): boolean {
   const ts = ctx.ts;
   let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (found) return false;
     if (ts.isCallExpression(n) && CLOCKS.has(ctx.resolve(n.expression) ?? '')) found = true;
     else if (ts.isNewExpression(n) && ctx.resolve(n.expression) === 'Date' && (n.arguments?.length ?? 0) === 0) found = true;
-    else n.forEachChild(visit);
+    else return true;
+    return false;
   };
-  visit(expr);
+  walkTree(expr, visit);
   return found;
 }
 

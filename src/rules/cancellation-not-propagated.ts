@@ -5,6 +5,7 @@
  * passing it on: aborting the function leaves that work running.
  */
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import type { FunctionLike, TsContext, TsFixSpec } from '../typescript/context';
@@ -113,13 +114,12 @@ function isCallOnSignal(ctx: TsContext, call: ts.CallExpression): boolean {
 /** Calls in a function's body, closures included (they share its signal), but not nested async functions with their own. */
 function visitClosures(ctx: TsContext, fn: FunctionLike, visitor: (call: ts.CallExpression) => void): void {
   const ts = ctx.ts;
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): boolean | void => {
     if (ts.isCallExpression(n)) visitor(n);
-    if (ts.isFunctionDeclaration(n) || ts.isClassLike(n)) return;
-    if (isFunctionLike(ts, n) && signalParameter(ctx, n)) return;
-    n.forEachChild(visit);
+    if (ts.isFunctionDeclaration(n) || ts.isClassLike(n)) return false;
+    if (isFunctionLike(ts, n) && signalParameter(ctx, n)) return false;
   };
-  fn.body?.forEachChild(visit);
+  if (fn.body) walkTree(fn.body, visit, false);
 }
 
 /** The file's own functions that take a signal, by name: where. */

@@ -30,6 +30,7 @@ import {
   targetNames,
 } from '../python/concurrency-shape';
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import { isAsyncFunction, isFunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
@@ -984,16 +985,15 @@ function changedInPlace(ctx: TsContext, name: string, decl: ts.VariableDeclarati
   let scope: ts.Node = decl;
   while (scope.parent && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) scope = scope.parent;
   let changed = false;
-  const visit = (n: ts.Node): void => {
-    if (changed) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (changed) return false;
     if (ts.isIdentifier(n) && n.text === name && n.parent) {
       const p = n.parent;
       if (ts.isPropertyAccessExpression(p) && p.expression === n && ARRAY_MUTATORS.has(p.name.text)) changed = true;
       if (ts.isElementAccessExpression(p) && p.expression === n && ts.isBinaryExpression(p.parent) && p.parent.left === p) changed = true;
     }
-    n.forEachChild(visit);
   };
-  visit(scope);
+  walkTree(scope, visit);
   return changed;
 }
 
@@ -1131,12 +1131,13 @@ function rootIdentifier(ts: TsContext['ts'], e: ts.Expression): string | undefin
 
 function mentions(ts: TsContext['ts'], node: ts.Node, names: Set<string>): boolean {
   let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (found) return false;
     if (ts.isIdentifier(n) && names.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
-    else n.forEachChild(visit);
+    else return true;
+    return false;
   };
-  visit(node);
+  walkTree(node, visit);
   return found;
 }
 

@@ -13,6 +13,7 @@ import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import { changedIn, excerpt, statementsOf, suspensionPoints } from '../python/concurrency-shape';
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import type { TsContext } from '../typescript/context';
 import { defineRule } from './define';
 
@@ -344,11 +345,12 @@ function sleepCall(ctx: TsContext, e: ts.Expression): ts.CallExpression | undefi
     const executor = e.arguments?.[0];
     if (executor && (ts.isArrowFunction(executor) || ts.isFunctionExpression(executor))) {
       let timer: ts.CallExpression | undefined;
-      const visit = (n: ts.Node): void => {
+      const visit = (n: ts.Node): boolean | void => {
         if (ts.isCallExpression(n) && ctx.resolve(n.expression) === 'setTimeout') timer = n;
-        else n.forEachChild(visit);
+        else return true;
+        return false;
       };
-      visit(executor.body);
+      walkTree(executor.body, visit);
       return timer;
     }
   }
@@ -376,16 +378,17 @@ function isBookkeeping(ctx: TsContext, e: ts.Expression): boolean {
 function isPlainCondition(ctx: TsContext, e: ts.Node): boolean {
   const ts = ctx.ts;
   let plain = true;
-  const visit = (n: ts.Node): void => {
-    if (!plain) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (!plain) return false;
     if (ts.isAwaitExpression(n) || ts.isFunctionLike(n)) plain = false;
     else if (ts.isCallExpression(n)) {
       const name = ctx.resolve(n.expression) ?? '';
-      if (CLOCK.test(name)) return;
+      if (CLOCK.test(name)) return false;
       if (n.arguments.length > 0 || !(ts.isPropertyAccessExpression(n.expression) && n.expression.expression.kind === ts.SyntaxKind.ThisKeyword)) plain = false;
-    } else n.forEachChild(visit);
+    } else return true;
+    return false;
   };
-  visit(e);
+  walkTree(e, visit);
   return plain;
 }
 
@@ -393,16 +396,15 @@ function isPlainCondition(ctx: TsContext, e: ts.Node): boolean {
 function readsState(ctx: TsContext, e: ts.Node): boolean {
   const ts = ctx.ts;
   let state = false;
-  const visit = (n: ts.Node): void => {
-    if (state) return;
-    if (ts.isCallExpression(n) && CLOCK.test(ctx.resolve(n.expression) ?? '')) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (state) return false;
+    if (ts.isCallExpression(n) && CLOCK.test(ctx.resolve(n.expression) ?? '')) return false;
     if (ts.isIdentifier(n) || n.kind === ts.SyntaxKind.ThisKeyword) {
-      if (ts.isIdentifier(n) && /^(deadline|end|until|timeout|start|started|t0|limit|maxWait|expires?)$/i.test(n.text)) return;
+      if (ts.isIdentifier(n) && /^(deadline|end|until|timeout|start|started|t0|limit|maxWait|expires?)$/i.test(n.text)) return false;
       state = true;
-      return;
+      return false;
     }
-    n.forEachChild(visit);
   };
-  visit(e);
+  walkTree(e, visit);
   return state;
 }

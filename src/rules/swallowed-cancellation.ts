@@ -8,6 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FixSpec, PythonContext } from '../python/context';
 import { cancellationHandlers, endsTheTask, suppressedCancellations, type CancellationHandler } from '../python/handlers';
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import { isAsyncFunction, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
@@ -271,7 +272,7 @@ function detectTypeScript(ctx: TsContext): void {
   // `.catch(() => {})` on a promise whose work was given a signal, awaited by an async function:
   // in a sync callback (or at module level) the chain is fire-and-forget, and catching is what keeps
   // its rejection from going unhandled; nobody is left to carry on.
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): boolean | void => {
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'catch' && n.arguments.length === 1) {
       const handler = n.arguments[0];
       const fn = ctx.enclosingFunction(n);
@@ -283,9 +284,8 @@ function detectTypeScript(ctx: TsContext): void {
         }
       }
     }
-    n.forEachChild(visit);
   };
-  if (ctx.text.includes('.catch')) visit(ctx.sourceFile);
+  if (ctx.text.includes('.catch')) walkTree(ctx.sourceFile, visit);
 }
 
 /** A signal given to work (`signal: {}` and other literals are not one: nothing can abort them). */
@@ -300,13 +300,14 @@ function awaitedSignals(ctx: TsContext, block: ts.Block): ts.Expression[] {
   const found: ts.Expression[] = [];
   ctx.walkOwn(block, (n) => {
     if (!ts.isAwaitExpression(n)) return;
-    const visit = (e: ts.Node): void => {
+    const visit = (e: ts.Node): boolean | void => {
       const signal = (ts.isCallExpression(e) || ts.isNewExpression(e)) && givenSignal(ctx, e);
       if (signal) found.push(signal);
       // Callbacks inside the awaited expression (`Promise.all(urls.map((u) => fetch(u, { signal })))`) are its work too.
-      else e.forEachChild(visit);
+      else return true;
+      return false;
     };
-    visit(n.expression);
+    walkTree(n.expression, visit);
   });
   return found;
 }
@@ -357,22 +358,21 @@ function ownsAbort(ctx: TsContext, fn: FunctionLike, signal: ts.Expression): boo
     return false;
   };
   let own = true;
-  const visit = (n: ts.Node): void => {
-    if (!own) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (!own) return false;
     if (ts.isIdentifier(n) && n.text === name) {
       const p = n.parent;
       const member = ts.isPropertyAccessExpression(p) && p.expression === n ? p.name.text : undefined;
-      if (ts.isPropertyAccessExpression(p) && p.name === n) return; // `other.controller`: another name
-      if (p !== controller && ctx.declarationOf(n) !== controller) return; // a variable of the same name elsewhere
-      if (member === 'signal' || (ts.isVariableDeclaration(p) && (p.name === n || takesOnlySignal(ts, p)))) return;
-      if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return;
-      if (member === 'abort' && ts.isCallExpression(p.parent) && (owner || inside(n))) return;
+      if (ts.isPropertyAccessExpression(p) && p.name === n) return false; // `other.controller`: another name
+      if (p !== controller && ctx.declarationOf(n) !== controller) return false; // a variable of the same name elsewhere
+      if (member === 'signal' || (ts.isVariableDeclaration(p) && (p.name === n || takesOnlySignal(ts, p)))) return false;
+      if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return false;
+      if (member === 'abort' && ts.isCallExpression(p.parent) && (owner || inside(n))) return false;
       own = false;
-      return;
+      return false;
     }
-    n.forEachChild(visit);
   };
-  visit(owner ?? ctx.sourceFile);
+  walkTree(owner ?? ctx.sourceFile, visit);
   return own;
 }
 
@@ -401,11 +401,10 @@ function isEntryPoint(ctx: TsContext, fn: FunctionLike): boolean {
   if (!name || !statement || !ts.isSourceFile(statement.parent)) return false;
   if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
   const uses: ts.Identifier[] = [];
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): boolean | void => {
     if (ts.isIdentifier(n) && n.text === name.text && n !== name) uses.push(n);
-    n.forEachChild(visit);
   };
-  visit(ctx.sourceFile);
+  walkTree(ctx.sourceFile, visit);
   return uses.length > 0 && uses.every((u) => ts.isCallExpression(u.parent) && u.parent.expression === u && atModuleLevel(ts, u.parent));
 }
 
@@ -431,16 +430,15 @@ function reportsToParent(ctx: TsContext, error: ts.BindingName | undefined, body
   const name = error.text;
   let reports = false;
   const mentions = (n: ts.Node): boolean => (ts.isIdentifier(n) && n.text === name) || !!n.forEachChild(mentions);
-  const visit = (n: ts.Node): void => {
-    if (reports || ts.isFunctionLike(n)) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (reports || ts.isFunctionLike(n)) return false;
     if (ts.isCallExpression(n)) {
       const callee = ctx.resolve(n.expression);
       if ((callee === 'process.send' || callee === 'worker_threads.parentPort.postMessage') && n.arguments.some(mentions)) reports = true;
     }
-    n.forEachChild(visit);
   };
-  if (ts.isBlock(body)) body.forEachChild(visit);
-  else visit(body);
+  if (ts.isBlock(body)) walkTree(body, visit, false);
+  else walkTree(body, visit);
   return reports;
 }
 
@@ -448,14 +446,15 @@ function reportsToParent(ctx: TsContext, error: ts.BindingName | undefined, body
 function handlesAbort(ctx: TsContext, body: ts.Node): boolean {
   const ts = ctx.ts;
   let handled = false;
-  const visit = (n: ts.Node): void => {
-    if (handled) return;
+  const visit = (n: ts.Node): boolean | void => {
+    if (handled) return false;
     if (ts.isThrowStatement(n)) handled = true;
     else if (ts.isPropertyAccessExpression(n) && (n.name.text === 'aborted' || n.name.text === 'throwIfAborted')) handled = true;
-    else if (!ts.isFunctionLike(n)) n.forEachChild(visit);
+    else if (!ts.isFunctionLike(n)) return true;
+    return false;
   };
-  if (ts.isBlock(body)) body.forEachChild(visit);
-  else visit(body);
+  if (ts.isBlock(body)) walkTree(body, visit, false);
+  else walkTree(body, visit);
   // `() => Promise.reject(e)` rethrows as well.
   return handled || (!ts.isBlock(body) && /\bPromise\.reject\b/.test(ctx.textOf(body)));
 }

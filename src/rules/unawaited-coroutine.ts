@@ -10,6 +10,7 @@ import type { PythonContext } from '../python/context';
 import { enclosingClassName, followable, moduleView } from '../python/project';
 import { shadowed } from './blocking-call-via-helper';
 import type * as ts from 'typescript';
+import { walkTree } from '../typescript/walk';
 import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
@@ -491,16 +492,15 @@ const PROMISE_STATICS = new Set(['Promise.all', 'Promise.allSettled', 'Promise.r
 
 function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): boolean | void => {
     if (ts.isExpressionStatement(n)) {
       const e = unwrap(ts, n.expression);
       if (ts.isCallExpression(e) && isFloating(ctx, e) && !deliberatelyDropped(ctx, e)) report(ctx, n, e);
       // `new Promise(executor)` as a statement: its rejection (a `reject` call, a throw in the executor) is unhandled.
       else if (ts.isNewExpression(e) && (ctx.isThenable(e) ?? ctx.resolve(e.expression) === 'Promise')) report(ctx, n, e);
     }
-    n.forEachChild(visit);
   };
-  visit(ctx.sourceFile);
+  walkTree(ctx.sourceFile, visit);
 }
 
 function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {

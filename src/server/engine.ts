@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CodeAction, Diagnostic, DiagnosticSeverity, TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
 import { ConfigError, ConfigResolver } from '../core/config';
 import { LineIndex, type Finding, type TextEdit } from '../core/finding';
@@ -48,6 +49,8 @@ export class Engine {
   private configs = new ConfigResolver(CATALOG);
   /** Per document: the settings and what they were computed from, so unchanged settings keep their identity (the model's cache relies on it). */
   private readonly settingsCache = new Map<string, { key: string; settings: Settings }>();
+  /** Documents whose last analysis ran out of its time budget (logged once until one succeeds again). */
+  private readonly overBudget = new Set<string>();
   private readonly reported = new Set<string>();
   /** Undefined until `index`: the open files' own diagnostics come before any walk of the workspace. */
   private projects: ProjectIndexes | undefined;
@@ -122,6 +125,7 @@ export class Engine {
     doc.model.dispose();
     this.documents.delete(uri);
     this.settingsCache.delete(uri);
+    this.overBudget.delete(uri);
   }
 
   // ---- settings -----------------------------------------------------------------------------
@@ -157,8 +161,11 @@ export class Engine {
 
   // ---- analysis -----------------------------------------------------------------------------
 
-  private options(doc: OpenDocument): Omit<AnalyzeOptions, 'oldTree'> {
+  private options(doc: OpenDocument, settings: Settings): Omit<AnalyzeOptions, 'oldTree'> {
     return {
+      // A file too costly to analyse (deep nesting, half-typed code) is abandoned, not left to hold
+      // the engine thread while the user's next keystrokes queue up.
+      deadline: new Deadline(settings.timeBudget),
       filePath: doc.path,
       relativePath: this.relativePath(doc),
       project: this.projectOf(doc),
@@ -201,8 +208,20 @@ export class Engine {
       doc.model.reset(request.text);
     }
     const settings = this.settingsFor(doc, request.settings);
-    const options = this.options(doc);
-    const analysis = request.mode === 'edit' ? doc.model.analyzeEdit(settings, options) : doc.model.analyze(settings, options);
+    const options = this.options(doc, settings);
+    let analysis: PythonAnalysis;
+    try {
+      analysis = request.mode === 'edit' ? doc.model.analyzeEdit(settings, options) : doc.model.analyze(settings, options);
+      this.overBudget.delete(doc.uri);
+    } catch (error) {
+      if (!isTimeBudgetExceeded(error)) throw error;
+      // One line, not one per keystroke while the file stays too costly; no squiggles left pointing at moved text.
+      if (!this.overBudget.has(doc.uri)) this.log('warn', `${doc.uri}: ${error.message}`);
+      this.overBudget.add(doc.uri);
+      doc.analysis = undefined;
+      this.post({ type: 'analysed', id: request.id, diagnostics: [], exact: true, ms: performance.now() - started });
+      return;
+    }
     doc.analysis = analysis;
     const diagnostics = analysis.findings.map((f) => toDiagnostic(f, doc.uri));
     this.post({ type: 'analysed', id: request.id, diagnostics, exact: doc.model.exact, ms: performance.now() - started });
@@ -213,7 +232,7 @@ export class Engine {
     if (doc.model.source !== text) doc.model.reset(text);
     const settings = this.settingsFor(doc, client);
     if (doc.analysis && doc.analysis === doc.model.current && (doc.model.exact || !exact)) return doc.analysis;
-    doc.analysis = doc.model.analyze(settings, this.options(doc));
+    doc.analysis = doc.model.analyze(settings, this.options(doc, settings));
     return doc.analysis;
   }
 
@@ -275,8 +294,8 @@ export class Engine {
   private fixAllEdit(doc: OpenDocument, analysis: PythonAnalysis, client: ClientSettings): { edit: TextEdit; title: string; applied: number } | undefined {
     const settings = this.settingsFor(doc, client);
     const allowUnsafe = settings.fix.allowUnsafe;
-    const options = this.options(doc);
-    const { text, applied } = fixToFixedPoint(analysis, (next) => analyzePython(this.parser, next, settings, options), allowUnsafe);
+    // Each round gets its own budget, as in the CLI; running out fails this request, not the server.
+    const { text, applied } = fixToFixedPoint(analysis, (next) => analyzePython(this.parser, next, settings, this.options(doc, settings)), allowUnsafe);
     if (applied === 0 || text === analysis.source) return undefined;
     return { edit: minimalChange(analysis.source, text), title: `Fix all ${allowUnsafe ? '' : 'safely fixable '}asyncwise problems`, applied };
   }

@@ -24,5 +24,6 @@ export function settingsInput(client: ClientSettings): Record<string, unknown> |
     typescript: { enable: get('typescript.enable') },
     rules: get('rules'),
     fix: { allowUnsafe: get('fix.allowUnsafe') },
+    timeBudget: get('timeBudget'),
   };
 }

@@ -6,6 +6,7 @@
 import type * as ts from 'typescript';
 import type { Finding } from '../core/finding';
 import type { Settings } from '../core/settings';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { analyzeTypeScript } from '../typescript/analyze';
 import { relativeTo } from '../core/testCode';
 
@@ -53,12 +54,16 @@ export class AnalysisCache {
     const started = performance.now();
     let result: ReturnType<typeof analyzeTypeScript>;
     try {
-      result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker(), relativePath: relativeTo(program.getCurrentDirectory(), fileName) });
+      // A file that costs more than its budget is abandoned: tsserver answers every request on one
+      // thread, so an unbounded analysis would freeze the editor's TypeScript features.
+      const deadline = new Deadline(settings.timeBudget);
+      result = analyzeTypeScript(this.tsModule, sourceFile, settings, { program, checker: program.getTypeChecker(), relativePath: relativeTo(program.getCurrentDirectory(), fileName), deadline });
     } catch (error) {
-      // This file's failure (the checker's "Debug Failure", a stack overflow on deep nesting) is
-      // logged once for this version and answered with no findings: tsserver's own answer stands,
-      // and the next request does not pay for the same failure again.
-      this.log(`analysing ${fileName} failed; no asyncwise findings for this version: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // This file's failure (the checker's "Debug Failure", a stack overflow on deep nesting, the
+      // time budget) is logged once for this version and answered with no findings: tsserver's own
+      // answer stands, and the next request does not pay for the same failure again.
+      if (isTimeBudgetExceeded(error)) this.log(`${fileName}: ${error.message}; no asyncwise findings for this version`);
+      else this.log(`analysing ${fileName} failed; no asyncwise findings for this version: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       result = { findings: [], errors: [] };
     }
     const elapsed = performance.now() - started;

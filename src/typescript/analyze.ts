@@ -5,8 +5,9 @@
  * its own at run time.
  */
 import type * as ts from 'typescript';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
-import { applyEdits, editsOverlap, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
+import { applyEdits, EditSpans, largestValidSubset, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
 import { runsOnFile } from '../core/testCode';
 import { effectiveSeverity, type Settings } from '../core/settings';
 import { suppresses } from '../core/suppression';
@@ -24,6 +25,8 @@ export interface TsAnalyzeOptions {
   rules?: readonly Rule[];
   /** The file's path relative to the workspace or project root: decides test code (`core/testCode`). */
   relativePath?: string;
+  /** The file's time budget: past it the analysis stops and throws `TimeBudgetExceeded` (no partial result). */
+  deadline?: Deadline;
   /** Stage timings for bench/profile.ts: milliseconds added under `context`, each rule's code and `fix checks`. */
   profile?: StageProfile;
 }
@@ -37,7 +40,7 @@ export interface TsAnalysis {
 
 export const TYPESCRIPT_RULES: readonly Rule[] = CATALOG.filter((r) => r.typescript);
 
-/** Findings (with fixes already checked to re-parse) for one source file; never throws. */
+/** Findings (with fixes already checked to re-parse) for one source file; throws only `TimeBudgetExceeded`. */
 export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, settings: Settings, options: TsAnalyzeOptions = {}): TsAnalysis {
   const errors: TsAnalysis['errors'] = [];
   try {
@@ -68,29 +71,41 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     };
     const lines = new LineIndex(text);
     const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
+    const deadline = options.deadline ?? Deadline.NONE;
+    ctx.deadline = deadline;
     lap('context');
     for (const rule of enabled) {
       ctx.rule = rule;
       ctx.severity = effectiveSeverity(settings, rule, 'typescript') as Finding['severity'];
       try {
+        deadline.check();
         rule.typescript!(ctx);
       } catch (e) {
+        // Out of time is the file's outcome, not this rule's failure.
+        if (isTimeBudgetExceeded(e)) throw e;
         errors.push({ rule: rule.code, message: describe(e) });
       }
       lap(rule.code);
     }
+    // Searched once: per finding, a 20,000-call file's 4,000 findings each scanned the whole text.
+    const mayBeSuppressed = text.includes('asyncwise-ignore');
     const findings = ctx.findings
       .filter((f) => {
+        if (!mayBeSuppressed) return true;
         const s = suppressionAt(text, lines, f.startPosition.line);
         if (!s) return true;
         const rule = all.find((r) => r.code === f.code);
         return !(rule && suppresses(s, rule));
       })
-      .map((f) => ({ ...f, fixes: f.fixes.filter((fix) => fixReparses(tsModule, sourceFile, fix)) }))
+      .map((f) => {
+        deadline.check();
+        return { ...f, fixes: f.fixes.filter((fix) => fixReparses(tsModule, sourceFile, fix)) };
+      })
       .sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
     lap('fix checks');
     return { findings, errors };
   } catch (e) {
+    if (isTimeBudgetExceeded(e)) throw e;
     errors.push({ rule: 'engine', message: describe(e) });
     return { findings: [], errors };
   }
@@ -191,9 +206,27 @@ function enclosingStatement(tsModule: typeof ts, sourceFile: ts.SourceFile, edit
   let node: ts.Node = sourceFile;
   for (;;) {
     let next: ts.Node | undefined;
-    node.forEachChild((child) => {
-      if (!next && child.getStart(sourceFile) <= lo && hi <= child.end) next = child;
-    });
+    const statements = (node as { readonly statements?: ts.NodeArray<ts.Statement> }).statements;
+    if (statements && statements.length > 16 && (tsModule.isSourceFile(node) || tsModule.isBlock(node) || tsModule.isModuleBlock(node))) {
+      // A long statement list (a file of 20,000 statements): binary search, not a scan per finding.
+      let a = 0;
+      let b = statements.length - 1;
+      while (a < b) {
+        const mid = (a + b + 1) >> 1;
+        if (statements[mid].pos <= lo) a = mid;
+        else b = mid - 1;
+      }
+      const child = statements[a];
+      if (child && child.getStart(sourceFile) <= lo && hi <= child.end) next = child;
+    } else {
+      node.forEachChild((child) => {
+        if (child.getStart(sourceFile) <= lo && hi <= child.end) {
+          next = child;
+          return true;
+        }
+        return undefined;
+      });
+    }
     if (!next) return best;
     const parent = next.parent;
     if (tsModule.isBlock(parent) || tsModule.isSourceFile(parent) || tsModule.isModuleBlock(parent) || tsModule.isCaseClause(parent) || tsModule.isDefaultClause(parent)) {
@@ -245,16 +278,16 @@ export function scriptKindOf(tsModule: typeof ts, fileName: string): ts.ScriptKi
  */
 export function fixAllTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, findings: readonly Finding[], allowUnsafe: boolean): { text: string; applied: number } {
   const chosen: Fix[] = [];
+  // Conflicts found by binary search, not by a scan of every fix chosen (quadratic in findings).
+  const spans = new EditSpans();
   for (const finding of findings) {
     const fix = finding.fixes.find((f) => f.safety === 'safe' || allowUnsafe);
-    if (!fix) continue;
-    if (chosen.some((c) => editsOverlap(c.edits, fix.edits))) continue;
-    chosen.push(fix);
+    if (fix && spans.tryAdd(fix.edits)) chosen.push(fix);
   }
-  const edits = mergeIdenticalEdits(chosen.flatMap((f) => f.edits));
-  const merged: Fix = { title: 'all', safety: 'unsafe', edits };
-  if (!fixReparses(tsModule, sourceFile, merged)) return { text: sourceFile.text, applied: 0 };
-  return { text: applyEdits(sourceFile.text, edits), applied: chosen.length };
+  const combined = (group: readonly Fix[]) => mergeIdenticalEdits(group.flatMap((f) => f.edits));
+  const valid = largestValidSubset(chosen, (group) => fixReparses(tsModule, sourceFile, { title: 'all', safety: 'unsafe', edits: combined(group) }));
+  if (valid.length === 0) return { text: sourceFile.text, applied: 0 };
+  return { text: applyEdits(sourceFile.text, combined(valid)), applied: valid.length };
 }
 
 

@@ -5,6 +5,8 @@
  * this file imports only its types.
  */
 import type * as ts from 'typescript';
+import { walkTree } from './walk';
+import { Deadline } from '../core/budget';
 import { makeFinding, type Finding, type LineIndex, type TextEdit } from '../core/finding';
 import type { Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
@@ -35,6 +37,8 @@ export class TsContext {
   readonly findings: Finding[] = [];
   private readonly bindings = new Map<string, Binding>();
   private asyncFunctions: FunctionLike[] | undefined;
+  /** The file's time budget (`core/budget`), checked as the rules walk; set by the engine. */
+  deadline: Deadline = Deadline.NONE;
   /** Whether the file uses `require` for Node modules rather than `import` (spelling of added imports). */
   readonly usesRequire: boolean;
 
@@ -301,6 +305,7 @@ export class TsContext {
 
   /** True when the node runs as part of an async function's body (not in a nested sync function). */
   isAsync(node: ts.Node): boolean {
+    this.deadline.tick();
     const f = this.enclosingFunction(node);
     return !!f && isAsyncFunction(this.ts, f);
   }
@@ -310,12 +315,12 @@ export class TsContext {
     if (!this.asyncFunctions) {
       const out: FunctionLike[] = [];
       const ts = this.ts;
-      const visit = (n: ts.Node): void => {
+      const visit = (n: ts.Node): boolean | void => {
+        this.deadline.tick();
         if (isFunctionLike(ts, n) && isAsyncFunction(ts, n) && n.body) out.push(n);
-        n.forEachChild(visit);
       };
       // Files without the word cannot hold an async function: skip the walk.
-      if (this.text.includes('async')) visit(this.sourceFile);
+      if (this.text.includes('async')) walkTree(this.sourceFile, visit);
       this.asyncFunctions = out;
     }
     return this.asyncFunctions;
@@ -327,12 +332,12 @@ export class TsContext {
    */
   walkOwn(root: ts.Node, visitor: (n: ts.Node) => void): void {
     const ts = this.ts;
-    const visit = (n: ts.Node): void => {
+    const visit = (n: ts.Node): boolean | void => {
+      this.deadline.tick();
       visitor(n);
-      if (isFunctionLike(ts, n) || ts.isClassLike(n)) return;
-      n.forEachChild(visit);
+      if (isFunctionLike(ts, n) || ts.isClassLike(n)) return false;
     };
-    root.forEachChild(visit);
+    walkTree(root, visit, false);
   }
 
   /** Whether a subtree can suspend here: an `await` or `for await` of the same function. */
@@ -411,6 +416,7 @@ export class TsContext {
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
   report(at: ts.Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: TsFixSpec[] = []): void {
+    this.deadline.tick();
     const range = 'kind' in at ? { start: at.getStart(this.sourceFile), end: at.end } : at;
     this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes));
   }

@@ -4,6 +4,7 @@
  * `{ signal }`, `options: { signal?: AbortSignal }`). Shared by AW101 and AW404.
  */
 import type * as ts from 'typescript';
+import { walkTree } from './walk';
 import type { FunctionLike, TsContext } from './context';
 
 const SIGNAL_NAME = /^(signal|abortSignal|cancelSignal|cancellationSignal)$/i;
@@ -148,10 +149,9 @@ function valuesOf(ctx: TsContext, decl: ts.VariableDeclaration): ts.Expression[]
   const out: ts.Expression[] = decl.initializer ? [decl.initializer] : [];
   if (ts.isVariableDeclarationList(decl.parent) && decl.parent.flags & ts.NodeFlags.Const) return out;
   const scope = ctx.enclosingFunction(decl) ?? ctx.sourceFile;
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): boolean | void => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) out.push(n.right);
-    n.forEachChild(visit);
   };
-  visit(scope);
+  walkTree(scope, visit);
   return out;
 }

@@ -184,19 +184,28 @@ describe('--fix keeps what it does not own', () => {
 });
 
 describe('file names that are not UTF-8', () => {
-  it('are reported as such (not as dangling symlinks), and the rest of the folder is checked', (t) => {
+  it('are found and checked, folders too, and --fix writes them by their exact bytes (issue 12, item 12)', (t) => {
     const dir = folder('names', { 'ok.py': BLOCKING });
     const bytes = (name: string) => Buffer.concat([Buffer.from(dir), Buffer.from('/'), Buffer.from(name, 'latin1')]);
     try {
       fs.writeFileSync(bytes('caf\xe9.py'), BLOCKING);
       fs.mkdirSync(bytes('d\xe9j\xe0'));
+      fs.writeFileSync(bytes('d\xe9j\xe0/inner.py'), BLOCKING);
     } catch {
       return t.skip('this file system refuses names that are not UTF-8');
     }
     fs.writeFileSync(path.join(dir, '\ufeffbom.py'), BLOCKING);
     const r = cli(['check', '--no-cache', '.'], dir);
     assert.equal(r.status, 1, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter((l) => / AW201 /.test(l)).map((l) => l.split(':')[0]), ['ok.py', '\ufeffbom.py']);
-    assert.equal(r.stderr, ['asyncwise: skipped caf\ufffd.py: file name is not valid UTF-8', 'asyncwise: skipped d\ufffdj\ufffd: folder name is not valid UTF-8: not searched', ''].join('\n'));
+    assert.equal(r.stderr, '');
+    // Shown with U+FFFD for each byte that is not UTF-8, as other tools print them.
+    assert.deepEqual(r.stdout.split('\n').filter((l) => / AW201 /.test(l)).map((l) => l.split(':')[0]), ['caf\ufffd.py', `d\ufffdj\ufffd${path.sep}inner.py`, 'ok.py', '\ufeffbom.py']);
+    const fixed = cli(['check', '--no-cache', '--fix', '.'], dir);
+    assert.equal(fixed.status, 0, fixed.stderr);
+    assert.match(fixed.stderr, /Fixed 4 problems in 4 files\./);
+    for (const file of [bytes('caf\xe9.py'), bytes('d\xe9j\xe0/inner.py')]) assert.match(fs.readFileSync(file, 'utf8'), /await asyncio\.sleep\(1\)/);
+    // Nothing was created under a mangled name (U+FFFD for the bytes).
+    const names = fs.readdirSync(dir, { encoding: 'buffer' }).map((n) => n.toString('latin1')).sort();
+    assert.deepEqual(names, ['caf\xe9.py', 'd\xe9j\xe0', 'ok.py', Buffer.from('\ufeffbom.py').toString('latin1')].sort());
   });
 });

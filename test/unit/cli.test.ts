@@ -359,7 +359,7 @@ describe('asyncwise help, version and rules', () => {
 });
 
 /** A `check` command with every flag at its default. */
-const NO_FLAGS = { kind: 'check', format: 'text', select: [], ignore: [], targetVersion: undefined, exclude: [], fix: false, unsafeFixes: false, diff: false, noCache: false, statistics: false, hints: false, outputFile: undefined, stdinFilename: undefined } as const;
+const NO_FLAGS = { kind: 'check', format: 'text', select: [], ignore: [], targetVersion: undefined, timeBudget: undefined, exclude: [], fix: false, unsafeFixes: false, diff: false, noCache: false, statistics: false, hints: false, outputFile: undefined, stdinFilename: undefined } as const;
 
 describe('CLI flags to settings', () => {
   const check = (partial: Partial<CheckCommand>): CheckCommand => ({ ...NO_FLAGS, paths: ['.'], ...partial });
@@ -375,6 +375,13 @@ describe('CLI flags to settings', () => {
     assert.ok(s.select?.has('AW201') && s.select.has('AW203'));
     assert.ok(s.ignore.has('AW203'));
     assert.deepEqual(settingsFromFlags(check({}), CATALOG).python.targetVersion, [3, 9], 'default target comes from settings');
+  });
+
+  it('takes --time-budget in seconds (0: no limit) and rejects anything else', () => {
+    assert.equal(settingsFromFlags(check({ timeBudget: '0.5' }), CATALOG).timeBudget, 0.5);
+    assert.equal(settingsFromFlags(check({ timeBudget: '0' }), CATALOG).timeBudget, 0);
+    assert.equal(settingsFromFlags(check({}), CATALOG).timeBudget, 5, 'the default');
+    for (const bad of ['soon', '-1', '1e999', '']) assert.throws(() => settingsFromFlags(check({ timeBudget: bad }), CATALOG), UsageError, bad);
   });
 
   it('rejects versions that are not 3.X', () => {

@@ -293,6 +293,25 @@ describe('asyncwise server, pull diagnostics and configuration', () => {
   });
 });
 
+describe('asyncwise server, time budget', () => {
+  test('a file past the time budget is abandoned with one log line, its diagnostics cleared, and the server carries on', async () => {
+    const client = new LspClient(CLI, { cwd: workspace });
+    // Awaits nested 1,500 deep: about 40 s of analysis without a budget (the fuzz campaign's input).
+    const deep = `import asyncio\nasync def f():\n    x = ${'await '.repeat(1500)}g()\n`;
+    await client.initialize(PUSH_CAPABILITIES, { rootUri: workspaceUri, initializationOptions: { settings: { timeBudget: 0.2 } } });
+    const logged = client.next((m) => m.method === 'window/logMessage' && /deep\.py: analysis abandoned after 0\.2 s/.test(String((m.params as { message: string }).message)), 60_000, 'the budget log line');
+    const deepDiagnostics = client.nextDiagnostics(uriOf('deep.py'), undefined, 60_000);
+    open(client, 'deep.py', deep);
+    await logged;
+    assert.deepEqual((await deepDiagnostics).diagnostics, []);
+    // Still answering: another file gets its diagnostics.
+    const workerDiagnostics = client.nextDiagnostics(uriOf('worker.py'), undefined, 60_000);
+    open(client, 'worker.py');
+    assert.ok((await workerDiagnostics).diagnostics.length > 0);
+    assert.equal(await client.shutdown(), 0);
+  });
+});
+
 describe('asyncwise server, lifecycle', () => {
   test('exits when the editor process that started it dies (processId)', async () => {
     const parent = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
