@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-STEPS=("type check" "build" "generated docs are current" "provision the real editor" "Python inspector prerequisites" "unit, fixture and CLI tests" "the VSIX installs into the real editor" "real-editor suite")
+STEPS=("type check" "build" "generated docs are current" "provision the real editor" "test prerequisites (Debian packages)" "unit, fixture and CLI tests" "the VSIX installs into the real editor" "real-editor suite")
 summary_dir=.cache/test-summary
 steps_file="$summary_dir/steps.tsv"
 unit_json="$summary_dir/unit.json"
@@ -20,7 +20,11 @@ mkdir -p "$summary_dir"
 rm -f "$steps_file" "$unit_json" "$editor_json"
 
 current=""
-begin() { current="$1"; printf '\n\033[1m== %s\033[0m\n' "$1"; }
+# A step not in STEPS would be summarised as "not run" beside its own line: refuse it here instead.
+begin() {
+  printf '%s\n' "${STEPS[@]}" | grep -qxF "$1" || { echo "scripts/test.sh: step \"$1\" is not in STEPS" >&2; exit 1; }
+  current="$1"; printf '\n\033[1m== %s\033[0m\n' "$1"
+}
 # finish STATUS [DETAIL]: records the step begun last.
 finish() { printf '%s\t%s\t%s\n' "$current" "$1" "${2:-}" >>"$steps_file"; current=""; }
 

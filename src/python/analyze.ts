@@ -3,7 +3,7 @@
  * incremental re-parse), the CLI and the tests.
  */
 import type { Tree } from 'web-tree-sitter';
-import { type Deadline, isTimeBudgetExceeded } from '../core/budget';
+import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
 import { applyEdits, EditSpans, largestValidSubset, LineIndex, mergeIdenticalEdits, type Finding, type Fix, type TextEdit } from '../core/finding';
 
@@ -66,7 +66,11 @@ export class PythonAnalysis {
     readonly source: string,
     readonly findings: readonly Finding[],
     private parsed: Tree | undefined,
-    /** Bounds the fix checks' re-parses too (see AnalyzeOptions.deadline). */
+    /**
+     * The analysis' budget. The fix checks' re-parses get the same number of seconds again, counted
+     * from when each check starts: they run lazily (the editor asks for one finding's fixes when the
+     * user opens the lightbulb, maybe minutes later), so the analysis' own deadline has long passed.
+     */
     private readonly deadline?: Deadline,
   ) {}
 
@@ -92,7 +96,8 @@ export class PythonAnalysis {
   validFixes(finding: Finding): readonly Fix[] {
     let fixes = this.checked.get(finding);
     if (!fixes) {
-      fixes = finding.fixes.filter((fix) => this.parses(fix.edits));
+      const deadline = this.fixCheckDeadline();
+      fixes = finding.fixes.filter((fix) => this.parses(fix.edits, deadline));
       this.checked.set(finding, fixes);
     }
     return fixes;
@@ -111,7 +116,8 @@ export class PythonAnalysis {
     // Fixes of one finding are alternatives over the same code: they overlap, so each layer holds
     // at most one of them, and most files need one or two layers.
     const valid = new Set<Fix>();
-    for (const layer of nonOverlappingLayers(pending.flatMap((f) => f.fixes))) for (const fix of this.validSubset(layer)) valid.add(fix);
+    const deadline = this.fixCheckDeadline();
+    for (const layer of nonOverlappingLayers(pending.flatMap((f) => f.fixes))) for (const fix of this.validSubset(layer, deadline)) valid.add(fix);
     for (const f of this.findings) if (!this.checked.has(f)) this.checked.set(f, f.fixes.filter((fix) => valid.has(fix)));
   }
 
@@ -130,7 +136,7 @@ export class PythonAnalysis {
       if (!fix || !taken.tryAdd(fix.edits)) continue;
       chosen.push(fix);
     }
-    const valid = this.validSubset(chosen);
+    const valid = this.validSubset(chosen, this.fixCheckDeadline());
     if (valid.length === 0) return { text: this.source, applied: 0 };
     return { text: applyEdits(this.source, mergeIdenticalEdits(valid.flatMap((f) => f.edits))), applied: valid.length };
   }
@@ -143,8 +149,13 @@ export class PythonAnalysis {
    * also makes any combination with fixes elsewhere parse badly, so a combination that passes
    * vouches for each of its members. Cost: linear in the file per round, not per finding.
    */
-  private validSubset(fixes: readonly Fix[]): Fix[] {
-    return largestValidSubset(fixes, (group) => this.parses(mergeIdenticalEdits(group.flatMap((f) => f.edits))));
+  private validSubset(fixes: readonly Fix[], deadline: Deadline | undefined): Fix[] {
+    return largestValidSubset(fixes, (group) => this.parses(mergeIdenticalEdits(group.flatMap((f) => f.edits)), deadline));
+  }
+
+  /** A fresh budget for one round of fix checks (see the constructor's `deadline`). */
+  private fixCheckDeadline(): Deadline | undefined {
+    return this.deadline && new Deadline(this.deadline.seconds);
   }
 
   /**
@@ -152,7 +163,7 @@ export class PythonAnalysis {
    * Re-parses incrementally from a copy of this tree edited to match: a fix touches a few lines, so
    * this costs a fraction of a full parse (measured 60 ms → 8.5 ms on a 5,000-line test module).
    */
-  private parses(edits: readonly TextEdit[]): boolean {
+  private parses(edits: readonly TextEdit[], deadline: Deadline | undefined): boolean {
     const text = applyEdits(this.source, edits);
     if (this.baselineProblems === undefined) this.baselineProblems = countProblems(this.parser, this.tree);
     const base = this.tree.copy();
@@ -173,7 +184,7 @@ export class PythonAnalysis {
           newEndPosition: advance(startPosition, e.newText),
         });
       }
-      tree = this.parser.parse(text, base, this.deadline);
+      tree = this.parser.parse(text, base, deadline);
       return countProblems(this.parser, tree) <= this.baselineProblems;
     } finally {
       tree?.delete();

@@ -323,6 +323,21 @@ describe('issue 12: a per-file time budget, after which a file\'s analysis is ab
     doc.dispose();
   });
 
+  it('fix checks asked for after the budget has run out get a budget of their own (the editor asks when the lightbulb opens)', async () => {
+    const parser = await loadParser();
+    // Long enough that tree-sitter consults the deadline during the fix checks' re-parse.
+    const text = OK + 'def g(x):\n    return x + 1\n'.repeat(5_000);
+    const a = analyzePython(parser, text, allRules(), { deadline: new Deadline(2) });
+    // The analysis' own deadline passes before anyone asks for the fixes.
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const [finding] = a.findings;
+    assert.ok(finding);
+    assert.deepEqual(a.validFixes(finding).map((f) => f.title), finding.fixes.map((f) => f.title));
+    assert.ok(finding.fixes.length > 0);
+    assert.equal(a.fixAll(false).applied, 1);
+    a.dispose();
+  });
+
   it('a parse cut short leaves nothing behind: the next file is parsed from its own text', async () => {
     const parser = await loadParser();
     // Large enough that tree-sitter asks the deadline before it is done.
