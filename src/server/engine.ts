@@ -13,7 +13,7 @@ import type { CodeAction, Diagnostic, DiagnosticSeverity, TextEdit as LspTextEdi
 import { Deadline, isTimeBudgetExceeded } from '../core/budget';
 import { CATALOG } from '../core/catalog';
 import { ConfigError, ConfigResolver } from '../core/config';
-import { LineIndex, type Finding, type TextEdit } from '../core/finding';
+import { LineIndex, type Finding, type Fix, type TextEdit } from '../core/finding';
 import { fixToFixedPoint } from '../core/fixAll';
 import { docsUrl } from '../core/rule';
 import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../core/settings';
@@ -256,7 +256,7 @@ export class Engine {
       for (const diagnostic of request.diagnostics) {
         const finding = analysis.findings.find((f) => describes(diagnostic, f));
         if (!finding) continue;
-        for (const fix of analysis.validFixes(finding)) {
+        for (const fix of this.checkedFixes(analysis, finding)) {
           fixes.push({
             title: fix.safety === 'unsafe' ? `${fix.title} (unsafe)` : fix.title,
             kind: 'quickfix',
@@ -285,6 +285,20 @@ export class Engine {
       if (all) actions.push({ title: all.title, kind: FIX_ALL_KIND, edit: editOf([all.edit]) });
     }
     return actions;
+  }
+
+  /**
+   * The finding's fixes that parse; none when checking them runs past the time budget (logged once):
+   * the ignore and documentation actions are still offered.
+   */
+  private checkedFixes(analysis: PythonAnalysis, finding: Finding): readonly Fix[] {
+    try {
+      return analysis.validFixes(finding);
+    } catch (error) {
+      if (!isTimeBudgetExceeded(error)) throw error;
+      this.log('warn', `${finding.code} at line ${finding.startPosition.line + 1}: fixes not offered, ${error.message}`);
+      return [];
+    }
   }
 
   /**

@@ -354,6 +354,30 @@ export function defineWorkerTests(): void {
       await baseline();
     });
 
+    test('the lightbulb still offers the fixes long after the analysis ran out its time budget', async () => {
+      // The fixes are checked (re-parsed) when the menu opens; that check once ran against the
+      // analysis' own deadline and found no fix once the file had sat longer than the budget.
+      await baseline();
+      const settingsFolder = path.join(demoFolder, '.vscode');
+      const settingsFile = path.join(settingsFolder, 'settings.json');
+      const hadSettingsFile = fs.existsSync(settingsFile);
+      const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
+      try {
+        await config().update('timeBudget', 1, vscode.ConfigurationTarget.Workspace);
+        await sleep(1000);
+        await baseline();
+        await sleep(2500);
+        const start = locate(original, 'time.sleep(0.2)');
+        const diagnostic = asyncwiseDiagnostics(document.uri).find((d) => codeOf(d) === 'AW201' && document.offsetAt(d.range.start) === start);
+        assert.ok(diagnostic, 'no AW201 on time.sleep(0.2)');
+        const titles = (await codeActions(document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)).map((a) => a.title);
+        assert.ok(titles.includes(rule('AW201').messages.fixSleep), `no sleep fix among ${JSON.stringify(titles)}`);
+      } finally {
+        await config().update('timeBudget', undefined, vscode.ConfigurationTarget.Workspace);
+        if (!hadSettingsFile) fs.rmSync(settingsFile, { force: true });
+      }
+    });
+
     test('asyncwise.rules and asyncwise.enable settings re-apply to open documents', async () => {
       await baseline();
       const settingsFolder = path.join(demoFolder, '.vscode');
