@@ -1,5 +1,5 @@
 /**
- * Diagnostics the extension makes itself (TS/JS under TypeScript 7, typescriptFallback.ts) and the
+ * Diagnostics the extension makes itself (TS/JS, typescriptFindings.ts) and the
  * helpers the commands use to recognise asyncwise's diagnostics, whichever component made them
  * (Python's come from the language server with the same source, codes and links).
  */
