@@ -27,7 +27,7 @@ import type { Settings } from '../core/settings';
 import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
 import type { SettingsReader } from './config';
 import type { Log } from './log';
-import { describesFinding, DIAGNOSTIC_SOURCE, FIX_ALL_KIND, toDiagnostic } from './diagnostics';
+import { describesFinding, DIAGNOSTIC_SOURCE, FIX_ALL_KIND, isEditedDocument, toDiagnostic } from './diagnostics';
 import { isTypeScriptOrJavaScript, TS_JS_LANGUAGES, type TypeScriptPluginSettings } from './typescriptPlugin';
 
 const TSGO_SETTINGS = ['js/ts.experimental.useTsgo', 'typescript.experimental.useTsgo'];
@@ -128,6 +128,8 @@ class PluginSource implements FindingsSource {
   readonly name = 'plugin';
   /** Set once an answer showed why the plugin cannot be asked (logged once). */
   absence: PluginAbsence | undefined;
+  /** Failures already logged: a request repeated while tsserver starts would say the same each time. */
+  private readonly logged = new Set<string>();
 
   constructor(private readonly log: Log) {}
 
@@ -140,7 +142,10 @@ class PluginSource implements FindingsSource {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       if (/Unrecognized JSON command/i.test(text)) this.absent('not loaded', text);
-      else this.log.warn(`${command} for ${document.uri.toString()} failed: ${text}`);
+      else if (!this.logged.has(text)) {
+        this.logged.add(text);
+        this.log.warn(`${command} for ${document.uri.toString()} failed (asked again while tsserver starts; said once): ${text}`);
+      }
       return undefined;
     }
     // An older TypeScript extension passes on only a fixed list of requests and answers others with nothing.
@@ -280,7 +285,7 @@ export class TypeScriptFindings implements vscode.Disposable, vscode.CodeActionP
 
   /** Debounced: a later call resets the file's wait; `ifIdle` calls only start one when none is pending. */
   private schedule(document: vscode.TextDocument, delay: number, ifIdle = false): void {
-    if (!this.collection || !isTypeScriptOrJavaScript(document)) return;
+    if (!this.collection || !isTypeScriptOrJavaScript(document) || !isEditedDocument(document)) return;
     const key = document.uri.toString();
     if (ifIdle && this.timers.has(key)) return;
     clearTimeout(this.timers.get(key));
