@@ -83,20 +83,27 @@ function sourceContext(p: Problem, style: Style): string {
   return `${' '.repeat(gutter)} ${bar}\n${paint(style, ['blue', 'bold'], String(p.line))} ${bar} ${chars.join('')}\n${' '.repeat(gutter)} ${bar} ${' '.repeat(start)}${caret}\n\n`;
 }
 
-/** Problems per rule, most frequent first: `  12  AW201  blocking-call-in-async  [4 fixable]`. */
+/**
+ * Problems per rule, most frequent first: `  12  AW201  blocking-call-in-async  [4 fixable]`. As in
+ * the summary line, "fixable" counts what `--fix` fixes; fixes that need `--unsafe-fixes` are counted
+ * apart and say so (`[2 fixable, 1 more with --unsafe-fixes]`).
+ */
 export function renderStatistics(problems: readonly Problem[]): string {
-  const byCode = new Map<string, { rule: string; count: number; fixable: number }>();
+  const byCode = new Map<string, { rule: string; count: number; safe: number; unsafeOnly: number }>();
   for (const p of problems) {
-    const entry = byCode.get(p.code) ?? { rule: p.rule, count: 0, fixable: 0 };
+    const entry = byCode.get(p.code) ?? { rule: p.rule, count: 0, safe: 0, unsafeOnly: 0 };
     entry.count++;
-    if (p.fixable) entry.fixable++;
+    if (p.fixable && p.fix?.safety === 'safe') entry.safe++;
+    else if (p.fixable) entry.unsafeOnly++;
     byCode.set(p.code, entry);
   }
+  const fixable = (e: { safe: number; unsafeOnly: number }) =>
+    e.unsafeOnly === 0 ? `${e.safe} fixable` : e.safe === 0 ? `${e.unsafeOnly} fixable with --unsafe-fixes` : `${e.safe} fixable, ${e.unsafeOnly} more with --unsafe-fixes`;
   const rows = [...byCode].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
   const width = Math.max(1, ...rows.map(([, e]) => String(e.count).length));
   const nameWidth = Math.max(0, ...rows.map(([, e]) => e.rule.length));
   let out = '';
-  for (const [code, e] of rows) out += `${String(e.count).padStart(width)}  ${code}  ${e.rule.padEnd(nameWidth)}  [${e.fixable} fixable]\n`;
+  for (const [code, e] of rows) out += `${String(e.count).padStart(width)}  ${code}  ${e.rule.padEnd(nameWidth)}  [${fixable(e)}]\n`;
   out += `Found ${plural(problems.length, 'problem')}.\n`;
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Diagnostics the extension makes itself (TS/JS under TypeScript 7, typescriptFallback.ts) and the
+ * Diagnostics the extension makes itself (TS/JS, typescriptFindings.ts) and the
  * helpers the commands use to recognise asyncwise's diagnostics, whichever component made them
  * (Python's come from the language server with the same source, codes and links).
  */
@@ -24,7 +24,12 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
 };
 
 export function isPython(document: vscode.TextDocument): boolean {
-  return document.languageId === 'python' && SCHEMES.has(document.uri.scheme);
+  return document.languageId === 'python' && isEditedDocument(document);
+}
+
+/** Whether the document is one a user edits (not a git original, an output pane, a diff's left side). */
+export function isEditedDocument(document: vscode.TextDocument): boolean {
+  return SCHEMES.has(document.uri.scheme);
 }
 
 /** The finding as VS Code shows it; its code links to the rule's documentation. */

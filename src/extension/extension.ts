@@ -13,13 +13,15 @@ import { fixAllInActiveFile } from './fixAllCommand';
 import { Log } from './log';
 import { PythonClient } from './pythonClient';
 import { DOCS_SCHEME, RuleDocsProvider, showRuleDocs } from './ruleDocs';
-import { TypeScriptFallback } from './typescriptFallback';
+import { TypeScriptFindings } from './typescriptFindings';
 import { TypeScriptPluginSettings } from './typescriptPlugin';
 
 /** What `activate` returns; the editor tests read it to know when the engine is ready. */
 export interface AsyncwiseApi {
   /** Settles once the Python language server runs: true, or false when it could not start (never rejects). */
   readonly ready: Promise<boolean>;
+  /** Where the TS/JS diagnostics come from now: the tsserver plugin, the extension's own run (TypeScript 7), or neither yet. */
+  typescriptSource(): 'plugin' | 'fallback' | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
@@ -28,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
   const settings = new SettingsReader(log);
   // Python: the language server (its own process) does the analysis; the extension is its client.
   const python = new PythonClient(context, log);
+  const typescriptPlugin = new TypeScriptPluginSettings(log);
+  const typescriptFindings = new TypeScriptFindings(settings, typescriptPlugin, log);
   context.subscriptions.push(
     settings,
     python,
@@ -40,9 +44,10 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
         return { applied: 0, message: 'asyncwise: fix all failed (see the asyncwise output)' };
       }),
     ),
-    // TS/JS: the tsserver plugin does the work; these configure it, or stand in under TypeScript 7.
-    new TypeScriptPluginSettings(log),
-    new TypeScriptFallback(settings, log),
+    // TS/JS: the tsserver plugin does the work; these configure it and show its findings (or, under
+    // TypeScript 7, which loads no plugins, their own).
+    typescriptPlugin,
+    typescriptFindings,
   );
   registerInspector(context, log, defaultBackends(log));
   log.info(`asyncwise ${String(context.extension.packageJSON.version)} activated`);
@@ -54,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
       return false;
     },
   );
-  return { ready };
+  return { ready, typescriptSource: () => typescriptFindings.running };
 }
 
 export function deactivate(): void {

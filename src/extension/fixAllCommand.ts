@@ -2,11 +2,12 @@
  * "asyncwise: Fix All in This File" (`asyncwise.fixAll`): the safe fixes of the active file, from the
  * command palette, without setting up `editor.codeActionsOnSave`.
  *
- * - Python, and TS/JS under TypeScript 7 (the extension's own engine): asks the existing
- *   `source.fixAll.asyncwise` code action providers (the language server's, TypeScriptFallback), which
- *   already fix to a fixed point, and applies the action they return.
- * - TS/JS with the tsserver plugin: VS Code's TypeScript extension offers no `source.fixAll.*` kind
- *   for a plugin's codes (its `source.fixAll.ts` covers a fixed list of TypeScript's own), and
+ * - Python and TS/JS: asks the existing `source.fixAll.asyncwise` code action providers (the language
+ *   server's; TypeScriptFindings, which asks the tsserver plugin for one round of its fixes, or runs the
+ *   rules itself under TypeScript 7) and applies the action they return.
+ * - TS/JS on a VS Code whose TypeScript extension refuses the plugin's own requests (its findings then
+ *   show as the plugin's tsserver diagnostics): that extension offers no `source.fixAll.*` kind for a
+ *   plugin's codes (its `source.fixAll.ts` covers a fixed list of TypeScript's own), and
  *   `typescript.tsserverRequest` refuses `getCombinedCodeFix`. So the command asks the quick fixes at
  *   one asyncwise diagnostic per rule: the plugin's "Fix all AWnnn (…) in this file" when offered (its
  *   combined fix: every safe fix of that rule, checked to re-parse as one), else the one finding's safe

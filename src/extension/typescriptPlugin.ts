@@ -5,7 +5,7 @@
  * tsserver plugins are global, so the settings come from the first workspace folder.
  */
 import * as vscode from 'vscode';
-import { PLUGIN_NAME } from '../tsplugin/codes';
+import { EDITOR_SHOWS_FINDINGS, PLUGIN_NAME } from '../tsplugin/codes';
 import { SECTION } from './config';
 import type { Log } from './log';
 
@@ -41,6 +41,10 @@ export class TypeScriptPluginSettings implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private lastSent: string | undefined;
   private api: TypeScriptApi | undefined;
+  private showsFindings = false;
+  private readonly configured = new vscode.EventEmitter<void>();
+  /** Fires after the plugin was sent a new configuration (its findings may have changed). */
+  readonly onDidConfigure = this.configured.event;
 
   constructor(private readonly log: Log) {
     this.subscriptions.push(
@@ -55,17 +59,29 @@ export class TypeScriptPluginSettings implements vscode.Disposable {
     if (vscode.workspace.textDocuments.some(isTypeScriptOrJavaScript)) this.log.detach('configuring the tsserver plugin', this.push());
   }
 
+  /** Whether the plugin was told that the extension shows its findings itself (typescriptFindings.ts). */
+  get editorShowsFindings(): boolean {
+    return this.showsFindings;
+  }
+
+  setEditorShowsFindings(value: boolean): void {
+    if (this.showsFindings === value) return;
+    this.showsFindings = value;
+    this.log.detach('configuring the tsserver plugin', this.push());
+  }
+
   /** Sends the current settings (when they changed since the last send). Never rejects. */
   async push(): Promise<void> {
     try {
       const api = await this.typescriptApi();
       if (!api) return;
-      const configuration = pluginConfiguration(vscode.workspace.workspaceFolders?.[0]?.uri);
+      const configuration = { ...pluginConfiguration(vscode.workspace.workspaceFolders?.[0]?.uri), ...(this.showsFindings ? { [EDITOR_SHOWS_FINDINGS]: true } : {}) };
       const text = JSON.stringify(configuration);
       if (text === this.lastSent) return;
       api.configurePlugin(PLUGIN_NAME, configuration);
       this.lastSent = text;
       this.log.info(`tsserver plugin configured: ${text}`);
+      this.configured.fire();
     } catch (error) {
       this.log.error('configuring the tsserver plugin failed; it runs with its defaults', error);
     }
@@ -85,6 +101,7 @@ export class TypeScriptPluginSettings implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.configured.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }

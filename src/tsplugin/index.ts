@@ -16,7 +16,8 @@ import { ConfigResolver } from '../core/config';
 import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../core/settings';
 import { TYPESCRIPT_RULES } from '../typescript/analyze';
 import { AnalysisCache } from './analysis';
-import { numericCode } from './codes';
+import { EDITOR_SHOWS_FINDINGS, numericCode } from './codes';
+import { registerEditorRequests } from './editorRequests';
 import { decorateLanguageService, describe, type PluginHost } from './languageService';
 
 /** The codes of the rules with a TS/JS detector, as tsserver numbers them. */
@@ -49,6 +50,8 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
   /** Every project decorated so far, to re-check them all when the editor's settings change. */
   const hosts = new Set<PluginHost>();
   let editorConfig: unknown;
+  /** Set by VS Code's extension once it shows the findings itself (editorRequests.ts). */
+  let editorShowsFindings = false;
 
   return {
     create(info: ts.server.PluginCreateInfo): ts.LanguageService {
@@ -68,8 +71,10 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
             this.settings = parseSettings(config, CATALOG, warn, projectBase);
             this.cache.clear();
           },
+          editorShowsFindings: () => editorShowsFindings,
         };
         hosts.add(host);
+        registerEditorRequests(tsModule, info, hosts, log);
         log(`decorating ${info.project.getProjectName()} (TypeScript ${tsModule.version})`);
         return decorateLanguageService(host);
       } catch (error) {
@@ -78,7 +83,9 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
       }
     },
 
-    onConfigurationChanged(config: unknown): void {
+    onConfigurationChanged(configuration: unknown): void {
+      const { config, showsFindings } = editorFlag(configuration);
+      editorShowsFindings = showsFindings;
       editorConfig = config;
       for (const host of hosts) {
         try {
@@ -105,6 +112,13 @@ function configFileSettings(info: ts.server.PluginCreateInfo, log: (message: str
     log(`config file ignored: ${describe(error)}`);
     return DEFAULT_SETTINGS;
   }
+}
+
+/** The extension's `editorShowsFindings` flag, and the settings without it. */
+function editorFlag(configuration: unknown): { config: unknown; showsFindings: boolean } {
+  if (typeof configuration !== 'object' || configuration === null || !(EDITOR_SHOWS_FINDINGS in configuration)) return { config: configuration, showsFindings: false };
+  const { [EDITOR_SHOWS_FINDINGS]: flag, ...config } = configuration as Record<string, unknown>;
+  return { config, showsFindings: flag === true };
 }
 
 /** The plugin entry's `name` key is tsserver's, not a setting. */

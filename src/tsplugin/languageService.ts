@@ -19,6 +19,8 @@ export interface PluginHost {
   readonly cache: AnalysisCache;
   /** The project's current settings: its tsconfig entry under the editor's. */
   settings: Settings;
+  /** True while VS Code's extension asks for the findings itself (`_asyncwise.findings`) and shows them. */
+  editorShowsFindings(): boolean;
   reconfigure(config: unknown): void;
 }
 
@@ -53,6 +55,14 @@ function toDiagnostic(host: PluginHost, sourceFile: ts.SourceFile, finding: Find
   };
 }
 
+/** This file's analysis under the project's current program and settings, or undefined (failures logged). */
+export function analysisOf(host: PluginHost, fileName: string): FileAnalysis | undefined {
+  const program = host.info.languageService.getProgram();
+  if (!program) return undefined;
+  const version = host.info.languageServiceHost.getScriptVersion(fileName);
+  return host.cache.analyse(program, fileName, version, host.settings);
+}
+
 export function decorateLanguageService(host: PluginHost): ts.LanguageService {
   const original = host.info.languageService;
   const proxy: ts.LanguageService = Object.create(null);
@@ -61,14 +71,6 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
     // Bound, so tsserver calls the original as before for everything asyncwise does not touch.
     (proxy as unknown as Record<string, unknown>)[key] = typeof member === 'function' ? (member as (...a: unknown[]) => unknown).bind(original) : member;
   }
-
-  /** This file's analysis under the current program and settings, or undefined (failures logged). */
-  const analysisOf = (fileName: string): FileAnalysis | undefined => {
-    const program = original.getProgram();
-    if (!program) return undefined;
-    const version = host.info.languageServiceHost.getScriptVersion(fileName);
-    return host.cache.analyse(program, fileName, version, host.settings);
-  };
 
   /** Runs `ours` and appends its result to `base`; on any failure logs it and returns `base` alone. */
   const guarded = <T>(what: string, fileName: string, base: T, ours: () => T): T => {
@@ -82,8 +84,9 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
 
   proxy.getSemanticDiagnostics = (fileName) => {
     const base = original.getSemanticDiagnostics(fileName);
+    if (host.editorShowsFindings()) return base;
     return guarded('semantic diagnostics', fileName, base, () => {
-      const analysis = analysisOf(fileName);
+      const analysis = analysisOf(host, fileName);
       if (!analysis) return base;
       const ours = analysis.findings.filter((f) => f.severity !== 'hint').map((f) => toDiagnostic(host, analysis.sourceFile, f));
       return [...base, ...ours.filter((d): d is ts.DiagnosticWithLocation => d !== undefined)];
@@ -92,8 +95,9 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
 
   proxy.getSuggestionDiagnostics = (fileName) => {
     const base = original.getSuggestionDiagnostics(fileName);
+    if (host.editorShowsFindings()) return base;
     return guarded('suggestion diagnostics', fileName, base, () => {
-      const analysis = analysisOf(fileName);
+      const analysis = analysisOf(host, fileName);
       if (!analysis) return base;
       const ours = analysis.findings.filter((f) => f.severity === 'hint').map((f) => toDiagnostic(host, analysis.sourceFile, f));
       return [...base, ...ours.filter((d): d is ts.DiagnosticWithLocation => d !== undefined)];
@@ -105,7 +109,7 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
     const base = original.getCodeFixesAtPosition(fileName, start, end, errorCodes, formatOptions, preferences);
     if (!errorCodes.some((c) => ruleCode(c) !== undefined)) return base;
     return guarded('code fixes', fileName, base, () => {
-      const analysis = analysisOf(fileName);
+      const analysis = analysisOf(host, fileName);
       if (!analysis) return base;
       const ours = codeFixesAt(analysis.sourceFile, analysis.findings, start, end, errorCodes, host.settings.fix.allowUnsafe);
       return [...base, ...ours];
@@ -117,7 +121,7 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
     if (code === undefined) return original.getCombinedCodeFix(scope, fixId, formatOptions, preferences);
     const empty: ts.CombinedCodeActions = { changes: [] };
     return guarded('fix all', scope.fileName, empty, () => {
-      const analysis = analysisOf(scope.fileName);
+      const analysis = analysisOf(host, scope.fileName);
       if (!analysis) return empty;
       return combinedFix(host.tsModule, analysis.sourceFile, analysis.findings, code, host.settings.fix.allowUnsafe);
     });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Ajv from 'ajv-draft-04';
 import type { Problem } from '../../src/cli/check';
-import { fixableSummary, renderGithub, renderSarif, renderText } from '../../src/cli/report';
+import { fixableSummary, renderGithub, renderSarif, renderStatistics, renderText } from '../../src/cli/report';
 import { CATALOG } from '../../src/core/catalog';
 import { repoRoot, UPDATE } from './helpers';
 
@@ -162,6 +162,9 @@ describe('text on a terminal', () => {
     assert.equal(summary([unsafe, none]), 'Found 2 problems (1 fixable with --fix --unsafe-fixes) in 1 file.');
     assert.equal(summary([none]), 'Found 1 problem (0 fixable) in 1 file.');
     assert.equal(fixableSummary([p, unsafe]), '1 fixable with --fix, 1 more with --unsafe-fixes');
+    // --statistics counts the same way, per rule.
+    const other: Problem = { ...unsafe, code: 'AW202', rule: 'blocking-call-via-helper' };
+    assert.equal(renderStatistics([p, unsafe, none, other]), '3  AW201  blocking-call-in-async    [1 fixable, 1 more with --unsafe-fixes]\n1  AW202  blocking-call-via-helper  [1 fixable with --unsafe-fixes]\nFound 4 problems.\n');
   });
 
   it('without a terminal (a pipe) stays one line per problem', () => {

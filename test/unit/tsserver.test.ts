@@ -15,10 +15,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CATALOG } from '../../src/core/catalog';
-import { LineIndex } from '../../src/core/finding';
+import { applyEdits, LineIndex } from '../../src/core/finding';
 import { formatMessage } from '../../src/core/rule';
 import { isRuleFixAllTitle, isUnattendedFix } from '../../src/extension/fixAllPlan';
-import { numericCode, PLUGIN_NAME } from '../../src/tsplugin/codes';
+import { EDITOR_SHOWS_FINDINGS, FINDINGS_REQUEST, FIX_ALL_REQUEST, numericCode, PLUGIN_NAME, type FindingsBody, type FixAllBody } from '../../src/tsplugin/codes';
 import { repoRoot } from './helpers';
 import { TsServer, type ProtocolDiagnostic } from './tsserverClient';
 
@@ -231,6 +231,33 @@ for (const version of VERSIONS) {
       assert.deepEqual(spans(SERVICE, ours(semantic)), expectedSpans(SERVICE, 'warning'));
       assert.match(server.log(), /\[asyncwise\] setting ignored: rules: expected an object/);
       assert.ok(server.alive);
+    });
+
+    test('VS Code\'s extension asks _asyncwise.findings and _asyncwise.fixAll; with editorShowsFindings the diagnostics leave them out', async () => {
+      await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: {} });
+      const { findings } = await server.request<FindingsBody>(FINDINGS_REQUEST, { file: project.file });
+      // The same findings geterr reports, with the rule's own code and their (re-parsing) fixes.
+      assert.deepEqual(
+        findings.map((f) => `${f.code} ${JSON.stringify(SERVICE.slice(f.start, f.end))}@${f.start} ${f.severity}`),
+        CALLS.map((c) => `AW201 ${JSON.stringify(c.snippet)}@${locate(SERVICE, c.snippet, c.after)} warning`),
+      );
+      const first = findings[0];
+      assert.equal(applyEdits(SERVICE, first.fixes[0].edits), SERVICE.slice(0, first.start) + promisesCall(CALLS[0].snippet) + SERVICE.slice(first.end));
+      assert.equal(first.fixes[0].safety, 'safe');
+
+      const fixAll = await server.request<FixAllBody>(FIX_ALL_REQUEST, { file: project.file });
+      assert.equal(fixAll.applied, 3);
+      assert.ok(fixAll.text.includes('await fs.promises.readFile(b, ') && fixAll.text.includes("  return fs.readFileSync(file, 'utf8');\n}"), fixAll.text);
+
+      await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: { [EDITOR_SHOWS_FINDINGS]: true } });
+      const { semantic, suggestion } = await server.diagnostics(project.file);
+      assert.deepEqual([...ours(semantic), ...ours(suggestion)], [], 'listed twice in VS Code');
+      // The flag is not a setting: nothing is logged as ignored, and the findings are still there to ask for.
+      assert.doesNotMatch(server.log(), /setting ignored: editorShowsFindings/);
+      assert.equal((await server.request<FindingsBody>(FINDINGS_REQUEST, { file: project.file })).findings.length, 3);
+      await assert.rejects(server.request(FINDINGS_REQUEST, {}), /expected arguments \{ file: string \}/);
+      await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: {} });
+      assert.deepEqual(spans(SERVICE, ours((await server.diagnostics(project.file)).semantic)), expectedSpans(SERVICE, 'warning'));
     });
   });
 }

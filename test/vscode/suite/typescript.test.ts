@@ -1,8 +1,10 @@
 /**
  * The editor suite on demo/node-service/src/reports.ts: the tsserver plugin, loaded by VS Code's own
  * TypeScript extension (TypeScript 6.0 in this editor) from the contributed
- * `typescriptServerPlugins`, shows AW201 on the blocking calls of async functions and nothing on the
- * start-up read in sync code; its quick fix is applied from the lightbulb menu; the `asyncwise.rules`
+ * `typescriptServerPlugins`, finds AW201 on the blocking calls of async functions and nothing on the
+ * start-up read in sync code; the extension shows them as it shows Python's (code `AW201` linked to
+ * the rule's page, never also as tsserver's `asyncwise(990201)`), with "Show documentation for
+ * AW201 …" in the menu; its quick fix is applied from the lightbulb menu; the `asyncwise.rules`
  * setting reaches the plugin through `configurePlugin`; and with `js/ts.experimental.useTsgo` on
  * (TypeScript 7 loads no plugins) the extension reports the same findings itself and says so in its
  * output channel. Only AW201 is asserted exactly: other TS/JS rules may add their own findings.
@@ -11,24 +13,33 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatMessage } from '../../../src/core/rule';
+import { docsUrl, formatMessage } from '../../../src/core/rule';
+import type { AsyncwiseApi } from '../../../src/extension/extension';
 import { numericCode } from '../../../src/tsplugin/codes';
 import { E2E_DIR_ENV } from '../e2eProtocol';
 import { asyncwiseDiagnostics, codeOf, describe, locate, revert, rule, screenshot, screenshotsAvailable, sleep, waitFor } from './helpers';
 
-/** The plugin's diagnostics carry tsserver's numeric code; the fallback's carry the rule code. */
-const PLUGIN_AW201 = String(numericCode('AW201'));
+/** Both sources' diagnostics carry the rule code; tsserver's own numbering must never show. */
+const PLUGIN_AW201 = 'AW201';
+const TSSERVER_AW201 = String(numericCode('AW201'));
+const EXTENSION_ID = 'asyncwise.asyncwise';
 const BLOCKING_READ = "fs.readFileSync(PRICE_LIST, 'utf8')";
 const BLOCKING_GZIP = 'gzipSync(toCsv(own))';
 /** Blocking is fine before the server listens: never flagged. */
 const STARTUP_READ = "return JSON.parse(fs.readFileSync(PRICE_LIST, 'utf8'))";
 const FIX_TITLE = formatMessage(rule('AW201').messages.fixPromises, { replacement: 'readFile' });
 
+const DOCS_TITLE = `Show documentation for AW201 ${rule('AW201').name}`;
+
 /** The tsserver start, project load and plugin take a while on a busy machine. */
 const FIRST_DIAGNOSTICS_MS = 90_000;
 
 function aw201(document: vscode.TextDocument, code: string): vscode.Diagnostic[] {
   return asyncwiseDiagnostics(document.uri).filter((d) => codeOf(d) === code);
+}
+
+function typescriptSource(): ReturnType<AsyncwiseApi['typescriptSource']> {
+  return vscode.extensions.getExtension<AsyncwiseApi>(EXTENSION_ID)?.exports?.typescriptSource();
 }
 
 /** Undefined when the AW201 diagnostics (with `code`) are exactly on the two blocking calls with `severity`. */
@@ -83,8 +94,17 @@ export function defineTypeScriptTests(): void {
     test('the plugin reports AW201 on the blocking calls in async functions, not on the start-up read', async function () {
       this.timeout(FIRST_DIAGNOSTICS_MS + 10_000);
       await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), FIRST_DIAGNOSTICS_MS);
+      assert.equal(typescriptSource(), 'plugin');
       const read = aw201(document, PLUGIN_AW201).find((d) => document.getText(d.range) === BLOCKING_READ)!;
       assert.equal(read.message, formatMessage(rule('AW201').messages.file, { callee: 'fs.readFileSync', alternative: '' }));
+      // As Python's: the code links to the rule's page.
+      assert.ok(typeof read.code === 'object', 'the code carries a link');
+      assert.equal(read.code.target.toString(), vscode.Uri.parse(docsUrl(rule('AW201'))).toString());
+      // The plugin leaves its findings out of tsserver's diagnostics: none shows as asyncwise(990201).
+      await waitFor('tsserver to drop its own copy', () => {
+        const twice = vscode.languages.getDiagnostics(document.uri).filter((d) => codeOf(d) === TSSERVER_AW201);
+        return twice.length ? `also as ${TSSERVER_AW201}: ${describe(document, twice)}` : undefined;
+      }, 20_000);
       const start = locate(original, STARTUP_READ);
       const onStartup = asyncwiseDiagnostics(document.uri).filter((d) => document.offsetAt(d.range.start) >= start && document.offsetAt(d.range.start) < start + STARTUP_READ.length);
       assert.deepEqual(onStartup, [], `sync start-up code was flagged: ${describe(document, onStartup)}`);
@@ -100,6 +120,7 @@ export function defineTypeScriptTests(): void {
       const titles = (actions ?? []).map((a) => a.title);
       assert.equal(titles[0], FIX_TITLE, `menu order: ${JSON.stringify(titles)}`);
       assert.ok(titles.includes('Ignore AW201 on this line'), JSON.stringify(titles));
+      assert.ok(titles.includes(DOCS_TITLE), JSON.stringify(titles));
 
       editor.selection = new vscode.Selection(diagnostic.range.start, diagnostic.range.start);
       editor.revealRange(diagnostic.range, vscode.TextEditorRevealType.InCenter);
@@ -123,6 +144,41 @@ export function defineTypeScriptTests(): void {
       if (screenshotsAvailable()) await screenshot('typescript-fixed', 'reports.ts after the quick fix (unsaved): only the gzipSync finding left');
       await revert(document);
       assert.equal(document.getText(), original);
+    });
+
+    test('"Show documentation for AW201 …" opens the rule\'s page, as for Python; the hover shows the linked code', async function () {
+      this.timeout(60_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
+      const editor = await vscode.window.showTextDocument(document, { preview: false });
+      const diagnostic = aw201(document, PLUGIN_AW201).find((d) => document.getText(d.range) === BLOCKING_READ)!;
+      if (screenshotsAvailable()) {
+        editor.selection = new vscode.Selection(diagnostic.range.start, diagnostic.range.start);
+        editor.revealRange(diagnostic.range, vscode.TextEditorRevealType.InCenter);
+        await vscode.commands.executeCommand('editor.action.showHover');
+        await sleep(1500);
+        await screenshot('typescript-hover', 'the hover on fs.readFileSync in loadPrices(): asyncwise(AW201), linked to the rule\'s page');
+        await vscode.commands.executeCommand('editor.action.quickFix');
+        await sleep(1500);
+        await screenshot('typescript-docs-action', 'the lightbulb menu on the same call: the fix, Ignore AW201 on this line, Show documentation for AW201');
+        await vscode.commands.executeCommand('hideCodeActionWidget');
+      }
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const docs = (actions ?? []).find((a) => a.title === DOCS_TITLE);
+      assert.ok(docs?.command, `no docs action among ${JSON.stringify((actions ?? []).map((a) => a.title))}`);
+      assert.equal((actions ?? []).filter((a) => a.title === DOCS_TITLE).length, 1, 'offered once');
+      await vscode.commands.executeCommand(docs.command.command, ...(docs.command.arguments ?? []));
+      const label = `AW201-${rule('AW201').name}`;
+      let tab: vscode.Tab | undefined;
+      await waitFor('the documentation tab', () => {
+        tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes(label));
+        return tab ? undefined : `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`;
+      });
+      if (screenshotsAvailable()) {
+        // The Markdown preview renders a moment after its tab opens.
+        await sleep(2500);
+        await screenshot('typescript-docs', 'Show documentation for AW201 from reports.ts: the rule\'s page in the editor');
+      }
+      await vscode.window.tabGroups.close(tab!);
     });
 
     test('"Fix All in This File" applies the plugin\'s safe fixes (its combined fix per rule) and no ignore comment', async function () {
@@ -167,6 +223,7 @@ export function defineTypeScriptTests(): void {
       const config = () => vscode.workspace.getConfiguration();
       try {
         await config().update('js/ts.experimental.useTsgo', true, vscode.ConfigurationTarget.Global);
+        await waitFor('the extension to run the rules itself', () => (typescriptSource() === 'fallback' ? undefined : `source: ${typescriptSource()}`), 10_000);
         await waitFor('the fallback diagnostics', () => aw201Mismatch(document, 'AW201', vscode.DiagnosticSeverity.Warning), 30_000);
         const diagnostic = aw201(document, 'AW201').find((d) => document.getText(d.range) === BLOCKING_READ)!;
         const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
@@ -182,7 +239,10 @@ export function defineTypeScriptTests(): void {
       } finally {
         await config().update('js/ts.experimental.useTsgo', undefined, vscode.ConfigurationTarget.Global);
       }
-      await waitFor('the fallback diagnostics to go', () => (aw201(document, 'AW201').length === 0 ? undefined : describe(document, aw201(document, 'AW201'))), 20_000);
+      // Back to the plugin: its findings again, and once more never also as tsserver's own.
+      await waitFor('the plugin to answer again', () => (typescriptSource() === 'plugin' ? undefined : `source: ${typescriptSource()}`), 30_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
+      await waitFor('no tsserver copy', () => (aw201(document, TSSERVER_AW201).length === 0 ? undefined : describe(document, aw201(document, TSSERVER_AW201))), 20_000);
     });
   });
 }
