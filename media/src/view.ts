@@ -33,6 +33,7 @@ const KIND_LABELS: Record<ItemKind, string> = {
   socket: 'Sockets',
   request: 'Requests',
   process: 'Child processes',
+  thread: 'Threads',
   other: 'Other',
 };
 
@@ -243,6 +244,7 @@ const KIND_NOUNS: Record<ItemKind, readonly [string, string]> = {
   socket: ['socket', 'sockets'],
   request: ['request', 'requests'],
   process: ['child process', 'child processes'],
+  thread: ['thread', 'threads'],
   other: ['other handle', 'other handles'],
 };
 
