@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
+import type { LoopSnapshot } from '../../src/inspector/model';
 import { PythonBackend } from '../../src/inspector/python/backend';
 import { startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
 import { repoRoot } from './helpers';
