@@ -31,6 +31,13 @@ export interface InspectorTimings {
 
 export const DEFAULT_TIMINGS: InspectorTimings = { pollMs: 2000, connectTimeoutMs: 10_000, tierTimeoutMs: { 1: 10_000, 2: 60_000 }, cancelTimeoutMs: 5000 };
 
+/**
+ * How long after a simulated shutdown the report is taken: a well-behaved program has exited by then,
+ * and a Python task still alive this long after its cancel is marked as ignoring it (the Python
+ * backend's default `ignoreCancelAfterMs` is 3000).
+ */
+export const SHUTDOWN_GRACE_MS = 3500;
+
 /** What the test command returns: the last snapshot and what the webview drew of it. */
 export interface InspectorTestState {
   readonly state: PanelState;
@@ -93,6 +100,8 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   /** When the current session's backend was re-made after its connection dropped (bounded). */
   private reconnects: number[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** Session id → when the panel asked it to stop, to say so when it then ends. */
+  private readonly shutdownAt = new Map<string, number>();
 
   constructor(
     private readonly mediaRoot: vscode.Uri,
@@ -165,6 +174,12 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.autoRefresh = msg.enabled;
         this.schedulePoll(0);
         break;
+      case 'simulateShutdown':
+        this.log.detach('inspector: simulate shutdown', this.simulateShutdown());
+        break;
+      case 'showRule':
+        this.log.detach('inspector: rule docs', Promise.resolve(vscode.commands.executeCommand('asyncwise.showRuleDocs', msg.code)));
+        break;
       case 'rendered':
         this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId };
         break;
@@ -198,7 +213,9 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     this.detach();
     if (!session) {
       // The followed session ended (or restarted and the new one is not up yet): keep its last snapshot, marked stale.
-      if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
+      const askedAt = previous ? this.shutdownAt.get(previous.session.id) : undefined;
+      if (previous && askedAt !== undefined) this.setState('ended', `"${previous.session.name}" exited ${((Date.now() - askedAt) / 1000).toFixed(1)} s after the shutdown request: nothing held it.`);
+      else if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
       else this.setState('no-session');
       return;
     }
@@ -327,6 +344,37 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     }
     this.post({ type: 'cancelResult', id, ...result });
     if (result.ok) await this.refresh(1);
+    return result;
+  }
+
+  /**
+   * The Simulate shutdown button: asks the program to stop as production would (Python: every task
+   * cancelled, as asyncio.run() does; Node: SIGTERM), then, after a grace period, takes the snapshot
+   * that says what still holds it. Auto refresh keeps it current afterwards.
+   */
+  async simulateShutdown(): Promise<{ ok: boolean; message?: string }> {
+    const current = this.current;
+    const backend = current?.backend;
+    let result: { ok: boolean; message?: string };
+    if (!current || !backend?.shutdown) {
+      result = { ok: false, message: 'this session cannot be asked to stop' };
+    } else {
+      result = await this.enqueue(async () => {
+        try {
+          const state = await withTimeout(backend.shutdown!(), this.timings.cancelTimeoutMs, 'shutdown request');
+          this.shutdownAt.set(current.session.id, state.requestedAt);
+          this.log.info(`inspector: shutdown simulated in "${current.session.name}": ${state.how}`);
+          return { ok: true, message: state.how };
+        } catch (error) {
+          return { ok: false, message: message(error) };
+        }
+      });
+    }
+    this.post({ type: 'shutdownResult', ...result });
+    if (result.ok && current) {
+      await new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
+      if (this.current === current) await this.refresh(1);
+    }
     return result;
   }
 
