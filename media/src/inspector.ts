@@ -455,7 +455,12 @@ function drawRows(): void {
     // What a reader would see cut: labels wider than their box (the editor suite asserts none at 300 px).
     const cut: string[] = [];
     for (const label of spacer.querySelectorAll<HTMLElement>('.label, .state')) if (label.scrollWidth > label.clientWidth + 1) cut.push(label.textContent ?? '');
-    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}) });
+    // The shutdown cards wrap every line: none may overflow its box, nor the box scroll sideways.
+    const why = whyBox.hidden ? undefined : {
+      whyCards: whyBox.querySelectorAll('.blocker').length,
+      whyCut: [...whyBox.querySelectorAll<HTMLElement>('.why-asked, .why-verdict, .blocker-title, .blocker-why, .blocker-line')].filter((e) => e.scrollWidth > e.clientWidth + 1).length + (whyBox.scrollWidth > whyBox.clientWidth + 1 ? 1 : 0),
+    };
+    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}), ...why });
   }
 }
 

@@ -58,6 +58,9 @@ export type WebviewMessage =
     readonly cutSamples?: readonly string[];
     /** The item selected (by click or keyboard), shown in the details pane. */
     readonly selectedId?: string;
+    /** After a shutdown request: the blocker cards drawn, and how many of their lines overflow their box (text cut or scrolled sideways). */
+    readonly whyCards?: number;
+    readonly whyCut?: number;
   };
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +183,8 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
         ...(v.compact !== undefined ? { compact: v.compact as boolean } : {}),
         ...(v.cutLabels !== undefined ? { cutLabels: v.cutLabels as number } : {}),
         ...(isStr(v.selectedId, 1000) ? { selectedId: v.selectedId } : {}),
+        ...(isNum(v.whyCards) ? { whyCards: v.whyCards } : {}),
+        ...(isNum(v.whyCut) ? { whyCut: v.whyCut } : {}),
         ...(Array.isArray(v.cutSamples) ? { cutSamples: v.cutSamples.filter((x): x is string => isStr(x, 500)).slice(0, 5) } : {}),
       };
     default:

@@ -44,7 +44,7 @@ export interface InspectorTestState {
   readonly message?: string;
   readonly sessionId?: string;
   readonly snapshot?: LoopSnapshot;
-  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string };
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string; readonly whyCards?: number; readonly whyCut?: number };
   readonly visible: boolean;
 }
 
@@ -181,7 +181,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.log.detach('inspector: rule docs', Promise.resolve(vscode.commands.executeCommand('asyncwise.showRuleDocs', msg.code)));
         break;
       case 'rendered':
-        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId };
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId, whyCards: msg.whyCards, whyCut: msg.whyCut };
         break;
     }
   }
