@@ -246,7 +246,8 @@ def _reraises(handler):
 
 
 def _cancellation_handler(frames):
-    """The `except` clause that catches a CancelledError thrown at the innermost user frame, and does not re-raise it."""
+    """The `except` clause that catches a CancelledError thrown at the innermost frame and does not re-raise
+    it: in the innermost user frame whose try block covers its await, or further out the await chain."""
     import ast
     try_types = tuple(t for t in (getattr(ast, 'Try', None), getattr(ast, 'TryStar', None)) if t is not None)
     for code, line, qualname in reversed(frames):
@@ -276,7 +277,8 @@ def _cancellation_handler(frames):
             handler = best[1]
             return {'file': path, 'line': handler.lineno, 'column': handler.col_offset + 1,
                     'function': qualname}
-        return None  # only the innermost user frame decides
+        # No handler here swallows it: the CancelledError propagates to the awaiting frame (the
+        # demo's flusher() catches what its flush_once() await raises).
     return None
 
 
