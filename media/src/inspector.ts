@@ -483,7 +483,7 @@ function drawDetail(): void {
   fact('state', item.cancelling ? `${item.state}, cancel requested ${item.cancelling}×` : item.state);
   if (item.ignoringCancellation) fact('⚠ hang', 'cancelled but still running: it ignores the cancellation (a shutdown hang)');
   if (item.cancellationSwallowedAt) fact('swallowed at', mediumLocation(item.cancellationSwallowedAt), fullLocation(item.cancellationSwallowedAt));
-  if (item.location) fact(item.kind === 'promise' ? 'awaited at' : item.kind === 'timer' ? 'callback at' : 'suspended at', mediumLocation(item.location), fullLocation(item.location));
+  if (item.location) fact(item.kind === 'promise' ? 'awaited at' : item.kind === 'timer' ? 'callback at' : item.kind === 'thread' ? 'running at' : 'suspended at', mediumLocation(item.location), fullLocation(item.location));
   if (item.waitsOn) fact('waits on', item.waitsOn);
   if (item.ageMs !== undefined) fact('age', formatDuration(item.ageMs));
   for (const [label, value] of detailFacts(item.details)) fact(label, value);
@@ -710,9 +710,10 @@ whyBox.addEventListener('click', (event) => {
   event.preventDefault();
   if (action.dataset.action === 'open-frame' && action.dataset.frame) vscode.postMessage({ type: 'openLocation', location: JSON.parse(action.dataset.frame) });
   else if (action.dataset.action === 'rule' && action.dataset.code) vscode.postMessage({ type: 'showRule', code: action.dataset.code });
-  if (action.dataset.action !== 'select') return;
-  // The card itself: select its row, so the detail pane shows the whole stack.
-  selectedId = action.dataset.id;
+  // Any click in a card (a link too) selects its row, so the detail pane shows the whole stack.
+  const card = target.closest<HTMLElement>('.blocker');
+  if (!card?.dataset.id) return;
+  selectedId = card.dataset.id;
   cursorKey = undefined;
   drawRows();
   drawDetail();
