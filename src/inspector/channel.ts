@@ -12,6 +12,11 @@ export interface Disposable {
    * never paused or killed for it: a program with no SIGTERM handler exits, which is the answer too.
    */
   shutdown?(): Promise<import('./model').ShutdownState>;
+  /**
+   * The program was asked to stop by someone else (the editor's Stop, sent as DAP `terminate`): the
+   * snapshots from now on carry `state` and mark what keeps the program alive, as after `shutdown()`.
+   */
+  markShutdown?(state: import('./model').ShutdownState): void;
   dispose(): void;
 }
 
@@ -49,5 +54,10 @@ export interface InspectorBackend {
    * never paused or killed for it: a program with no SIGTERM handler exits, which is the answer too.
    */
   shutdown?(): Promise<import('./model').ShutdownState>;
+  /**
+   * The program was asked to stop by someone else (the editor's Stop, sent as DAP `terminate`): the
+   * snapshots from now on carry `state` and mark what keeps the program alive, as after `shutdown()`.
+   */
+  markShutdown?(state: import('./model').ShutdownState): void;
   dispose(): void;
 }

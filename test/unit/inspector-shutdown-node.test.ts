@@ -69,6 +69,25 @@ describe('node shutdown view (real node --inspect programs that hang on SIGTERM)
     }
   });
 
+  it('a SIGTERM from outside (the Stop of a polite launch): markShutdown, the same two blockers', async () => {
+    const program = await spawnInspected(FIXTURE);
+    const backend = new NodeBackend(program.channel);
+    try {
+      await program.waitForLine(/^READY \d+$/);
+      const requestedAt = Date.now();
+      program.child.kill('SIGTERM');
+      backend.markShutdown({ requestedAt, how: 'Stop pressed' });
+      await program.waitForLine(/^SIGTERM: closing$/);
+      await new Promise((r) => setTimeout(r, 500));
+      const report = await backend.snapshot({ tier: 1 });
+      assert.deepEqual(report.shutdown, { requestedAt, how: 'Stop pressed' });
+      assert.deepEqual(report.items.filter((i) => i.blocksExit).map((i) => `${i.kind} ${i.rule} ${i.location?.line}`).sort(), [`socket undefined ${line('handler')}`, `timer AW306 ${line('interval')}`], describeItems(report));
+    } finally {
+      backend.dispose();
+      await program.stop();
+    }
+  });
+
   it('a program whose SIGTERM listener clears everything exits; one without a listener exits at once', async () => {
     for (const [env, how] of [[{ HANG: 'none' }, 'SIGTERM sent to a program with 1 SIGTERM listener'], [{ NO_HANDLER: '1' }, 'SIGTERM sent; the program has no SIGTERM listener, so Node exits at once']] as const) {
       const program = await spawnInspected(FIXTURE, { env });

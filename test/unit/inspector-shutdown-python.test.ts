@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoopSnapshot } from '../../src/inspector/model';
 import { PythonBackend } from '../../src/inspector/python/backend';
-import { startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
+import { launchUnderAdapter, startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
 import { repoRoot } from './helpers';
 
 const FIXTURES = path.join(repoRoot(), 'test/fixtures/inspector/python');
@@ -109,6 +109,42 @@ describe('python shutdown view (real debugpy, programs that hang on shutdown)', 
       assert.ok(!report.items.some((i) => i.kind === 'task' && i.blocksExit), 'the tasks all ended');
       assert.ok(program.process.exitCode === null, 'the program still runs');
       assert.deepEqual(events, [], 'never paused');
+    } finally {
+      backend.dispose();
+      await program.dispose();
+    }
+  });
+
+  it("the editor's Stop (DAP terminate, onTerminate KeyboardInterrupt) on the demo service: both causes reported; the second Stop kills it", async () => {
+    const file = path.join(repoRoot(), 'demo', 'python', 'inspector', 'service.py');
+    const source = fs.readFileSync(file, 'utf8').split('\n');
+    const lineOf = (snippet: string) => source.findIndex((l) => l.includes(snippet)) + 1;
+    const program = await launchUnderAdapter(file, { python: PYTHON, launch: { onTerminate: 'KeyboardInterrupt' } });
+    const backend = new PythonBackend(program.channel, { ignoreCancelAfterMs: GRACE_MS, timeoutMs: 8000 });
+    const stops: string[] = [];
+    program.channel.onEvent((event) => { if (event === 'stopped') stops.push(event); });
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!program.output().includes('ingest service running')) {
+        assert.ok(Date.now() < deadline, `the demo never started: ${program.output().slice(-1000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await backend.snapshot({ tier: 1 })).counts.task, 6);
+      const requestedAt = Date.now();
+      await program.channel.request('terminate', {}); // what the Stop button sends first
+      backend.markShutdown({ requestedAt, how: 'Stop pressed' });
+      await new Promise((r) => setTimeout(r, GRACE_MS + 500));
+      const report = await backend.snapshot({ tier: 1 });
+      const blockers = report.items.filter((i) => i.blocksExit);
+      assert.deepEqual(blockers.map((i) => `${i.kind} ${i.rule} ${i.location?.line}`).sort(), [
+        `task AW101 ${lineOf('await asyncio.sleep(5)')}`,
+        `thread AW305 ${lineOf('time.sleep(0.5)')}`,
+      ], describeItems(report));
+      assert.equal(blockers.find((i) => i.kind === 'task')?.cancellationSwallowedAt?.line, lineOf('except asyncio.CancelledError:'));
+      assert.deepEqual(stops, [], 'never paused');
+      await program.channel.request('disconnect', { terminateDebuggee: true }); // the second Stop
+      const code = await Promise.race([program.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+      assert.notEqual(code, 'still running');
     } finally {
       backend.dispose();
       await program.dispose();

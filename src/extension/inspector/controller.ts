@@ -100,8 +100,8 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   /** When the current session's backend was re-made after its connection dropped (bounded). */
   private reconnects: number[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  /** Session id → when the panel asked it to stop, to say so when it then ends. */
-  private readonly shutdownAt = new Map<string, number>();
+  /** Session id → when it was asked to stop, and by whom, to say so when it then ends. */
+  private readonly shutdownAt = new Map<string, { at: number; by: 'panel' | 'stop' }>();
 
   constructor(
     private readonly mediaRoot: vscode.Uri,
@@ -213,8 +213,10 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     this.detach();
     if (!session) {
       // The followed session ended (or restarted and the new one is not up yet): keep its last snapshot, marked stale.
-      const askedAt = previous ? this.shutdownAt.get(previous.session.id) : undefined;
-      if (previous && askedAt !== undefined) this.setState('ended', `"${previous.session.name}" exited ${((Date.now() - askedAt) / 1000).toFixed(1)} s after the shutdown request: nothing held it.`);
+      const asked = previous ? this.shutdownAt.get(previous.session.id) : undefined;
+      const after = asked ? ((Date.now() - asked.at) / 1000).toFixed(1) : '';
+      if (previous && asked?.by === 'panel') this.setState('ended', `"${previous.session.name}" exited ${after} s after the shutdown request: nothing held it.`);
+      else if (previous && asked) this.setState('ended', `"${previous.session.name}" ended ${after} s after Stop.`);
       else if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
       else this.setState('no-session');
       return;
@@ -362,7 +364,7 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
       result = await this.enqueue(async () => {
         try {
           const state = await withTimeout(backend.shutdown!(), this.timings.cancelTimeoutMs, 'shutdown request');
-          this.shutdownAt.set(current.session.id, state.requestedAt);
+          this.shutdownAt.set(current.session.id, { at: state.requestedAt, by: 'panel' });
           this.log.info(`inspector: shutdown simulated in "${current.session.name}": ${state.how}`);
           return { ok: true, message: state.how };
         } catch (error) {
@@ -376,6 +378,27 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
       if (this.current === current) await this.refresh(1);
     }
     return result;
+  }
+
+  /**
+   * The editor's Stop sent the session (or js-debug's parent of it) a DAP `terminate`. A program that
+   * obeys ends and the panel says so; one still alive after the grace period gets the same report as
+   * after Simulate shutdown: what holds it. The second Stop (a `disconnect`) kills it as usual.
+   */
+  stopRequested(session: vscode.DebugSession): void {
+    const current = this.current;
+    if (!current || (current.session.id !== session.id && current.session.parentSession?.id !== session.id)) return;
+    if (this.shutdownAt.get(current.session.id)?.by === 'stop') return; // the second Stop: a kill, nothing to report
+    const at = Date.now();
+    this.shutdownAt.set(current.session.id, { at, by: 'stop' });
+    const how = 'Stop pressed (the debugger asked the program to terminate)';
+    current.backend?.markShutdown?.({ requestedAt: at, how });
+    setTimeout(() => {
+      if (this.current !== current || !current.backend) return;
+      current.backend.markShutdown?.({ requestedAt: at, how }); // connected meanwhile: it still needs to know
+      this.log.info(`inspector: "${current.session.name}" is still running ${SHUTDOWN_GRACE_MS} ms after Stop; reporting what holds it`);
+      this.log.detach('inspector: report after Stop', this.refresh(1));
+    }, SHUTDOWN_GRACE_MS);
   }
 
   private async openLocation(location: SourceLocation): Promise<void> {

@@ -27,6 +27,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: Log, ma
   const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
   const controller = new InspectorController(mediaRoot, tracker, backendFactory(dap, make), log);
   context.subscriptions.push(
+    dap.onDidRequestTerminate((session) => controller.stopRequested(session)),
     dap,
     tracker,
     controller,

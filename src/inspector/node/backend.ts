@@ -179,6 +179,10 @@ export class NodeBackend implements InspectorBackend {
     return run;
   }
 
+  markShutdown(state: ShutdownState): void {
+    this.shutdownState ??= state;
+  }
+
   cancel(): Promise<void> {
     return Promise.reject(new Error('Node has no task to cancel: promises and async functions cannot be cancelled from outside.'));
   }

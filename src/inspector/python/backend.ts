@@ -132,6 +132,10 @@ export class PythonBackend implements InspectorBackend {
     });
   }
 
+  markShutdown(state: ShutdownState): void {
+    this.shutdownState ??= state;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -417,7 +421,10 @@ export class PythonBackend implements InspectorBackend {
     }
     // Cancellation bookkeeping: first time a cancel was seen; still alive some seconds later means ignored.
     const alive = new Set(items.map((i) => i.id));
-    for (const item of items) if ((item.cancelling ?? 0) > 0 && !this.cancelSeen.has(item.id)) this.cancelSeen.set(item.id, now);
+    // A cancel first seen after a stop request came from that request (the editor's Stop interrupts the
+    // program, and asyncio.run() cancels its tasks): it dates from the request, not from this snapshot.
+    const since = this.shutdownState && this.shutdownState.requestedAt <= now ? this.shutdownState.requestedAt : now;
+    for (const item of items) if ((item.cancelling ?? 0) > 0 && !this.cancelSeen.has(item.id)) this.cancelSeen.set(item.id, since);
     if (items.length === total) for (const id of [...this.cancelSeen.keys()]) if (!alive.has(id)) this.cancelSeen.delete(id);
 
     const shutdown = this.shutdownState;

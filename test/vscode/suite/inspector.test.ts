@@ -88,8 +88,19 @@ async function openPanel(): Promise<void> {
   await vscode.commands.executeCommand('asyncwise.inspector.focus');
 }
 
+/** The Stop button, pressed until the session ends: the demos' launches stop politely first, and hang. */
 async function stop(session: vscode.DebugSession): Promise<void> {
-  await vscode.debug.stopDebugging(session);
+  let ended = false;
+  const listener = vscode.debug.onDidTerminateDebugSession((s) => { if (s.id === session.id || session.parentSession?.id === s.id) ended = true; });
+  try {
+    for (let press = 0; press < 3 && !ended; press++) {
+      await vscode.debug.stopDebugging(session.parentSession ?? session);
+      const until = Date.now() + 4000;
+      while (!ended && Date.now() < until) await sleep(100);
+    }
+  } finally {
+    listener.dispose();
+  }
   await waitFor('the panel to show the session ended', async () => {
     const st = await state();
     return st.state === 'ended' || st.state === 'no-session' ? undefined : `state ${st.state}`;
@@ -371,6 +382,43 @@ export function defineInspectorTests(): void {
       }
       await stop(session);
     });
+
+    for (const runtime of ['Python', 'Node'] as const) {
+      test(`${runtime}: Stop (polite, as the demo launches) leaves the service running; the panel says why; Stop again ends it`, async function () {
+        this.timeout(120_000);
+        const isNode = runtime === 'Node';
+        const program = isNode ? path.join(demo, 'node', 'service.js') : path.join(demo, 'python', 'inspector', 'service.py');
+        const session = isNode
+          ? await launch(NODE_LAUNCH, (s) => (s.type === 'node' || s.type === 'pwa-node') && !!s.configuration.__pendingTargetId)
+          : await launch(PYTHON_LAUNCH, (s) => s.type === 'debugpy');
+        await openPanel();
+        const first = await snapshotWhere('a first snapshot', () => session.id, (s) => (s.items.length > 0 ? undefined : 'empty'), 60_000);
+        let ended = false;
+        const listener = vscode.debug.onDidTerminateDebugSession((s) => { if (s.id === session.id) ended = true; });
+        try {
+          await vscode.debug.stopDebugging(session.parentSession ?? session); // the Stop button, once
+          const expected = isNode ? ['socket', 'timer', 'timer'] : ['task', 'thread'];
+          const report = await snapshotWhere('the report after Stop', () => session.id, (s) => {
+            if (!s.shutdown) return 'no shutdown yet';
+            if (!/^Stop pressed/.test(s.shutdown.how)) return `how ${s.shutdown.how}`;
+            const kinds = s.items.filter((i) => i.blocksExit && sameFile(i.location?.file, program)).map((i) => i.kind).sort();
+            return JSON.stringify(kinds) === JSON.stringify(expected) ? undefined : `blockers ${JSON.stringify(kinds)}`;
+          }, 30_000, first.takenAt);
+          assert.equal(ended, false, 'the session is still alive: the program ignored the polite stop');
+          note(`${runtime} after Stop: ${report.items.filter((i) => i.blocksExit).map((i) => `${i.kind} ${i.label}${i.rule ? ` (${i.rule})` : ''}`).join(', ')}`);
+          await checkRendered();
+          if (screenshotsAvailable()) {
+            await makeRoomForThePanel();
+            await screenshotWith(`inspector-${runtime.toLowerCase()}-stop-300`, `the ${runtime} demo still running after Stop: why it does not exit (side bar 300 px)`, { sideBarWidth: 300, sideBarOnly: true });
+            await checkWhyDrawn(expected.length);
+          }
+        } finally {
+          listener.dispose();
+        }
+        await stop(session); // Stop again: a kill
+        assert.match((await state()).message ?? '', /ended [\d.]+ s after Stop/);
+      });
+    }
 
     test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {
       this.timeout(120_000);
