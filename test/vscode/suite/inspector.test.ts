@@ -292,14 +292,15 @@ export function defineInspectorTests(): void {
       const last = (await state()).snapshot!;
       await stop(session);
       // The session is over; its last snapshot stays, read-only, and the view stays in Run and Debug.
+      // (The demo's Stop is polite first: the panel may take one more snapshot before the second Stop.)
       const ended = await state();
       assert.equal(ended.state, 'ended');
-      assert.equal(ended.snapshot?.takenAt, last.takenAt, 'the last snapshot is kept');
+      assert.ok(ended.snapshot && ended.snapshot.takenAt >= last.takenAt, 'the last snapshot is kept');
       assert.ok(ended.snapshot?.items.some((i) => i.label === 'flusher' && i.ignoringCancellation), 'with the flusher ignoring its cancel');
       await openPanel();
       await waitFor('the ended view to show the kept snapshot', async () => {
         const st = await state();
-        return st.visible && st.rendered?.takenAt === last.takenAt ? undefined : `visible ${st.visible}, drawn ${JSON.stringify(st.rendered)}`;
+        return st.visible && st.rendered?.takenAt === ended.snapshot!.takenAt ? undefined : `visible ${st.visible}, drawn ${JSON.stringify(st.rendered)}`;
       }, 15_000);
       if (screenshotsAvailable()) await screenshot('inspector-python-ended', 'after the session: its last snapshot, read-only, marked as from the ended session', { sideBarWidth: 300, sideBarOnly: true });
     });
@@ -383,10 +384,12 @@ export function defineInspectorTests(): void {
       await stop(session);
     });
 
-    for (const runtime of ['Python', 'Node'] as const) {
+    // js-debug ends its session at Stop whatever the program does (its killBehavior "polite" sends
+    // SIGTERM and detaches at once): only a Python launch stays inspectable after a polite Stop.
+    for (const runtime of ['Python'] as const) {
       test(`${runtime}: Stop (polite, as the demo launches) leaves the service running; the panel says why; Stop again ends it`, async function () {
         this.timeout(120_000);
-        const isNode = runtime === 'Node';
+        const isNode = (runtime as string) === 'Node';
         const program = isNode ? path.join(demo, 'node', 'service.js') : path.join(demo, 'python', 'inspector', 'service.py');
         const session = isNode
           ? await launch(NODE_LAUNCH, (s) => (s.type === 'node' || s.type === 'pwa-node') && !!s.configuration.__pendingTargetId)
