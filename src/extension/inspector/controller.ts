@@ -326,24 +326,32 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     }, delayMs);
   }
 
-  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
-  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
+  /**
+   * Runs one request of the followed session's backend in the queue, bounded by the cancel timeout,
+   * as `{ok, message}`; `unsupported` when this backend has no such request.
+   */
+  private async request<T>(what: string, unsupported: string, send: (backend: InspectorBackend) => Promise<T> | undefined, done: (value: T, current: Current) => string | undefined): Promise<{ ok: boolean; message?: string }> {
     const current = this.current;
     const backend = current?.backend;
-    let result: { ok: boolean; message?: string };
-    if (!current || !backend?.cancel) {
-      result = { ok: false, message: 'this session cannot cancel tasks' };
-    } else {
-      result = await this.enqueue(async () => {
-        try {
-          await withTimeout(backend.cancel!(id, 'cancelled from the asyncwise loop inspector'), this.timings.cancelTimeoutMs, 'cancel');
-          this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
-          return { ok: true };
-        } catch (error) {
-          return { ok: false, message: message(error) };
-        }
-      });
-    }
+    if (!current || !backend) return { ok: false, message: unsupported };
+    return this.enqueue(async () => {
+      try {
+        const sent = send(backend);
+        if (!sent) return { ok: false, message: unsupported };
+        const text = done(await withTimeout(sent, this.timings.cancelTimeoutMs, what), current);
+        return text === undefined ? { ok: true } : { ok: true, message: text };
+      } catch (error) {
+        return { ok: false, message: message(error) };
+      }
+    });
+  }
+
+  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
+  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
+    const result = await this.request('cancel', 'this session cannot cancel tasks', (b) => b.cancel?.(id, 'cancelled from the asyncwise loop inspector'), (_, current) => {
+      this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
+      return undefined;
+    });
     this.post({ type: 'cancelResult', id, ...result });
     if (result.ok) await this.refresh(1);
     return result;
@@ -356,22 +364,11 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
    */
   async simulateShutdown(): Promise<{ ok: boolean; message?: string }> {
     const current = this.current;
-    const backend = current?.backend;
-    let result: { ok: boolean; message?: string };
-    if (!current || !backend?.shutdown) {
-      result = { ok: false, message: 'this session cannot be asked to stop' };
-    } else {
-      result = await this.enqueue(async () => {
-        try {
-          const state = await withTimeout(backend.shutdown!(), this.timings.cancelTimeoutMs, 'shutdown request');
-          this.shutdownAt.set(current.session.id, { at: state.requestedAt, by: 'panel' });
-          this.log.info(`inspector: shutdown simulated in "${current.session.name}": ${state.how}`);
-          return { ok: true, message: state.how };
-        } catch (error) {
-          return { ok: false, message: message(error) };
-        }
-      });
-    }
+    const result = await this.request('shutdown request', 'this session cannot be asked to stop', (b) => b.shutdown?.(), (state, at) => {
+      this.shutdownAt.set(at.session.id, { at: state.requestedAt, by: 'panel' });
+      this.log.info(`inspector: shutdown simulated in "${at.session.name}": ${state.how}`);
+      return state.how;
+    });
     this.post({ type: 'shutdownResult', ...result });
     if (result.ok && current) {
       await new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
