@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoopSnapshot } from '../../src/inspector/model';
 import { PythonBackend } from '../../src/inspector/python/backend';
-import { launchUnderAdapter, startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
+import { debianDebugpyPath, launchUnderAdapter, startDebugpy, type DebugpyProgram } from '../../src/inspector/python/debugpyProcess';
 import { repoRoot } from './helpers';
 
 const FIXTURES = path.join(repoRoot(), 'test/fixtures/inspector/python');
@@ -26,6 +27,21 @@ const hasDebugpy = (() => {
 })();
 const NO_DEBUGPY = 'Debian python3-debugpy is not installed (apt-get install python3-debugpy; npm test installs it as root)';
 const GRACE_MS = 800;
+
+interface Python { readonly path: string; readonly env?: NodeJS.ProcessEnv }
+const DEBIAN: Python = { path: PYTHON };
+
+/** pyenv's 3.8+ other than 3.11 (as inspector-python.test.ts picks them), with Debian's debugpy on PYTHONPATH. */
+function otherPythons(): Python[] {
+  const root = path.join(process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv'), 'versions');
+  const debugpyPath = debianDebugpyPath();
+  if (!fs.existsSync(root) || !debugpyPath) return [];
+  return fs.readdirSync(root)
+    .filter((v) => /^3\.\d+\.\d+$/.test(v) && Number(v.split('.')[1]) >= 8 && !v.startsWith('3.11.'))
+    .map((v) => path.join(root, v, 'bin', 'python3'))
+    .filter((p) => fs.existsSync(p))
+    .map((p) => ({ path: p, env: { PYTHONPATH: debugpyPath } }));
+}
 
 function line(file: string, name: string): number {
   const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.trimEnd().endsWith(`# L:${name}`));
@@ -44,8 +60,8 @@ async function waitForOutput(program: DebugpyProgram, text: string, timeoutMs = 
 const describeItems = (s: LoopSnapshot) => s.items.map((i) => `${i.kind} ${i.label} ${i.state}${i.blocksExit ? ' BLOCKS' : ''} @${i.location?.file}:${i.location?.line}`).join('\n');
 
 /** Starts `file` under debugpy, simulates a shutdown, waits out the grace period, and returns the report. */
-async function shutdownReport(file: string, events: string[]): Promise<{ program: DebugpyProgram; backend: PythonBackend; report: LoopSnapshot; before: LoopSnapshot }> {
-  const program = await startDebugpy(file, { python: PYTHON });
+async function shutdownReport(file: string, events: string[], python: Python = DEBIAN): Promise<{ program: DebugpyProgram; backend: PythonBackend; report: LoopSnapshot; before: LoopSnapshot }> {
+  const program = await startDebugpy(file, { python: python.path, env: python.env, timeoutMs: 40_000 });
   program.channel.onEvent((event) => { if (event === 'stopped' || event === 'continued') events.push(event); });
   await waitForOutput(program, 'READY');
   const backend = new PythonBackend(program.channel, { ignoreCancelAfterMs: GRACE_MS, timeoutMs: 8000 });
@@ -59,61 +75,68 @@ async function shutdownReport(file: string, events: string[]): Promise<{ program
   return { program, backend, report, before };
 }
 
-describe('python shutdown view (real debugpy, programs that hang on shutdown)', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
-  it('a swallowed cancel: the task still alive, its line, the handler that swallowed it, AW101', async () => {
-    const file = path.join(FIXTURES, 'hang_swallow.py');
-    const events: string[] = [];
-    const { program, backend, report, before } = await shutdownReport(file, events);
-    try {
-      assert.equal(before.counts.task, 3, describeItems(before));
-      assert.match(report.shutdown?.how ?? "", /^cancelled 3 tasks, as asyncio\.run\(\) does at exit$/, describeItems(before));
-      const blockers = report.items.filter((i) => i.blocksExit);
-      assert.deepEqual(blockers.map((i) => i.label), ['poller'], describeItems(report));
-      const poller = blockers[0]!;
-      assert.equal(poller.ignoringCancellation, true);
-      assert.equal(poller.rule, 'AW101');
-      assert.equal(poller.location?.file, file);
-      assert.equal(poller.location?.line, line(file, 'poll'));
-      assert.deepEqual(poller.cancellationSwallowedAt && { file: poller.cancellationSwallowedAt.file, line: poller.cancellationSwallowedAt.line }, { file, line: line(file, 'swallow') });
-      // ticker ended; main ended too (its cancellation propagated): only poller is left, and no thread.
-      assert.ok(!report.items.some((i) => i.label === 'ticker'), describeItems(report));
-      assert.equal(report.counts.thread, 0);
-      assert.ok(program.process.exitCode === null, 'the program still runs (it hangs, as it would in production)');
-      assert.deepEqual(events, [], 'never paused');
-    } finally {
-      backend.dispose();
-      await program.dispose();
-    }
-  });
 
-  it('a thread in an endless loop: the executor worker and the non-daemon thread with their stacks, AW305; the tasks are gone', async () => {
-    const file = path.join(FIXTURES, 'hang_thread.py');
-    const events: string[] = [];
-    const { program, backend, report } = await shutdownReport(file, events);
-    try {
-      assert.match(report.shutdown?.how ?? '', /^cancelled 2 tasks/);
-      const blockers = report.items.filter((i) => i.blocksExit);
-      assert.ok(blockers.every((i) => i.kind === 'thread' && i.rule === 'AW305'), describeItems(report));
-      const worker = blockers.find((i) => i.location?.line === line(file, 'watch'));
-      assert.ok(worker, `a worker at watch(): ${describeItems(report)}`);
-      assert.match(worker.label, /^asyncio_\d+$/);
-      assert.equal(worker.location?.function, 'watch');
-      assert.equal(worker.details?.executorWorker, true);
-      assert.ok(worker.stack!.length >= 3, 'the whole stack, innermost first');
-      assert.equal(worker.stack![0]!.line, line(file, 'watch'));
-      const sampler = blockers.find((i) => i.label === 'sampler');
-      assert.ok(sampler, describeItems(report));
-      assert.equal(sampler.location?.line, line(file, 'sample'));
-      assert.equal(sampler.details?.daemon, false);
-      assert.equal(blockers.length, 2, describeItems(report));
-      assert.ok(!report.items.some((i) => i.kind === 'task' && i.blocksExit), 'the tasks all ended');
-      assert.ok(program.process.exitCode === null, 'the program still runs');
-      assert.deepEqual(events, [], 'never paused');
-    } finally {
-      backend.dispose();
-      await program.dispose();
-    }
-  });
+/** The two one-cause programs, under `python`: what the report lists, and that the program is left running, never paused. */
+function hangCases(python: Python): void {
+  const label = python === DEBIAN ? '' : `${python.path}: `;
+    it(`${label}a swallowed cancel: the task still alive, its line, the handler that swallowed it, AW101`, async () => {
+      const file = path.join(FIXTURES, 'hang_swallow.py');
+      const events: string[] = [];
+      const { program, backend, report, before } = await shutdownReport(file, events, python);
+      try {
+        assert.equal(before.counts.task, 3, describeItems(before));
+        assert.match(report.shutdown?.how ?? "", /^cancelled 3 tasks, as asyncio\.run\(\) does at exit$/, describeItems(before));
+        const blockers = report.items.filter((i) => i.blocksExit);
+        assert.deepEqual(blockers.map((i) => i.label), ['poller'], describeItems(report));
+        const poller = blockers[0]!;
+        assert.equal(poller.ignoringCancellation, true);
+        assert.equal(poller.rule, 'AW101');
+        assert.equal(poller.location?.file, file);
+        assert.equal(poller.location?.line, line(file, 'poll'));
+        assert.deepEqual(poller.cancellationSwallowedAt && { file: poller.cancellationSwallowedAt.file, line: poller.cancellationSwallowedAt.line }, { file, line: line(file, 'swallow') });
+        // ticker ended; main ended too (its cancellation propagated): only poller is left, and no thread.
+        assert.ok(!report.items.some((i) => i.label === 'ticker'), describeItems(report));
+        assert.equal(report.counts.thread, 0);
+        assert.ok(program.process.exitCode === null, 'the program still runs (it hangs, as it would in production)');
+        assert.deepEqual(events, [], 'never paused');
+      } finally {
+        backend.dispose();
+        await program.dispose();
+      }
+    });
+
+    it(`${label}a thread in an endless loop: the executor worker and the non-daemon thread with their stacks, AW305; the tasks are gone`, async () => {
+      const file = path.join(FIXTURES, 'hang_thread.py');
+      const events: string[] = [];
+      const { program, backend, report } = await shutdownReport(file, events, python);
+      try {
+        assert.match(report.shutdown?.how ?? '', /^cancelled 1 task,/, 'main: the executor job is a future, not a task');
+        const blockers = report.items.filter((i) => i.blocksExit);
+        assert.ok(blockers.every((i) => i.kind === 'thread' && i.rule === 'AW305'), describeItems(report));
+        const worker = blockers.find((i) => i.location?.line === line(file, 'watch'));
+        assert.ok(worker, `a worker at watch(): ${describeItems(report)}`);
+        assert.match(worker.label, /^(asyncio_\d+|ThreadPoolExecutor-\d+_\d+)$/);
+        assert.equal(worker.location?.function, 'watch');
+        assert.equal(worker.details?.executorWorker, true);
+        assert.ok(worker.stack!.length >= 3, 'the whole stack, innermost first');
+        assert.equal(worker.stack![0]!.line, line(file, 'watch'));
+        const sampler = blockers.find((i) => i.label === 'sampler');
+        assert.ok(sampler, describeItems(report));
+        assert.equal(sampler.location?.line, line(file, 'sample'));
+        assert.equal(sampler.details?.daemon, false);
+        assert.equal(blockers.length, 2, describeItems(report));
+        assert.ok(!report.items.some((i) => i.kind === 'task' && i.blocksExit), 'the tasks all ended');
+        assert.ok(program.process.exitCode === null, 'the program still runs');
+        assert.deepEqual(events, [], 'never paused');
+      } finally {
+        backend.dispose();
+        await program.dispose();
+      }
+    });
+}
+
+describe('python shutdown view (real debugpy, programs that hang on shutdown)', { skip: hasDebugpy ? false : NO_DEBUGPY }, () => {
+  hangCases(DEBIAN);
 
   it("the editor's Stop (DAP terminate, onTerminate KeyboardInterrupt) on the demo service: both causes reported; the second Stop kills it", async () => {
     const file = path.join(repoRoot(), 'demo', 'python', 'inspector', 'service.py');
@@ -175,4 +198,8 @@ describe('python shutdown view (real debugpy, programs that hang on shutdown)', 
       await program.dispose();
     }
   });
+});
+
+describe('python shutdown view on other Pythons (3.8+; executor workers are daemon threads on 3.8, joined all the same)', { concurrency: 2, skip: hasDebugpy && otherPythons().length ? false : 'no pyenv Python 3.8+ besides 3.11, or no Debian debugpy' }, () => {
+  for (const python of otherPythons()) hangCases(python);
 });

@@ -139,6 +139,11 @@ def _is_user_file(path):
         return False
     if 'site-packages' in path or 'dist-packages' in path:
         return False
+    # The debugger's own code wherever it is installed (a PYTHONPATH entry, a vendored copy): its
+    # thread wrappers sit on every thread's stack and are never what the user looks for.
+    normalized = path.replace('\\', '/')
+    if '/debugpy/' in normalized or '/pydevd/' in normalized or '/_pydevd_bundle/' in normalized or '/_pydev_bundle/' in normalized:
+        return False
     return not path.startswith(_LIBRARY_DIRS)
 
 
@@ -553,8 +558,8 @@ def _thread_items(loops):
     sys._current_frames(): a thread's frames are only read, never run.
 
     What blocks exit: the interpreter joins every non-daemon thread at exit (`threading._shutdown`), and
-    executor workers (non-daemon since 3.9) are joined too, by `asyncio.run()`'s
-    `shutdown_default_executor` (for ever before 3.12) and at interpreter exit. An idle worker (waiting
+    executor workers are joined too, by `asyncio.run()`'s `shutdown_default_executor` (3.9+; for ever
+    before 3.12) and at interpreter exit by concurrent.futures (daemon threads on 3.8, joined all the same). An idle worker (waiting
     on its queue, no user frame) is told to stop then, so it does not block; one running user code does.
     """
     frames = _sys._current_frames()
@@ -574,7 +579,8 @@ def _thread_items(loops):
             frame = frame.f_back
         user = next((loc for loc in stack if _is_user_file(loc['file'])), None)
         worker = any(loc['function'] == '_worker' and loc['file'].replace('\\', '/').endswith('concurrent/futures/thread.py') for loc in stack)
-        blocks = not thread.daemon and user is not None
+        # Executor workers block whether daemon (3.8) or not: concurrent.futures joins them at exit.
+        blocks = user is not None and (worker or not thread.daemon)
         if worker:
             state = 'running' if user is not None else 'idle'
             waits_on = 'executor worker running user code' if user is not None else 'idle executor worker (stops at exit)'
