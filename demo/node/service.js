@@ -8,7 +8,11 @@
 //   2. the metrics reporter's setInterval is never cleared (a ref'd timer);
 //   3. shutdown() awaits the workers, and each worker is suspended in `await once(jobs, 'job')`
 //      forever, because nothing emits a job once the server stops (suspended async functions, on
-//      the exact await line, with a deep snapshot).
+//      the exact await line, with a deep snapshot);
+//   4. the session cache's pruner is a setInterval whose handle is dropped: nothing can ever clear
+//      it (AW306 interval-never-cleared finds it in the source).
+// The panel's Shutdown button sends the SIGTERM and lists what keeps the process alive, each with
+// its line and, where one applies, the static rule that would have caught it.
 'use strict';
 const http = require('node:http');
 const { EventEmitter, once } = require('node:events');
@@ -45,6 +49,12 @@ function reportMetrics() {
 }
 
 const metrics = setInterval(reportMetrics, 1000);
+
+const sessions = new Map();
+function startSessionPruner() {
+  setInterval(() => { for (const [id, at] of sessions) if (Date.now() - at > 60_000) sessions.delete(id); }, 30_000); // its handle is dropped
+}
+startSessionPruner();
 const workers = ['worker-1', 'worker-2', 'worker-3'].map((name) => worker(name));
 
 // The service's clients, simulated in this process to keep the demo one file. They stand for other

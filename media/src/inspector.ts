@@ -7,7 +7,7 @@
  */
 import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
 import { parseExtensionMessage, type PanelState, type SessionInfo, type WebviewMessage } from '../../src/protocol/inspector';
-import { buildRows, DEFAULT_OPTIONS, detailFacts, formatDuration, fullLocation, kindLabel, kindWord, mediumLocation, shortLocation, stateText, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
+import { buildRows, DEFAULT_OPTIONS, detailFacts, shutdownReport, formatDuration, fullLocation, kindLabel, kindWord, mediumLocation, shortLocation, stateText, summary, type GroupBy, type Row, type SortKey, type ViewOptions } from './view';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -80,6 +80,8 @@ const spacer = $('spacer');
 const detail = $('detail');
 const refreshButton = $<HTMLButtonElement>('refresh');
 const deepButton = $<HTMLButtonElement>('deep');
+const shutdownButton = $<HTMLButtonElement>('shutdown');
+const whyBox = $('why');
 
 filterInput.value = options.filter;
 groupSelect.value = options.groupBy;
@@ -128,7 +130,7 @@ function drawStatus(): void {
   statusLine.hidden = !text;
   document.body.classList.toggle('ended', ended);
   document.body.classList.toggle('stale', panelState === 'no-session');
-  refreshButton.disabled = deepButton.disabled = ended || panelState === 'no-session';
+  refreshButton.disabled = deepButton.disabled = shutdownButton.disabled = ended || panelState === 'no-session';
 }
 
 function drawSummary(): void {
@@ -151,6 +153,62 @@ function drawSummary(): void {
   box.open = notesOpen ?? !(scroller.clientWidth > 0 && scroller.clientWidth < COMPACT_BELOW_PX);
   box.append(el('summary', 'warning', snapshot.warnings.length === 1 ? '1 note' : `${snapshot.warnings.length} notes`), ...snapshot.warnings.map((w) => el('div', 'warning', w)));
   warningsBox.replaceChildren(box);
+}
+
+/** A link that opens a place in source (the extension validates it again). */
+function openLink(location: NonNullable<LoopItem['location']>, text: string, className: string): HTMLElement {
+  const link = el('a', className, text);
+  link.href = '#';
+  link.title = fullLocation(location);
+  link.dataset.action = 'open-frame';
+  link.dataset.frame = JSON.stringify(location);
+  return link;
+}
+
+/**
+ * After a shutdown request: why the program does not exit. One card per blocker: what it is, why it
+ * holds the program, the line it is at (one click), the handler that swallowed its cancellation, and
+ * the static rule that would have caught it. Clicking a card selects its row (the detail pane then
+ * shows the whole stack).
+ */
+function drawWhy(): void {
+  const report = snapshot ? shutdownReport(snapshot) : undefined;
+  whyBox.hidden = !report;
+  if (!report) {
+    whyBox.replaceChildren();
+    return;
+  }
+  const parts: HTMLElement[] = [el('div', 'why-title', 'Why it does not exit'), el('div', 'why-asked', report.asked), el('div', report.blockers.length ? 'why-verdict' : 'why-verdict clear', report.verdict)];
+  for (const { item, why, rule } of report.blockers) {
+    const card = el('div', `blocker${item.id === selectedId ? ' selected' : ''}`);
+    card.dataset.action = 'select';
+    card.dataset.id = item.id;
+    const title = el('div', 'blocker-title');
+    title.append(el('span', 'kind', `${kindWord(item.kind)} `), el('span', 'blocker-label', item.label));
+    card.append(title, el('div', 'blocker-why', why));
+    if (item.location) {
+      const at = el('div', 'blocker-line');
+      at.append(el('span', 'fact-label', item.kind === 'timer' ? 'callback' : item.kind === 'socket' || item.kind === 'server' ? 'handler' : 'at'), openLink(item.location, mediumLocation(item.location), 'blocker-link'));
+      card.append(at);
+    }
+    if (item.cancellationSwallowedAt) {
+      const at = el('div', 'blocker-line');
+      at.append(el('span', 'fact-label', 'swallowed'), openLink(item.cancellationSwallowedAt, mediumLocation(item.cancellationSwallowedAt), 'blocker-link'));
+      card.append(at);
+    }
+    if (rule) {
+      const at = el('div', 'blocker-line');
+      const link = el('a', 'rule-link', `${rule.code} ${rule.name}`);
+      link.href = '#';
+      link.title = `Open the docs of ${rule.code}: the static check that finds this in the source`;
+      link.dataset.action = 'rule';
+      link.dataset.code = rule.code;
+      at.append(el('span', 'fact-label', 'rule'), link);
+      card.append(at);
+    }
+    parts.push(card);
+  }
+  whyBox.replaceChildren(...parts);
 }
 
 function drawHeader(): void {
@@ -257,6 +315,7 @@ function rebuild(): void {
   lastBuildMs = performance.now() - started;
   layout();
   drawHeader();
+  drawWhy();
   drawDetail();
   drawRows();
 }
@@ -396,7 +455,12 @@ function drawRows(): void {
     // What a reader would see cut: labels wider than their box (the editor suite asserts none at 300 px).
     const cut: string[] = [];
     for (const label of spacer.querySelectorAll<HTMLElement>('.label, .state')) if (label.scrollWidth > label.clientWidth + 1) cut.push(label.textContent ?? '');
-    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}) });
+    // The shutdown cards wrap every line: none may overflow its box, nor the box scroll sideways.
+    const why = whyBox.hidden ? undefined : {
+      whyCards: whyBox.querySelectorAll('.blocker').length,
+      whyCut: [...whyBox.querySelectorAll<HTMLElement>('.why-asked, .why-verdict, .blocker-title, .blocker-why, .blocker-line')].filter((e) => e.scrollWidth > e.clientWidth + 1).length + (whyBox.scrollWidth > whyBox.clientWidth + 1 ? 1 : 0),
+    };
+    vscode.postMessage({ type: 'rendered', takenAt: snapshot.takenAt, rows: rows.length, drawn: drawn.length, ms: lastBuildMs + performance.now() - started, width: scroller.clientWidth, compact, cutLabels: cut.length, ...(selectedId !== undefined ? { selectedId } : {}), ...(cut.length ? { cutSamples: cut.slice(0, 5) } : {}), ...why });
   }
 }
 
@@ -419,14 +483,14 @@ function drawDetail(): void {
   fact('state', item.cancelling ? `${item.state}, cancel requested ${item.cancelling}×` : item.state);
   if (item.ignoringCancellation) fact('⚠ hang', 'cancelled but still running: it ignores the cancellation (a shutdown hang)');
   if (item.cancellationSwallowedAt) fact('swallowed at', mediumLocation(item.cancellationSwallowedAt), fullLocation(item.cancellationSwallowedAt));
-  if (item.location) fact(item.kind === 'promise' ? 'awaited at' : item.kind === 'timer' ? 'callback at' : 'suspended at', mediumLocation(item.location), fullLocation(item.location));
+  if (item.location) fact(item.kind === 'promise' ? 'awaited at' : item.kind === 'timer' ? 'callback at' : item.kind === 'thread' ? 'running at' : 'suspended at', mediumLocation(item.location), fullLocation(item.location));
   if (item.waitsOn) fact('waits on', item.waitsOn);
   if (item.ageMs !== undefined) fact('age', formatDuration(item.ageMs));
   for (const [label, value] of detailFacts(item.details)) fact(label, value);
   const byId = new Map(snapshot!.items.map((i) => [i.id, i]));
   if (item.awaits?.length) fact('awaits', item.awaits.map((id) => byId.get(id)?.label ?? id).join(', '));
   if (item.awaitedBy?.length) fact('awaited by', item.awaitedBy.map((id) => byId.get(id)?.label ?? id).join(', '));
-  if (item.stack?.length) parts.push(el('div', 'fact-label', 'await stack, innermost first'));
+  if (item.stack?.length) parts.push(el('div', 'fact-label', item.kind === 'thread' ? 'stack, innermost first' : 'await stack, innermost first'));
   for (const frame of item.stack ?? (item.location ? [item.location] : [])) {
     const link = el('a', 'frame', mediumLocation(frame));
     link.title = fullLocation(frame);
@@ -495,6 +559,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       stateMessage = message.ok ? `Cancel requested for ${message.id}.` : `Cancel failed: ${message.message ?? 'unknown error'}`;
       drawStatus();
       break;
+    case 'shutdownResult':
+      stateMessage = message.ok ? `Asked the program to stop (${message.message ?? 'sent'}); the report follows in a few seconds.` : `Shutdown request failed: ${message.message ?? 'unknown error'}`;
+      drawStatus();
+      break;
   }
 });
 
@@ -561,6 +629,7 @@ spacer.addEventListener('click', (event) => {
   selectedId = row.item.id;
   drawRows();
   drawDetail();
+  drawWhy();
   saveState();
 });
 
@@ -634,6 +703,24 @@ detail.addEventListener('click', (event) => {
   vscode.postMessage({ type: 'openLocation', location: JSON.parse(link.dataset.frame) });
 });
 
+whyBox.addEventListener('click', (event) => {
+  const target = event.target as HTMLElement;
+  const action = target.closest<HTMLElement>('[data-action]');
+  if (!action) return;
+  event.preventDefault();
+  if (action.dataset.action === 'open-frame' && action.dataset.frame) vscode.postMessage({ type: 'openLocation', location: JSON.parse(action.dataset.frame) });
+  else if (action.dataset.action === 'rule' && action.dataset.code) vscode.postMessage({ type: 'showRule', code: action.dataset.code });
+  // Any click in a card (a link too) selects its row, so the detail pane shows the whole stack.
+  const card = target.closest<HTMLElement>('.blocker');
+  if (!card?.dataset.id) return;
+  selectedId = card.dataset.id;
+  cursorKey = undefined;
+  drawRows();
+  drawDetail();
+  drawWhy();
+  saveState();
+});
+
 header.addEventListener('click', (event) => {
   const cell = (event.target as HTMLElement).closest<HTMLElement>('[data-sort]');
   if (!cell) return;
@@ -669,6 +756,7 @@ autoCheckbox.addEventListener('change', () => {
 sessionPicker.addEventListener('change', () => vscode.postMessage({ type: 'selectSession', id: sessionPicker.value }));
 $('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh', tier: 1 }));
 $('deep').addEventListener('click', () => vscode.postMessage({ type: 'refresh', tier: 2 }));
+shutdownButton.addEventListener('click', () => vscode.postMessage({ type: 'simulateShutdown' }));
 
 drawStatus();
 rebuild();

@@ -3,7 +3,7 @@
  * shows for a filter, a grouping (by kind, by location, or the who-awaits-whom tree) and a sort, and
  * how values read. The DOM side (inspector.ts) only draws the rows this returns, a screenful at a time.
  */
-import type { ItemKind, LoopItem, LoopSnapshot, SourceLocation } from '../../src/inspector/model';
+import { SHUTDOWN_RULES, type ItemKind, type LoopItem, type LoopSnapshot, type SourceLocation } from '../../src/inspector/model';
 
 export type GroupBy = 'kind' | 'location' | 'tree' | 'none';
 export type SortKey = 'kind' | 'label' | 'state' | 'location' | 'waitsOn' | 'age';
@@ -33,6 +33,7 @@ const KIND_LABELS: Record<ItemKind, string> = {
   socket: 'Sockets',
   request: 'Requests',
   process: 'Child processes',
+  thread: 'Threads',
   other: 'Other',
 };
 
@@ -243,6 +244,7 @@ const KIND_NOUNS: Record<ItemKind, readonly [string, string]> = {
   socket: ['socket', 'sockets'],
   request: ['request', 'requests'],
   process: ['child process', 'child processes'],
+  thread: ['thread', 'threads'],
   other: ['other handle', 'other handles'],
 };
 
@@ -329,4 +331,60 @@ export function detailFacts(details: LoopItem['details']): [string, string][] {
     out.push([known.label, known.value ? known.value(value) : String(value)]);
   }
   return out;
+}
+
+/** What the "why it does not exit" section shows after a shutdown request. */
+export interface ShutdownReport {
+  /** `Asked to stop 4.1 s ago: SIGTERM sent to a program with 1 SIGTERM listener.` */
+  readonly asked: string;
+  /** `2 things keep it running:` or that nothing does. */
+  readonly verdict: string;
+  /** The blockers, causes first (tasks, threads), then what holds the loop (timers, handles). */
+  readonly blockers: readonly { readonly item: LoopItem; readonly why: string; readonly rule?: { readonly code: string; readonly name: string } }[];
+}
+
+const BLOCKER_ORDER: readonly ItemKind[] = ['task', 'thread', 'timer', 'server', 'socket', 'process', 'request', 'immediate', 'other', 'async-function', 'promise'];
+
+/** One short reason per blocker, in the words of the runtime's shutdown. */
+export function blockerReason(item: LoopItem): string {
+  switch (item.kind) {
+    case 'task':
+      return item.cancellationSwallowedAt ? 'ignores its cancellation: a handler swallows it' : 'cancelled, still running: asyncio.run() waits for it';
+    case 'thread':
+      return item.details?.executorWorker === true ? 'executor worker in an endless job: asyncio.run() and the interpreter wait for it' : 'non-daemon thread: the interpreter joins it at exit';
+    case 'timer':
+      return item.details?.repeat === true ? 'ref\'d interval, never cleared' : 'ref\'d timer, still pending';
+    case 'server':
+      return 'still listening: server.close() was not called';
+    case 'socket':
+      return 'open connection: server.close() waits for it';
+    case 'process':
+      return 'child process still running';
+    case 'request':
+      return 'pending request';
+    default:
+      return 'ref\'d handle';
+  }
+}
+
+export function shutdownReport(snapshot: LoopSnapshot): ShutdownReport | undefined {
+  const asked = snapshot.shutdown;
+  if (!asked) return undefined;
+  const order = (item: LoopItem) => {
+    const at = BLOCKER_ORDER.indexOf(item.kind);
+    return at < 0 ? 99 : at;
+  };
+  // Stable sort: within a kind the backend's order stays, so cards do not jump between refreshes.
+  const items = snapshot.items.filter((i) => i.blocksExit).sort((a, b) => order(a) - order(b));
+  const ago = formatDuration(Math.max(0, snapshot.takenAt - asked.requestedAt));
+  const n = items.length;
+  return {
+    asked: `Asked to stop ${ago} ago: ${asked.how}.`,
+    verdict: n === 0 ? 'Nothing the inspector sees holds it any more: it should exit.' : `${n === 1 ? '1 thing keeps' : `${n} things keep`} it running:`,
+    blockers: items.map((item) => ({
+      item,
+      why: blockerReason(item),
+      ...(item.rule && SHUTDOWN_RULES[item.rule] ? { rule: { code: item.rule, name: SHUTDOWN_RULES[item.rule]! } } : {}),
+    })),
+  };
 }

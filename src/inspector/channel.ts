@@ -5,6 +5,18 @@
  */
 
 export interface Disposable {
+  /**
+   * Asks the program to stop as it would be asked in production (Python: every task cancelled, as
+   * `asyncio.run()` does; Node: SIGTERM), and returns what was done. Snapshots taken afterwards carry
+   * `shutdown` and mark the items that keep the program from exiting (`blocksExit`). The program is
+   * never paused or killed for it: a program with no SIGTERM handler exits, which is the answer too.
+   */
+  shutdown?(): Promise<import('./model').ShutdownState>;
+  /**
+   * The program was asked to stop by someone else (the editor's Stop, sent as DAP `terminate`): the
+   * snapshots from now on carry `state` and mark what keeps the program alive, as after `shutdown()`.
+   */
+  markShutdown?(state: import('./model').ShutdownState): void;
   dispose(): void;
 }
 
@@ -35,5 +47,17 @@ export interface InspectorBackend {
   snapshot(options: { tier: 1 | 2; signal?: AbortSignal }): Promise<import('./model').LoopSnapshot>;
   /** Python: cancel a task by id. Node: unsupported (rejects with a clear message). */
   cancel?(id: string, message?: string): Promise<void>;
+  /**
+   * Asks the program to stop as it would be asked in production (Python: every task cancelled, as
+   * `asyncio.run()` does; Node: SIGTERM), and returns what was done. Snapshots taken afterwards carry
+   * `shutdown` and mark the items that keep the program from exiting (`blocksExit`). The program is
+   * never paused or killed for it: a program with no SIGTERM handler exits, which is the answer too.
+   */
+  shutdown?(): Promise<import('./model').ShutdownState>;
+  /**
+   * The program was asked to stop by someone else (the editor's Stop, sent as DAP `terminate`): the
+   * snapshots from now on carry `state` and mark what keeps the program alive, as after `shutdown()`.
+   */
+  markShutdown?(state: import('./model').ShutdownState): void;
   dispose(): void;
 }

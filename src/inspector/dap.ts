@@ -220,3 +220,18 @@ export async function attachDebugpy(channel: SocketDapChannel, options: AttachOp
   await channel.request('configurationDone', {}, timeoutMs);
   await attached;
 }
+
+/** The same handshake for a `launch` (the adapter starts the program, as the editor's Run and Debug does). */
+export async function launchDebugpy(channel: SocketDapChannel, launch: Record<string, unknown>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  await channel.request('initialize', {
+    clientID: 'asyncwise', clientName: 'asyncwise inspector', adapterID: 'debugpy', pathFormat: 'path',
+    linesStartAt1: true, columnsStartAt1: true, supportsVariableType: true, supportsRunInTerminalRequest: false,
+  }, timeoutMs);
+  const initialized = channel.waitForEvent('initialized', timeoutMs);
+  const launched = channel.request('launch', launch, timeoutMs);
+  launched.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+  await initialized;
+  await channel.request('setExceptionBreakpoints', { filters: [] }, timeoutMs);
+  await channel.request('configurationDone', {}, timeoutMs);
+  await launched;
+}

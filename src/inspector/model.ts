@@ -15,9 +15,10 @@ export type ItemKind =
   | 'socket' // connected socket, pipe, TTY
   | 'request' // pending libuv request (fs, dns, …)
   | 'process' // child process
+  | 'thread' // Python: a thread or executor worker still running (listed after a shutdown request)
   | 'other';
 
-export const ITEM_KINDS: readonly ItemKind[] = ['task', 'async-function', 'promise', 'timer', 'immediate', 'server', 'socket', 'request', 'process', 'other'];
+export const ITEM_KINDS: readonly ItemKind[] = ['task', 'async-function', 'promise', 'timer', 'immediate', 'server', 'socket', 'request', 'process', 'thread', 'other'];
 
 /** A place in source. `line` and `column` are 1-based, as users read them. */
 export interface SourceLocation {
@@ -57,6 +58,13 @@ export interface LoopItem {
   readonly cancellationSwallowedAt?: SourceLocation;
   /** Whether the panel may offer a cancel button (Python tasks). */
   readonly cancellable?: boolean;
+  /**
+   * After a shutdown request (`LoopSnapshot.shutdown`): this item is one of the reasons the program
+   * does not exit (a task still alive, a non-daemon thread or busy executor worker, a ref'd handle).
+   */
+  readonly blocksExit?: boolean;
+  /** The static rule that would have caught the cause (`AW101`), when one applies; a key of `SHUTDOWN_RULES`. */
+  readonly rule?: string;
   /** Extra facts shown in a detail view: `{ delayMs: 1000, repeat: true, ref: false }`. */
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -99,6 +107,26 @@ export interface LoopSnapshot {
    * snapshot): the program runs on at once, and that stall is in `costs`.
    */
   readonly whilePaused?: boolean;
+  /** Set once the program was asked to stop (Simulate shutdown): what was done, and when. */
+  readonly shutdown?: ShutdownState;
   /** Things the user should know: a tier unavailable on this runtime, a timeout, truncation. */
   readonly warnings: readonly string[];
 }
+
+/** A shutdown request the inspector made, as the snapshots taken after it report it. */
+export interface ShutdownState {
+  /** Epoch ms when the request was sent. */
+  readonly requestedAt: number;
+  /** What was done, in words: `SIGTERM sent (2 listeners)`, `cancelled 6 tasks, as asyncio.run() does`. */
+  readonly how: string;
+}
+
+/**
+ * The static rules a shutdown blocker can point to (code → name), so the panel can link a row to the
+ * rule's docs without the catalog in its bundle. A unit test checks these against the catalog.
+ */
+export const SHUTDOWN_RULES: Readonly<Record<string, string>> = {
+  AW101: 'swallowed-cancellation',
+  AW305: 'thread-blocks-shutdown',
+  AW306: 'interval-never-cleared',
+};

@@ -4,7 +4,7 @@
  * is a browser page that anything with a reference to it could post to, and a malformed snapshot
  * must show as an error, never as a half-drawn table or an exception.
  */
-import { ITEM_KINDS, type ItemKind, type LoopItem, type LoopSnapshot, type SourceLocation } from '../inspector/model';
+import { ITEM_KINDS, SHUTDOWN_RULES, type ItemKind, type LoopItem, type LoopSnapshot, type SourceLocation } from '../inspector/model';
 
 /** A debug session the panel can follow (shown in the picker when several run). */
 export interface SessionInfo {
@@ -27,7 +27,9 @@ export type ExtensionMessage =
   | { readonly type: 'state'; readonly state: PanelState; readonly message?: string }
   | { readonly type: 'snapshot'; readonly sessionId: string; readonly snapshot: LoopSnapshot }
   | { readonly type: 'busy'; readonly tier?: 1 | 2 }
-  | { readonly type: 'cancelResult'; readonly id: string; readonly ok: boolean; readonly message?: string };
+  | { readonly type: 'cancelResult'; readonly id: string; readonly ok: boolean; readonly message?: string }
+  /** After Simulate shutdown: the request was sent (ok) and a report follows after the grace period, or it failed. */
+  | { readonly type: 'shutdownResult'; readonly ok: boolean; readonly message?: string };
 
 /** webview → extension */
 export type WebviewMessage =
@@ -37,6 +39,10 @@ export type WebviewMessage =
   | { readonly type: 'openLocation'; readonly location: SourceLocation }
   | { readonly type: 'cancelTask'; readonly id: string }
   | { readonly type: 'setAutoRefresh'; readonly enabled: boolean }
+  /** The Simulate shutdown button: ask the program to stop, then report what keeps it alive. */
+  | { readonly type: 'simulateShutdown' }
+  /** A rule link on a shutdown blocker: open that rule's docs (`asyncwise.showRuleDocs`). */
+  | { readonly type: 'showRule'; readonly code: string }
   /** After drawing a snapshot: how many rows the view model has and how many DOM rows it drew (virtualized). */
   | {
     readonly type: 'rendered';
@@ -52,6 +58,9 @@ export type WebviewMessage =
     readonly cutSamples?: readonly string[];
     /** The item selected (by click or keyboard), shown in the details pane. */
     readonly selectedId?: string;
+    /** After a shutdown request: the blocker cards drawn, and how many of their lines overflow their box (text cut or scrolled sideways). */
+    readonly whyCards?: number;
+    readonly whyCut?: number;
   };
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +99,8 @@ export function isLoopItem(v: unknown): v is LoopItem {
   if (v.ignoringCancellation !== undefined && typeof v.ignoringCancellation !== 'boolean') return false;
   if (v.cancellable !== undefined && typeof v.cancellable !== 'boolean') return false;
   if (v.cancellationSwallowedAt !== undefined && !isSourceLocation(v.cancellationSwallowedAt)) return false;
+  if (v.blocksExit !== undefined && typeof v.blocksExit !== 'boolean') return false;
+  if (v.rule !== undefined && !(isStr(v.rule, 20) && Object.hasOwn(SHUTDOWN_RULES, v.rule))) return false;
   if (v.details !== undefined) {
     if (!isObj(v.details)) return false;
     for (const value of Object.values(v.details)) if (!(isStr(value) || isNum(value) || typeof value === 'boolean')) return false;
@@ -113,6 +124,7 @@ export function snapshotProblem(v: unknown): string | undefined {
   if (!Array.isArray(v.items) || v.items.length > MAX_ITEMS) return 'bad items';
   for (let i = 0; i < v.items.length; i++) if (!isLoopItem(v.items[i])) return `bad item #${i}`;
   if (v.whilePaused !== undefined && typeof v.whilePaused !== 'boolean') return 'bad whilePaused';
+  if (v.shutdown !== undefined && !(isObj(v.shutdown) && isNum(v.shutdown.requestedAt) && isStr(v.shutdown.how, 1000))) return 'bad shutdown';
   if (!isStrArray(v.warnings, 1000)) return 'bad warnings';
   return undefined;
 }
@@ -135,6 +147,8 @@ export function parseExtensionMessage(v: unknown): ExtensionMessage | undefined 
       return v.tier === undefined || isTier(v.tier) ? (v as ExtensionMessage) : undefined;
     case 'cancelResult':
       return isStr(v.id, 1000) && typeof v.ok === 'boolean' && isOptStr(v.message) ? (v as ExtensionMessage) : undefined;
+    case 'shutdownResult':
+      return typeof v.ok === 'boolean' && isOptStr(v.message) ? (v as ExtensionMessage) : undefined;
     default:
       return undefined;
   }
@@ -156,6 +170,10 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
       return isStr(v.id, 1000) ? { type: 'cancelTask', id: v.id } : undefined;
     case 'setAutoRefresh':
       return typeof v.enabled === 'boolean' ? { type: 'setAutoRefresh', enabled: v.enabled } : undefined;
+    case 'simulateShutdown':
+      return { type: 'simulateShutdown' };
+    case 'showRule':
+      return isStr(v.code, 20) && Object.hasOwn(SHUTDOWN_RULES, v.code) ? { type: 'showRule', code: v.code } : undefined;
     case 'rendered':
       if (!(isNum(v.takenAt) && isNum(v.rows) && isNum(v.drawn) && isNum(v.ms))) return undefined;
       if ((v.width !== undefined && !isNum(v.width)) || (v.compact !== undefined && typeof v.compact !== 'boolean') || (v.cutLabels !== undefined && !isNum(v.cutLabels))) return undefined;
@@ -165,6 +183,8 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
         ...(v.compact !== undefined ? { compact: v.compact as boolean } : {}),
         ...(v.cutLabels !== undefined ? { cutLabels: v.cutLabels as number } : {}),
         ...(isStr(v.selectedId, 1000) ? { selectedId: v.selectedId } : {}),
+        ...(isNum(v.whyCards) ? { whyCards: v.whyCards } : {}),
+        ...(isNum(v.whyCut) ? { whyCut: v.whyCut } : {}),
         ...(Array.isArray(v.cutSamples) ? { cutSamples: v.cutSamples.filter((x): x is string => isStr(x, 500)).slice(0, 5) } : {}),
       };
     default:

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LoopItem, LoopSnapshot } from '../../src/inspector/model';
+import { SHUTDOWN_RULES, type LoopItem, type LoopSnapshot } from '../../src/inspector/model';
+import { CATALOG } from '../../src/core/catalog';
 import { parseExtensionMessage, parseWebviewMessage, snapshotProblem } from '../../src/protocol/inspector';
 import { withDeepItems } from '../../src/extension/inspector/merge';
-import { buildRows, countOf, DEFAULT_OPTIONS, detailFacts, formatDuration, mediumLocation, shortLocation, stateText, summary, type Row, type ViewOptions } from '../../media/src/view';
+import { buildRows, countOf, DEFAULT_OPTIONS, detailFacts, formatDuration, mediumLocation, shortLocation, shutdownReport, stateText, summary, type Row, type ViewOptions } from '../../media/src/view';
 
 function snapshot(items: LoopItem[], extra: Partial<LoopSnapshot> = {}): LoopSnapshot {
   const counts: Record<string, number> = {};
@@ -189,5 +190,55 @@ describe('inspector: deep rows kept across tier 1 refreshes', () => {
     assert.equal(withDeepItems(fresh, undefined), fresh);
     assert.equal(withDeepItems(deep, deep), deep);
     assert.equal(withDeepItems(fresh, { ...deep, runtime: 'python' }), fresh);
+  });
+});
+
+describe('inspector: why it does not exit (after a shutdown request)', () => {
+  const SHUTDOWN: LoopItem[] = [
+    { id: 'h9', kind: 'socket', label: 'TCP 127.0.0.1:8080 → 127.0.0.1:5000', state: 'connected', blocksExit: true, location: at('/srv/server.js', 7, 'handle') },
+    { id: 't2', kind: 'task', label: 'flusher', state: 'cancelling', cancelling: 1, ignoringCancellation: true, blocksExit: true, rule: 'AW101', location: at('/srv/app.py', 30, 'flush_once'), cancellationSwallowedAt: at('/srv/app.py', 33, 'flusher') },
+    { id: 'th1', kind: 'thread', label: 'asyncio_0', state: 'running', blocksExit: true, rule: 'AW305', location: at('/srv/app.py', 12, 'watch'), details: { executorWorker: true, daemon: false } },
+    { id: 'tm1', kind: 'timer', label: 'setInterval 1000 ms', state: 'scheduled', blocksExit: true, rule: 'AW306', location: at('/srv/server.js', 40), details: { repeat: true, ref: true } },
+    { id: 't3', kind: 'task', label: 'Task-7', state: 'pending' },
+    { id: 'h2', kind: 'socket', label: 'stdout (pipe)', state: 'open' },
+  ];
+
+  it('validates the new fields and messages: shutdown state, blocksExit, rule codes the panel knows', () => {
+    const good = snapshot(SHUTDOWN, { shutdown: { requestedAt: 1_699_999_996_000, how: 'SIGTERM sent' } });
+    assert.equal(snapshotProblem(good), undefined);
+    assert.equal(snapshotProblem({ ...good, shutdown: { requestedAt: 'then', how: 'x' } }), 'bad shutdown');
+    assert.match(snapshotProblem(snapshot([{ ...SHUTDOWN[1]!, rule: 'AW999' }])) ?? '', /^bad item #0$/);
+    assert.match(snapshotProblem(snapshot([{ ...SHUTDOWN[1]!, blocksExit: 'yes' as unknown as boolean }])) ?? '', /^bad item #0$/);
+    assert.deepEqual(parseWebviewMessage({ type: 'simulateShutdown' }), { type: 'simulateShutdown' });
+    assert.deepEqual(parseWebviewMessage({ type: 'showRule', code: 'AW305' }), { type: 'showRule', code: 'AW305' });
+    assert.equal(parseWebviewMessage({ type: 'showRule', code: 'AW201; rm -rf' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'showRule' }), undefined);
+    assert.deepEqual(parseExtensionMessage({ type: 'shutdownResult', ok: true, message: 'SIGTERM sent' }), { type: 'shutdownResult', ok: true, message: 'SIGTERM sent' });
+    assert.equal(parseExtensionMessage({ type: 'shutdownResult', ok: 'yes' }), undefined);
+  });
+
+  it('lists the blockers, causes first, each with a reason, its line and its rule', () => {
+    const report = shutdownReport(snapshot(SHUTDOWN, { shutdown: { requestedAt: 1_699_999_995_900, how: 'cancelled 4 tasks, as asyncio.run() does at exit' } }));
+    assert.ok(report);
+    assert.equal(report.asked, 'Asked to stop 4.1 s ago: cancelled 4 tasks, as asyncio.run() does at exit.');
+    assert.equal(report.verdict, '4 things keep it running:');
+    assert.deepEqual(report.blockers.map((b) => [b.item.label, b.why, b.rule?.code, b.rule?.name]), [
+      ['flusher', 'ignores its cancellation: a handler swallows it', 'AW101', 'swallowed-cancellation'],
+      ['asyncio_0', 'executor worker in an endless job: asyncio.run() and the interpreter wait for it', 'AW305', 'thread-blocks-shutdown'],
+      ['setInterval 1000 ms', "ref'd interval, never cleared", 'AW306', 'interval-never-cleared'],
+      ['TCP 127.0.0.1:8080 → 127.0.0.1:5000', 'open connection: server.close() waits for it', undefined, undefined],
+    ]);
+    assert.equal(shutdownReport(snapshot(SHUTDOWN)), undefined, 'no report before a shutdown request');
+    const clear = shutdownReport(snapshot([], { shutdown: { requestedAt: 1_700_000_000_000, how: 'SIGTERM sent' } }));
+    assert.deepEqual(clear?.blockers, []);
+    assert.match(clear?.verdict ?? '', /^Nothing .* holds it/);
+  });
+
+  it('links only to rules the catalog has, under the same names', () => {
+    for (const [code, name] of Object.entries(SHUTDOWN_RULES)) {
+      const rule = CATALOG.find((r) => r.code === code);
+      assert.ok(rule, `${code} is in the catalog`);
+      assert.equal(rule.name, name);
+    }
   });
 });

@@ -31,13 +31,20 @@ export interface InspectorTimings {
 
 export const DEFAULT_TIMINGS: InspectorTimings = { pollMs: 2000, connectTimeoutMs: 10_000, tierTimeoutMs: { 1: 10_000, 2: 60_000 }, cancelTimeoutMs: 5000 };
 
+/**
+ * How long after a simulated shutdown the report is taken: a well-behaved program has exited by then,
+ * and a Python task still alive this long after its cancel is marked as ignoring it (the Python
+ * backend's default `ignoreCancelAfterMs` is 3000).
+ */
+export const SHUTDOWN_GRACE_MS = 3500;
+
 /** What the test command returns: the last snapshot and what the webview drew of it. */
 export interface InspectorTestState {
   readonly state: PanelState;
   readonly message?: string;
   readonly sessionId?: string;
   readonly snapshot?: LoopSnapshot;
-  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string };
+  readonly rendered?: { readonly takenAt: number; readonly rows: number; readonly drawn: number; readonly ms: number; readonly width?: number; readonly compact?: boolean; readonly cutLabels?: number; readonly cutSamples?: readonly string[]; readonly selectedId?: string; readonly whyCards?: number; readonly whyCut?: number };
   readonly visible: boolean;
 }
 
@@ -93,6 +100,8 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
   /** When the current session's backend was re-made after its connection dropped (bounded). */
   private reconnects: number[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** Session id → when it was asked to stop, and by whom, to say so when it then ends. */
+  private readonly shutdownAt = new Map<string, { at: number; by: 'panel' | 'stop' }>();
 
   constructor(
     private readonly mediaRoot: vscode.Uri,
@@ -165,8 +174,14 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
         this.autoRefresh = msg.enabled;
         this.schedulePoll(0);
         break;
+      case 'simulateShutdown':
+        this.log.detach('inspector: simulate shutdown', this.simulateShutdown());
+        break;
+      case 'showRule':
+        this.log.detach('inspector: rule docs', Promise.resolve(vscode.commands.executeCommand('asyncwise.showRuleDocs', msg.code)));
+        break;
       case 'rendered':
-        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId };
+        this.rendered = { takenAt: msg.takenAt, rows: msg.rows, drawn: msg.drawn, ms: msg.ms, width: msg.width, compact: msg.compact, cutLabels: msg.cutLabels, cutSamples: msg.cutSamples, selectedId: msg.selectedId, whyCards: msg.whyCards, whyCut: msg.whyCut };
         break;
     }
   }
@@ -198,7 +213,11 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     this.detach();
     if (!session) {
       // The followed session ended (or restarted and the new one is not up yet): keep its last snapshot, marked stale.
-      if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
+      const asked = previous ? this.shutdownAt.get(previous.session.id) : undefined;
+      const after = asked ? ((Date.now() - asked.at) / 1000).toFixed(1) : '';
+      if (previous && asked?.by === 'panel') this.setState('ended', `"${previous.session.name}" exited ${after} s after the shutdown request: nothing held it.`);
+      else if (previous && asked) this.setState('ended', `"${previous.session.name}" ended ${after} s after Stop.`);
+      else if (previous && this.last?.sessionId === previous.session.id) this.setState('ended', `"${previous.session.name}" is no longer running.`);
       else this.setState('no-session');
       return;
     }
@@ -307,27 +326,76 @@ export class InspectorController implements vscode.WebviewViewProvider, vscode.D
     }, delayMs);
   }
 
-  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
-  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
+  /**
+   * Runs one request of the followed session's backend in the queue, bounded by the cancel timeout,
+   * as `{ok, message}`; `unsupported` when this backend has no such request.
+   */
+  private async request<T>(what: string, unsupported: string, send: (backend: InspectorBackend) => Promise<T> | undefined, done: (value: T, current: Current) => string | undefined): Promise<{ ok: boolean; message?: string }> {
     const current = this.current;
     const backend = current?.backend;
-    let result: { ok: boolean; message?: string };
-    if (!current || !backend?.cancel) {
-      result = { ok: false, message: 'this session cannot cancel tasks' };
-    } else {
-      result = await this.enqueue(async () => {
-        try {
-          await withTimeout(backend.cancel!(id, 'cancelled from the asyncwise loop inspector'), this.timings.cancelTimeoutMs, 'cancel');
-          this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
-          return { ok: true };
-        } catch (error) {
-          return { ok: false, message: message(error) };
-        }
-      });
-    }
+    if (!current || !backend) return { ok: false, message: unsupported };
+    return this.enqueue(async () => {
+      try {
+        const sent = send(backend);
+        if (!sent) return { ok: false, message: unsupported };
+        const text = done(await withTimeout(sent, this.timings.cancelTimeoutMs, what), current);
+        return text === undefined ? { ok: true } : { ok: true, message: text };
+      } catch (error) {
+        return { ok: false, message: message(error) };
+      }
+    });
+  }
+
+  /** Cancels a task of the followed session (the Cancel button; Python only), then refreshes tier 1. */
+  async cancel(id: string): Promise<{ ok: boolean; message?: string }> {
+    const result = await this.request('cancel', 'this session cannot cancel tasks', (b) => b.cancel?.(id, 'cancelled from the asyncwise loop inspector'), (_, current) => {
+      this.log.info(`inspector: cancel requested for ${id} in "${current.session.name}"`);
+      return undefined;
+    });
     this.post({ type: 'cancelResult', id, ...result });
     if (result.ok) await this.refresh(1);
     return result;
+  }
+
+  /**
+   * The Simulate shutdown button: asks the program to stop as production would (Python: every task
+   * cancelled, as asyncio.run() does; Node: SIGTERM), then, after a grace period, takes the snapshot
+   * that says what still holds it. Auto refresh keeps it current afterwards.
+   */
+  async simulateShutdown(): Promise<{ ok: boolean; message?: string }> {
+    const current = this.current;
+    const result = await this.request('shutdown request', 'this session cannot be asked to stop', (b) => b.shutdown?.(), (state, at) => {
+      this.shutdownAt.set(at.session.id, { at: state.requestedAt, by: 'panel' });
+      this.log.info(`inspector: shutdown simulated in "${at.session.name}": ${state.how}`);
+      return state.how;
+    });
+    this.post({ type: 'shutdownResult', ...result });
+    if (result.ok && current) {
+      await new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
+      if (this.current === current) await this.refresh(1);
+    }
+    return result;
+  }
+
+  /**
+   * The editor's Stop sent the session (or js-debug's parent of it) a DAP `terminate`. A program that
+   * obeys ends and the panel says so; one still alive after the grace period gets the same report as
+   * after Simulate shutdown: what holds it. The second Stop (a `disconnect`) kills it as usual.
+   */
+  stopRequested(session: vscode.DebugSession): void {
+    const current = this.current;
+    if (!current || (current.session.id !== session.id && current.session.parentSession?.id !== session.id)) return;
+    if (this.shutdownAt.get(current.session.id)?.by === 'stop') return; // the second Stop: a kill, nothing to report
+    const at = Date.now();
+    this.shutdownAt.set(current.session.id, { at, by: 'stop' });
+    const how = 'Stop pressed (the debugger asked the program to terminate)';
+    current.backend?.markShutdown?.({ requestedAt: at, how });
+    setTimeout(() => {
+      if (this.current !== current || !current.backend) return;
+      current.backend.markShutdown?.({ requestedAt: at, how }); // connected meanwhile: it still needs to know
+      this.log.info(`inspector: "${current.session.name}" is still running ${SHUTDOWN_GRACE_MS} ms after Stop; reporting what holds it`);
+      this.log.detach('inspector: report after Stop', this.refresh(1));
+    }, SHUTDOWN_GRACE_MS);
   }
 
   private async openLocation(location: SourceLocation): Promise<void> {

@@ -111,6 +111,13 @@ export class SessionDapChannel implements DapChannel {
 export class DapChannels implements vscode.Disposable {
   private readonly channels = new Map<string, SessionDapChannel>();
   private readonly registrations: vscode.Disposable[];
+  private readonly terminating = new vscode.EventEmitter<vscode.DebugSession>();
+  /**
+   * The editor sent a session DAP `terminate` (the Stop button, when the adapter supports it): a
+   * polite stop the program may not obey (debugpy's `onTerminate: "KeyboardInterrupt"`, js-debug's
+   * `killBehavior: "polite"`). A second Stop sends `disconnect`, which kills it.
+   */
+  readonly onDidRequestTerminate = this.terminating.event;
 
   constructor(debugTypes: readonly string[]) {
     const factory: vscode.DebugAdapterTrackerFactory = {
@@ -123,6 +130,7 @@ export class DapChannels implements vscode.Disposable {
           // Adapters need not send `continued` after the editor's own resume requests: see them go out.
           onWillReceiveMessage: (message: { type?: string; command?: string }) => {
             if (message?.type === 'request' && typeof message.command === 'string' && RESUMING.has(message.command)) channel.stoppedThreadId = undefined;
+            if (message?.type === 'request' && message.command === 'terminate') this.terminating.fire(session);
           },
           onWillStopSession: () => channel.close('the debug session is stopping'),
           onExit: () => channel.close('the debug adapter exited'),
@@ -148,5 +156,6 @@ export class DapChannels implements vscode.Disposable {
   dispose(): void {
     for (const id of [...this.channels.keys()]) this.end(id, 'asyncwise is shutting down');
     for (const r of this.registrations) r.dispose();
+    this.terminating.dispose();
   }
 }

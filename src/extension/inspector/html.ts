@@ -33,6 +33,7 @@ export function inspectorHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): s
 <div class="toolbar">
   <select id="session" title="Debug session" hidden></select>
   <button id="refresh" class="primary" title="Tier 1: handles, timers, tasks (cheap, no pause)">Refresh</button>
+  <button id="shutdown" title="Simulate shutdown: ask the program to stop as production would (Python: cancel every task, as asyncio.run() does; Node: SIGTERM), then show what keeps it from exiting">Shutdown</button>
   <button id="deep" title="Tier 2: pending promises and the await line of every suspended async function (may stall the program briefly; the cost is shown)">Deep snapshot</button>
   <label class="auto" title="Refresh tier 1 automatically while this view is visible"><input type="checkbox" id="auto">auto</label>
   <select id="group" title="Group rows">
@@ -50,6 +51,7 @@ export function inspectorHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): s
   <div id="costs"></div>
   <div id="warnings"></div>
 </div>
+<div id="why" class="why" role="region" aria-label="Why it does not exit" hidden></div>
 <div class="table" role="table">
   <div id="header" class="header" role="row">
     <span data-sort="label" title="Sort by name">Name</span><span data-sort="state" title="Sort by state">State</span><span data-sort="location" title="Sort by location">Where</span><span data-sort="waitsOn" title="Sort by what it waits on">Waits on</span><span></span>

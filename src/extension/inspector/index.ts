@@ -17,6 +17,8 @@ export const INSPECTOR_COMMANDS = {
   testState: 'asyncwise.inspector.testState',
   /** Cancels a task by id, as the Cancel button does (Python sessions); returns `{ok, message}`. */
   cancelTask: 'asyncwise.inspector.cancelTask',
+  /** Asks the program to stop (cancel every task / SIGTERM) and reports what holds it, as the Shutdown button does; returns `{ok, message}`. */
+  simulateShutdown: 'asyncwise.inspector.simulateShutdown',
 } as const;
 
 export function registerInspector(context: vscode.ExtensionContext, log: Log, make: BackendConstructors): InspectorController {
@@ -25,12 +27,14 @@ export function registerInspector(context: vscode.ExtensionContext, log: Log, ma
   const mediaRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
   const controller = new InspectorController(mediaRoot, tracker, backendFactory(dap, make), log);
   context.subscriptions.push(
+    dap.onDidRequestTerminate((session) => controller.stopRequested(session)),
     dap,
     tracker,
     controller,
     vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, controller),
     vscode.commands.registerCommand(INSPECTOR_COMMANDS.refresh, (tier?: unknown) => controller.refresh(tier === 2 ? 2 : 1)),
     vscode.commands.registerCommand(INSPECTOR_COMMANDS.testState, () => controller.testState()),
+    vscode.commands.registerCommand(INSPECTOR_COMMANDS.simulateShutdown, () => controller.simulateShutdown()),
     vscode.commands.registerCommand(INSPECTOR_COMMANDS.cancelTask, (id?: unknown) => (typeof id === 'string' ? controller.cancel(id) : { ok: false, message: 'no task id given' })),
   );
   return controller;

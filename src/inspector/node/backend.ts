@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { CdpChannel, Disposable, InspectorBackend } from '../channel';
-import type { ItemKind, LoopHealth, LoopItem, LoopSnapshot, SnapshotCost, SourceLocation } from '../model';
+import type { ItemKind, LoopHealth, LoopItem, LoopSnapshot, ShutdownState, SnapshotCost, SourceLocation } from '../model';
 import { analyseHeapSnapshotInWorker, type AwaitGraph, type ScriptPosition } from './heap-graph';
 import * as program from './in-program';
 
@@ -125,6 +125,8 @@ export class NodeBackend implements InspectorBackend {
   private readonly timerStallShare: number;
   /** A stall probe started and not yet read: stopped in the program if the snapshot fails. */
   private probeRunning = false;
+  /** Set by `shutdown()`: later snapshots mark what keeps the process alive. */
+  private shutdownState: ShutdownState | undefined;
   private timerCache: { items: LoopItem[]; total: number; activeTimeouts: number; at: number; costMs: number } | undefined;
 
   constructor(private readonly channel: CdpChannel, private readonly options: NodeBackendOptions = {}) {
@@ -154,6 +156,31 @@ export class NodeBackend implements InspectorBackend {
     const run = this.queue.then(() => this.take(options.tier, options.signal));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Sends the program SIGTERM (what `docker stop`, systemd or Kubernetes send). A program without a
+   * SIGTERM listener exits at once; one with a listener runs its shutdown code, and the snapshots
+   * after this mark the ref'd handles and timers still keeping its loop alive.
+   */
+  shutdown(): Promise<ShutdownState> {
+    const run = this.queue.then(async () => {
+      if (this.endedReason !== undefined) throw new SessionEndedError(`The debug session ended (${this.endedReason}).`);
+      const requestedAt = Date.now();
+      const listeners = await this.evaluate<number>(program.SEND_SIGTERM);
+      this.timerCache = undefined; // the shutdown code clears (or forgets) its timers: read them afresh
+      this.shutdownState = {
+        requestedAt,
+        how: listeners === 0 ? 'SIGTERM sent; the program has no SIGTERM listener, so Node exits at once' : `SIGTERM sent to a program with ${listeners === 1 ? '1 SIGTERM listener' : `${listeners} SIGTERM listeners`}`,
+      };
+      return this.shutdownState;
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  markShutdown(state: ShutdownState): void {
+    this.shutdownState ??= state;
   }
 
   cancel(): Promise<void> {
@@ -223,6 +250,10 @@ export class NodeBackend implements InspectorBackend {
         counts['async-function'] = tier2.asyncFunctions;
         counts.promise = tier2.pendingPromises;
       }
+      if (this.shutdownState) {
+        this.timerCache = undefined; // what holds the process must be current, not a cached read
+        items = await this.markBlockers(items, signal);
+      }
       return {
         runtime: 'node',
         runtimeVersion: tier1.version,
@@ -234,6 +265,7 @@ export class NodeBackend implements InspectorBackend {
         counts,
         items: truncate(items, this.maxRows, warnings, counts),
         ...(this.options.isPaused ? { whilePaused: paused } : {}),
+        ...(this.shutdownState ? { shutdown: this.shutdownState } : {}),
         warnings,
       };
     } catch (e) {
@@ -246,6 +278,45 @@ export class NodeBackend implements InspectorBackend {
       await this.release();
       if (this.creationHook) await this.release(CREATION_GROUP);
     }
+  }
+
+  /**
+   * After SIGTERM: what keeps the process alive is every ref'd handle (a server, a socket, a child
+   * process, a pending request) and every ref'd timer, stdio aside. Servers and the sockets they
+   * accepted get the location of their request handler; a ref'd interval links to AW306.
+   */
+  private async markBlockers(items: LoopItem[], signal?: AbortSignal): Promise<LoopItem[]> {
+    const handlerAt = new Map<string, SourceLocation>();
+    try {
+      const list = await this.evaluateRemote(program.HANDLE_LISTENERS, signal);
+      const ids = await this.callOn<number[]>(list.objectId!, 'function () { return this.map((x) => x.id); }', [], signal);
+      const fns = await this.callOnRemote(list.objectId!, 'function () { return this.map((x) => x.fn); }', [], signal);
+      const props = await this.send<GetPropertiesResult>('Runtime.getProperties', { objectId: fns.objectId, ownProperties: true }, signal);
+      const byIndex = new Map(props.result.filter((p) => /^\d+$/.test(p.name)).map((p) => [Number(p.name), p.value]));
+      const positions = await Promise.all(ids.map((_, i) => this.functionLocation(byIndex.get(i), signal)));
+      await this.ensureScripts(positions, signal);
+      ids.forEach((id, i) => {
+        const position = positions[i];
+        const fn = byIndex.get(i)?.description;
+        const name = fn ? /^(?:async\s+)?function\s*\*?\s*([\w$]+)/.exec(fn)?.[1] : undefined;
+        if (position) handlerAt.set(`node:handle:${id}`, this.toLocation(position, name));
+      });
+    } catch (e) {
+      if (this.endedReason !== undefined || signal?.aborted) throw e;
+      this.log(`handler locations unavailable: ${(e as Error).message}`);
+    }
+    return items.map((item) => {
+      const stdio = item.kind === 'socket' && /^(stdin|stdout|stderr) /.test(item.label);
+      const ref = item.details?.ref !== false && item.state !== 'unref';
+      const holds = ref && !stdio && (item.kind === 'timer' || item.kind === 'server' || item.kind === 'socket' || item.kind === 'process' || item.kind === 'request' || item.kind === 'other');
+      const location = item.location ?? handlerAt.get(item.id);
+      return {
+        ...item,
+        ...(location ? { location } : {}),
+        ...(holds ? { blocksExit: true } : {}),
+        ...(holds && item.kind === 'timer' && item.details?.repeat === true ? { rule: 'AW306' } : {}),
+      };
+    });
   }
 
   /** Turns any failure into one the panel can show: the session ended, aborted, or what failed. */

@@ -233,3 +233,36 @@ export const CLEANUP = `(() => {
   delete globalThis[KEY];
   return true;
 })()`;
+
+/**
+ * Sends the program SIGTERM, as an orchestrator stopping it would, once this evaluation has returned
+ * (so the answer gets out first). Returns how many SIGTERM listeners it has: none means Node's default,
+ * exit at once.
+ */
+export const SEND_SIGTERM = `(() => {
+  const listeners = process.listenerCount('SIGTERM');
+  setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+  return listeners;
+})()`;
+
+/**
+ * For servers, and sockets a server accepted: the function that handles their traffic (a server's
+ * 'request' or 'connection' listener), which is where the code that made the server lives. Returns
+ * `[{ id, fn }]` by handle async id, kept remote to read each function's location.
+ */
+export const HANDLE_LISTENERS = `(() => {${STATE}
+  const net = load('node:net');
+  const out = [];
+  let list = [];
+  try { list = process._getActiveHandles(); } catch {}
+  for (const h of list) {
+    try {
+      const server = net.Server && h instanceof net.Server ? h : net.Socket && h instanceof net.Socket && h.server instanceof net.Server ? h.server : undefined;
+      if (!server) continue;
+      const fn = server.listeners('request')[0] || server.listeners('connection').find((f) => !/^connectionListener/.test(f.name));
+      const id = asyncIdOf(h) ?? asyncIdOf(h._handle);
+      if (typeof fn === 'function' && id !== undefined) out.push({ id, fn });
+    } catch {}
+  }
+  return out;
+})()`;

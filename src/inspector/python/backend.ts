@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DapChannel, Disposable, InspectorBackend } from '../channel';
-import type { LoopItem, LoopSnapshot, SnapshotCost } from '../model';
+import type { LoopItem, LoopSnapshot, ShutdownState, SnapshotCost } from '../model';
 import SNAPSHOT_SCRIPT from './snapshot.py';
 
 export interface PythonBackendOptions {
@@ -36,12 +36,15 @@ export interface PythonBackendOptions {
 type ScriptMessage =
   | { kind: 'plan'; loops: number; version: string; here: boolean; registries: boolean }
   | { kind: 'part'; loop: number; of: number; total: number; items: LoopItem[]; workMs: number; loopThread: string }
-  | { kind: 'result'; ok?: boolean; message?: string; loops?: number }
+  | { kind: 'threads'; items: LoopItem[]; error?: string }
+  | { kind: 'result'; ok?: boolean; message?: string; loops?: number; cancelled?: string[] }
   | { kind: 'error'; message: string; loop?: number };
 
 interface ScriptRun {
   readonly plan?: Extract<ScriptMessage, { kind: 'plan' }>;
   readonly parts: Extract<ScriptMessage, { kind: 'part' }>[];
+  /** Threads still running (asked for after a shutdown request). */
+  readonly threads?: Extract<ScriptMessage, { kind: 'threads' }>;
   readonly result?: Extract<ScriptMessage, { kind: 'result' }>;
   readonly errors: string[];
 }
@@ -49,6 +52,8 @@ interface ScriptRun {
 const MARK = '@@asyncwise ';
 /** How long after giving up on a pause its late `stopped` is still taken for ours. */
 const LATE_PAUSE_WINDOW_MS = 15_000;
+/** How long after a simulated shutdown a stop on its CancelledError is taken for ours and resumed. */
+const SHUTDOWN_EXCEPTION_WINDOW_MS = 120_000;
 /** How long a failed request waits for the end-of-session event that may explain it. */
 const END_EVENT_GRACE_MS = 500;
 
@@ -72,6 +77,8 @@ export class PythonBackend implements InspectorBackend {
   private lateOwnPauseUntil = 0;
   /** Task id → epoch ms when its cancellation was first requested or seen. */
   private readonly cancelSeen = new Map<string, number>();
+  /** Set by `shutdown()`: later snapshots list threads and mark what keeps the program from exiting. */
+  private shutdownState: ShutdownState | undefined;
   /** Ends-of-session listeners for runs in flight. */
   private readonly endListeners = new Set<(reason: string) => void>();
   /** One request at a time: pauses and snapshots must not interleave. */
@@ -102,6 +109,33 @@ export class PythonBackend implements InspectorBackend {
     });
   }
 
+  /**
+   * Cancels every pending task, as `asyncio.run()` does when its main coroutine ends or is
+   * interrupted: each `task.cancel()` is scheduled on its loop's thread. Nothing else is touched: a
+   * program that handles cancellation well then exits on its own.
+   */
+  shutdown(): Promise<ShutdownState> {
+    return this.serialize(async () => {
+      const frameId = this.stoppedThreadId !== undefined ? await this.topFrameId(this.stoppedThreadId) : undefined;
+      const loopWaitMs = Math.max(200, this.timeoutMs - 1000);
+      const run = await this.runScript({ op: 'shutdown', msg: 'shutdown simulated by the asyncwise loop inspector', where: frameId !== undefined ? 'here' : 'loop', loopWaitMs }, { frameId, awaitResult: true });
+      if (!run.result?.ok) throw new Error(`shutdown: ${run.result?.message ?? (run.errors.join('; ') || 'failed')}`);
+      const now = Date.now();
+      const cancelled = run.result.cancelled ?? [];
+      for (const id of cancelled) if (!this.cancelSeen.has(id)) this.cancelSeen.set(id, now);
+      const loops = run.result.loops ?? 0;
+      this.shutdownState = {
+        requestedAt: now,
+        how: loops === 0 ? 'no event loop is running: nothing to cancel' : `cancelled ${cancelled.length === 1 ? '1 task' : `${cancelled.length} tasks`}, as asyncio.run() does at exit`,
+      };
+      return this.shutdownState;
+    });
+  }
+
+  markShutdown(state: ShutdownState): void {
+    this.shutdownState ??= state;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -120,7 +154,9 @@ export class PythonBackend implements InspectorBackend {
     if (event === 'stopped') {
       const threadId: number = typeof body?.threadId === 'number' ? body.threadId : this.stoppedThreadId ?? 0;
       this.stoppedThreadId = threadId;
-      if (body?.reason === 'pause' && Date.now() < this.lateOwnPauseUntil) {
+      if (body?.reason === 'exception' && this.shutdownState && Date.now() - this.shutdownState.requestedAt < SHUTDOWN_EXCEPTION_WINDOW_MS) {
+        void this.resumeOwnShutdownException(threadId);
+      } else if (body?.reason === 'pause' && Date.now() < this.lateOwnPauseUntil) {
         // A pause of ours that landed after we gave up waiting for it: resume at once.
         this.lateOwnPauseUntil = 0;
         void this.resume(threadId);
@@ -130,6 +166,22 @@ export class PythonBackend implements InspectorBackend {
     } else if (event === 'terminated' || event === 'exited') {
       this.sessionOver = true;
       this.end(`the debugged program ${event === 'exited' ? `exited (code ${body?.exitCode ?? '?'})` : 'terminated'}`);
+    }
+  }
+
+  /**
+   * Cancelling the main task makes `asyncio.run()` raise CancelledError (KeyboardInterrupt on 3.11+
+   * when it came from SIGINT): with "uncaught exceptions" on, the debugger stops on it. That stop is
+   * ours, not the user's: resume it, so the program goes on exiting (or hanging, which is the point).
+   */
+  private async resumeOwnShutdownException(threadId: number): Promise<void> {
+    try {
+      const info = await this.channel.request<{ exceptionId?: string; description?: string }>('exceptionInfo', { threadId }, this.timeoutMs);
+      if (!/CancelledError|KeyboardInterrupt/.test(`${info.exceptionId ?? ''} ${info.description ?? ''}`)) return;
+      this.log(`resuming the stop on ${info.exceptionId} that the simulated shutdown caused`);
+      await this.resume(threadId);
+    } catch (e) {
+      this.log(`exception stop after the simulated shutdown: ${(e as Error).message}`);
     }
   }
 
@@ -196,7 +248,7 @@ export class PythonBackend implements InspectorBackend {
 
   private snapshotArgs(where: 'loop' | 'here', pausedBy?: 'user' | 'inspector'): Record<string, unknown> {
     const loopWaitMs = Math.max(200, this.timeoutMs - 1000);
-    return { op: 'snapshot', where, ...(pausedBy ? { pausedBy } : {}), maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()] };
+    return { op: 'snapshot', where, ...(pausedBy ? { pausedBy } : {}), maxItems: this.maxItems, loopWaitMs, handlerFor: [...this.cancelSeen.keys()], threads: this.shutdownState !== undefined };
   }
 
   /** Tier 2 on a running program: pause, read in the stopped frame, continue (always). */
@@ -276,6 +328,7 @@ export class PythonBackend implements InspectorBackend {
     const expression = `exec(${pyString(SNAPSHOT_SCRIPT)}, {'__name__': '__asyncwise_inspector__', 'ARGS': ${pyString(JSON.stringify({ ...args, nonce }))}})`;
     return new Promise<ScriptRun>((resolve, reject) => {
       let plan: Extract<ScriptMessage, { kind: 'plan' }> | undefined;
+      let threads: Extract<ScriptMessage, { kind: 'threads' }> | undefined;
       const parts: Extract<ScriptMessage, { kind: 'part' }>[] = [];
       const errors: string[] = [];
       let pending = '';
@@ -288,10 +341,11 @@ export class PythonBackend implements InspectorBackend {
         this.endListeners.delete(onEnd);
         options.signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
-        else resolve({ plan, parts, result, errors });
+        else resolve({ plan, parts, threads, result, errors });
       };
       const onMessage = (message: ScriptMessage): void => {
         if (message.kind === 'plan') plan = message;
+        else if (message.kind === 'threads') threads = message;
         else if (message.kind === 'part') parts.push(message);
         else if (message.kind === 'result') return finish(undefined, message);
         else if (message.kind === 'error') {
@@ -367,13 +421,22 @@ export class PythonBackend implements InspectorBackend {
     }
     // Cancellation bookkeeping: first time a cancel was seen; still alive some seconds later means ignored.
     const alive = new Set(items.map((i) => i.id));
-    for (const item of items) if ((item.cancelling ?? 0) > 0 && !this.cancelSeen.has(item.id)) this.cancelSeen.set(item.id, now);
+    // A cancel first seen after a stop request came from that request (the editor's Stop interrupts the
+    // program, and asyncio.run() cancels its tasks): it dates from the request, not from this snapshot.
+    const since = this.shutdownState && this.shutdownState.requestedAt <= now ? this.shutdownState.requestedAt : now;
+    for (const item of items) if ((item.cancelling ?? 0) > 0 && !this.cancelSeen.has(item.id)) this.cancelSeen.set(item.id, since);
     if (items.length === total) for (const id of [...this.cancelSeen.keys()]) if (!alive.has(id)) this.cancelSeen.delete(id);
 
+    const shutdown = this.shutdownState;
     const finalItems = items.map((item): LoopItem => {
       const by = awaitedBy.get(item.id);
       const cancelledAt = this.cancelSeen.get(item.id);
       const ignoring = cancelledAt !== undefined && now - cancelledAt >= this.ignoreCancelAfterMs;
+      // After a shutdown request, a task cancelled a grace period ago and still alive holds the
+      // program: asyncio.run() waits for every task it cancelled. One whose cancellation a handler
+      // swallowed is what AW101 catches. (Tasks asyncio itself starts while it shuts down, such as
+      // shutdown_default_executor's, were never cancelled: they are consequences, not causes.)
+      const blocker = shutdown !== undefined && ignoring;
       const details = { ...(item.details ?? {}) };
       if (cancelledAt !== undefined) details.cancelRequestedMsAgo = now - cancelledAt;
       return {
@@ -382,18 +445,25 @@ export class PythonBackend implements InspectorBackend {
         ...(by ? { awaitedBy: by } : {}),
         ...(ignoring ? { ignoringCancellation: true } : {}),
         ...(cancelledAt === undefined ? { cancellationSwallowedAt: undefined } : {}),
+        ...(blocker ? { blocksExit: true } : {}),
+        ...(blocker && cancelledAt !== undefined && item.cancellationSwallowedAt ? { rule: 'AW101' } : {}),
         details,
       };
     }).map(dropUndefined);
+    if (run.threads) {
+      finalItems.push(...run.threads.items);
+      if (run.threads.error) warnings.push(run.threads.error);
+    }
     return {
       runtime: 'python',
       runtimeVersion: version,
       tiers: [tier],
       takenAt: now,
       costs,
-      counts: { task: total },
+      counts: { task: total, ...(run.threads ? { thread: run.threads.items.length } : {}) },
       items: finalItems,
       whilePaused,
+      ...(shutdown ? { shutdown } : {}),
       warnings,
     };
   }

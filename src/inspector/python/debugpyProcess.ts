@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SocketDapChannel, attachDebugpy, type AttachOptions } from '../dap';
+import { SocketDapChannel, attachDebugpy, launchDebugpy, type AttachOptions } from '../dap';
 
 export interface DebugpyProgram {
   readonly channel: SocketDapChannel;
@@ -103,4 +103,58 @@ export async function startDebugpy(program: string, options: StartOptions = {}):
   }
   const connected = channel;
   return { channel: connected, process: child, output: () => output, exited, dispose };
+}
+
+export interface LaunchedProgram {
+  readonly channel: SocketDapChannel;
+  /** The adapter's process (the program is its grandchild, through debugpy's launcher). */
+  readonly adapter: ChildProcess;
+  /** The adapter's log and the program's output (`output` events). */
+  output(): string;
+  /** Resolves with the program's exit code from the `exited` event, or 'terminated' / 'closed'. */
+  readonly exited: Promise<number | string>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Launches `program` the way the editor does: `python -m debugpy.adapter` as a debug server and a DAP
+ * `launch` request (`launch` lets the adapter take options `attach` ignores, such as
+ * `onTerminate: "KeyboardInterrupt"`, what the Stop button then sends).
+ */
+export async function launchUnderAdapter(program: string, options: { python?: string; launch?: Record<string, unknown>; timeoutMs?: number } = {}): Promise<LaunchedProgram> {
+  const port = await freePort();
+  const python = options.python ?? '/usr/bin/python3';
+  const adapter = spawn(python, ['-m', 'debugpy.adapter', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  adapter.stdout?.on('data', (d) => { output += d; });
+  adapter.stderr?.on('data', (d) => { output += d; });
+  let settle: (v: number | string) => void = () => undefined;
+  const exited = new Promise<number | string>((resolve) => { settle = resolve; });
+  let channel: SocketDapChannel | undefined;
+  const dispose = async (): Promise<void> => {
+    if (channel) {
+      await channel.request('disconnect', { terminateDebuggee: true }, 5000).catch(() => undefined);
+      channel.close();
+    }
+    if (adapter.exitCode === null && adapter.signalCode === null) {
+      const gone = new Promise((r) => adapter.once('exit', r));
+      adapter.kill('SIGKILL');
+      await gone;
+    }
+  };
+  try {
+    channel = await SocketDapChannel.connect('127.0.0.1', port, options.timeoutMs ?? 20_000);
+    channel.onEvent((event, body) => {
+      if (event === 'output' && typeof body?.output === 'string' && body.category !== 'telemetry') output += body.output;
+      if (event === 'exited') settle(typeof body?.exitCode === 'number' ? body.exitCode : 'exited');
+      if (event === 'terminated') setTimeout(() => settle('terminated'), 200);
+    });
+    channel.onClose(() => settle('closed'));
+    await launchDebugpy(channel, { program, python: [python], console: 'internalConsole', justMyCode: true, ...options.launch }, options.timeoutMs);
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  const connected = channel;
+  return { channel: connected, adapter, output: () => output, exited, dispose };
 }

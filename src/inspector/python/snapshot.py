@@ -3,7 +3,8 @@
 # so it leaves nothing behind in the program.
 #
 # Rules this script keeps (see /work/shared/INSPECTOR.md):
-# - It only reads. The one exception is an explicit `cancel`, which schedules `task.cancel(msg)`.
+# - It only reads. The exceptions are an explicit `cancel`, which schedules `task.cancel(msg)`, and
+#   `shutdown`, which schedules it for every pending task, as `asyncio.run()` does when it ends.
 # - Tasks come from asyncio's task registries, never from a GC scan.
 # - When the program runs, the reading happens on each loop's own thread, scheduled with
 #   `call_soon_threadsafe`; the evaluating (debugger) thread waits for it on a `threading.Event`,
@@ -16,12 +17,13 @@
 #
 # Input: the global `ARGS`, a JSON object:
 #   nonce   string echoed in every message
-#   op      "snapshot" | "cancel" | "wake"
+#   op      "snapshot" | "cancel" | "shutdown" | "wake"
 #   where   "loop" (schedule on each loop's thread) | "here" (read now: the program is paused)
 #   pausedBy  with "here": "user" (stopped in the debugger: it stays stopped) | "inspector" (paused
 #           for this read only: it runs on as soon as the read is done)
 #   maxItems, loopWaitMs, handlerFor (task ids whose cancellation handler to locate), id and msg (cancel)
-# Output: lines `@@asyncwise <nonce> <json>`; json.kind is "plan", "part", "result" or "error".
+#   threads  with "snapshot": also list the threads still running, with their stacks (after a shutdown request)
+# Output: lines `@@asyncwise <nonce> <json>`; json.kind is "threads", "plan", "part", "result" or "error".
 import json as _json
 import sys as _sys
 import threading as _threading
@@ -137,6 +139,11 @@ def _is_user_file(path):
         return False
     if 'site-packages' in path or 'dist-packages' in path:
         return False
+    # The debugger's own code wherever it is installed (a PYTHONPATH entry, a vendored copy): its
+    # thread wrappers sit on every thread's stack and are never what the user looks for.
+    normalized = path.replace('\\', '/')
+    if '/debugpy/' in normalized or '/pydevd/' in normalized or '/_pydevd_bundle/' in normalized or '/_pydev_bundle/' in normalized:
+        return False
     return not path.startswith(_LIBRARY_DIRS)
 
 
@@ -244,7 +251,8 @@ def _reraises(handler):
 
 
 def _cancellation_handler(frames):
-    """The `except` clause that catches a CancelledError thrown at the innermost user frame, and does not re-raise it."""
+    """The `except` clause that catches a CancelledError thrown at the innermost frame and does not re-raise
+    it: in the innermost user frame whose try block covers its await, or further out the await chain."""
     import ast
     try_types = tuple(t for t in (getattr(ast, 'Try', None), getattr(ast, 'TryStar', None)) if t is not None)
     for code, line, qualname in reversed(frames):
@@ -274,7 +282,8 @@ def _cancellation_handler(frames):
             handler = best[1]
             return {'file': path, 'line': handler.lineno, 'column': handler.col_offset + 1,
                     'function': qualname}
-        return None  # only the innermost user frame decides
+        # No handler here swallows it: the CancelledError propagates to the awaiting frame (the
+        # demo's flusher() catches what its flush_once() await raises).
     return None
 
 
@@ -503,6 +512,97 @@ def _loop_of(task):
         return getattr(task, '_loop', None)
 
 
+def _cancel(task, msg):
+    if msg is not None and _sys.version_info >= (3, 9):
+        task.cancel(msg)
+    else:
+        task.cancel()
+
+
+def _shutdown_loop(loop, msg, wait_s):
+    """Cancels every pending task of `loop` on its own thread; returns their ids, or None if it did not run in time."""
+    box = {}
+    done = _threading.Event()
+
+    def run():
+        if box.get('abandoned'):
+            return
+        try:
+            import asyncio
+            ids = []
+            for task in asyncio.all_tasks(loop):
+                if not task.done():
+                    _cancel(task, msg)
+                    ids.append(_task_id(task))
+            box['ids'] = ids
+        except Exception as e:
+            box['error'] = e
+        finally:
+            done.set()
+
+    if getattr(loop, '_thread_id', None) == _threading.get_ident():
+        run()  # evaluated on the loop's own thread: it is ours for now
+    else:
+        loop.call_soon_threadsafe(run)
+        if not done.wait(wait_s):
+            box['abandoned'] = True
+            return None
+    if 'error' in box:
+        raise box['error']
+    return box['ids']
+
+
+def _thread_items(loops):
+    """The threads other than the loops' own and the debugger's, each with its stack: after a shutdown
+    request, the ones that keep the interpreter from exiting. Read from this thread with
+    sys._current_frames(): a thread's frames are only read, never run.
+
+    What blocks exit: the interpreter joins every non-daemon thread at exit (`threading._shutdown`), and
+    executor workers are joined too, by `asyncio.run()`'s `shutdown_default_executor` (3.9+; for ever
+    before 3.12) and at interpreter exit by concurrent.futures (daemon threads on 3.8, joined all the same). An idle worker (waiting
+    on its queue, no user frame) is told to stop then, so it does not block; one running user code does.
+    """
+    frames = _sys._current_frames()
+    me = _threading.get_ident()
+    loop_threads = set(getattr(loop, '_thread_id', None) for loop in loops)
+    items = []
+    for thread in _threading.enumerate():
+        ident = thread.ident
+        if ident is None or ident == me or ident in loop_threads or not thread.is_alive():
+            continue
+        if getattr(thread, 'is_pydev_daemon_thread', False) or thread.name.startswith(('pydevd.', 'ptvsd.', 'debugpy.')):
+            continue
+        stack = []  # innermost first
+        frame = frames.get(ident)
+        while frame is not None and len(stack) < 64:
+            stack.append(_location(frame.f_code, frame.f_lineno, _qualname(frame)))
+            frame = frame.f_back
+        user = next((loc for loc in stack if _is_user_file(loc['file'])), None)
+        worker = any(loc['function'] == '_worker' and loc['file'].replace('\\', '/').endswith('concurrent/futures/thread.py') for loc in stack)
+        # Executor workers block whether daemon (3.8) or not: concurrent.futures joins them at exit.
+        blocks = user is not None and (worker or not thread.daemon)
+        if worker:
+            state = 'running' if user is not None else 'idle'
+            waits_on = 'executor worker running user code' if user is not None else 'idle executor worker (stops at exit)'
+        elif thread is _threading.main_thread():
+            state = 'waiting'
+            waits_on = 'main thread: ' + (stack[0]['function'] if stack else 'not running Python code')
+        else:
+            state = 'running'
+            waits_on = ('daemon thread (does not block exit)' if thread.daemon else 'non-daemon thread (joined at exit)')
+        item = {'id': 'thread:%d' % ident, 'kind': 'thread', 'label': thread.name, 'state': state,
+                'waitsOn': waits_on, 'stack': stack,
+                'details': {'daemon': bool(thread.daemon), 'executorWorker': worker}}
+        location = user or (stack[0] if stack else None)
+        if location is not None:
+            item['location'] = location
+        if blocks:
+            item['blocksExit'] = True
+            item['rule'] = 'AW305'
+        items.append(item)
+    return items
+
+
 def _main():
     op = _ARGS.get('op', 'snapshot')
     version = '%d.%d.%d' % _sys.version_info[:3]
@@ -519,6 +619,24 @@ def _main():
         for loop in loops:
             loop.call_soon_threadsafe(lambda: None)
         _emit({'kind': 'result', 'loops': len(loops)})
+        return
+    if op == 'shutdown':
+        # What asyncio.run() does once its main coroutine is done or interrupted (runners._cancel_all_tasks):
+        # every pending task of the loop, `asyncio.all_tasks(loop)` on the loop's own thread, is
+        # cancelled; then the loop runs until they all finish.
+        msg = _ARGS.get('msg')
+        wait_s = float(_ARGS.get('loopWaitMs', 3000)) / 1000
+        cancelled = []
+        for loop in loops:
+            ids = None if _ARGS.get('where') == 'here' else _shutdown_loop(loop, msg, wait_s)
+            if ids is None:  # paused, or the loop is blocked: cancel what the registries know, when it runs again
+                ids = []
+                for task in tasks:
+                    if _loop_of(task) is loop and not task.done():
+                        loop.call_soon_threadsafe(_cancel, task, msg)
+                        ids.append(_task_id(task))
+            cancelled.extend(ids)
+        _emit({'kind': 'result', 'ok': True, 'cancelled': cancelled, 'loops': len(loops)})
         return
     if op == 'cancel':
         target = _ARGS.get('id')
@@ -540,6 +658,11 @@ def _main():
     max_items = int(_ARGS.get('maxItems', 10000))
     handler_for = set(_ARGS.get('handlerFor') or ())
     here = _ARGS.get('where') == 'here'
+    if _ARGS.get('threads'):
+        try:
+            _emit({'kind': 'threads', 'items': _thread_items(loops)})
+        except Exception as e:
+            _emit({'kind': 'threads', 'items': [], 'error': 'threads unreadable: %r' % (e,)})
     _emit({'kind': 'plan', 'loops': len(loops), 'version': version, 'here': here,
            'registries': registries})
     known = tasks if registries else None

@@ -4,7 +4,8 @@
  * ../debugpy-adapter), the panel open in Run and Debug, its snapshot checked through the test
  * command against the demo sources (the lines are located in the text, so editing the demos moves
  * them along), what the webview drew checked against it, and a screenshot of each. Each test stops
- * its session and checks the panel goes to a clear "ended" state.
+ * its session and checks the panel goes to a clear "ended" state. The Shutdown tests ask each demo
+ * to stop and check the panel's "why it does not exit" cards: every cause at its line, its rule.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -87,8 +88,19 @@ async function openPanel(): Promise<void> {
   await vscode.commands.executeCommand('asyncwise.inspector.focus');
 }
 
+/** The Stop button, pressed until the session ends: the demos' launches stop politely first, and hang. */
 async function stop(session: vscode.DebugSession): Promise<void> {
-  await vscode.debug.stopDebugging(session);
+  let ended = false;
+  const listener = vscode.debug.onDidTerminateDebugSession((s) => { if (s.id === session.id || session.parentSession?.id === s.id) ended = true; });
+  try {
+    for (let press = 0; press < 3 && !ended; press++) {
+      await vscode.debug.stopDebugging(session.parentSession ?? session);
+      const until = Date.now() + 4000;
+      while (!ended && Date.now() < until) await sleep(100);
+    }
+  } finally {
+    listener.dispose();
+  }
   await waitFor('the panel to show the session ended', async () => {
     const st = await state();
     return st.state === 'ended' || st.state === 'no-session' ? undefined : `state ${st.state}`;
@@ -137,6 +149,20 @@ async function panelAtWidths(prefix: string, caption: string, select?: string): 
     note(`${prefix} at ${width} px: rows ${rendered.width} px wide, ${rendered.compact ? 'two-line' : 'one-line'} rows, ${rendered.cutLabels} cut labels`);
     assert.equal(rendered.cutLabels, 0, `${rendered.cutLabels} row names or states cut at ${width} px: ${JSON.stringify(rendered.cutSamples)}`);
   }
+}
+
+const tabLabels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+
+/** The "why it does not exit" cards as the webview drew them: all there, no line overflowing at this width. */
+async function checkWhyDrawn(cards: number): Promise<void> {
+  await waitFor(`${cards} blocker cards drawn`, async () => {
+    const r = (await state()).rendered;
+    if (r?.whyCards !== cards) return `cards ${r?.whyCards}`;
+    return undefined;
+  }, 10_000);
+  const r = (await state()).rendered!;
+  note(`shutdown cards at ${r.width} px: ${r.whyCards} cards, ${r.whyCut} lines overflowing`);
+  assert.equal(r.whyCut, 0, `${r.whyCut} lines of the shutdown cards overflow at ${r.width} px`);
 }
 
 export function defineInspectorTests(): void {
@@ -266,17 +292,136 @@ export function defineInspectorTests(): void {
       const last = (await state()).snapshot!;
       await stop(session);
       // The session is over; its last snapshot stays, read-only, and the view stays in Run and Debug.
+      // (The demo's Stop is polite first: the panel may take one more snapshot before the second Stop.)
       const ended = await state();
       assert.equal(ended.state, 'ended');
-      assert.equal(ended.snapshot?.takenAt, last.takenAt, 'the last snapshot is kept');
+      assert.ok(ended.snapshot && ended.snapshot.takenAt >= last.takenAt, 'the last snapshot is kept');
       assert.ok(ended.snapshot?.items.some((i) => i.label === 'flusher' && i.ignoringCancellation), 'with the flusher ignoring its cancel');
       await openPanel();
       await waitFor('the ended view to show the kept snapshot', async () => {
         const st = await state();
-        return st.visible && st.rendered?.takenAt === last.takenAt ? undefined : `visible ${st.visible}, drawn ${JSON.stringify(st.rendered)}`;
+        return st.visible && st.rendered?.takenAt === ended.snapshot!.takenAt ? undefined : `visible ${st.visible}, drawn ${JSON.stringify(st.rendered)}`;
       }, 15_000);
       if (screenshotsAvailable()) await screenshot('inspector-python-ended', 'after the session: its last snapshot, read-only, marked as from the ended session', { sideBarWidth: 300, sideBarOnly: true });
     });
+
+    test('Node: Shutdown sends SIGTERM; the panel says what keeps the service alive, at its lines, AW306 on the dropped interval', async function () {
+      this.timeout(120_000);
+      const program = path.join(demo, 'node', 'service.js');
+      const session = await launch(NODE_LAUNCH, (s) => (s.type === 'node' || s.type === 'pwa-node') && !!s.configuration.__pendingTargetId);
+      await openPanel();
+      const first = await snapshotWhere('a first snapshot with the server', () => session.id, (s) => (s.items.some((i) => i.kind === 'server') ? undefined : 'no server row'), 60_000);
+      const result = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('asyncwise.inspector.simulateShutdown');
+      assert.ok(result.ok, `shutdown failed: ${result.message}`);
+      assert.match(result.message ?? '', /^SIGTERM sent to a program with \d+ SIGTERM listeners?$/);
+      const prunerLine = lineOf(program, 'sessions.delete(id); }, 30_000)');
+      const metricsLine = lineOf(program, 'function reportMetrics()');
+      const handlerLine = lineOf(program, 'const server = http.createServer((req, res) => {');
+      const report = await snapshotWhere('the shutdown report', () => session.id, (s) => {
+        if (!s.shutdown) return 'no shutdown yet';
+        const blockers = s.items.filter((i) => i.blocksExit);
+        const timers = blockers.filter((i) => i.kind === 'timer' && sameFile(i.location?.file, program)).map((i) => `${i.location!.line}:${i.rule}`).sort();
+        if (JSON.stringify(timers) !== JSON.stringify([`${metricsLine}:AW306`, `${prunerLine}:AW306`].sort())) return `blocking timers ${JSON.stringify(timers)}`;
+        const feed = blockers.filter((i) => i.kind === 'socket');
+        if (feed.length !== 1 || !sameFile(feed[0]!.location?.file, program) || feed[0]!.location?.line !== handlerLine) return `blocking sockets ${JSON.stringify(feed.map((i) => [i.label, i.location]))}`;
+        if (blockers.some((i) => i.kind === 'server')) return 'the server still listens';
+        if (blockers.length !== 3) return `${blockers.length} blockers`;
+        return undefined;
+      }, 30_000, first.takenAt);
+      // The health checker's interval and the simulated clients' sockets are unref'd: listed, not blamed.
+      assert.ok(report.items.some((i) => i.kind === 'timer' && i.state === 'unref' && !i.blocksExit), 'the unref\'d health-check timer is not a blocker');
+      await checkRendered();
+      if (screenshotsAvailable()) {
+        await makeRoomForThePanel();
+        const done = await screenshotWith('inspector-node-shutdown-300', 'the Node order service after Shutdown (SIGTERM): why it does not exit (side bar 300 px)', { sideBarWidth: 300, sideBarOnly: true });
+        assert.ok(done.sideBarWidth !== undefined && Math.abs(done.sideBarWidth - 300) <= 4, `side bar ${done.sideBarWidth} px`);
+        await checkWhyDrawn(3);
+        // One click on a rule link opens that rule's docs; one click on a line opens the source there.
+        await screenshotWith('inspector-node-shutdown-rule', 'a click on the AW306 link of a blocker', { sideBarWidth: 300, sideBarOnly: true, clickInWebview: '.rule-link' });
+        await waitFor('the AW306 docs to open', () => (tabLabels().some((l) => /AW306/.test(l)) ? undefined : `tabs ${tabLabels().join(', ')}`), 15_000);
+        await screenshotWith('inspector-node-shutdown-open', 'a click on the line of a blocker', { sideBarWidth: 300, sideBarOnly: true, clickInWebview: '.blocker-link' });
+        const lines = report.items.filter((i) => i.blocksExit).map((i) => i.location!.line);
+        await waitFor('service.js to open at a blocker\'s line', () => {
+          const editor = vscode.window.activeTextEditor;
+          if (!editor || !sameFile(editor.document.uri.fsPath, program)) return `active editor ${editor?.document.uri.fsPath}`;
+          return lines.includes(editor.selection.active.line + 1) ? undefined : `at line ${editor.selection.active.line + 1}, blockers at ${lines}`;
+        }, 15_000);
+      }
+      await stop(session);
+    });
+
+    test('Python: Shutdown cancels every task; the panel names the task that swallows it (AW101) and the endless executor thread (AW305)', async function () {
+      this.timeout(120_000);
+      const program = path.join(demo, 'python', 'inspector', 'service.py');
+      const session = await launch(PYTHON_LAUNCH, (s) => s.type === 'debugpy');
+      await openPanel();
+      const first = await snapshotWhere('the demo tasks', () => session.id, (s) => (s.items.some((i) => i.label === 'flusher') ? undefined : 'no flusher yet'), 60_000);
+      const result = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('asyncwise.inspector.simulateShutdown');
+      assert.ok(result.ok, `shutdown failed: ${result.message}`);
+      assert.match(result.message ?? '', /^cancelled 6 tasks, as asyncio\.run\(\) does at exit$/);
+      const swallowLine = lineOf(program, 'except asyncio.CancelledError:');
+      const threadLine = lineOf(program, 'time.sleep(0.5)');
+      await snapshotWhere('the shutdown report', () => session.id, (s) => {
+        if (!s.shutdown) return 'no shutdown yet';
+        const blockers = s.items.filter((i) => i.blocksExit);
+        const flusher = blockers.find((i) => i.label === 'flusher');
+        if (!flusher || flusher.rule !== 'AW101' || !sameFile(flusher.cancellationSwallowedAt?.file, program) || flusher.cancellationSwallowedAt?.line !== swallowLine) return `flusher ${JSON.stringify(flusher)}`;
+        const thread = blockers.find((i) => i.kind === 'thread');
+        if (!thread || thread.rule !== 'AW305' || !sameFile(thread.location?.file, program) || thread.location?.line !== threadLine) return `thread ${JSON.stringify(thread)}`;
+        if (blockers.length !== 2) return `${blockers.length} blockers`;
+        return undefined;
+      }, 30_000, first.takenAt);
+      await checkRendered();
+      if (screenshotsAvailable()) {
+        await makeRoomForThePanel();
+        // The thread's card selected: the detail pane shows its whole stack.
+        const done = await screenshotWith('inspector-python-shutdown-300', 'the Python ingest service after Shutdown: the flusher swallowing its cancel, the endless executor thread (side bar 300 px)', { sideBarWidth: 300, sideBarOnly: true, clickInWebview: '.blocker:has-text("asyncio_")' });
+        assert.ok(done.sideBarWidth !== undefined && Math.abs(done.sideBarWidth - 300) <= 4, `side bar ${done.sideBarWidth} px`);
+        await checkWhyDrawn(2);
+        const selected = (await state()).rendered?.selectedId;
+        assert.match(selected ?? '', /^thread:\d+$/, 'a click on a card selects its row');
+      }
+      await stop(session);
+    });
+
+    // js-debug ends its session at Stop whatever the program does (its killBehavior "polite" sends
+    // SIGTERM and detaches at once): only a Python launch stays inspectable after a polite Stop.
+    for (const runtime of ['Python'] as const) {
+      test(`${runtime}: Stop (polite, as the demo launches) leaves the service running; the panel says why; Stop again ends it`, async function () {
+        this.timeout(120_000);
+        const isNode = (runtime as string) === 'Node';
+        const program = isNode ? path.join(demo, 'node', 'service.js') : path.join(demo, 'python', 'inspector', 'service.py');
+        const session = isNode
+          ? await launch(NODE_LAUNCH, (s) => (s.type === 'node' || s.type === 'pwa-node') && !!s.configuration.__pendingTargetId)
+          : await launch(PYTHON_LAUNCH, (s) => s.type === 'debugpy');
+        await openPanel();
+        const first = await snapshotWhere('a first snapshot', () => session.id, (s) => (s.items.length > 0 ? undefined : 'empty'), 60_000);
+        let ended = false;
+        const listener = vscode.debug.onDidTerminateDebugSession((s) => { if (s.id === session.id) ended = true; });
+        try {
+          await vscode.debug.stopDebugging(session.parentSession ?? session); // the Stop button, once
+          const expected = isNode ? ['socket', 'timer', 'timer'] : ['task', 'thread'];
+          const report = await snapshotWhere('the report after Stop', () => session.id, (s) => {
+            if (!s.shutdown) return 'no shutdown yet';
+            if (!/^Stop pressed/.test(s.shutdown.how)) return `how ${s.shutdown.how}`;
+            const kinds = s.items.filter((i) => i.blocksExit && sameFile(i.location?.file, program)).map((i) => i.kind).sort();
+            return JSON.stringify(kinds) === JSON.stringify(expected) ? undefined : `blockers ${JSON.stringify(kinds)}`;
+          }, 30_000, first.takenAt);
+          assert.equal(ended, false, 'the session is still alive: the program ignored the polite stop');
+          note(`${runtime} after Stop: ${report.items.filter((i) => i.blocksExit).map((i) => `${i.kind} ${i.label}${i.rule ? ` (${i.rule})` : ''}`).join(', ')}`);
+          await checkRendered();
+          if (screenshotsAvailable()) {
+            await makeRoomForThePanel();
+            await screenshotWith(`inspector-${runtime.toLowerCase()}-stop-300`, `the ${runtime} demo still running after Stop: why it does not exit (side bar 300 px)`, { sideBarWidth: 300, sideBarOnly: true });
+            await checkWhyDrawn(expected.length);
+          }
+        } finally {
+          listener.dispose();
+        }
+        await stop(session); // Stop again: a kill
+        assert.match((await state()).message ?? '', /ended [\d.]+ s after Stop/);
+      });
+    }
 
     test('10,000 tasks: the webview draws one screenful of the rows, quickly', async function () {
       this.timeout(120_000);
