@@ -12,7 +12,11 @@ import { editsOverlap, type RelatedLocation, type TextEdit } from '../core/findi
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName, moduleNameOf, moduleView, type BlockingTest, type Chain } from '../python/project';
-import { blockingKind } from './blocking-call-in-async';
+import type * as ts from 'typescript';
+import { blockingKind, classifyTsCall } from './blocking-call-in-async';
+import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
+import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
+import { ProjectView, runsWhenCalled, type ProjectFunction } from '../typescript/project';
 import { stallsNoOtherTask } from '../python/entry';
 import { formatMessage } from '../core/rule';
 import { defineRule } from './define';
@@ -33,7 +37,7 @@ const LISTED_LINES = 5;
 const rule = defineRule({
   code: 'AW202',
   name: 'blocking-call-via-helper',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'hint',
   inTests: false,
   aliases: [],
@@ -44,6 +48,7 @@ const rule = defineRule({
     viaHelperRepeated: '`{callee}()` makes a blocking call on the event loop through sync code: {chain}. {others} the same blocking call ({lines}): this finding stands for them all.',
     fixThread: 'Run the helper in a worker thread with `{runner}`',
     fixThreadAll: 'Run the helpers in a worker thread with `{runner}` at all {count} calls in this file',
+    fixTwin: 'Await the async twin `{twin}` instead',
   },
   docs: `## What it does
 Flags a call, inside an \`async def\`, to a synchronous function of the project — defined in the same
@@ -131,6 +136,9 @@ It is unsafe: the
 whole helper then runs on another thread, concurrently with the loop, which matters when it touches
 state shared with coroutines or objects bound to a thread.
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     const candidates = asyncCalls(ctx).filter((c) => !c.awaited && !blockingKind(c.name, c.receiver?.type === 'identifier' && (c.receiver.text === 'self' || c.receiver.text === 'cls') ? undefined : c.method));
     if (candidates.length === 0) return;
@@ -284,3 +292,205 @@ function threadFix(ctx: PythonContext, c: AsyncCall): { edits: TextEdit[]; runne
   return { edits, runner };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector
+
+/** How deep a chain is followed, as in Python (`MAX_CHAIN_DEPTH`): deeper ones are rarely real and costly to explain. */
+const TS_MAX_DEPTH = 6;
+
+/**
+ * Global objects whose methods are never the project's (`JSON.parse`, `console.log`): their calls
+ * are not looked up at all, which spares the checker most of a file's calls.
+ */
+const TS_GLOBAL_OBJECTS = new Set(['console', 'JSON', 'Math', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'Reflect', 'Promise', 'Date', 'RegExp', 'Error', 'Buffer', 'process', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Intl', 'BigInt', 'URL', 'URLSearchParams', 'Atomics', 'globalThis', 'require', 'module', 'exports']);
+
+/** `__dirname`, `__filename`, `import.meta.url` / `.dirname`: a path into the package's own files. */
+const PACKAGE_PATH = /\b__dirname\b|\b__filename\b|\bimport\.meta\.(?:url|dirname|filename)\b|\brequire\.resolve\s*\(/;
+
+interface TsChain {
+  /** The calls from the helper down to the blocking one (`['loadConfig', 'fs.readFileSync']`). */
+  readonly steps: readonly string[];
+  /** The blocking call (file and offset): chains ending there share one root cause. */
+  readonly origin: string;
+  /** The functions the chain goes through: `hops[i]` makes the call `steps[i]`. */
+  readonly hops: readonly ProjectFunction[];
+}
+
+/** One analysis of a file: the chain of each function visited, so each is walked once (linear cost). */
+class TsChains {
+  private readonly memo = new Map<FunctionLike, TsChain | null>();
+
+  constructor(readonly view: ProjectView) {}
+
+  of(pf: ProjectFunction): TsChain | undefined {
+    return this.walk(pf, new Set(), 0).chain;
+  }
+
+  private walk(pf: ProjectFunction, visiting: Set<FunctionLike>, depth: number): { chain: TsChain | undefined; cut: boolean } {
+    const { fn, ctx } = pf;
+    const ts = ctx.ts;
+    if (!runsWhenCalled(ts, fn) || !fn.body) return { chain: undefined, cut: false };
+    const known = this.memo.get(fn);
+    if (known !== undefined) return { chain: known ?? undefined, cut: false };
+    if (visiting.has(fn) || depth >= TS_MAX_DEPTH) return { chain: undefined, cut: true };
+    // The shortest explanation first: a blocking call made directly beats one through a helper.
+    const calls: (ts.CallExpression | ts.NewExpression)[] = [];
+    let direct: ts.CallExpression | undefined;
+    ctx.walkOwn(fn, (n) => {
+      if (direct) return;
+      if (ts.isCallExpression(n)) {
+        const found = classifyTsCall(ctx.resolve(n.expression));
+        if (found && !(found.kind === 'file' && readsPackageFile(ctx, n))) direct = n;
+        else if (!found) calls.push(n);
+      } else if (ts.isNewExpression(n)) calls.push(n);
+    });
+    if (direct) {
+      const chain: TsChain = { steps: [compact(ctx.textOf(direct.expression))], origin: `${ctx.sourceFile.fileName}:${direct.pos}`, hops: [pf] };
+      this.memo.set(fn, chain);
+      return { chain, cut: false };
+    }
+    visiting.add(fn);
+    let cut = false;
+    try {
+      for (const call of calls) {
+        if (!mayBeProjectCallee(ctx, call)) continue;
+        const callee = this.view.callee(ctx, call);
+        if (!callee) continue;
+        const sub = this.walk(callee, visiting, depth + 1);
+        cut ||= sub.cut;
+        if (sub.chain) {
+          const chain: TsChain = { steps: [compact(ctx.textOf(call.expression)), ...sub.chain.steps], origin: sub.chain.origin, hops: [pf, ...sub.chain.hops] };
+          this.memo.set(fn, chain);
+          return { chain, cut: false };
+        }
+      }
+    } finally {
+      visiting.delete(fn);
+    }
+    // A negative answer reached through a cut cycle or the depth limit may be wrong from another entry.
+    if (!cut) this.memo.set(fn, null);
+    return { chain: undefined, cut };
+  }
+}
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  const functions = ctx.asyncFunctionList();
+  if (functions.length === 0) return;
+  const view = new ProjectView(ctx);
+  const chains = new TsChains(view);
+  type Site = { call: ts.CallExpression | ts.NewExpression; helper: ProjectFunction };
+  const byOrigin = new Map<string, { site: Site; chain: TsChain; others: Site[] }>();
+  for (const fn of functions) {
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isCallExpression(n) && !ts.isNewExpression(n)) return;
+      // `await helper()`: a sync function whose result is awaited returns a promise (as in Python).
+      let up = n.parent;
+      while (ts.isParenthesizedExpression(up)) up = up.parent;
+      if (ts.isAwaitExpression(up)) return;
+      if (ts.isCallExpression(n) && classifyTsCall(ctx.resolve(n.expression))) return;
+      if (!mayBeProjectCallee(ctx, n)) return;
+      const helper = view.callee(ctx, n);
+      if (!helper || !runsWhenCalled(ts, helper.fn)) return;
+      const chain = chains.of(helper);
+      if (!chain) return;
+      const site = { call: n, helper };
+      const group = byOrigin.get(chain.origin);
+      if (group) group.others.push(site);
+      else byOrigin.set(chain.origin, { site, chain, others: [] });
+    });
+  }
+  for (const { site, chain, others } of byOrigin.values()) {
+    const callee = compact(ctx.textOf(site.call.expression));
+    const data = { callee, chain: [callee, ...chain.steps].map((step) => `${step}()`).join(' → ') };
+    const related = tsChainLocations(ctx, chain);
+    const fixes = ts.isCallExpression(site.call) ? twinFixes(ctx, view, site.call, site.helper) : [];
+    if (others.length === 0) {
+      ctx.report(site.call, 'viaHelper', data, fixes, related);
+      continue;
+    }
+    const n = others.length;
+    const lines = others.map((o) => String(ctx.lines.position(ctx.start(o.call)).line + 1));
+    const listed = `line${n > 1 ? 's' : ''} ${lines.slice(0, LISTED_LINES).join(', ')}${n > LISTED_LINES ? '…' : ''}`;
+    const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
+    ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, fixes, related);
+  }
+}
+
+/**
+ * A quick test before asking the checker or reading a module: the callee is a name or a member
+ * chain, not a method of a global object (`JSON.parse`) nor a function of a package (`path.join`,
+ * `lodash.merge`: resolved to a module that is not relative).
+ */
+function mayBeProjectCallee(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): boolean {
+  const ts = ctx.ts;
+  let head: ts.Expression = call.expression;
+  while (ts.isPropertyAccessExpression(head) || ts.isParenthesizedExpression(head) || ts.isNonNullExpression(head)) head = head.expression;
+  if (head.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (!ts.isIdentifier(head)) return false;
+  if (TS_GLOBAL_OBJECTS.has(head.text) && !ctx.declarationOf(head)) return false;
+  const imported = ctx.importOf(head);
+  return !imported || /^\.\.?(\/|$)/.test(imported.module);
+}
+
+/** `fs.readFileSync(path.join(__dirname, 'schema.json'))`, directly or through a name bound to such a path: a file shipped with the package. */
+function readsPackageFile(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const arg = call.arguments[0];
+  if (!arg) return false;
+  if (PACKAGE_PATH.test(ctx.textOf(arg))) return true;
+  if (!ts.isIdentifier(arg)) return false;
+  const decl = ctx.declarationOf(arg);
+  return !!decl && ts.isVariableDeclaration(decl) && !!decl.initializer && PACKAGE_PATH.test(ctx.textOf(decl.initializer));
+}
+
+/** Each function of the chain as a location (its declaration), saying which call it makes next. */
+function tsChainLocations(ctx: TsContext, chain: TsChain): RelatedLocation[] {
+  return chain.hops.map((hop, i) => {
+    const last = i === chain.hops.length - 1;
+    const message = `\`${hop.name}()\` calls \`${chain.steps[i]}()\`${last ? ', which blocks the event loop' : ''}`;
+    const at = hop.ctx.sourceFile.getLineAndCharacterOfPosition(hop.fn.getStart(hop.ctx.sourceFile));
+    const file = hop.ctx.sourceFile === ctx.sourceFile ? undefined : path.resolve(hop.ctx.sourceFile.fileName);
+    return { file, position: { line: at.line, column: at.character }, message };
+  });
+}
+
+/**
+ * `await` of the helper's async twin, where the project has one next to it (`loadSync` → `load`,
+ * `read` → `readAsync`: a method of the same class, or a function of the same module the call can
+ * spell): the way the project itself offers to do the same work off the loop. Unsafe: the twin is
+ * another implementation, and the caller now waits for it. No fix otherwise: moving the whole
+ * helper to a worker thread is not something Node does for a function.
+ */
+function twinFixes(ctx: TsContext, view: ProjectView, call: ts.CallExpression, helper: ProjectFunction): TsFixSpec[] {
+  const ts = ctx.ts;
+  const callee = call.expression;
+  const nameNode = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name) ? callee.name : undefined;
+  if (!nameNode) return [];
+  const name = nameNode.text;
+  const twin = name.endsWith('Sync') && name.length > 4 ? name.slice(0, -4) : `${name}Async`;
+  const isTwin = (f: ts.Node | undefined): boolean => !!f && isFunctionLike(ts, f) && !!f.body && isAsyncFunction(ts, f);
+  let spelled: string | undefined;
+  const cls = helper.fn.parent;
+  if (ts.isMethodDeclaration(helper.fn) && ts.isClassLike(cls)) {
+    // A method: the sibling method of the same class, on the same receiver.
+    const sibling = cls.members.find((m) => ts.isMethodDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === twin);
+    if (ts.isPropertyAccessExpression(callee) && isTwin(sibling)) spelled = `${ctx.textOf(callee.expression)}.${twin}`;
+  } else if (ts.isIdentifier(callee) && helper.ctx === ctx) {
+    // A function of this file: its twin declared beside it, at the top level.
+    const sibling = ctx.sourceFile.statements.find((s) => ts.isFunctionDeclaration(s) && s.name?.text === twin && s.body);
+    if (isTwin(sibling) && ctx.sourceFile.statements.some((s) => s === helper.fn)) spelled = twin;
+  } else {
+    // A function of another module: the twin it exports, spelled through this file's import of it.
+    const head = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression : undefined;
+    const binding = head && ctx.importOf(head);
+    const module = binding && view.module(ctx, binding.module);
+    if (binding && module && isTwin(view.exportedFunction(module, twin))) {
+      spelled = ts.isIdentifier(callee) ? ctx.spellMember(binding.module, twin) : binding.member === undefined ? `${head!.text}.${twin}` : undefined;
+    }
+  }
+  if (!spelled) return [];
+  const replacement = `${spelled}(${argumentsText(ctx, call)})`;
+  return [{ title: formatMessage(rule.messages.fixTwin, { twin: `${spelled}()` }), safety: 'unsafe', edits: [awaitReplacingTs(ctx, call, replacement)] }];
+}
