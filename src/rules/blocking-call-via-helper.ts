@@ -4,7 +4,8 @@
  * loop stalls exactly as if the blocking call were written in the coroutine, but no per-call linter
  * sees it. Follows calls through the project index (`src/python/project.ts`). One finding per root
  * cause (the blocking call a chain ends in) per file; reads of files shipped with the package are
- * not reported.
+ * not reported. The TS/JS detector follows calls through the checker or, without one, the file's own
+ * functions and relative imports by path (`src/typescript/project.ts`), with the same policy.
  */
 import type { Node } from 'web-tree-sitter';
 import * as path from 'node:path';
@@ -87,6 +88,19 @@ bundled schema). Reading it costs microseconds, like the metadata calls that
 [cheap-blocking-io](cheap-blocking-io.md) reports as hints, so this rule does not report it. Other
 blocking calls on such a path (\`subprocess.run([sys.executable, HERE / "tool.py"])\`) still count.
 
+In TypeScript and JavaScript, the same inside an \`async\` function: a call to a sync function of the
+project (a function, an arrow bound to a name, a method, a class's constructor through \`new\`) that
+reaches a call [blocking-call-in-async](blocking-call-in-async.md) flags (\`fs.readFileSync\`,
+\`execSync\`, \`crypto.scryptSync\`, \`zlib.gzipSync\`…) directly or up to six calls down, in the same
+file or another module. With a program (the tsserver plugin, the CLI under a \`tsconfig.json\`) the
+checker resolves each call, imports and methods of typed receivers included; without one the file's
+own functions and relative imports and requires (\`./config\`, \`./config.js\` for \`config.ts\`,
+\`./lib\` for \`lib/index.ts\`, \`export … from\`, \`module.exports\`) are followed by path. Packages
+(\`node_modules\`) and declaration files are never followed. Left alone as in Python: awaited calls,
+async helpers, callbacks (\`setTimeout(() => helper())\` runs later), names that shadow the helper,
+and reads of a file shipped with the package (a path built on \`__dirname\`, \`__filename\`,
+\`import.meta.url\` or \`require.resolve\`, directly or through a name bound to one).
+
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
 ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the
 blocking call at the end of the chain was guarded (a DNS lookup only for \`"localhost"\`), or ran once
@@ -113,6 +127,17 @@ async def handle(request):
     config = refresh()
     return config["greeting"]
 \`\`\`
+\`\`\`ts
+import { readFileSync } from 'node:fs';
+
+function loadConfig(): { greeting: string } {
+  return JSON.parse(readFileSync('config.json', 'utf8'));
+}
+
+export async function handle(): Promise<string> {
+  return loadConfig().greeting;
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -127,6 +152,17 @@ async def handle(request):
     config = await asyncio.to_thread(load_config)
     return config["greeting"]
 \`\`\`
+\`\`\`ts
+import { readFile } from 'node:fs/promises';
+
+async function loadConfig(): Promise<{ greeting: string }> {
+  return JSON.parse(await readFile('config.json', 'utf8'));
+}
+
+export async function handle(): Promise<string> {
+  return (await loadConfig()).greeting;
+}
+\`\`\`
 
 ## Fix safety
 The fix runs the helper in a worker thread: \`await asyncio.to_thread(helper, …)\`
@@ -135,6 +171,10 @@ stands for several calls, the first fix does so at every one of them, the second
 It is unsafe: the
 whole helper then runs on another thread, concurrently with the loop, which matters when it touches
 state shared with coroutines or objects bound to a thread.
+In TS/JS the fix awaits the helper's async twin when the project has one beside it — \`loadSync()\` →
+\`await load()\`, \`read()\` → \`await readAsync()\`: a method of the same class, or a function of the same
+module the file can already spell — and is unsafe: the twin is another implementation. Otherwise no
+fix is offered (Node has no \`to_thread\` for a function).
 `,
   typescript(ctx) {
     detectTypeScript(ctx);
