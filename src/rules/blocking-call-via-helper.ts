@@ -96,7 +96,11 @@ file or another module. With a program (the tsserver plugin, the CLI under a \`t
 checker resolves each call, imports and methods of typed receivers included; without one the file's
 own functions and relative imports and requires (\`./config\`, \`./config.js\` for \`config.ts\`,
 \`./lib\` for \`lib/index.ts\`, \`export … from\`, \`module.exports\`) are followed by path. Packages
-(\`node_modules\`) and declaration files are never followed. Left alone as in Python: awaited calls,
+(\`node_modules\`) and declaration files are never followed. Left alone as in Python: a script's entry
+function (an async function the file calls at its top level: \`main()\`, \`main().catch(…)\`,
+\`void main()\`) until it starts work that runs on without being awaited (\`listen\`, \`createServer\`,
+\`setInterval\`, \`connect\`, \`spawn\`…, or a promise kept unawaited) — its loop has nothing else to run
+— awaited calls,
 async helpers, callbacks (\`setTimeout(() => helper())\` runs later), names that shadow the helper,
 and reads of a file shipped with the package (a path built on \`__dirname\`, \`__filename\`,
 \`import.meta.url\` or \`require.resolve\`, directly or through a name bound to one).
@@ -422,9 +426,16 @@ function detectTypeScript(ctx: TsContext): void {
   const chains = new TsChains(view);
   type Site = { call: ts.CallExpression | ts.NewExpression; helper: ProjectFunction };
   const byOrigin = new Map<string, { site: Site; chain: TsChain; others: Site[] }>();
+  const entries = entryFunctions(ctx);
   for (const fn of functions) {
+    const entry = entries.has(fn);
+    let started = false;
     ctx.walkOwn(fn, (n) => {
       if (!ts.isCallExpression(n) && !ts.isNewExpression(n)) return;
+      // The script's entry function, until it starts work that runs on (a server, a timer, a task):
+      // its loop has nothing else to run, so blocking stalls nobody (Python's entry rule, by name).
+      if (entry && !started && startsWork(ctx, n)) started = true;
+      if (entry && !started) return;
       // `await helper()`: a sync function whose result is awaited returns a promise (as in Python).
       let up = n.parent;
       while (ts.isParenthesizedExpression(up)) up = up.parent;
@@ -456,6 +467,57 @@ function detectTypeScript(ctx: TsContext): void {
     const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
     ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, fixes, related);
   }
+}
+
+/** Calls that leave work running after they return: servers, timers, connections, child processes, promises not awaited. */
+const STARTS_WORK = /^(listen|createServer|setInterval|setTimeout|setImmediate|connect|createConnection|spawn|fork|exec|execFile|start|run|launch|serve|watch)$/;
+
+/**
+ * Whether a call in an entry function may leave concurrent work running: a call named as one that
+ * starts a server, timer, connection or process and is not awaited, or any call whose promise is kept
+ * without being awaited (`const p = fetchAll()`). Awaited work has finished when the next line runs.
+ */
+function startsWork(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): boolean {
+  const ts = ctx.ts;
+  let up = call.parent;
+  while (ts.isParenthesizedExpression(up)) up = up.parent;
+  if (ts.isAwaitExpression(up)) return false;
+  const callee = call.expression;
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  return STARTS_WORK.test(name) || (ts.isCallExpression(call) && ctx.isThenable(call) === true);
+}
+
+/**
+ * The file's entry functions: async functions of its top level that the file itself calls at its top
+ * level (`main()`, `void main()`, `main().catch(…)`, `await main()`, inside a top-level
+ * `if (require.main === module)` too). Such a function runs as a script's whole program.
+ */
+function entryFunctions(ctx: TsContext): Set<ts.Node> {
+  const ts = ctx.ts;
+  const out = new Set<ts.Node>();
+  const statements: ts.Statement[] = [];
+  for (const s of ctx.sourceFile.statements) {
+    if (ts.isIfStatement(s)) {
+      for (const branch of [s.thenStatement, s.elseStatement]) {
+        if (branch && ts.isBlock(branch)) statements.push(...branch.statements);
+        else if (branch) statements.push(branch);
+      }
+    } else statements.push(s);
+  }
+  for (const s of statements) {
+    if (!ts.isExpressionStatement(s)) continue;
+    // Down the chain to the innermost call: `main().then(…).catch(…)`, `void main()`, `await main()`.
+    let e: ts.Expression = s.expression;
+    for (;;) {
+      if (ts.isVoidExpression(e) || ts.isAwaitExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+      else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isCallExpression(e.expression.expression)) e = e.expression.expression;
+      else break;
+    }
+    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) continue;
+    const fn = ctx.localFunction(e.expression);
+    if (fn && isAsyncFunction(ts, fn)) out.add(fn);
+  }
+  return out;
 }
 
 /**
