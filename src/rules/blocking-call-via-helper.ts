@@ -18,6 +18,7 @@ import { blockingKind, classifyTsCall } from './blocking-call-in-async';
 import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
 import { ProjectView, runsWhenCalled, type ProjectFunction } from '../typescript/project';
+import { walkTree } from '../typescript/walk';
 import { stallsNoOtherTask } from '../python/entry';
 import { formatMessage } from '../core/rule';
 import { defineRule } from './define';
@@ -103,7 +104,8 @@ function (an async function the file calls at its top level: \`main()\`, \`main(
 — awaited calls,
 async helpers, callbacks (\`setTimeout(() => helper())\` runs later), names that shadow the helper,
 and reads of a file shipped with the package (a path built on \`__dirname\`, \`__filename\`,
-\`import.meta.url\` or \`require.resolve\`, directly or through a name bound to one).
+\`import.meta.url\` or \`require.resolve\`, directly or through names bound to one, up to three deep:
+\`const ROOT = path.resolve(__dirname, '..')\`, \`const SNIPPETS = path.join(ROOT, 'snippets.json')\`).
 
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
 ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the
@@ -538,13 +540,27 @@ function mayBeProjectCallee(ctx: TsContext, call: ts.CallExpression | ts.NewExpr
 
 /** `fs.readFileSync(path.join(__dirname, 'schema.json'))`, directly or through a name bound to such a path: a file shipped with the package. */
 function readsPackageFile(ctx: TsContext, call: ts.CallExpression): boolean {
-  const ts = ctx.ts;
   const arg = call.arguments[0];
-  if (!arg) return false;
-  if (PACKAGE_PATH.test(ctx.textOf(arg))) return true;
-  if (!ts.isIdentifier(arg)) return false;
-  const decl = ctx.declarationOf(arg);
-  return !!decl && ts.isVariableDeclaration(decl) && !!decl.initializer && PACKAGE_PATH.test(ctx.textOf(decl.initializer));
+  return !!arg && packagePath(ctx, arg, 0);
+}
+
+/** How many names a package path is followed through (`SNIPPETS = path.resolve(ROOT, …)`, `ROOT = path.resolve(__dirname, '..')`). */
+const PACKAGE_PATH_HOPS = 3;
+
+/** Whether an expression builds a path on the module's own location, directly or through names bound to such paths. */
+function packagePath(ctx: TsContext, e: ts.Expression, depth: number): boolean {
+  const ts = ctx.ts;
+  if (PACKAGE_PATH.test(ctx.textOf(e))) return true;
+  if (depth >= PACKAGE_PATH_HOPS) return false;
+  let found = false;
+  walkTree(e, (n) => {
+    if (found) return false;
+    if (!ts.isIdentifier(n) || (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) return undefined;
+    const decl = ctx.declarationOf(n);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && packagePath(ctx, decl.initializer, depth + 1)) found = true;
+    return undefined;
+  });
+  return found;
 }
 
 /** Each function of the chain as a location (its declaration), saying which call it makes next. */
