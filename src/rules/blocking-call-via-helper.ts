@@ -4,7 +4,8 @@
  * loop stalls exactly as if the blocking call were written in the coroutine, but no per-call linter
  * sees it. Follows calls through the project index (`src/python/project.ts`). One finding per root
  * cause (the blocking call a chain ends in) per file; reads of files shipped with the package are
- * not reported.
+ * not reported. The TS/JS detector follows calls through the checker or, without one, the file's own
+ * functions and relative imports by path (`src/typescript/project.ts`), with the same policy.
  */
 import type { Node } from 'web-tree-sitter';
 import * as path from 'node:path';
@@ -12,7 +13,12 @@ import { editsOverlap, type RelatedLocation, type TextEdit } from '../core/findi
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName, moduleNameOf, moduleView, type BlockingTest, type Chain } from '../python/project';
-import { blockingKind } from './blocking-call-in-async';
+import type * as ts from 'typescript';
+import { blockingKind, classifyTsCall } from './blocking-call-in-async';
+import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
+import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
+import { ProjectView, runsWhenCalled, type ProjectFunction } from '../typescript/project';
+import { walkTree } from '../typescript/walk';
 import { stallsNoOtherTask } from '../python/entry';
 import { formatMessage } from '../core/rule';
 import { defineRule } from './define';
@@ -33,7 +39,7 @@ const LISTED_LINES = 5;
 const rule = defineRule({
   code: 'AW202',
   name: 'blocking-call-via-helper',
-  languages: ['python'],
+  languages: ['python', 'typescript'],
   severity: 'hint',
   inTests: false,
   aliases: [],
@@ -44,6 +50,7 @@ const rule = defineRule({
     viaHelperRepeated: '`{callee}()` makes a blocking call on the event loop through sync code: {chain}. {others} the same blocking call ({lines}): this finding stands for them all.',
     fixThread: 'Run the helper in a worker thread with `{runner}`',
     fixThreadAll: 'Run the helpers in a worker thread with `{runner}` at all {count} calls in this file',
+    fixTwin: 'Await the async twin `{twin}` instead',
   },
   docs: `## What it does
 Flags a call, inside an \`async def\`, to a synchronous function of the project — defined in the same
@@ -82,10 +89,31 @@ bundled schema). Reading it costs microseconds, like the metadata calls that
 [cheap-blocking-io](cheap-blocking-io.md) reports as hints, so this rule does not report it. Other
 blocking calls on such a path (\`subprocess.run([sys.executable, HERE / "tool.py"])\`) still count.
 
+In TypeScript and JavaScript, the same inside an \`async\` function: a call to a sync function of the
+project (a function, an arrow bound to a name, a method, a class's constructor through \`new\`) that
+reaches a call [blocking-call-in-async](blocking-call-in-async.md) flags (\`fs.readFileSync\`,
+\`execSync\`, \`crypto.scryptSync\`, \`zlib.gzipSync\`…) directly or up to six calls down, in the same
+file or another module. With a program (the tsserver plugin, the CLI under a \`tsconfig.json\`) the
+checker resolves each call, imports and methods of typed receivers included; without one the file's
+own functions and relative imports and requires (\`./config\`, \`./config.js\` for \`config.ts\`,
+\`./lib\` for \`lib/index.ts\`, \`export … from\`, \`module.exports\`) are followed by path. Packages
+(\`node_modules\`) and declaration files are never followed. Left alone as in Python: a script's entry
+function (an async function the file calls at its top level: \`main()\`, \`main().catch(…)\`,
+\`void main()\`) until it starts work that runs on without being awaited (\`listen\`, \`createServer\`,
+\`setInterval\`, \`connect\`, \`spawn\`…, or a promise kept unawaited) — its loop has nothing else to run
+— awaited calls,
+async helpers, callbacks (\`setTimeout(() => helper())\` runs later), names that shadow the helper,
+and reads of a file shipped with the package (a path built on \`__dirname\`, \`__filename\`,
+\`import.meta.url\` or \`require.resolve\`, directly or through names bound to one, up to three deep:
+\`const ROOT = path.resolve(__dirname, '..')\`, \`const SNIPPETS = path.join(ROOT, 'snippets.json')\`).
+
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
 ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the
 blocking call at the end of the chain was guarded (a DNS lookup only for \`"localhost"\`), or ran once
-before any concurrent work existed. Turn it on for a service's request and task code, where a helper
+before any concurrent work existed. In TS/JS it reports nothing in the 14 projects' own code (their
+blocking helpers sit in build scripts, whose entry function it leaves alone, and in package files);
+named, it finds 4 calls in test code, all debatable (a config or fixture read once in test setup, a
+test of synchronous logging). Turn it on for a service's request and task code, where a helper
 that reads a file or resolves a name on every call stalls every other client.
 
 ## Why is this bad?
@@ -108,6 +136,17 @@ async def handle(request):
     config = refresh()
     return config["greeting"]
 \`\`\`
+\`\`\`ts
+import { readFileSync } from 'node:fs';
+
+function loadConfig(): { greeting: string } {
+  return JSON.parse(readFileSync('config.json', 'utf8'));
+}
+
+export async function handle(): Promise<string> {
+  return loadConfig().greeting;
+}
+\`\`\`
 
 ## Use instead
 \`\`\`py
@@ -122,6 +161,17 @@ async def handle(request):
     config = await asyncio.to_thread(load_config)
     return config["greeting"]
 \`\`\`
+\`\`\`ts
+import { readFile } from 'node:fs/promises';
+
+async function loadConfig(): Promise<{ greeting: string }> {
+  return JSON.parse(await readFile('config.json', 'utf8'));
+}
+
+export async function handle(): Promise<string> {
+  return (await loadConfig()).greeting;
+}
+\`\`\`
 
 ## Fix safety
 The fix runs the helper in a worker thread: \`await asyncio.to_thread(helper, …)\`
@@ -130,7 +180,14 @@ stands for several calls, the first fix does so at every one of them, the second
 It is unsafe: the
 whole helper then runs on another thread, concurrently with the loop, which matters when it touches
 state shared with coroutines or objects bound to a thread.
+In TS/JS the fix awaits the helper's async twin when the project has one beside it — \`loadSync()\` →
+\`await load()\`, \`read()\` → \`await readAsync()\`: a method of the same class, or a function of the same
+module the file can already spell — and is unsafe: the twin is another implementation. Otherwise no
+fix is offered (Node has no \`to_thread\` for a function).
 `,
+  typescript(ctx) {
+    detectTypeScript(ctx);
+  },
   python(ctx) {
     const candidates = asyncCalls(ctx).filter((c) => !c.awaited && !blockingKind(c.name, c.receiver?.type === 'identifier' && (c.receiver.text === 'self' || c.receiver.text === 'cls') ? undefined : c.method));
     if (candidates.length === 0) return;
@@ -284,3 +341,277 @@ function threadFix(ctx: PythonContext, c: AsyncCall): { edits: TextEdit[]; runne
   return { edits, runner };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// TS/JS detector
+
+/** How deep a chain is followed, as in Python (`MAX_CHAIN_DEPTH`): deeper ones are rarely real and costly to explain. */
+const TS_MAX_DEPTH = 6;
+
+/**
+ * Global objects whose methods are never the project's (`JSON.parse`, `console.log`): their calls
+ * are not looked up at all, which spares the checker most of a file's calls.
+ */
+const TS_GLOBAL_OBJECTS = new Set(['console', 'JSON', 'Math', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'Reflect', 'Promise', 'Date', 'RegExp', 'Error', 'Buffer', 'process', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Intl', 'BigInt', 'URL', 'URLSearchParams', 'Atomics', 'globalThis', 'require', 'module', 'exports']);
+
+/** `__dirname`, `__filename`, `import.meta.url` / `.dirname`: a path into the package's own files. */
+const PACKAGE_PATH = /\b__dirname\b|\b__filename\b|\bimport\.meta\.(?:url|dirname|filename)\b|\brequire\.resolve\s*\(/;
+
+interface TsChain {
+  /** The calls from the helper down to the blocking one (`['loadConfig', 'fs.readFileSync']`). */
+  readonly steps: readonly string[];
+  /** The blocking call (file and offset): chains ending there share one root cause. */
+  readonly origin: string;
+  /** The functions the chain goes through: `hops[i]` makes the call `steps[i]`. */
+  readonly hops: readonly ProjectFunction[];
+}
+
+/** One analysis of a file: the chain of each function visited, so each is walked once (linear cost). */
+class TsChains {
+  private readonly memo = new Map<FunctionLike, TsChain | null>();
+
+  constructor(readonly view: ProjectView) {}
+
+  of(pf: ProjectFunction): TsChain | undefined {
+    return this.walk(pf, new Set(), 0).chain;
+  }
+
+  private walk(pf: ProjectFunction, visiting: Set<FunctionLike>, depth: number): { chain: TsChain | undefined; cut: boolean } {
+    const { fn, ctx } = pf;
+    const ts = ctx.ts;
+    if (!runsWhenCalled(ts, fn) || !fn.body) return { chain: undefined, cut: false };
+    const known = this.memo.get(fn);
+    if (known !== undefined) return { chain: known ?? undefined, cut: false };
+    if (visiting.has(fn) || depth >= TS_MAX_DEPTH) return { chain: undefined, cut: true };
+    // The shortest explanation first: a blocking call made directly beats one through a helper.
+    const calls: (ts.CallExpression | ts.NewExpression)[] = [];
+    let direct: ts.CallExpression | undefined;
+    ctx.walkOwn(fn, (n) => {
+      if (direct) return;
+      if (ts.isCallExpression(n)) {
+        const found = classifyTsCall(ctx.resolve(n.expression));
+        if (found && !(found.kind === 'file' && readsPackageFile(ctx, n))) direct = n;
+        else if (!found) calls.push(n);
+      } else if (ts.isNewExpression(n)) calls.push(n);
+    });
+    if (direct) {
+      const chain: TsChain = { steps: [compact(ctx.textOf(direct.expression))], origin: `${ctx.sourceFile.fileName}:${direct.pos}`, hops: [pf] };
+      this.memo.set(fn, chain);
+      return { chain, cut: false };
+    }
+    visiting.add(fn);
+    let cut = false;
+    try {
+      for (const call of calls) {
+        if (!mayBeProjectCallee(ctx, call)) continue;
+        const callee = this.view.callee(ctx, call);
+        if (!callee) continue;
+        const sub = this.walk(callee, visiting, depth + 1);
+        cut ||= sub.cut;
+        if (sub.chain) {
+          const chain: TsChain = { steps: [compact(ctx.textOf(call.expression)), ...sub.chain.steps], origin: sub.chain.origin, hops: [pf, ...sub.chain.hops] };
+          this.memo.set(fn, chain);
+          return { chain, cut: false };
+        }
+      }
+    } finally {
+      visiting.delete(fn);
+    }
+    // A negative answer reached through a cut cycle or the depth limit may be wrong from another entry.
+    if (!cut) this.memo.set(fn, null);
+    return { chain: undefined, cut };
+  }
+}
+
+function detectTypeScript(ctx: TsContext): void {
+  const ts = ctx.ts;
+  const functions = ctx.asyncFunctionList();
+  if (functions.length === 0) return;
+  const view = new ProjectView(ctx);
+  const chains = new TsChains(view);
+  type Site = { call: ts.CallExpression | ts.NewExpression; helper: ProjectFunction };
+  const byOrigin = new Map<string, { site: Site; chain: TsChain; others: Site[] }>();
+  const entries = entryFunctions(ctx);
+  for (const fn of functions) {
+    const entry = entries.has(fn);
+    let started = false;
+    ctx.walkOwn(fn, (n) => {
+      if (!ts.isCallExpression(n) && !ts.isNewExpression(n)) return;
+      // The script's entry function, until it starts work that runs on (a server, a timer, a task):
+      // its loop has nothing else to run, so blocking stalls nobody (Python's entry rule, by name).
+      if (entry && !started && startsWork(ctx, n)) started = true;
+      if (entry && !started) return;
+      // `await helper()`: a sync function whose result is awaited returns a promise (as in Python).
+      let up = n.parent;
+      while (ts.isParenthesizedExpression(up)) up = up.parent;
+      if (ts.isAwaitExpression(up)) return;
+      if (ts.isCallExpression(n) && classifyTsCall(ctx.resolve(n.expression))) return;
+      if (!mayBeProjectCallee(ctx, n)) return;
+      const helper = view.callee(ctx, n);
+      if (!helper || !runsWhenCalled(ts, helper.fn)) return;
+      const chain = chains.of(helper);
+      if (!chain) return;
+      const site = { call: n, helper };
+      const group = byOrigin.get(chain.origin);
+      if (group) group.others.push(site);
+      else byOrigin.set(chain.origin, { site, chain, others: [] });
+    });
+  }
+  for (const { site, chain, others } of byOrigin.values()) {
+    const callee = compact(ctx.textOf(site.call.expression));
+    const data = { callee, chain: [callee, ...chain.steps].map((step) => `${step}()`).join(' → ') };
+    const related = tsChainLocations(ctx, chain);
+    const fixes = ts.isCallExpression(site.call) ? twinFixes(ctx, view, site.call, site.helper) : [];
+    if (others.length === 0) {
+      ctx.report(site.call, 'viaHelper', data, fixes, related);
+      continue;
+    }
+    const n = others.length;
+    const lines = others.map((o) => String(ctx.lines.position(ctx.start(o.call)).line + 1));
+    const listed = `line${n > 1 ? 's' : ''} ${lines.slice(0, LISTED_LINES).join(', ')}${n > LISTED_LINES ? '…' : ''}`;
+    const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
+    ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, fixes, related);
+  }
+}
+
+/** Calls that leave work running after they return: servers, timers, connections, child processes, promises not awaited. */
+const STARTS_WORK = /^(listen|createServer|setInterval|setTimeout|setImmediate|connect|createConnection|spawn|fork|exec|execFile|start|run|launch|serve|watch)$/;
+
+/**
+ * Whether a call in an entry function may leave concurrent work running: a call named as one that
+ * starts a server, timer, connection or process and is not awaited, or any call whose promise is kept
+ * without being awaited (`const p = fetchAll()`). Awaited work has finished when the next line runs.
+ */
+function startsWork(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): boolean {
+  const ts = ctx.ts;
+  let up = call.parent;
+  while (ts.isParenthesizedExpression(up)) up = up.parent;
+  if (ts.isAwaitExpression(up)) return false;
+  const callee = call.expression;
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  return STARTS_WORK.test(name) || (ts.isCallExpression(call) && ctx.isThenable(call) === true);
+}
+
+/**
+ * The file's entry functions: async functions of its top level that the file itself calls at its top
+ * level (`main()`, `void main()`, `main().catch(…)`, `await main()`, inside a top-level
+ * `if (require.main === module)` too). Such a function runs as a script's whole program.
+ */
+function entryFunctions(ctx: TsContext): Set<ts.Node> {
+  const ts = ctx.ts;
+  const out = new Set<ts.Node>();
+  const statements: ts.Statement[] = [];
+  for (const s of ctx.sourceFile.statements) {
+    if (ts.isIfStatement(s)) {
+      for (const branch of [s.thenStatement, s.elseStatement]) {
+        if (branch && ts.isBlock(branch)) statements.push(...branch.statements);
+        else if (branch) statements.push(branch);
+      }
+    } else statements.push(s);
+  }
+  for (const s of statements) {
+    if (!ts.isExpressionStatement(s)) continue;
+    // Down the chain to the innermost call: `main().then(…).catch(…)`, `void main()`, `await main()`.
+    let e: ts.Expression = s.expression;
+    for (;;) {
+      if (ts.isVoidExpression(e) || ts.isAwaitExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+      else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isCallExpression(e.expression.expression)) e = e.expression.expression;
+      else break;
+    }
+    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) continue;
+    const fn = ctx.localFunction(e.expression);
+    if (fn && isAsyncFunction(ts, fn)) out.add(fn);
+  }
+  return out;
+}
+
+/**
+ * A quick test before asking the checker or reading a module: the callee is a name or a member
+ * chain, not a method of a global object (`JSON.parse`) nor a function of a package (`path.join`,
+ * `lodash.merge`: resolved to a module that is not relative).
+ */
+function mayBeProjectCallee(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): boolean {
+  const ts = ctx.ts;
+  let head: ts.Expression = call.expression;
+  while (ts.isPropertyAccessExpression(head) || ts.isParenthesizedExpression(head) || ts.isNonNullExpression(head)) head = head.expression;
+  if (head.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (!ts.isIdentifier(head)) return false;
+  if (TS_GLOBAL_OBJECTS.has(head.text) && !ctx.declarationOf(head)) return false;
+  const imported = ctx.importOf(head);
+  return !imported || /^\.\.?(\/|$)/.test(imported.module);
+}
+
+/** `fs.readFileSync(path.join(__dirname, 'schema.json'))`, directly or through a name bound to such a path: a file shipped with the package. */
+function readsPackageFile(ctx: TsContext, call: ts.CallExpression): boolean {
+  const arg = call.arguments[0];
+  return !!arg && packagePath(ctx, arg, 0);
+}
+
+/** How many names a package path is followed through (`SNIPPETS = path.resolve(ROOT, …)`, `ROOT = path.resolve(__dirname, '..')`). */
+const PACKAGE_PATH_HOPS = 3;
+
+/** Whether an expression builds a path on the module's own location, directly or through names bound to such paths. */
+function packagePath(ctx: TsContext, e: ts.Expression, depth: number): boolean {
+  const ts = ctx.ts;
+  if (PACKAGE_PATH.test(ctx.textOf(e))) return true;
+  if (depth >= PACKAGE_PATH_HOPS) return false;
+  let found = false;
+  walkTree(e, (n) => {
+    if (found) return false;
+    if (!ts.isIdentifier(n) || (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) return undefined;
+    const decl = ctx.declarationOf(n);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && packagePath(ctx, decl.initializer, depth + 1)) found = true;
+    return undefined;
+  });
+  return found;
+}
+
+/** Each function of the chain as a location (its declaration), saying which call it makes next. */
+function tsChainLocations(ctx: TsContext, chain: TsChain): RelatedLocation[] {
+  return chain.hops.map((hop, i) => {
+    const last = i === chain.hops.length - 1;
+    const message = `\`${hop.name}()\` calls \`${chain.steps[i]}()\`${last ? ', which blocks the event loop' : ''}`;
+    const at = hop.ctx.sourceFile.getLineAndCharacterOfPosition(hop.fn.getStart(hop.ctx.sourceFile));
+    const file = hop.ctx.sourceFile === ctx.sourceFile ? undefined : path.resolve(hop.ctx.sourceFile.fileName);
+    return { file, position: { line: at.line, column: at.character }, message };
+  });
+}
+
+/**
+ * `await` of the helper's async twin, where the project has one next to it (`loadSync` → `load`,
+ * `read` → `readAsync`: a method of the same class, or a function of the same module the call can
+ * spell): the way the project itself offers to do the same work off the loop. Unsafe: the twin is
+ * another implementation, and the caller now waits for it. No fix otherwise: moving the whole
+ * helper to a worker thread is not something Node does for a function.
+ */
+function twinFixes(ctx: TsContext, view: ProjectView, call: ts.CallExpression, helper: ProjectFunction): TsFixSpec[] {
+  const ts = ctx.ts;
+  const callee = call.expression;
+  const nameNode = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name) ? callee.name : undefined;
+  if (!nameNode) return [];
+  const name = nameNode.text;
+  const twin = name.endsWith('Sync') && name.length > 4 ? name.slice(0, -4) : `${name}Async`;
+  const isTwin = (f: ts.Node | undefined): boolean => !!f && isFunctionLike(ts, f) && !!f.body && isAsyncFunction(ts, f);
+  let spelled: string | undefined;
+  const cls = helper.fn.parent;
+  if (ts.isMethodDeclaration(helper.fn) && ts.isClassLike(cls)) {
+    // A method: the sibling method of the same class, on the same receiver.
+    const sibling = cls.members.find((m) => ts.isMethodDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === twin);
+    if (ts.isPropertyAccessExpression(callee) && isTwin(sibling)) spelled = `${ctx.textOf(callee.expression)}.${twin}`;
+  } else if (ts.isIdentifier(callee) && helper.ctx === ctx) {
+    // A function of this file: its twin declared beside it, at the top level.
+    const sibling = ctx.sourceFile.statements.find((s) => ts.isFunctionDeclaration(s) && s.name?.text === twin && s.body);
+    if (isTwin(sibling) && ctx.sourceFile.statements.some((s) => s === helper.fn)) spelled = twin;
+  } else {
+    // A function of another module: the twin it exports, spelled through this file's import of it.
+    const head = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression : undefined;
+    const binding = head && ctx.importOf(head);
+    const module = binding && view.module(ctx, binding.module);
+    if (binding && module && isTwin(view.exportedFunction(module, twin))) {
+      spelled = ts.isIdentifier(callee) ? ctx.spellMember(binding.module, twin) : binding.member === undefined ? `${head!.text}.${twin}` : undefined;
+    }
+  }
+  if (!spelled) return [];
+  const replacement = `${spelled}(${argumentsText(ctx, call)})`;
+  return [{ title: formatMessage(rule.messages.fixTwin, { twin: `${spelled}()` }), safety: 'unsafe', edits: [awaitReplacingTs(ctx, call, replacement)] }];
+}

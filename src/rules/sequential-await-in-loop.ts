@@ -142,8 +142,12 @@ calls would gain nothing:
   of their project (read from the project root; a \`fixtures\` folder inside a test suite is a sample
   project and is read from there). Test code still gets every other rule.
 
-In TS/JS: a \`for…of\` loop (not \`for await\`) in an \`async\` function whose body has one \`await\`, of a call on
-the loop's item, with the same exclusions: no \`break\`/\`return\`/\`throw\`/\`try\` in the body, no assertion
+In TS/JS: a \`for…of\` loop (not \`for await\`) over any iterable — a name, a parameter, a call's result
+(\`fs.readdirSync(dir)\`), an awaited one (\`await listFiles(root)\`) — or a classic index loop over an
+array-like (\`for (let i = 0; i < parts.length; i++)\`, also \`++i\`, \`i += 1\`, \`i <= xs.length - 1\` and
+\`let i = 0, n = xs.length; i < n\`; not a count, another stride, nor a body that pairs \`xs[i]\` with
+\`xs[i + 1]\` or \`xs[i - 1]\`) in an \`async\` function whose body has one \`await\`, of a call on the loop's
+item (for an index loop: on the index, such as \`parts[i]\`), with the same exclusions: no \`break\`/\`return\`/\`throw\`/\`try\` in the body, no assertion
 (\`assert(…)\`, \`assert.equal(…)\`, \`expect(…).toBe(…)\`), no outer variable assigned, no pacing call
 (\`sleep\`, \`delay\`, \`setTimeout\`…), no sub-test (\`await t.test(name, async (t) => …)\`, \`t.step\`,
 \`it\`/\`describe\` given a function: runners run sub-tests in order and report each), no ordered writes to
@@ -215,7 +219,7 @@ export async function fetchAll(urls: string[]): Promise<Response[]> {
 \`\`\`
 
 ## Fix safety
-In TS/JS the fix (unsafe, same reasons) rewrites \`for (const x of xs) await f(x);\` as
+In TS/JS (\`for…of\` loops only; none for index loops) the fix (unsafe, same reasons) rewrites \`for (const x of xs) await f(x);\` as
 \`await Promise.all(xs.map((x) => f(x)));\` (\`Array.from(xs, …)\` when \`xs\` is not known to be an array) and
 \`out.push(await f(x))\` as \`out.push(...(await Promise.all(…)))\`: \`Promise.all\` rejects on the first failure
 and leaves the other calls running.
@@ -859,17 +863,78 @@ function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
     ctx.walkOwn(fn, (n) => {
+      if (ts.isForStatement(n)) {
+        // `for (let i = 0; i < parts.length; i++) await upload(parts[i])`: the same loop over `parts`.
+        const loop = indexLoop(ctx, n);
+        const found = loop && independentAwait(ctx, loop.items, n.statement, new Set([loop.index]));
+        if (found) ctx.report(found.await, 'tsLoop', { callee: excerptTs(ctx.textOf(found.call.expression)), items: excerptTs(ctx.textOf(loop.items)) });
+        return;
+      }
       if (!ts.isForOfStatement(n) || n.awaitModifier || !ts.isVariableDeclarationList(n.initializer)) return;
       const decl = n.initializer.declarations[0];
       if (!decl) return;
       const loopNames = new Set<string>();
       collectNames(ts, decl.name, loopNames);
-      const found = independentAwait(ctx, n, loopNames);
+      const found = independentAwait(ctx, n.expression, n.statement, loopNames);
       if (!found) return;
       const items = ctx.textOf(n.expression);
       ctx.report(found.await, 'tsLoop', { callee: excerptTs(ctx.textOf(found.call.expression)), items: excerptTs(items) }, tsLoopFixes(ctx, n, decl, found));
     });
   }
+}
+
+/**
+ * A classic index loop over an array-like: `for (let i = 0; i < xs.length; i++)` (also `++i`,
+ * `i += 1`, `i = i + 1`, `i <= xs.length - 1`, `xs.length > i`, and `let i = 0, n = xs.length; i < n`),
+ * with the index and the items it walks. Any other `for` (a count, a cursor, two indexes) is left alone.
+ */
+function indexLoop(ctx: TsContext, loop: ts.ForStatement): { index: string; items: ts.Expression } | undefined {
+  const ts = ctx.ts;
+  const init = loop.initializer;
+  if (!init || !ts.isVariableDeclarationList(init)) return undefined;
+  const first = init.declarations[0];
+  if (!first || !ts.isIdentifier(first.name) || !first.initializer || !ts.isNumericLiteral(unwrap(ts, first.initializer))) return undefined;
+  const index = first.name.text;
+  // `let i = 0, n = xs.length`: the bound named once.
+  const bounds = new Map<string, ts.Expression>();
+  for (const d of init.declarations.slice(1)) {
+    if (!ts.isIdentifier(d.name) || !d.initializer) return undefined;
+    bounds.set(d.name.text, d.initializer);
+  }
+  const isIndex = (e: ts.Expression) => ts.isIdentifier(unwrap(ts, e)) && (unwrap(ts, e) as ts.Identifier).text === index;
+  const lengthOf = (e: ts.Expression): ts.Expression | undefined => {
+    let v = unwrap(ts, e);
+    if (ts.isIdentifier(v) && bounds.has(v.text)) v = unwrap(ts, bounds.get(v.text)!);
+    // `xs.length - 1` with `<=`.
+    return ts.isPropertyAccessExpression(v) && v.name.text === 'length' ? v.expression : undefined;
+  };
+  const cond = loop.condition && unwrap(ts, loop.condition);
+  if (!cond || !ts.isBinaryExpression(cond)) return undefined;
+  const op = cond.operatorToken.kind;
+  let items: ts.Expression | undefined;
+  if (op === ts.SyntaxKind.LessThanToken && isIndex(cond.left)) items = lengthOf(cond.right);
+  else if (op === ts.SyntaxKind.GreaterThanToken && isIndex(cond.right)) items = lengthOf(cond.left);
+  else if (op === ts.SyntaxKind.LessThanEqualsToken && isIndex(cond.left)) {
+    const r = unwrap(ts, cond.right);
+    if (ts.isBinaryExpression(r) && r.operatorToken.kind === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(r.right) && r.right.text === '1') items = lengthOf(r.left);
+  }
+  if (!items) return undefined;
+  const step = loop.incrementor && unwrap(ts, loop.incrementor);
+  if (!step) return undefined;
+  const increments =
+    ((ts.isPostfixUnaryExpression(step) || ts.isPrefixUnaryExpression(step)) && step.operator === ts.SyntaxKind.PlusPlusToken && isIndex(step.operand)) ||
+    (ts.isBinaryExpression(step) && isIndex(step.left) &&
+      ((step.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isNumericLiteral(step.right) && step.right.text === '1') ||
+        (step.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isBinaryExpression(step.right) && step.right.operatorToken.kind === ts.SyntaxKind.PlusToken && isIndex(step.right.left) && ts.isNumericLiteral(step.right.right) && step.right.right.text === '1')));
+  if (!increments) return undefined;
+  // `xs[i + 1]`, `xs[i - 1]`: each step pairs an item with its neighbour (migrations, ranges), in order.
+  let neighbour = false;
+  walkTree(loop.statement, (n) => {
+    if (neighbour) return false;
+    if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.PlusToken || n.operatorToken.kind === ts.SyntaxKind.MinusToken) && (isIndex(n.left) || isIndex(n.right))) neighbour = true;
+    return undefined;
+  });
+  return neighbour ? undefined : { index, items };
 }
 
 function excerptTs(text: string): string {
@@ -892,14 +957,14 @@ interface LoopAwait {
  * matter: no early exit, no per-item try, no value carried between iterations, no pacing sleep,
  * no ordered writes to one shared resource, no registry of callbacks, no short literal list of steps.
  */
-function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Set<string>): LoopAwait | undefined {
+function independentAwait(ctx: TsContext, items: ts.Expression, body: ts.Statement, loopNames: Set<string>): LoopAwait | undefined {
   const ts = ctx.ts;
-  if (smallLiteralTs(ctx, loop.expression) || explicitOrderTs(ts, loop.expression)) return undefined;
-  if (CALLBACK_REGISTRY.test(ctx.textOf(loop.expression))) return undefined;
+  if (smallLiteralTs(ctx, items) || explicitOrderTs(ts, items)) return undefined;
+  if (CALLBACK_REGISTRY.test(ctx.textOf(items))) return undefined;
   const awaits: ts.AwaitExpression[] = [];
   const declaredInside = new Set<string>();
   let disqualified = false;
-  ctx.walkOwn(loop.statement, (n) => {
+  ctx.walkOwn(body, (n) => {
     if (disqualified) return;
     if (ts.isAwaitExpression(n)) awaits.push(n);
     else if (ts.isForOfStatement(n) && n.awaitModifier) disqualified = true;
@@ -913,7 +978,7 @@ function independentAwait(ctx: TsContext, loop: ts.ForOfStatement, loopNames: Se
   if (disqualified || awaits.length !== 1) return undefined;
   // A value carried from one iteration to the next: an outer variable assigned in the body.
   let carried = false;
-  ctx.walkOwn(loop.statement, (n) => {
+  ctx.walkOwn(body, (n) => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
       const root = rootIdentifier(ts, n.left);
       if (!root || !declaredInside.has(root)) carried = true;

@@ -7,7 +7,7 @@
 import type * as ts from 'typescript';
 import { walkTree } from './walk';
 import { Deadline } from '../core/budget';
-import { makeFinding, type Finding, type LineIndex, type TextEdit } from '../core/finding';
+import { makeFinding, type Finding, type LineIndex, type RelatedLocation, type TextEdit } from '../core/finding';
 import type { Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
 
@@ -135,6 +135,17 @@ export class TsContext {
       return base === undefined ? undefined : normalizeModule(`${base}.${node.name.text}`);
     }
     return undefined;
+  }
+
+  /**
+   * The import or `require` a name refers to here (`{ module: './config', member: 'load' }`; no
+   * member for a namespace, default or whole-module binding), or undefined: not imported, or a local
+   * name shadows the import.
+   */
+  importOf(id: ts.Identifier): { readonly module: string; readonly member?: string } | undefined {
+    const binding = this.bindings.get(id.text);
+    if (!binding || this.isShadowed(id, binding.declaration)) return undefined;
+    return binding;
   }
 
   /**
@@ -415,10 +426,10 @@ export class TsContext {
   }
 
   /** Reports a finding of the running rule on a node (or an explicit range). */
-  report(at: ts.Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: TsFixSpec[] = []): void {
+  report(at: ts.Node | { start: number; end: number }, messageId: string, data: Record<string, string> = {}, fixes: TsFixSpec[] = [], related?: readonly RelatedLocation[]): void {
     this.deadline.tick();
     const range = 'kind' in at ? { start: at.getStart(this.sourceFile), end: at.end } : at;
-    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes));
+    this.findings.push(makeFinding(this.rule, this.severity, this.lines, range, messageId, data, fixes, related));
   }
 }
 
