@@ -10,6 +10,12 @@ import { FINDINGS_REQUEST, FIX_ALL_REQUEST, type FindingsBody, type FixAllBody }
 import { analysisOf, describe, type PluginHost } from './languageService';
 
 const registered = new WeakSet<object>();
+/**
+ * Every decorated project's host, across plugin instances: tsserver calls the plugin's factory once
+ * per project, so the instance whose project registered the handlers first does not know the
+ * projects decorated by later instances. The handlers look a file's project up here.
+ */
+const decorated = new Set<PluginHost>();
 
 /** The file argument of a request, as tsserver names files; throws (an error response) without one. */
 function fileOf(request: ts.server.protocol.Request): string {
@@ -18,7 +24,8 @@ function fileOf(request: ts.server.protocol.Request): string {
   return file;
 }
 
-export function registerEditorRequests(tsModule: typeof ts, info: ts.server.PluginCreateInfo, hosts: ReadonlySet<PluginHost>, log: (message: string) => void): void {
+export function registerEditorRequests(tsModule: typeof ts, info: ts.server.PluginCreateInfo, host: PluginHost, log: (message: string) => void): void {
+  decorated.add(host);
   const session = info.session;
   // Outside tsserver (a language service host of another tool) there is no session to answer on.
   if (!session || registered.has(session)) return;
@@ -29,7 +36,9 @@ export function registerEditorRequests(tsModule: typeof ts, info: ts.server.Plug
   const hostFor = (file: string): PluginHost => {
     const fileName = tsModule.server.toNormalizedPath(file);
     const project = projectService.getDefaultProjectForFile(fileName, true);
-    const host = [...hosts].find((h) => h.info.project === project);
+    // Closed projects' hosts go here, so the registry does not keep them alive.
+    for (const h of decorated) if (h.info.project.isClosed()) decorated.delete(h);
+    const host = [...decorated].find((h) => h.info.project === project);
     if (!host) throw new Error(`no asyncwise-decorated project has ${file}`);
     return host;
   };

@@ -74,7 +74,7 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
           editorShowsFindings: () => editorShowsFindings,
         };
         hosts.add(host);
-        registerEditorRequests(tsModule, info, hosts, log);
+        registerEditorRequests(tsModule, info, host, log);
         log(`decorating ${info.project.getProjectName()} (TypeScript ${tsModule.version})`);
         return decorateLanguageService(host);
       } catch (error) {

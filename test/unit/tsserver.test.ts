@@ -259,6 +259,19 @@ for (const version of VERSIONS) {
       await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: {} });
       assert.deepEqual(spans(SERVICE, ours((await server.diagnostics(project.file)).semantic)), expectedSpans(SERVICE, 'warning'));
     });
+
+    test('_asyncwise.findings answers for a project opened after the first one (tsserver makes a plugin instance per project)', async () => {
+      // In the editor suite the inspector's demo opened another project first, and the handlers the
+      // first instance registered knew only its own project: every later file answered an error.
+      const second = makeProject({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] }, { name: 'second' });
+      try {
+        server.open(second.file, second.dir);
+        const { findings } = await server.request<FindingsBody>(FINDINGS_REQUEST, { file: second.file });
+        assert.deepEqual(findings.map((f) => f.code), CALLS.map(() => 'AW201'));
+      } finally {
+        fs.rmSync(second.dir, { recursive: true, force: true });
+      }
+    });
   });
 }
 
