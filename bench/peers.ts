@@ -24,9 +24,10 @@
  *
  * Findings: asyncwise's JSON output must be the same in every run of a corpus; `--save FILE` writes it
  * (sorted), `--expect FILE` fails the run when it differs from a saved one — the check that an engine
- * change altered no finding.
+ * change altered no finding. `--before CLI` runs another build's CLI (a checkout of the code before a
+ * change, built) alongside, alternately like the peers, and fails when its findings differ.
  *
- *   node out/bench/peers.js [--ts DIR] [--js DIR] [--runs N] [--only NAME,...] [--save FILE] [--expect FILE] [--json]
+ *   node out/bench/peers.js [--ts DIR] [--js DIR] [--runs N] [--only NAME,...] [--save FILE] [--expect FILE] [--before CLI] [--json]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -48,6 +49,8 @@ interface Options {
   only?: Set<string>;
   save?: string;
   expect?: string;
+  /** Another build's CLI (dist/cli.js of a checkout before a change), run alongside: same findings asserted. */
+  before?: string;
   json: boolean;
 }
 
@@ -62,8 +65,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--only') opts.only = new Set(value().split(','));
     else if (arg === '--save') opts.save = path.resolve(value());
     else if (arg === '--expect') opts.expect = path.resolve(value());
+    else if (arg === '--before') opts.before = path.resolve(value());
     else if (arg === '--json') opts.json = true;
-    else throw new Error(`unknown option ${arg} (expected --ts DIR, --js DIR, --runs N, --only NAMES, --save FILE, --expect FILE, --json)`);
+    else throw new Error(`unknown option ${arg} (expected --ts DIR, --js DIR, --runs N, --only NAMES, --save FILE, --expect FILE, --before CLI, --json)`);
   }
   return opts;
 }
@@ -202,17 +206,19 @@ module.exports = [
 
 const oxlintFindings = (stdout: string) => count((JSON.parse(stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code));
 
+/** The CLI's default catalog and `--hints` (every TS/JS rule: the one comparable to the peers' rule sets). */
+function asyncwiseTools(cli: string, suffix: string): Tool[] {
+  const findings = (stdout: string) => count((JSON.parse(stdout) as { code: string }[]).map((p) => p.code));
+  return [
+    { name: `asyncwise${suffix}`, command: () => ({ file: process.execPath, args: [cli, 'check', '--no-cache', '--format', 'json', '.'] }), findings },
+    { name: `asyncwise --hints${suffix}`, command: () => ({ file: process.execPath, args: [cli, 'check', '--no-cache', '--hints', '--format', 'json', '.'] }), findings },
+  ];
+}
+
+const BEFORE = ' (before)';
+
 const TOOLS: readonly Tool[] = [
-  {
-    name: 'asyncwise',
-    command: () => ({ file: process.execPath, args: [CLI, 'check', '--no-cache', '--format', 'json', '.'] }),
-    findings: (stdout) => count((JSON.parse(stdout) as { code: string }[]).map((p) => p.code)),
-  },
-  {
-    name: 'asyncwise --hints',
-    command: () => ({ file: process.execPath, args: [CLI, 'check', '--no-cache', '--hints', '--format', 'json', '.'] }),
-    findings: (stdout) => count((JSON.parse(stdout) as { code: string }[]).map((p) => p.code)),
-  },
+  ...asyncwiseTools(CLI, ''),
   {
     name: 'oxlint',
     command: (_c, cfg) => ({ file: path.join(BIN, 'oxlint'), args: ['-c', path.join(cfg, 'oxlintrc.json'), '--format', 'json', '.'] }),
@@ -375,7 +381,7 @@ async function main(): Promise<void> {
   try {
     for (const c of corpora(opts)) {
       log(`\n${c.name}: ${c.dir}, ${c.files} files, ${c.lines.toLocaleString('en-US')} lines, ${c.typed ? 'tsconfig.json' : 'no tsconfig.json'}; ${opts.runs} runs, load ${os.loadavg()[0].toFixed(1)}`);
-      const tools = TOOLS.filter((t) => (!t.typed || c.typed) && (!opts.only || opts.only.has(t.name) || t.name.startsWith('asyncwise')));
+      const tools = [...TOOLS, ...(opts.before ? asyncwiseTools(opts.before, BEFORE) : [])].filter((t) => (!t.typed || c.typed) && (!opts.only || opts.only.has(t.name) || t.name.startsWith('asyncwise')));
       results.push(await runCorpus(c, tools, opts.runs, cfg, log));
     }
   } finally {
@@ -384,6 +390,16 @@ async function main(): Promise<void> {
   const findings = Object.fromEntries(results.map((r) => [r.corpus.name, r.asyncwise]));
   if (opts.save) fs.writeFileSync(opts.save, JSON.stringify(findings, null, 1));
   let differs = '';
+  // The build before a change, run in the same script: its findings must be these exactly.
+  for (const [name, byTool] of Object.entries(findings)) {
+    for (const [tool, lines] of Object.entries(byTool)) {
+      if (!tool.endsWith(BEFORE)) continue;
+      const after = byTool[tool.slice(0, -BEFORE.length)] ?? [];
+      const gone = lines.filter((l) => !after.includes(l));
+      const added = after.filter((l) => !lines.includes(l));
+      if (gone.length || added.length) differs += `\n${name}, ${tool} → now: ${gone.length} findings gone, ${added.length} new\n${[...gone.map((l) => `  - ${l}`), ...added.map((l) => `  + ${l}`)].slice(0, 20).join('\n')}`;
+    }
+  }
   if (opts.expect) {
     const expected = JSON.parse(fs.readFileSync(opts.expect, 'utf8')) as Record<string, Record<string, string[]>>;
     for (const [name, byTool] of Object.entries(findings)) {
@@ -401,7 +417,7 @@ async function main(): Promise<void> {
     console.log(`\nnode ${process.version}, ${os.cpus().length} cores, load ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}; medians of ${opts.runs}`);
     for (const r of results) {
       console.log(`\n${r.corpus.name} — ${r.corpus.files} files, ${r.corpus.lines.toLocaleString('en-US')} lines`);
-      const ours = r.tools.filter((t) => t.tool.startsWith('asyncwise'));
+      const ours = r.tools.filter((t) => t.tool.startsWith('asyncwise') && !t.tool.endsWith(BEFORE));
       console.log(`  ${'tool'.padEnd(28)} ${'wall s'.padStart(7)} ${'CPU s'.padStart(7)} ${'peak MB'.padStart(8)}  ${ours.map((o) => `÷ ${o.tool}`.padStart(22)).join('')}  findings`);
       for (const t of r.tools) {
         const ratios = ours.map((o) => (o.tool === t.tool ? '' : `${(o.wallMs / t.wallMs).toFixed(2)}× / ${(o.peakMb / t.peakMb).toFixed(2)}× mem`).padStart(22)).join('');
@@ -410,7 +426,7 @@ async function main(): Promise<void> {
     }
     console.log('\n(each ratio column: that asyncwise run\'s wall time and peak RSS ÷ the row\'s)');
     if (opts.save) console.log(`asyncwise findings saved to ${opts.save}`);
-    if (opts.expect) console.log(differs ? `FINDINGS DIFFER from ${opts.expect}:${differs}` : `findings identical to ${opts.expect}`);
+    if (opts.expect || opts.before) console.log(differs ? `FINDINGS DIFFER:${differs}` : `findings identical to ${[opts.before, opts.expect].filter(Boolean).join(' and ')}`);
   }
   if (differs) process.exitCode = 1;
 }
