@@ -223,12 +223,15 @@ function tsPass(tsm: typeof ts, configPath: string, settings: Settings): { stage
     const read = tsm.readConfigFile(configPath, tsm.sys.readFile);
     if (read.error) throw new Error(`${configPath}: ${tsm.flattenDiagnosticMessageText(read.error.messageText, '\n')}`);
     const parsed = tsm.parseJsonConfigFileContent(read.config, tsm.sys, path.dirname(configPath), { noEmit: true, skipLibCheck: true }, configPath);
-    return tsm.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+    // As the CLI builds it (src/cli/typescript.ts): JSDoc parsed only in JS files, where types come from it.
+    const host = tsm.createCompilerHost(parsed.options);
+    host.jsDocParsingMode = tsm.JSDocParsingMode?.ParseForTypeInfo;
+    return tsm.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host, projectReferences: parsed.projectReferences });
   });
   const checker = time(stages, 'checker (bind)', () => program.getTypeChecker());
   const own = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.includes('/node_modules/'));
   time(stages, 'syntax floor (own files)', () => {
-    for (const f of own) tsm.createSourceFile(f.fileName, f.text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, f.fileName));
+    for (const f of own) tsm.createSourceFile(f.fileName, f.text, { languageVersion: tsm.ScriptTarget.Latest, jsDocParsingMode: tsm.JSDocParsingMode?.ParseForTypeInfo }, true, scriptKindOf(tsm, f.fileName));
   });
   let findings = 0;
   const root = path.dirname(configPath);

@@ -103,12 +103,25 @@ export function planBatches(files: readonly { readonly path: string }[], size: n
  * syntax-only files of fastify took 1.24 s on one thread and 1.46 s on two workers (2 cores).
  */
 const TS_FILE_WEIGHT = 1 / 32;
+/**
+ * A tsconfig.json's program (parse its files and libs, bind: 0.5–1 s) in the same units: two
+ * projects are worth two threads (socket.io's packages: 5.9 s on workers, 6.9 s on one thread).
+ */
+const PROGRAM_WEIGHT = MIN_FILES_FOR_WORKERS / 2;
 
 /** The run's work in Python-file units, for `workerCount`. */
 export function workload(files: readonly { readonly path: string }[]): number {
   let n = 0;
-  for (const f of files) n += isTypeScriptFile(f.path) ? TS_FILE_WEIGHT : 1;
-  return Math.ceil(n);
+  const projects = new Set<string>();
+  for (const f of files) {
+    if (!isTypeScriptFile(f.path)) n += 1;
+    else {
+      n += TS_FILE_WEIGHT;
+      const config = nearestConfig(path.dirname(f.path));
+      if (config !== undefined) projects.add(config);
+    }
+  }
+  return Math.ceil(n + projects.size * PROGRAM_WEIGHT);
 }
 
 /** How many workers to use: `ASYNCWISE_WORKERS` when set (1 = none), else one per core for big runs (`files`: the `workload`). */
