@@ -113,9 +113,10 @@ async function main() {
     if (fs.existsSync('bench/profile.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/profile.ts'], outfile: 'out/bench/profile.js', external: ['typescript'] });
     if (fs.existsSync('bench/server.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/server.ts'], outfile: 'out/bench/server.js' });
     if (fs.existsSync('bench/inspector-node.ts')) configs.push({ ...common, minify: false, entryPoints: ['bench/inspector-node.ts'], outfile: 'out/bench/inspector-node.js' });
-    // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint.
+    // TS/JS benchmarks: the plugin's overhead in a LanguageService, the CLI next to ESLint (eslint.ts) and
+    // next to oxlint, Biome and ESLint as whole processes (peers.ts).
     // The plugin in a real tsserver on huge files; the fuzz harness (`npm run fuzz`).
-    for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts', 'bench/tsplugin-scale.ts', 'bench/fuzz.ts'].filter((f) => fs.existsSync(f))) {
+    for (const entry of ['bench/tsplugin.ts', 'bench/eslint.ts', 'bench/tsplugin-scale.ts', 'bench/fuzz.ts', 'bench/peers.ts'].filter((f) => fs.existsSync(f))) {
       configs.push({ ...common, minify: false, entryPoints: [entry], outfile: path.join('out', entry.replace(/\.ts$/, '.js')), external: ['typescript', 'typescript-6.0', 'eslint', 'typescript-eslint', 'eslint-plugin-n', 'esbuild'] });
     }
     copyWasm('out/test/unit');

@@ -20,11 +20,12 @@
  *          --json FILE            also write the whole result as JSON
  *          --strict               exit 1 when a finding is unreviewed or a default-on rule is under the bar
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CATALOG } from '../src/core/catalog';
 import { defaultSeverity } from '../src/core/rule';
+import { hasCommit, writeSnapshot } from './snapshot';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DATA = path.join(ROOT, 'bench', 'ecosystem');
@@ -119,45 +120,15 @@ function mirrorOf(project: Project): string {
   return path.join(MIRRORS, project.repo.replace('/', '+'), 'repo');
 }
 
-/**
- * Writes the project's sources and configuration at the pinned commit into .cache/ecosystem/NAME.
- * Reads blobs one by one from the snapshot (`git archive` fails on snapshots that lack large files).
- */
+/** Writes the project's sources and configuration at the pinned commit into .cache/ecosystem/NAME. */
 function materialize(project: Project): string | { missing: string } {
   const dir = path.join(WORK, project.name);
   const stamp = path.join(dir, '.asyncwise-ecosystem-commit');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === project.commit) return dir;
   const gitDir = mirrorOf(project);
-  const has = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '-e', `${project.commit}^{commit}`]);
-  if (!fs.existsSync(gitDir) || has.status !== 0) return { missing: `no snapshot of ${project.repo} at ${project.commit} in ${gitDir}: fetch github:${project.repo} with the search tool (or set ASYNCWISE_ECOSYSTEM_MIRRORS)` };
-  fs.rmSync(dir, { recursive: true, force: true });
-  const listing = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-l', '-z', project.commit], { maxBuffer: 1 << 28 }).toString('utf8');
+  if (!hasCommit(gitDir, project.commit)) return { missing: `no snapshot of ${project.repo} at ${project.commit} in ${gitDir}: fetch github:${project.repo} with the search tool (or set ASYNCWISE_ECOSYSTEM_MIRRORS)` };
   const wanted = project.language === 'python' ? PYTHON_FILE : TS_FILE;
-  const entries: { object: string; file: string }[] = [];
-  for (const record of listing.split('\0')) {
-    const match = /^(\d+) blob ([0-9a-f]+)\s+(\d+|-)\t(.*)$/s.exec(record);
-    if (!match || match[1] === '120000') continue;
-    const [, , object, size, file] = match;
-    if (Number(size) > MAX_BYTES) continue;
-    if (wanted.test(file) || CONFIG_FILE.test(file)) entries.push({ object, file });
-  }
-  // One `cat-file --batch` for all blobs; a blob missing from the snapshot is skipped.
-  const batch = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { input: entries.map((e) => e.object).join('\n') + '\n', maxBuffer: 1 << 30 });
-  const out = batch.stdout;
-  let offset = 0;
-  for (const entry of entries) {
-    const headerEnd = out.indexOf(0x0a, offset);
-    const header = out.subarray(offset, headerEnd).toString('utf8');
-    offset = headerEnd + 1;
-    const parts = header.split(' ');
-    if (parts[1] === 'missing') continue;
-    const size = Number(parts[2]);
-    const body = out.subarray(offset, offset + size);
-    offset += size + 1;
-    const target = path.join(dir, entry.file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, body);
-  }
+  writeSnapshot(gitDir, project.commit, dir, (file, size) => size <= MAX_BYTES && (wanted.test(file) || CONFIG_FILE.test(file)));
   fs.writeFileSync(stamp, `${project.commit}\n`);
   return dir;
 }

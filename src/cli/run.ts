@@ -14,7 +14,7 @@ import { parseArgs, settingsFromFlags, USAGE, UsageError, type CheckCommand } fr
 import { checkTypeScriptText, isTypeScriptFile } from './typescript';
 import { cacheDir, engineHash, ProjectStates, ResultCache, settingsFingerprint, sha256 } from './cache';
 import { checkText, ENGINE_FAILURE, failedFile, OVER_BUDGET, PARSER_FAILURE, type FileResult, type Problem } from './check';
-import { checkAll, resolverFor, workerCount } from './pool';
+import { checkAll, resolverFor, workerCount, workload } from './pool';
 import { ProjectIndexes, ProjectRoots } from './projects';
 import { renderGithub, renderJson, renderRulesJson, renderRulesText, renderSarif, renderStatistics, renderText, wantsColor } from './report';
 import { collectFiles, MissingPathError } from './walk';
@@ -134,7 +134,7 @@ async function checkPaths(command: CheckCommand, configs: ConfigResolver, io: Cl
   const progress = new Progress(io, all.length, all.length - todo.length);
   let fresh: FileResult[];
   try {
-    fresh = await checkAll(job, workerCount(job.files.length, io.env), (done) => progress.update(all.length - todo.length + done));
+    fresh = await checkAll(job, workerCount(workload(job.files), io.env), (done) => progress.update(all.length - todo.length + done));
   } finally {
     progress.done();
   }

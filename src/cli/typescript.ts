@@ -4,7 +4,8 @@
  * one next to asyncwise; without either the file is skipped with the reason. A file under a
  * `tsconfig.json` is analysed with that project's program (type-aware rules); a file outside any,
  * or one its project does not include, syntax-only. One program per tsconfig.json per thread,
- * built on first use.
+ * built when the first rule asks for types (until then files are checked syntax-first; see
+ * `checkTypeScriptText`).
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +15,8 @@ import { Deadline } from '../core/budget';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
-import { analyzeTypeScript, fixAllTypeScript, scriptKindOf } from '../typescript/analyze';
+import { analyzeTypeScript, fixAllTypeScript, isTypesNeeded, scriptKindOf } from '../typescript/analyze';
+import { requireWithCodeCache } from './compileCache';
 import { checkFileWith, checkWith, ParserFailure, toProblem, type FileResult, type FixMode } from './check';
 
 const TS_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
@@ -41,7 +43,8 @@ function loadTypeScript(dir: string): TsModule | undefined {
   const name = 'typescript';
   for (const from of [path.join(dir, 'noop.js'), __filename]) {
     try {
-      found = createRequire(from)(name) as TsModule;
+      // Through V8's code cache: compiling typescript.js is a tenth of a small project's check.
+      found = requireWithCodeCache(createRequire(from).resolve(name)) as TsModule;
       if (typeof found?.createSourceFile === 'function') break;
       found = undefined;
     } catch {
@@ -52,7 +55,8 @@ function loadTypeScript(dir: string): TsModule | undefined {
   return found;
 }
 
-function nearestConfig(dir: string): string | undefined {
+/** The nearest tsconfig.json above a folder (memoised per folder), if any. */
+export function nearestConfig(dir: string): string | undefined {
   if (configs.has(dir)) return configs.get(dir);
   const candidate = path.join(dir, 'tsconfig.json');
   const parent = path.dirname(dir);
@@ -61,19 +65,86 @@ function nearestConfig(dir: string): string | undefined {
   return found;
 }
 
+/** A tsconfig.json read and parsed, by path (undefined: unreadable). */
+const parsedConfigs = new Map<string, ts.ParsedCommandLine | undefined>();
+
+function parsedConfig(tsm: TsModule, configPath: string): ts.ParsedCommandLine | undefined {
+  if (parsedConfigs.has(configPath)) return parsedConfigs.get(configPath);
+  let parsed: ts.ParsedCommandLine | undefined;
+  try {
+    const read = tsm.readConfigFile(configPath, tsm.sys.readFile);
+    if (!read.error) parsed = tsm.parseJsonConfigFileContent(read.config, tsm.sys, path.dirname(configPath), { noEmit: true, skipLibCheck: true }, configPath);
+  } catch {
+    parsed = undefined;
+  }
+  parsedConfigs.set(configPath, parsed);
+  return parsed;
+}
+
+/**
+ * Files parsed syntax-first, by tsconfig.json and absolute path, each with the options a program of its tsconfig
+ * parses it with: the program, once built, takes these trees instead of parsing the files again.
+ */
+const syntaxTrees = new Map<string, Map<string, ts.SourceFile>>();
+
+/**
+ * What a program of these options passes its host's `getSourceFile` for a file (TypeScript 4.7+; else
+ * undefined). JSDoc: no rule reads it, so a file checked syntax-only skips it (ParseNone, `parse`),
+ * and a project's program parses it only where types come from it, in JS files (ParseForTypeInfo:
+ * not in .ts and .d.ts files, @types/node's included) — a fifth less parse time on
+ * node-mongodb-native's src, the same types (TypeScript 5.3+; older versions parse it all).
+ */
+function createOptionsFor(tsm: TsModule, file: string, options: ts.CompilerOptions): ts.CreateSourceFileOptions | undefined {
+  // `getEmitScriptTarget` is internal (the target with its defaults applied); without it, no reuse.
+  const target = (tsm as unknown as { getEmitScriptTarget?: (o: ts.CompilerOptions) => ts.ScriptTarget }).getEmitScriptTarget?.(options);
+  if (target === undefined || typeof tsm.getImpliedNodeFormatForFile !== 'function') return undefined;
+  return { languageVersion: target, impliedNodeFormat: tsm.getImpliedNodeFormatForFile(path.resolve(file) as ts.Path, undefined, tsm.sys, options), jsDocParsingMode: tsm.JSDocParsingMode?.ParseForTypeInfo };
+}
+
+/** The syntax-first tree of a file of a project (kept for the project's program when the text is the file's). */
+function syntaxTree(tsm: TsModule, configPath: string, file: string, text: string): ts.SourceFile {
+  const key = path.resolve(file);
+  let trees = syntaxTrees.get(configPath);
+  if (!trees) syntaxTrees.set(configPath, (trees = new Map()));
+  const known = trees.get(key);
+  if (known && known.text === text) return known;
+  const options = parsedConfig(tsm, configPath)?.options;
+  const create = options && createOptionsFor(tsm, file, options);
+  const tree = parse(tsm, file, text, create);
+  if (create) trees.set(key, tree);
+  return tree;
+}
+
 function programFor(tsm: TsModule, configPath: string): ts.Program | undefined {
   if (programs.has(configPath)) return programs.get(configPath);
   let program: ts.Program | undefined;
   try {
-    const read = tsm.readConfigFile(configPath, tsm.sys.readFile);
-    if (!read.error) {
-      const parsed = tsm.parseJsonConfigFileContent(read.config, tsm.sys, path.dirname(configPath), { noEmit: true, skipLibCheck: true }, configPath);
-      program = tsm.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+    const parsed = parsedConfig(tsm, configPath);
+    if (parsed) {
+      const host = tsm.createCompilerHost(parsed.options);
+      host.jsDocParsingMode = tsm.JSDocParsingMode?.ParseForTypeInfo;
+      const getSourceFile = host.getSourceFile.bind(host);
+      const trees = syntaxTrees.get(configPath);
+      host.getSourceFile = (name, languageVersionOrOptions, onError, shouldCreate) => {
+        // A file already parsed syntax-first, with the same text and options: that tree, not a second parse.
+        const known = trees?.get(path.resolve(name));
+        const wanted = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+        const sameOptions = known && known.languageVersion === wanted.languageVersion && known.impliedNodeFormat === wanted.impliedNodeFormat && wanted.jsDocParsingMode === tsm.JSDocParsingMode?.ParseForTypeInfo;
+        if (known && sameOptions && known.text === host.readFile(name)) {
+          // As a parse with the program's options sets it (moduleDetection): the file is a module or a script.
+          wanted.setExternalModuleIndicator?.(known);
+          return known;
+        }
+        return getSourceFile(name, languageVersionOrOptions, onError, shouldCreate);
+      };
+      program = tsm.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host, projectReferences: parsed.projectReferences });
     }
   } catch {
     program = undefined;
   }
   programs.set(configPath, program);
+  // The program holds the trees it took; the others are no longer needed.
+  syntaxTrees.delete(configPath);
   return program;
 }
 
@@ -92,9 +163,9 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   const tsm = loadTypeScript(path.dirname(file));
   if (!tsm) return { kind: 'skipped', file: displayPath, reason: 'TS/JS files need the `typescript` package (install it in the project)' };
   const config = nearestConfig(path.dirname(file));
-  const program = config ? programFor(tsm, config) : undefined;
-  const fromProgram = program?.getSourceFile(file);
-  const analyze = (source: string) => {
+  const typed = (source: string) => {
+    const program = config ? programFor(tsm, config) : undefined;
+    const fromProgram = program?.getSourceFile(file);
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
     // with this text in its place, so the type-aware rules still see it.
     const own = fromProgram && (fromProgram.text === source ? program : withText(tsm, program!, file, source));
@@ -109,6 +180,21 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     }
     const deadline = new Deadline(settings.timeBudget);
     return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
+  };
+  const analyze = (source: string) => {
+    // Syntax first while the project has no program yet: building one (parse every file and lib of
+    // the tsconfig, bind) is most of a typed check's cost, and most files have no rule that asks for
+    // types (mongodb's src, default catalog: none). The first file whose rules ask builds it; from
+    // then on every file of the project is checked with it, as before.
+    if (config && !programs.has(config)) {
+      const sourceFile = syntaxTree(tsm, config, file, source);
+      try {
+        return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, { relativePath: displayPath, deadline: new Deadline(settings.timeBudget), typesOnDemand: true }) };
+      } catch (error) {
+        if (!isTypesNeeded(error)) throw error;
+      }
+    }
+    return typed(source);
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);
@@ -130,9 +216,9 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   );
 }
 
-function parse(tsm: TsModule, file: string, text: string): ts.SourceFile {
+function parse(tsm: TsModule, file: string, text: string, options?: ts.CreateSourceFileOptions): ts.SourceFile {
   try {
-    return tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true, scriptKindOf(tsm, file));
+    return tsm.createSourceFile(file, text, options ?? { languageVersion: tsm.ScriptTarget.Latest, jsDocParsingMode: tsm.JSDocParsingMode?.ParseNone }, true, scriptKindOf(tsm, file));
   } catch (error) {
     throw new ParserFailure(error);
   }

@@ -62,12 +62,15 @@ that awaits needs rewriting as an \`async\` function; no fix is offered.
     const ts = ctx.ts;
     if (!ctx.text.includes('Promise')) return;
     const visit = (n: ts.Node): boolean | void => {
-      if (ts.isNewExpression(n) && ctx.resolve(n.expression) === 'Promise') {
+      if (ts.isNewExpression(n)) {
         const executor = n.arguments?.[0];
         const fn = executor && unwrap(ctx, executor);
         if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) {
           const asyncKeyword = ts.getModifiers(fn)?.find((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-          if (asyncKeyword) {
+          // Which `Promise` this is (the checker's name resolution, in a project) only for an async
+          // executor: asked for every `new Promise`, it made the CLI build a project's program for
+          // files that hold no candidate at all.
+          if (asyncKeyword && ctx.resolve(n.expression) === 'Promise') {
             const fixes = ctx.hasAwait(fn.body)
               ? []
               : [{ title: rule.messages.fixRemoveAsync, safety: 'safe' as const, edits: [{ start: asyncKeyword.getStart(ctx.sourceFile), end: asyncKeyword.end + whitespaceAfter(ctx.text, asyncKeyword.end), newText: '' }] }];

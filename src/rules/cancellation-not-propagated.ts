@@ -83,7 +83,10 @@ literal (a variable, an encoding string).
   typescript(ctx) {
     const ts = ctx.ts;
     if (!ctx.text.includes('ignal')) return;
-    const ownTakers = signalTakers(ctx);
+    // The file's own signal-taking functions, found when a call needs them: finding them asks the
+    // checker about untyped parameters, which in the CLI builds the project's program.
+    let takers: Map<string, SignalSlot> | undefined;
+    const ownTakers = () => (takers ??= signalTakers(ctx));
     for (const fn of ctx.asyncFunctionList()) {
       const signal = signalParameter(ctx, fn);
       if (!signal) continue;
@@ -144,11 +147,11 @@ function signalTakers(ctx: TsContext): Map<string, SignalSlot> {
   return out;
 }
 
-function slotOf(ctx: TsContext, call: ts.CallExpression, own: Map<string, SignalSlot>): SignalSlot | undefined {
+function slotOf(ctx: TsContext, call: ts.CallExpression, ownTakers: () => Map<string, SignalSlot>): SignalSlot | undefined {
   const ts = ctx.ts;
   const name = ctx.resolve(call.expression);
   if (name && KNOWN[name]) return KNOWN[name];
-  if (ts.isIdentifier(call.expression) && own.has(call.expression.text) && !ctx.checker) return own.get(call.expression.text);
+  if (ts.isIdentifier(call.expression) && ownTakers().has(call.expression.text) && !ctx.checker) return ownTakers().get(call.expression.text);
   return ctx.checker ? typedSlot(ctx, call) : undefined;
 }
 

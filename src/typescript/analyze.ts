@@ -29,6 +29,24 @@ export interface TsAnalyzeOptions {
   deadline?: Deadline;
   /** Stage timings for bench/profile.ts: milliseconds added under `context`, each rule's code and `fix checks`. */
   profile?: StageProfile;
+  /**
+   * Syntax first, types on demand (with no `program`/`checker`): the file belongs to a project whose
+   * program is not built yet, and the first rule to ask for the checker — even whether there is one —
+   * stops the analysis with `TypesNeeded`. The host then builds the program and analyses the file
+   * again with it. A file no rule asks about needs no program: its findings are the same either way.
+   */
+  typesOnDemand?: boolean;
+}
+
+/** Thrown by `analyzeTypeScript` with `typesOnDemand` when a rule asks for the checker (no partial result). */
+export class TypesNeeded extends Error {
+  constructor() {
+    super('a rule asks for the type checker');
+  }
+}
+
+export function isTypesNeeded(e: unknown): e is TypesNeeded {
+  return e instanceof TypesNeeded;
 }
 
 export interface TsAnalysis {
@@ -40,7 +58,7 @@ export interface TsAnalysis {
 
 export const TYPESCRIPT_RULES: readonly Rule[] = CATALOG.filter((r) => r.typescript);
 
-/** Findings (with fixes already checked to re-parse) for one source file; throws only `TimeBudgetExceeded`. */
+/** Findings (with fixes already checked to re-parse) for one source file; throws only `TimeBudgetExceeded` (and `TypesNeeded`, see `typesOnDemand`). */
 export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, settings: Settings, options: TsAnalyzeOptions = {}): TsAnalysis {
   const errors: TsAnalysis['errors'] = [];
   try {
@@ -70,7 +88,18 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
       mark = now;
     };
     const lines = new LineIndex(text);
-    const ctx = new TsContext(tsModule, sourceFile, lines, settings, checker);
+    const onDemand = options.typesOnDemand && !checker && !options.program;
+    const ctx = new TsContext(
+      tsModule,
+      sourceFile,
+      lines,
+      settings,
+      onDemand
+        ? () => {
+            throw new TypesNeeded();
+          }
+        : checker,
+    );
     const deadline = options.deadline ?? Deadline.NONE;
     ctx.deadline = deadline;
     lap('context');
@@ -81,8 +110,8 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
         deadline.check();
         rule.typescript!(ctx);
       } catch (e) {
-        // Out of time is the file's outcome, not this rule's failure.
-        if (isTimeBudgetExceeded(e)) throw e;
+        // Out of time is the file's outcome, not this rule's failure; so is a call for types.
+        if (isTimeBudgetExceeded(e) || isTypesNeeded(e)) throw e;
         errors.push({ rule: rule.code, message: describe(e) });
       }
       lap(rule.code);
@@ -105,7 +134,7 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     lap('fix checks');
     return { findings, errors };
   } catch (e) {
-    if (isTimeBudgetExceeded(e)) throw e;
+    if (isTimeBudgetExceeded(e) || isTypesNeeded(e)) throw e;
     errors.push({ rule: 'engine', message: describe(e) });
     return { findings: [], errors };
   }

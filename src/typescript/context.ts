@@ -47,7 +47,8 @@ export class TsContext {
     readonly sourceFile: ts.SourceFile,
     readonly lines: LineIndex,
     readonly settings: Settings,
-    readonly checker: ts.TypeChecker | undefined,
+    /** The checker, none, or a function asked on the first use of `checker` (see `analyzeTypeScript`'s `typesOnDemand`). */
+    private readonly checkerSource: ts.TypeChecker | undefined | (() => ts.TypeChecker | undefined),
   ) {
     let sawImport = false;
     let sawRequire = false;
@@ -62,6 +63,11 @@ export class TsContext {
       }
     }
     this.usesRequire = sawRequire && !sawImport;
+  }
+
+  /** The program's checker when the file is analysed with types; undefined: syntax-only. */
+  get checker(): ts.TypeChecker | undefined {
+    return typeof this.checkerSource === 'function' ? this.checkerSource() : this.checkerSource;
   }
 
   get text(): string {
