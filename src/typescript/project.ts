@@ -35,6 +35,7 @@ const PARSED_LIMIT = 256;
 
 export class ProjectView {
   private readonly contexts = new Map<ts.SourceFile, TsContext>();
+  private readonly modules = new Map<string, TsContext | undefined>();
 
   constructor(private readonly root: TsContext) {
     this.contexts.set(root.sourceFile, root);
@@ -108,7 +109,7 @@ export class ProjectView {
     if (member === undefined) name = binding.member ?? 'default';
     else if (binding.member === undefined) name = member;
     else return undefined;
-    const target = this.moduleContext(ctx, binding.module);
+    const target = this.module(ctx, binding.module);
     if (!target) return undefined;
     const found = this.exported(target, name, 0);
     if (!found) return undefined;
@@ -123,23 +124,28 @@ export class ProjectView {
     return found && isFunctionLike(this.ts, found.node) && found.node.body ? found.node : undefined;
   }
 
-  /** The context of the module a relative import names, if it is a file of the project. */
-  module(from: TsContext, spec: string): TsContext | undefined {
-    return this.moduleContext(from, spec);
-  }
-
   private constructorOf(cls: ts.ClassLikeDeclaration, ctx: TsContext): ProjectFunction | undefined {
     const ctor = cls.members.find((m): m is ts.ConstructorDeclaration => this.ts.isConstructorDeclaration(m) && m.body !== undefined);
     return ctor ? { fn: ctor, ctx, name: `${cls.name?.text ?? 'class'}.constructor` } : undefined;
   }
 
-  /** The context of a relative module's file, found by path (the analysed file itself when it is that file). */
-  private moduleContext(from: TsContext, spec: string): TsContext | undefined {
+  /**
+   * The context of the module a relative import names, found by path (the analysed file itself when
+   * it is that file), if it is a file of the project. Answered once per importing file and specifier
+   * for this view: each call of an imported helper asks, and the lookup probes up to 26 paths.
+   */
+  module(from: TsContext, spec: string): TsContext | undefined {
+    const key = `${from.sourceFile.fileName}\0${spec}`;
+    if (this.modules.has(key)) return this.modules.get(key);
     const file = moduleFile(this.ts, from.sourceFile.fileName, spec);
-    if (!file) return undefined;
-    if (path.resolve(file) === path.resolve(this.root.sourceFile.fileName)) return this.root;
-    const sourceFile = parseModule(this.ts, file);
-    return sourceFile && this.contextOf(sourceFile, false);
+    let found: TsContext | undefined;
+    if (file && path.resolve(file) === path.resolve(this.root.sourceFile.fileName)) found = this.root;
+    else if (file) {
+      const sourceFile = parseModule(this.ts, file);
+      found = sourceFile && this.contextOf(sourceFile, false);
+    }
+    this.modules.set(key, found);
+    return found;
   }
 
   /**
@@ -162,9 +168,8 @@ export class ProjectView {
       } else if (ts.isVariableStatement(s) && isExported(s) && name !== 'default') {
         const d = s.declarationList.declarations.find((v) => ts.isIdentifier(v.name) && v.name.text === name);
         if (d) return here(d.initializer);
-      } else if (ts.isExportAssignment(s) && !s.isExportEquals && name === 'default') {
-        return here(s.expression);
-      } else if (ts.isExportAssignment(s) && s.isExportEquals) {
+      } else if (ts.isExportAssignment(s)) {
+        // `export default x` and `export = x` both give the module's default.
         if (name === 'default') return here(s.expression);
       } else if (ts.isExportDeclaration(s) && !s.isTypeOnly) {
         const spec = s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
@@ -174,11 +179,11 @@ export class ProjectView {
           const local = (el.propertyName ?? el.name).text;
           if (spec === undefined) return here(topLevel(ts, ctx.sourceFile, local));
           if (depth >= MAX_REEXPORTS) return undefined;
-          const next = this.moduleContext(ctx, spec);
+          const next = this.module(ctx, spec);
           return next && this.exported(next, local, depth + 1);
         }
         if (!s.exportClause && spec !== undefined && name !== 'default' && depth < MAX_REEXPORTS) {
-          const next = this.moduleContext(ctx, spec);
+          const next = this.module(ctx, spec);
           const found = next && this.exported(next, name, depth + 1);
           if (found) return found;
         }
