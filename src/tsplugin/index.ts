@@ -60,7 +60,12 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
       try {
         registerCodes(tsModule, log);
         const warn = (message: string) => log(`setting ignored: ${message}`);
-        const projectBase = parseSettings(withoutName(info.config), CATALOG, warn, configFileSettings(info, log));
+        // A project made after the editor's configurePlugin gets that configuration as `info.config`
+        // (tsserver's override of the plugin entry), flag included: a reloaded project must not
+        // start showing the findings a second time.
+        const { config: created, showsFindings } = editorFlag(withoutName(info.config));
+        if (showsFindings) editorShowsFindings = true;
+        const projectBase = parseSettings(created, CATALOG, warn, configFileSettings(info, log));
         const host: PluginHost = {
           tsModule,
           info,

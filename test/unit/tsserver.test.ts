@@ -272,6 +272,23 @@ for (const version of VERSIONS) {
         fs.rmSync(second.dir, { recursive: true, force: true });
       }
     });
+
+    test('a project made after the editor took over the findings does not report them to tsserver again', async () => {
+      // tsserver hands a later project the editor's configuration as its plugin entry, not through
+      // onConfigurationChanged: the flag must be read there too, or VS Code lists each finding twice.
+      await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: { [EDITOR_SHOWS_FINDINGS]: true } });
+      const third = makeProject({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] }, { name: 'third' });
+      try {
+        server.open(third.file, third.dir);
+        const { semantic, suggestion } = await server.diagnostics(third.file);
+        assert.deepEqual([...ours(semantic), ...ours(suggestion)], [], 'listed twice in VS Code');
+        assert.equal((await server.request<FindingsBody>(FINDINGS_REQUEST, { file: third.file })).findings.length, CALLS.length);
+        assert.doesNotMatch(server.log(), /setting ignored: editorShowsFindings/);
+      } finally {
+        await server.request('configurePlugin', { pluginName: PLUGIN_NAME, configuration: {} });
+        fs.rmSync(third.dir, { recursive: true, force: true });
+      }
+    });
   });
 }
 
