@@ -19,8 +19,7 @@ export function random(seed: number): () => number {
 }
 
 const HEADER = `"""Order pipeline: fetches, validates and stores orders from several upstream services."""
-from __future__ import type { ContentChange } from '../src/python/document';
-import annotations
+from __future__ import annotations
 
 import asyncio
 import contextlib

@@ -120,24 +120,90 @@ class SkeletonMap {
   }
 }
 
-/** The async function whose body holds the whole changed range, if any (a method or a top-level def). */
-export function editedAsyncFunction(tree: Tree, start: number, end: number): { fn: Node; body: Node } | undefined {
-  let node: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
-  for (; node; node = node.parent) {
-    if (node.type !== 'function_definition') continue;
-    const body = node.childForFieldName('body');
-    if (!body || node.child(0)?.type !== 'async') return undefined;
-    // The edit must stay inside the body: a header edit changes what other code sees of it.
-    if (body.startIndex <= start && end <= body.endIndex) return { fn: node, body };
-    return undefined;
+/** A statement at module level or a member of a module-level class: what the window re-analyses. */
+interface Unit {
+  readonly start: number;
+  readonly end: number;
+  /** The class a member belongs to. */
+  readonly cls?: Node;
+  /** A function's name (callers follow it), a class's, or the names a module-level statement binds. */
+  readonly names: readonly string[];
+}
+
+/** Statements whose change every function may see: only a full analysis is exact after them. */
+const MODULE_WIDE = /\bimport\b|\bglobal\b|\bnonlocal\b|\b__all__\b/;
+/** Comments that suppress findings on their line: an edit near one is left to the full analysis. */
+const SUPPRESSION = /noqa|asyncwise/i;
+/** Past this share of the file, a window costs what the full analysis costs. */
+const MAX_WINDOW_SHARE = 0.4;
+
+const definitionOf = (n: Node): Node | null => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n);
+/** Touching counts: text typed right after a statement's last character extends it. */
+const touches = (n: Node, s: { start: number; end: number }) => n.startIndex <= s.end && s.start <= n.endIndex;
+
+/**
+ * What other code sees of an edited statement, so its callers are re-analysed too: a function's
+ * name (unless only an async function's body changed: a coroutine's callers depend on its header
+ * alone), a class's name, the names a module-level assignment binds.
+ */
+function bindings(node: Node, spans: readonly { start: number; end: number }[]): string[] {
+  const def = definitionOf(node);
+  if (def && (def.type === 'function_definition' || def.type === 'class_definition')) {
+    const body = def.childForFieldName('body');
+    const bodyOnly = body !== null && spans.every((s) => !touches(node, s) || (body.startIndex <= s.start && s.end <= body.endIndex));
+    if (def.type === 'function_definition' && def.child(0)?.type === 'async' && bodyOnly) return [];
+    const name = def.childForFieldName('name')?.text;
+    return name ? [name] : [];
   }
-  return undefined;
+  // `NAME = …` / `NAME: T = …` at module level: a global some function may use.
+  const names: string[] = [];
+  for (const m of node.text.matchAll(/^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)/gm)) names.push(m[1]);
+  return names;
+}
+
+/**
+ * The statements an edit touched, in the new tree: every module-level statement overlapping the
+ * changed text or a span whose parse changed, narrowed to class members when the change stays
+ * inside a class body. Undefined when one of them is something every function may depend on.
+ */
+function editedUnits(root: Node, spans: readonly { start: number; end: number }[]): Unit[] | undefined {
+  const units: Unit[] = [];
+  for (const child of root.namedChildren) {
+    if (!child) continue;
+    const here = spans.filter((s) => touches(child, s));
+    if (here.length === 0) continue;
+    const def = definitionOf(child);
+    const body = def?.type === 'class_definition' ? def.childForFieldName('body') : null;
+    if (def && body && here.every((s) => body.startIndex <= s.start && s.end <= body.endIndex)) {
+      for (const member of body.namedChildren) {
+        if (!member || !here.some((s) => touches(member, s))) continue;
+        if (MODULE_WIDE.test(member.text)) return undefined;
+        units.push({ start: member.startIndex, end: member.endIndex, cls: def, names: bindings(member, here) });
+      }
+      continue;
+    }
+    const t = def?.type;
+    if (t !== 'function_definition' && t !== 'class_definition' && MODULE_WIDE.test(child.text)) return undefined;
+    if (child.type.includes('import')) return undefined;
+    units.push({ start: child.startIndex, end: child.endIndex, names: bindings(child, here) });
+  }
+  return units;
+}
+
+/** Functions at module level and methods of module-level classes, with their class. */
+function* allDefs(root: Node): Generator<{ fn: Node; cls?: Node }> {
+  yield* moduleAndClassDefs(root, () => true, () => undefined);
 }
 
 /**
  * Analyses `text` (whose parse is `tree`) given that only `[start, end)` changed since `previous`
- * (whose findings are mapped to the current text by `mapOffset`). Returns undefined when the edit
- * is not confined to one async function body; the caller then runs a full analysis.
+ * (whose findings are mapped to the current text by `mapOffset`). The window is every statement the
+ * change touched (a function, a method, a class-level line, a module-level statement; see
+ * `editedUnits`) plus the async functions that call or name what those statements define (a sync
+ * helper that now blocks, a renamed class): their findings are computed afresh on a skeleton of the
+ * file; every other finding is carried over. Returns undefined when the change touches what every
+ * function depends on (imports, globals declarations) or most of the file; the caller then runs a
+ * full analysis.
  */
 export function analyzeWindow(
   parser: PythonParser,
@@ -149,36 +215,95 @@ export function analyzeWindow(
   previous: readonly Finding[],
   mapOffset: (offset: number) => number | undefined,
   cache: SkeletonCache = {},
-  /** Where the re-parse changed the tree's structure (old tree's `getChangedRanges`); all must lie in the edited function. */
+  /** Where the re-parse changed the tree's structure (old tree's `getChangedRanges`): those statements are re-analysed too. */
   structureChanged: readonly { startIndex: number; endIndex: number }[] = [],
 ): PythonAnalysis | undefined {
-  const edited = editedAsyncFunction(tree, changed.start, changed.end);
+  const spans = [changed, ...structureChanged.map((r) => ({ start: r.startIndex, end: r.endIndex }))];
+  const lines = new LineIndex(text);
+  // A suppression comment on a line the change touched applies to findings anywhere on that line.
+  const firstLine = lines.lineStart(lines.position(changed.start).line);
+  const lastLine = lines.lineStart(lines.position(changed.end).line + 1);
+  if (SUPPRESSION.test(text.slice(firstLine, lastLine))) return undefined;
+  const edited = editedUnits(tree.rootNode, spans);
   if (!edited) return undefined;
-  const unit = { start: edited.fn.startIndex, end: edited.fn.endIndex };
-  // Half-typed code can re-shape the parse beyond the function (error recovery swallowing the
-  // next def): then the findings elsewhere may change too, and only a full analysis is exact.
-  if (structureChanged.some((r) => r.startIndex < unit.start || r.endIndex > unit.end)) return undefined;
-  // The class the edited method belongs to: its `__init__` says what `self.x` holds.
-  const owner = (edited.fn.parent?.type === 'decorated_definition' ? edited.fn.parent : edited.fn).parent?.parent;
-  const unitClass = owner?.type === 'class_definition' ? owner : undefined;
+  const units: Unit[] = [...edited];
+
+  // Callers: async functions that call (or name) what the edited statements define, directly or
+  // through sync functions of the file — an edited helper may now block, or no longer does. A
+  // method is reached as `self.name` from its own class, as `obj.name` from anywhere else.
+  const inUnit = (n: Node) => units.some((u) => n.startIndex < u.end && u.start < n.endIndex);
+  const moduleNames = new Set<string>();
+  const methodNames = new Map<number, Set<string>>();
+  const bind = (name: string, cls: Node | undefined) => {
+    const set = cls ? (methodNames.get(cls.startIndex) ?? methodNames.set(cls.startIndex, new Set()).get(cls.startIndex)!) : moduleNames;
+    if (set.has(name)) return false;
+    set.add(name);
+    return true;
+  };
+  for (const u of units) for (const name of u.names) bind(name, u.cls);
+  if (moduleNames.size + methodNames.size > 0) {
+    const defs = [...allDefs(tree.rootNode)].filter(({ fn }) => !inUnit(fn));
+    const words = (names: Iterable<string>) => [...names].map(escapeRegExp).join('|');
+    for (let grew = true; grew; ) {
+      grew = false;
+      const moduleWords = words(moduleNames);
+      const foreign = words([...methodNames.values()].flatMap((set) => [...set]));
+      const patterns = new Map<number, RegExp | undefined>();
+      const patternFor = (cls: Node | undefined): RegExp | undefined => {
+        const key = cls?.startIndex ?? -1;
+        if (patterns.has(key)) return patterns.get(key);
+        const own = cls ? words(methodNames.get(cls.startIndex) ?? []) : '';
+        const parts = [moduleWords && `\\b(?:${moduleWords})\\b`, own && `\\b(?:${own})\\b`, foreign && `(?<!\\b(?:self|cls)\\.)\\b(?:${foreign})\\b`].filter(Boolean);
+        const re = parts.length > 0 ? new RegExp(parts.join('|')) : undefined;
+        patterns.set(key, re);
+        return re;
+      };
+      for (const { fn, cls } of defs) {
+        const name = fn.childForFieldName('name')?.text;
+        const body = fn.childForFieldName('body');
+        if (name === undefined || !body || inUnit(fn)) continue;
+        const re = patternFor(cls);
+        // The body, not the header: a method of the same name in another class is no caller.
+        if (!re || !re.test(text.slice(body.startIndex, body.endIndex))) continue;
+        if (fn.child(0)?.type === 'async') {
+          const outer = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+          units.push({ start: outer.startIndex, end: outer.endIndex, cls, names: [] });
+        } else if (bind(name, cls)) grew = true;
+      }
+    }
+  }
+  const windowSize = units.reduce((n, u) => n + (u.end - u.start), 0);
+  if (windowSize > text.length * MAX_WINDOW_SHARE) return undefined;
+
+  const carried: Finding[] = [];
+  for (const f of previous) {
+    const moved = moveFinding(f, mapOffset, lines);
+    if (!moved || units.some((u) => (moved.start < u.end && u.start < moved.end) || (moved.start >= u.start && moved.start <= u.end))) continue;
+    carried.push(moved);
+  }
+  // Only blank space changed between statements: every finding stays, moved.
+  if (units.length === 0) return new PythonAnalysis(parser, text, carried, tree);
+
+  // The classes of edited members: their `__init__` says what `self.x` holds.
+  const unitClasses = new Set(units.flatMap((u) => (u.cls ? [u.cls.startIndex] : [])));
 
   // Other functions shrink to a one-line stub that keeps what other code sees of them (the name
-  // and whether it is a coroutine function). Sync functions stay whole when the edited function
-  // may reach them by name (the blocking helpers AW202 follows) or when they set up an object.
+  // and whether it is a coroutine function). Sync functions stay whole when the window may reach
+  // them by name (the blocking helpers AW202 follows) or when they set up an object.
   const syncDefs: { name: string; start: number; end: number }[] = [];
   const stubs: Stub[] = [];
-  // Classes the edited function can see: its own, those it names (constructors, annotations,
-  // receivers typed by them) and their bases, transitively. The others shrink to `class X: ...`.
-  const unitText = text.slice(unit.start, unit.end);
+  // Classes the window can see: its own, those it names (constructors, annotations, receivers
+  // typed by them) and their bases, transitively. The others shrink to `class X: ...`.
+  const unitText = units.map((u) => text.slice(u.start, u.end)).join('\n');
   const classes = moduleClasses(tree.rootNode);
-  const keptClasses = new Set<number>();
+  const keptClasses = new Set<number>(unitClasses);
   const mentions = (haystack: string, name: string) => name !== '' && new RegExp(`\\b${name}\\b`).test(haystack);
-  let seen = unitText;
+  let seen = [unitText, ...classes.filter((c) => keptClasses.has(c.start)).map((c) => c.bases)].join(' ');
   for (let grew = true; grew; ) {
     grew = false;
     for (const c of classes) {
       if (keptClasses.has(c.start)) continue;
-      if ((unitClass && c.start === unitClass.startIndex) || mentions(seen, c.name)) {
+      if (mentions(seen, c.name)) {
         keptClasses.add(c.start);
         seen += ` ${c.bases}`;
         grew = true;
@@ -187,19 +312,19 @@ export function analyzeWindow(
   }
   const defs = moduleAndClassDefs(
     tree.rootNode,
-    (cls) => keptClasses.has(cls.startIndex),
+    (cls) => keptClasses.has(cls.startIndex) || inUnit(cls),
     (cls, name) => stubs.push({ start: cls.startIndex, end: cls.endIndex, text: `class ${name}: ...` }),
   );
   for (const { fn, cls } of defs) {
     const name = fn.childForFieldName('name')?.text;
     if (name === undefined) continue;
-    // The edited function stays whole, nested defs included.
-    if (fn.startIndex < unit.end && unit.start < fn.endIndex) continue;
+    // Functions in the window stay whole, nested defs included.
+    if (inUnit(fn)) continue;
     if (fn.child(0)?.type === 'async') stubs.push({ start: fn.startIndex, end: fn.endIndex, text: `async def ${name}(*args, **kwargs): ...` });
-    else if (!(ALWAYS_KEPT.has(name) && cls !== undefined && unitClass !== undefined && cls.startIndex === unitClass.startIndex)) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex });
+    else if (!(ALWAYS_KEPT.has(name) && cls !== undefined && unitClasses.has(cls.startIndex))) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex });
   }
   const reachable = new Set<string>();
-  calledNames(text.slice(unit.start, unit.end), reachable);
+  calledNames(unitText, reachable);
   const kept = new Set<number>();
   for (let grew = true; grew; ) {
     grew = false;
@@ -226,45 +351,73 @@ export function analyzeWindow(
   skeleton += text.slice(pos);
   const map = new SkeletonMap(disjoint);
 
-  let oldTree: Tree | undefined;
-  if (cache.tree && cache.text !== undefined) {
-    editToMatch(cache.tree, cache.text, skeleton);
-    oldTree = cache.tree;
-  }
-  const unitSkel = { start: map.toSkeleton(unit.start), end: map.toSkeleton(unit.end) };
-  let part: PythonAnalysis;
-  try {
-    part = analyzePython(parser, skeleton, settings, { ...options, oldTree, focus: unitSkel });
-  } catch (error) {
-    // Out of time (the budget): the cached tree was edited toward a text it never reached; drop it.
-    cache.tree?.delete();
-    cache.tree = undefined;
-    cache.text = undefined;
-    throw error;
-  }
-  cache.tree?.delete();
-  cache.tree = part.parsedTree?.copy();
-  cache.text = cache.tree ? skeleton : undefined;
-  let fresh: Finding[];
-  const lines = new LineIndex(text);
-  try {
-    fresh = [];
-    for (const f of part.findings) {
-      if (f.start < unitSkel.start || f.end > unitSkel.end) continue;
-      const moved = moveFinding(f, (o) => map.toOriginal(o), lines);
-      if (moved) fresh.push(moved);
+  const fresh: Finding[] = [];
+  {
+    let oldTree: Tree | undefined;
+    if (cache.tree && cache.text !== undefined) {
+      editToMatch(cache.tree, cache.text, skeleton);
+      oldTree = cache.tree;
     }
-  } finally {
-    part.dispose();
-  }
-  const carried: Finding[] = [];
-  for (const f of previous) {
-    const moved = moveFinding(f, mapOffset, lines);
-    if (!moved || (moved.start < unit.end && unit.start < moved.end) || (moved.start >= unit.start && moved.start <= unit.end)) continue;
-    carried.push(moved);
+    const inSkeleton = units.map((u) => ({ start: map.toSkeleton(u.start), end: map.toSkeleton(u.end) }));
+    const focus = { start: Math.min(...inSkeleton.map((u) => u.start)), end: Math.max(...inSkeleton.map((u) => u.end)) };
+    let part: PythonAnalysis;
+    try {
+      part = analyzePython(parser, skeleton, settings, { ...options, oldTree, focus });
+    } catch (error) {
+      // Out of time (the budget): the cached tree was edited toward a text it never reached; drop it.
+      cache.tree?.delete();
+      cache.tree = undefined;
+      cache.text = undefined;
+      throw error;
+    }
+    cache.tree?.delete();
+    cache.tree = part.parsedTree?.copy();
+    cache.text = cache.tree ? skeleton : undefined;
+    try {
+      if (cache.tree && units.every((u, i) => sameParse(tree, u, cache.tree!, inSkeleton[i]))) {
+        for (const f of part.findings) {
+          if (!inSkeleton.some((u) => u.start <= f.start && f.end <= u.end)) continue;
+          const moved = moveFinding(f, (o) => map.toOriginal(o), lines);
+          if (moved) fresh.push(moved);
+        }
+      } else {
+        // Half-typed code whose error recovery differs in the skeleton (tree-sitter's recovery
+        // depends on the text around): the window's findings from the file itself, focused.
+        const exact = analyzePython(parser, text, settings, { ...options, oldTree: tree.copy(), focus: { start: Math.min(...units.map((u) => u.start)), end: Math.max(...units.map((u) => u.end)) } });
+        try {
+          for (const f of exact.findings) if (units.some((u) => u.start <= f.start && f.end <= u.end)) fresh.push(f);
+        } finally {
+          exact.dispose();
+        }
+      }
+    } finally {
+      part.dispose();
+    }
   }
   const findings = [...carried, ...fresh].sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
   return new PythonAnalysis(parser, text, findings, tree);
+}
+
+/** The node spanning exactly `[start, end)`, if the parse has one. */
+function nodeSpanning(tree: Tree, start: number, end: number): Node | undefined {
+  for (let n: Node | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1)); n; n = n.parent) {
+    if (n.startIndex === start && n.endIndex === end) return n;
+    if (n.startIndex < start || n.endIndex > end) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether the skeleton parsed a window statement as the file did (always, unless error recovery reached it). */
+function sameParse(tree: Tree, unit: { start: number; end: number }, skeletonTree: Tree, inSkeleton: { start: number; end: number }): boolean {
+  const real = nodeSpanning(tree, unit.start, unit.end);
+  const skel = nodeSpanning(skeletonTree, inSkeleton.start, inSkeleton.end);
+  if (!real || !skel || real.type !== skel.type) return false;
+  if (!real.hasError && !skel.hasError) return true;
+  return real.toString() === skel.toString();
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A finding at new offsets (positions recomputed), with the fixes whose edits all map; undefined if its range does not. */

@@ -1,7 +1,7 @@
 /**
  * The editor's windowed re-analysis (`PythonDocument.analyzeEdit`) must give exactly what a full
- * analysis gives, for edits inside one async function body — and fall back to a full analysis
- * otherwise.
+ * analysis gives, for edits anywhere (a coroutine, a sync helper and its callers, a class, a
+ * module-level statement, half-typed code) — and fall back to a full analysis after imports.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { Finding } from '../../src/core/finding';
 import { analyzePython } from '../../src/python/analyze';
 import { PythonDocument } from '../../src/python/document';
-import { generateAsyncModule, random } from '../../bench/generate';
+import { generateAsyncModule, keystrokes, random } from '../../bench/generate';
 import { loadParser, repoRoot, settings } from './helpers';
 
 function comparable(findings: readonly Finding[]) {
@@ -63,21 +63,60 @@ describe('windowed re-analysis while typing', () => {
     });
   }
 
-  it('falls back to a full analysis for edits outside async bodies or touching imports', async () => {
+  for (const [mode, inCoroutines] of [['anywhere in the file', false], ['in coroutines, leaving half-typed code behind', true]] as const) {
+    it(`matches a full analysis after keystrokes ${mode} (the server benchmark's typing)`, async () => {
+      const parser = await loadParser();
+      const s = settings({});
+      let text = generateAsyncModule(1200, 17);
+      const doc = new PythonDocument(parser, text);
+      let windowed = 0;
+      try {
+        doc.analyze(s);
+        const typed = keystrokes(text, 120, inCoroutines ? 23 : 29, inCoroutines);
+        for (const [step, k] of typed.entries()) {
+          doc.applyChanges([k]);
+          text = text.slice(0, k.rangeOffset) + k.text + text.slice(k.rangeOffset + k.rangeLength);
+          const quick = doc.analyzeEdit(s);
+          if (!doc.exact) windowed++;
+          const full = analyzePython(parser, text, s);
+          try {
+            assert.deepEqual(comparable(quick.findings), comparable(full.findings), `step ${step}: typed ${JSON.stringify(k.text)} at ${k.rangeOffset}`);
+          } finally {
+            full.dispose();
+          }
+        }
+      } finally {
+        doc.dispose();
+      }
+      assert.ok(windowed > 100, `only ${windowed} of 120 keystrokes took the windowed path`);
+    });
+  }
+
+  it('re-analyses the async callers of an edited sync helper, and analyses fully after an import', async () => {
     const parser = await loadParser();
     const s = settings({});
-    const text = 'import time\n\n\nasync def f():\n    await g()\n\n\ndef h():\n    pass\n';
+    // Other coroutines around: a window is worth it when it is a small part of the file.
+    const others = Array.from({ length: 12 }, (_, i) => `async def other${i}():\n    await g()\n    return ${i}\n\n\n`).join('');
+    const text = `import time\n\n\nasync def f():\n    await g()\n    h()\n\n\n${others}def h():\n    pass\n`;
     const doc = new PythonDocument(parser, text);
     try {
       doc.analyze(s);
       doc.applyChanges([{ rangeOffset: text.indexOf('pass'), rangeLength: 0, text: 'time.sleep(1)\n    ' }]);
-      doc.analyzeEdit(s);
-      assert.equal(doc.exact, true, 'an edit in a sync function is analysed fully');
+      let quick = doc.analyzeEdit(s);
+      assert.equal(doc.exact, false, 'an edit in a sync function is windowed');
+      assert.deepEqual(
+        quick.findings.map((f) => [f.code, doc.source.slice(f.start, f.end)]),
+        [['AW202', 'h()']],
+        'the caller of the helper that now blocks is flagged at once',
+      );
+      doc.applyChanges([{ rangeOffset: doc.source.indexOf('time.sleep(1)'), rangeLength: 'time.sleep(1)'.length, text: 'pass' }]);
+      quick = doc.analyzeEdit(s);
+      assert.deepEqual(quick.findings, [], 'and no longer once the helper stops blocking');
       doc.applyChanges([{ rangeOffset: doc.source.indexOf('await g()'), rangeLength: 0, text: 'import os\n    ' }]);
       doc.analyzeEdit(s);
       assert.equal(doc.exact, true, 'an import is file-wide');
       doc.applyChanges([{ rangeOffset: doc.source.indexOf('await g()'), rangeLength: 0, text: 'time.sleep(2)\n    ' }]);
-      const quick = doc.analyzeEdit(s);
+      quick = doc.analyzeEdit(s);
       assert.equal(doc.exact, false, 'an edit inside the async body is windowed');
       assert.deepEqual(quick.findings.map((f) => [f.code, doc.source.slice(f.start, f.end)]), [['AW201', 'time.sleep(2)']]);
     } finally {
