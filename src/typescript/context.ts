@@ -126,21 +126,28 @@ export class TsContext {
    */
   resolve(node: ts.Expression): string | undefined {
     const ts = this.ts;
-    if (ts.isParenthesizedExpression(node)) return this.resolve(node.expression);
-    if (ts.isIdentifier(node)) {
-      const binding = this.bindings.get(node.text);
-      if (binding) {
-        if (this.isShadowed(node, binding.declaration)) return undefined;
-        return binding.member ? `${binding.module}.${binding.member}` : binding.module;
-      }
-      if (GLOBALS.has(node.text) && !this.isShadowed(node, undefined)) return node.text;
-      return undefined;
+    // A loop down the chain, not recursion: a generated 10,000-long `a.b.b…` must not overflow the
+    // stack; and no API path is deeper than MAX_CHAIN, so a longer chain resolves to nothing.
+    const names: string[] = [];
+    let base: ts.Expression = node;
+    for (;;) {
+      if (ts.isParenthesizedExpression(base)) base = base.expression;
+      else if (ts.isPropertyAccessExpression(base) && ts.isIdentifier(base.name)) {
+        if (names.length >= MAX_CHAIN) return undefined;
+        names.push(base.name.text);
+        base = base.expression;
+      } else break;
     }
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.name)) {
-      const base = this.resolve(node.expression);
-      return base === undefined ? undefined : normalizeModule(`${base}.${node.name.text}`);
-    }
-    return undefined;
+    if (!ts.isIdentifier(base)) return undefined;
+    let resolved: string;
+    const binding = this.bindings.get(base.text);
+    if (binding) {
+      if (this.isShadowed(base, binding.declaration)) return undefined;
+      resolved = binding.member ? `${binding.module}.${binding.member}` : binding.module;
+    } else if (GLOBALS.has(base.text) && !this.isShadowed(base, undefined)) resolved = base.text;
+    else return undefined;
+    for (let i = names.length - 1; i >= 0; i--) resolved = normalizeModule(`${resolved}.${names[i]}`);
+    return resolved;
   }
 
   /**
@@ -440,6 +447,8 @@ export class TsContext {
 }
 
 /** Globals the rules know by name (`Atomics.wait`, `Date.now`, `Promise`). */
+/** Deeper property chains than any module path resolves to (`fs.promises.constants.F_OK` is 4). */
+const MAX_CHAIN = 32;
 const GLOBALS = new Set(['Atomics', 'Date', 'performance', 'Promise', 'fetch', 'setTimeout', 'setInterval', 'require', 'process']);
 
 /** `node:fs` → `fs`; `fs/promises` → `fs.promises`; `node:timers/promises` → `timers.promises`. */
