@@ -290,7 +290,7 @@ export function analyzeWindow(
   // Other functions shrink to a one-line stub that keeps what other code sees of them (the name
   // and whether it is a coroutine function). Sync functions stay whole when the window may reach
   // them by name (the blocking helpers AW202 follows) or when they set up an object.
-  const syncDefs: { name: string; start: number; end: number }[] = [];
+  const syncDefs: { name: string; start: number; end: number; cls?: Node; outer: Node }[] = [];
   const stubs: Stub[] = [];
   // Classes the window can see: its own, those it names (constructors, annotations, receivers
   // typed by them) and their bases, transitively. The others shrink to `class X: ...`.
@@ -310,18 +310,26 @@ export function analyzeWindow(
       }
     }
   }
+  // A module-level def or class the window never names is left out of the skeleton altogether
+  // (decorators included): nothing in the window can see it, and every rule's walk gets shorter.
+  const outerOf = (n: Node) => (n.parent?.type === 'decorated_definition' ? n.parent : n);
+  const dropped: { name: string; start: number; end: number; stub: string }[] = [];
   const defs = moduleAndClassDefs(
     tree.rootNode,
     (cls) => keptClasses.has(cls.startIndex) || inUnit(cls),
-    (cls, name) => stubs.push({ start: cls.startIndex, end: cls.endIndex, text: `class ${name}: ...` }),
+    (cls, name) => dropped.push({ name, start: outerOf(cls).startIndex, end: outerOf(cls).endIndex, stub: `class ${name}: ...` }),
   );
+  const moduleLevelStubs: { name: string; fn: Node; stub: string }[] = [];
   for (const { fn, cls } of defs) {
     const name = fn.childForFieldName('name')?.text;
     if (name === undefined) continue;
     // Functions in the window stay whole, nested defs included.
     if (inUnit(fn)) continue;
-    if (fn.child(0)?.type === 'async') stubs.push({ start: fn.startIndex, end: fn.endIndex, text: `async def ${name}(*args, **kwargs): ...` });
-    else if (!(ALWAYS_KEPT.has(name) && cls !== undefined && unitClasses.has(cls.startIndex))) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex });
+    if (fn.child(0)?.type === 'async') {
+      const stub = `async def ${name}(*args, **kwargs): ...`;
+      if (cls) stubs.push({ start: fn.startIndex, end: fn.endIndex, text: stub });
+      else moduleLevelStubs.push({ name, fn, stub });
+    } else if (!(ALWAYS_KEPT.has(name) && cls !== undefined && unitClasses.has(cls.startIndex))) syncDefs.push({ name, start: fn.startIndex, end: fn.endIndex, cls, outer: outerOf(fn) });
   }
   const reachable = new Set<string>();
   calledNames(unitText, reachable);
@@ -335,8 +343,24 @@ export function analyzeWindow(
       grew = true;
     });
   }
+  // Every name the skeleton's kept code spells.
+  const named = new Set<string>();
+  const addWords = (from: string) => {
+    for (const m of from.matchAll(/[A-Za-z_]\w*/g)) named.add(m[0]);
+  };
+  addWords(unitText);
   syncDefs.forEach((d, i) => {
-    if (!kept.has(i)) stubs.push({ start: d.start, end: d.end, text: `def ${d.name}(*args, **kwargs): ...` });
+    if (kept.has(i)) addWords(text.slice(d.start, d.end));
+  });
+  for (const d of dropped) stubs.push({ start: d.start, end: d.end, text: named.has(d.name) ? d.stub : '' });
+  for (const { name, fn, stub } of moduleLevelStubs) {
+    if (named.has(name)) stubs.push({ start: fn.startIndex, end: fn.endIndex, text: stub });
+    else stubs.push({ start: outerOf(fn).startIndex, end: outerOf(fn).endIndex, text: '' });
+  }
+  syncDefs.forEach((d, i) => {
+    if (kept.has(i)) return;
+    if (d.cls || named.has(d.name)) stubs.push({ start: d.start, end: d.end, text: `def ${d.name}(*args, **kwargs): ...` });
+    else stubs.push({ start: d.outer.startIndex, end: d.outer.endIndex, text: '' });
   });
   stubs.sort((a, b) => a.start - b.start);
   const disjoint: Stub[] = [];
