@@ -179,30 +179,38 @@ export function generateAsyncModule(lines: number, seed = 1): string {
  */
 export function keystrokes(text: string, count: number, seed: number, inCoroutines = false): ContentChange[] {
   const next = random(seed);
-  // Typing inside coroutines: each burst starts right after an `await ` of the original text.
-  const spots: number[] = [];
-  if (inCoroutines) for (let i = text.indexOf('await '); i >= 0; i = text.indexOf('await ', i + 1)) spots.push(i + 6);
+  // Typing inside coroutines: each burst starts right after an `await ` of the text as typed so far
+  // (spots found in the original text drift into other lines as earlier bursts add text).
+  let current = text;
+  const spots = () => {
+    const out: number[] = [];
+    for (let i = current.indexOf('await '); i >= 0; i = current.indexOf('await ', i + 1)) out.push(i + 6);
+    return out;
+  };
   const alphabet = 'abcdefghijklmnopqrstuvwxyz_ ().:,=é';
   const changes: ContentChange[] = [];
-  let length = text.length;
+  const push = (change: ContentChange) => {
+    changes.push(change);
+    current = current.slice(0, change.rangeOffset) + change.text + current.slice(change.rangeOffset + change.rangeLength);
+  };
   let cursor = 0;
   let typedHere = 0;
   while (changes.length < count) {
     if (typedHere === 0 || next() < 0.2) {
-      // Spots shift as earlier bursts add text; clamp, and accept the rare spot that lands elsewhere.
-      cursor = inCoroutines ? Math.min(spots[Math.floor(next() * spots.length)], length) : Math.floor(next() * length);
+      if (inCoroutines) {
+        const at = spots();
+        cursor = at[Math.floor(next() * at.length)];
+      } else cursor = Math.floor(next() * current.length);
       typedHere = 0;
     }
     if (typedHere > 0 && next() < 0.3) {
-      changes.push({ rangeOffset: cursor - 1, rangeLength: 1, text: '' });
+      push({ rangeOffset: cursor - 1, rangeLength: 1, text: '' });
       cursor--;
-      length--;
       typedHere--;
     } else {
       const ch = alphabet[Math.floor(next() * alphabet.length)];
-      changes.push({ rangeOffset: cursor, rangeLength: 0, text: ch });
+      push({ rangeOffset: cursor, rangeLength: 0, text: ch });
       cursor++;
-      length++;
       typedHere++;
     }
   }
