@@ -14,6 +14,9 @@
  *   from the last keystroke to its diagnostics.
  * - a generated workspace of --files Python modules (default 20,000): the open file's diagnostics
  *   after `didOpen`, the project index's progress `end`, the server's resident memory.
+ * - side by side (Ruff's native server does not run here): Pyright's language server
+ *   (`pyright-langserver --stdio`, the npm package) on the same file and the same keystrokes,
+ *   each timed until Pyright publishes diagnostics for that version (`--no-pyright` skips it).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,17 +35,19 @@ interface Options {
   edits: number;
   files: number;
   json: boolean;
+  pyright: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const opts: Options = { edits: 200, files: 20_000, json: false };
+  const opts: Options = { edits: 200, files: 20_000, json: false, pyright: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => Number(argv[++i]);
     if (arg === '--edits') opts.edits = value();
     else if (arg === '--files') opts.files = value();
     else if (arg === '--json') opts.json = true;
-    else throw new Error(`unknown option ${arg} (expected --edits N, --files N, --json)`);
+    else if (arg === '--no-pyright') opts.pyright = false;
+    else throw new Error(`unknown option ${arg} (expected --edits N, --files N, --json, --no-pyright)`);
   }
   return opts;
 }
@@ -78,7 +83,7 @@ function apply(text: string, change: ContentChange): string {
   return text.slice(0, change.rangeOffset) + change.text + text.slice(change.rangeOffset + change.rangeLength);
 }
 
-async function typing(client: LspClient, uri: string, start: string, changes: readonly ContentChange[], firstVersion: number): Promise<{ diagnostics: number[]; requests: number[]; text: string; version: number }> {
+async function typing(client: LspClient, uri: string, start: string, changes: readonly ContentChange[], firstVersion: number, probeRequests = true): Promise<{ diagnostics: number[]; requests: number[]; text: string; version: number }> {
   let text = start;
   let version = firstVersion;
   const diagnostics: number[] = [];
@@ -90,9 +95,11 @@ async function typing(client: LspClient, uri: string, start: string, changes: re
     client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [toLsp(text, change)] });
     text = apply(text, change);
     // A request while the engine works on the keystroke: answered by the connection thread.
-    const r0 = performance.now();
-    await client.call('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } });
-    requests.push(performance.now() - r0);
+    if (probeRequests) {
+      const r0 = performance.now();
+      await client.call('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } });
+      requests.push(performance.now() - r0);
+    }
     await published;
     diagnostics.push(performance.now() - t0);
   }
@@ -166,6 +173,40 @@ async function keystrokeBench(opts: Options) {
   }
 }
 
+/**
+ * Pyright's language server on the same 5,000-line module and keystrokes (anywhere, then in
+ * coroutines): each `didChange` timed until Pyright publishes diagnostics for its version. Pyright
+ * type-checks (a different job); it is the Python language server that runs here, so the figure
+ * says what a keystroke costs in the server a Python user most likely has open beside ours.
+ */
+async function pyrightBench(opts: Options) {
+  const langserver = path.join(ROOT, 'node_modules', 'pyright', 'langserver.index.js');
+  if (!fs.existsSync(langserver)) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-pyright-bench-'));
+  const file = path.join(dir, 'service.py');
+  const text = generateAsyncModule(5000, 7);
+  fs.writeFileSync(file, text);
+  const client = new LspClient(CLI, { cwd: dir, command: [langserver, '--stdio'] });
+  client.handlers.set('workspace/configuration', (params) => ((params as { items?: unknown[] }).items ?? []).map(() => null));
+  try {
+    await client.initialize({ ...CAPABILITIES, textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: { configuration: true } }, { rootUri: pathToFileURL(dir).href });
+    const uri = pathToFileURL(file).href;
+    const first = client.nextDiagnostics(uri, 1, 120_000);
+    const t0 = performance.now();
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+    await first;
+    const openMs = performance.now() - t0;
+    const anywhere = await typing(client, uri, text, keystrokes(text, opts.edits, 11), 1, false);
+    const inside = await typing(client, uri, anywhere.text, keystrokes(anywhere.text, opts.edits, 13, true), anywhere.version, false);
+    const rss = rssMb(client.process.pid);
+    await client.shutdown().catch(() => undefined);
+    return { openToDiagnosticsMs: round(openMs), keystrokeAnywhere: stats(anywhere.diagnostics), keystrokeInCoroutines: stats(inside.diagnostics), serverRssMb: rss };
+  } finally {
+    if (client.process.exitCode === null) client.process.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function workspaceBench(opts: Options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-server-ws-'));
   try {
@@ -221,7 +262,8 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node esbuild.js first`);
   const keystroke = await keystrokeBench(opts);
   const workspace = opts.files > 0 ? await workspaceBench(opts) : undefined;
-  const result = { node: process.version, cpus: os.cpus().length, keystroke, workspace };
+  const pyright = opts.pyright ? await pyrightBench(opts) : undefined;
+  const result = { node: process.version, cpus: os.cpus().length, keystroke, workspace, pyright };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -250,7 +292,25 @@ async function main(): Promise<void> {
       `  server resident memory                      ${workspace.serverRssMb} MB`,
     );
   }
+  if (pyright) {
+    const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(1)}× asyncwise's`;
+    out.push(
+      `Pyright ${pyrightVersion()} language server, same module and keystrokes (its own diagnostics: a type checker's)`,
+      `  didOpen → diagnostics                       ${pyright.openToDiagnosticsMs} ms`,
+      `${line('keystroke anywhere → its diagnostics', pyright.keystrokeAnywhere)}   median ${ratio(k.keystrokeAnywhere.medianMs, pyright.keystrokeAnywhere.medianMs)}`,
+      `${line('keystroke in a coroutine → its diagnostics', pyright.keystrokeInCoroutines)}   median ${ratio(k.keystrokeInCoroutines.medianMs, pyright.keystrokeInCoroutines.medianMs)}`,
+      `  server resident memory                      ${pyright.serverRssMb} MB`,
+    );
+  } else if (opts.pyright) out.push('Pyright: node_modules/pyright is missing (npm ci installs it), not run');
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function pyrightVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'pyright', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
 }
 
 main().catch((error: unknown) => {

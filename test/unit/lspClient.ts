@@ -32,8 +32,12 @@ export class LspClient {
   stderr = '';
   exited: Promise<number | null>;
 
-  constructor(cli: string, options: { cwd?: string; args?: readonly string[] } = {}) {
-    this.process = spawn(process.execPath, [cli, 'server', '--stdio', ...(options.args ?? [])], { cwd: options.cwd, stdio: 'pipe' });
+  /**
+   * Spawns `node CLI server --stdio ARGS`; with `command`, `node COMMAND…` instead (another
+   * language server, such as Pyright's, for the benchmark's side-by-side run).
+   */
+  constructor(cli: string, options: { cwd?: string; args?: readonly string[]; command?: readonly string[] } = {}) {
+    this.process = spawn(process.execPath, options.command ? [...options.command] : [cli, 'server', '--stdio', ...(options.args ?? [])], { cwd: options.cwd, stdio: 'pipe' });
     this.process.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
