@@ -11,7 +11,7 @@ import { registerInspector } from './inspector';
 import { defaultBackends } from './inspector/backends';
 import { fixAllInActiveFile } from './fixAllCommand';
 import { Log } from './log';
-import { PythonClient } from './pythonClient';
+import { PythonClient, type HostCost } from './pythonClient';
 import { DOCS_SCHEME, RuleDocsProvider, showRuleDocs } from './ruleDocs';
 import { TypeScriptFindings } from './typescriptFindings';
 import { TypeScriptPluginSettings } from './typescriptPlugin';
@@ -22,6 +22,8 @@ export interface AsyncwiseApi {
   readonly ready: Promise<boolean>;
   /** Where the TS/JS diagnostics come from now: the tsserver plugin, the extension's own run (TypeScript 7), or neither yet. */
   typescriptSource(): 'plugin' | 'fallback' | undefined;
+  /** The milliseconds the Python client's handlers held the extension host, per event (see HostCost). */
+  readonly pythonHostCost: HostCost;
 }
 
 export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
@@ -59,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): AsyncwiseApi {
       return false;
     },
   );
-  return { ready, typescriptSource: () => typescriptFindings.running };
+  return { ready, typescriptSource: () => typescriptFindings.running, pythonHostCost: python.hostCost };
 }
 
 export function deactivate(): void {

@@ -12,6 +12,7 @@ import { E2E_DIR_ENV, RESULTS, SUITE_LOG, type SuiteResults, type TestResult } f
 import { defineInspectorTests } from './inspector.test';
 import { defineNotifierTests } from './notifier.test';
 import { defineTypeScriptTests } from './typescript.test';
+import { defineTypingTests } from './typing.test';
 import { defineWorkerTests } from './worker.test';
 
 export function run(): Promise<void> {
@@ -28,6 +29,8 @@ export function run(): Promise<void> {
   // The tests are bundled into this file, so they are registered through mocha's own hook instead of addFile().
   mocha.suite.emit('pre-require', globalThis, 'worker.test.ts', mocha);
   defineWorkerTests();
+  mocha.suite.emit('pre-require', globalThis, 'typing.test.ts', mocha);
+  defineTypingTests();
   mocha.suite.emit('pre-require', globalThis, 'notifier.test.ts', mocha);
   defineNotifierTests();
   mocha.suite.emit('pre-require', globalThis, 'inspector.test.ts', mocha);
