@@ -139,11 +139,8 @@ export class PythonDocument {
     const previous = this.analysis;
     const dirty = this.dirty;
     if (!previous || !dirty || this.fileWide || this.lastSettings !== settings || !this.pendingTree) return this.analyze(settings, options);
-    let t0 = performance.now();
     const tree = this.parser.parse(this.text, this.pendingTree);
-    const t1 = performance.now();
     const structureChanged = this.pendingTree.getChangedRanges(tree);
-    (globalThis as any).t = `parse=${(t1-t0).toFixed(1)} ranges=${(performance.now()-t1).toFixed(1)} n=${structureChanged.length}`;
     let windowed: PythonAnalysis | undefined;
     try {
       windowed = analyzeWindow(this.parser, this.text, tree, settings, options, dirty, previous.findings, (o) => this.mapThroughChanges(o), this.skeleton, structureChanged);

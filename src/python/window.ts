@@ -297,17 +297,16 @@ export function analyzeWindow(
   const unitText = units.map((u) => text.slice(u.start, u.end)).join('\n');
   const classes = moduleClasses(tree.rootNode);
   const keptClasses = new Set<number>(unitClasses);
-  const mentions = (haystack: string, name: string) => name !== '' && new RegExp(`\\b${name}\\b`).test(haystack);
-  let seen = [unitText, ...classes.filter((c) => keptClasses.has(c.start)).map((c) => c.bases)].join(' ');
+  // Names, not substrings: the words of what the window holds, grown by each kept class's bases.
+  const seen = wordsOf(unitText);
+  for (const c of classes) if (keptClasses.has(c.start)) wordsOf(c.bases, seen);
   for (let grew = true; grew; ) {
     grew = false;
     for (const c of classes) {
-      if (keptClasses.has(c.start)) continue;
-      if (mentions(seen, c.name)) {
-        keptClasses.add(c.start);
-        seen += ` ${c.bases}`;
-        grew = true;
-      }
+      if (keptClasses.has(c.start) || c.name === '' || !seen.has(c.name)) continue;
+      keptClasses.add(c.start);
+      wordsOf(c.bases, seen);
+      grew = true;
     }
   }
   // A module-level def or class the window never names is left out of the skeleton altogether
@@ -344,13 +343,9 @@ export function analyzeWindow(
     });
   }
   // Every name the skeleton's kept code spells.
-  const named = new Set<string>();
-  const addWords = (from: string) => {
-    for (const m of from.matchAll(/[A-Za-z_]\w*/g)) named.add(m[0]);
-  };
-  addWords(unitText);
+  const named = new Set(seen);
   syncDefs.forEach((d, i) => {
-    if (kept.has(i)) addWords(text.slice(d.start, d.end));
+    if (kept.has(i)) wordsOf(text.slice(d.start, d.end), named);
   });
   for (const d of dropped) stubs.push({ start: d.start, end: d.end, text: named.has(d.name) ? d.stub : '' });
   for (const { name, fn, stub } of moduleLevelStubs) {
@@ -438,6 +433,12 @@ function sameParse(tree: Tree, unit: { start: number; end: number }, skeletonTre
   if (!real || !skel || real.type !== skel.type) return false;
   if (!real.hasError && !skel.hasError) return true;
   return real.toString() === skel.toString();
+}
+
+/** The identifiers `text` spells, added to `into`. */
+function wordsOf(text: string, into = new Set<string>()): Set<string> {
+  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) into.add(m[0]);
+  return into;
 }
 
 function escapeRegExp(s: string): string {
