@@ -2,7 +2,7 @@
  * The tsserver plugin on huge files, in a real tsserver (issue 12, item 10): `geterr` on a file of
  * 20,000 calls with and without the plugin, and one `getCombinedCodeFix` over 5,000 findings.
  *
- *   node out/bench/tsplugin-scale.js [--typescript 5.9|6.0] [--calls 20000] [--fixes 5000] [--json]
+ *   node out/bench/tsplugin-scale.js [--typescript 5.9|6.0] [--calls 20000] [--fixes 5000] [--runs 3] [--json]
  *
  * The plugin is bundled from src/tsplugin into a private probe folder (not the shared node_modules
  * copy another build may be rewriting) and loaded with VS Code's flags (`--globalPlugins`,
@@ -10,6 +10,7 @@
  * both diagnostic events; then an edit (one line appended) and `geterr` again, as while typing.
  * Two shapes of file: the calls spread over 2,000 async functions (each also holding findings with
  * fixes), and all of them in one function. Target: the plugin's `geterr` within 2x of tsserver's own.
+ * tsserver runs without a log, as VS Code runs it by default.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,11 +25,13 @@ interface Options {
   typescript: '5.9' | '6.0';
   calls: number;
   fixes: number;
+  /** Fresh tsservers per measurement, with and without the plugin alternating; medians reported. */
+  runs: number;
   json: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const opts: Options = { typescript: '5.9', calls: 20_000, fixes: 5_000, json: false };
+  const opts: Options = { typescript: '5.9', calls: 20_000, fixes: 5_000, runs: 3, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--typescript') {
@@ -37,8 +40,9 @@ function parseOptions(argv: readonly string[]): Options {
       opts.typescript = v;
     } else if (arg === '--calls') opts.calls = Number(argv[++i]);
     else if (arg === '--fixes') opts.fixes = Number(argv[++i]);
+    else if (arg === '--runs') opts.runs = Math.max(1, Number(argv[++i]));
     else if (arg === '--json') opts.json = true;
-    else throw new Error(`unknown option ${arg} (expected --typescript 5.9|6.0, --calls N, --fixes N, --json)`);
+    else throw new Error(`unknown option ${arg} (expected --typescript 5.9|6.0, --calls N, --fixes N, --runs N, --json)`);
   }
   return opts;
 }
@@ -80,6 +84,9 @@ function project(root: string, name: string, text: string): { dir: string; file:
   return { dir, file };
 }
 
+/** Extra flags for each tsserver's node (`ASYNCWISE_TSSERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"` to profile it). */
+const NODE_ARGS = (process.env.ASYNCWISE_TSSERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 interface GeterrTiming {
   firstMs: number;
   afterEditMs: number;
@@ -87,7 +94,7 @@ interface GeterrTiming {
 }
 
 async function timeGeterr(typescriptDir: string, probe: string | undefined, proj: { dir: string; file: string }): Promise<GeterrTiming> {
-  const server = new TsServer({ typescriptDir, ...(probe ? { globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [probe] } : {}) });
+  const server = new TsServer({ typescriptDir, log: false, nodeArgs: NODE_ARGS, ...(probe ? { globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [probe] } : {}) });
   try {
     server.open(proj.file, proj.dir);
     let t = performance.now();
@@ -104,8 +111,19 @@ async function timeGeterr(typescriptDir: string, probe: string | undefined, proj
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each figure's median over the runs (a loaded 2-core machine moves one run by a third). */
+function medianTiming(runs: readonly GeterrTiming[]): GeterrTiming {
+  return { firstMs: median(runs.map((r) => r.firstMs)), afterEditMs: median(runs.map((r) => r.afterEditMs)), diagnostics: runs[0].diagnostics };
+}
+
 async function timeCombinedFix(typescriptDir: string, probe: string, proj: { dir: string; file: string }): Promise<{ geterrMs: number; fixMs: number; edits: number }> {
-  const server = new TsServer({ typescriptDir, globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [probe] });
+  const server = new TsServer({ typescriptDir, log: false, nodeArgs: NODE_ARGS, globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [probe] });
   try {
     server.open(proj.file, proj.dir);
     let t = performance.now();
@@ -131,8 +149,14 @@ async function main(): Promise<void> {
   try {
     for (const p of projects) {
       const name = path.basename(p.file, '.ts');
-      const without = await timeGeterr(typescriptDir, undefined, p);
-      const withPlugin = await timeGeterr(typescriptDir, probe, p);
+      const withoutRuns: GeterrTiming[] = [];
+      const withRuns: GeterrTiming[] = [];
+      for (let r = 0; r < opts.runs; r++) {
+        withoutRuns.push(await timeGeterr(typescriptDir, undefined, p));
+        withRuns.push(await timeGeterr(typescriptDir, probe, p));
+      }
+      const without = medianTiming(withoutRuns);
+      const withPlugin = medianTiming(withRuns);
       result[name] = {
         withoutPlugin: without,
         withPlugin,
@@ -140,7 +164,7 @@ async function main(): Promise<void> {
         ratioAfterEdit: Number((withPlugin.afterEditMs / without.afterEditMs).toFixed(2)),
       };
       if (!opts.json) {
-        console.log(`geterr, ${opts.calls} calls (${name}): tsserver alone ${without.firstMs.toFixed(0)} ms (after an edit ${without.afterEditMs.toFixed(0)} ms); with the plugin ${withPlugin.firstMs.toFixed(0)} ms (after an edit ${withPlugin.afterEditMs.toFixed(0)} ms, ${withPlugin.diagnostics - without.diagnostics} findings): ${(withPlugin.firstMs / without.firstMs).toFixed(2)}x, ${(withPlugin.afterEditMs / without.afterEditMs).toFixed(2)}x`);
+        console.log(`geterr, ${opts.calls} calls (${name}), median of ${opts.runs}: tsserver alone ${without.firstMs.toFixed(0)} ms (after an edit ${without.afterEditMs.toFixed(0)} ms); with the plugin ${withPlugin.firstMs.toFixed(0)} ms (after an edit ${withPlugin.afterEditMs.toFixed(0)} ms, ${withPlugin.diagnostics - without.diagnostics} findings): ${(withPlugin.firstMs / without.firstMs).toFixed(2)}x, ${(withPlugin.afterEditMs / without.afterEditMs).toFixed(2)}x`);
       }
     }
     const fix = await timeCombinedFix(typescriptDir, probe, fixProject);

@@ -160,6 +160,19 @@ function typedSlot(ctx: TsContext, call: ts.CallExpression): SignalSlot | undefi
   const checker = ctx.checker!;
   const signature = checker.getResolvedSignature(call);
   if (!signature) return undefined;
+  // The answer depends on the signature's parameter types only; a non-generic function's calls
+  // share one signature object, so 10,000 calls of a helper ask the checker once.
+  const known = slotsBySignature.get(signature);
+  if (known !== undefined) return known ?? undefined;
+  const slot = signatureSlot(ctx, checker, signature, call);
+  slotsBySignature.set(signature, slot ?? null);
+  return slot;
+}
+
+/** Per signature object (the checker's own, so entries go with their checker). */
+const slotsBySignature = new WeakMap<ts.Signature, SignalSlot | null>();
+
+function signatureSlot(ctx: TsContext, checker: ts.TypeChecker, signature: ts.Signature, call: ts.CallExpression): SignalSlot | undefined {
   const params = signature.getParameters();
   for (let i = 0; i < params.length; i++) {
     const decl = params[i].valueDeclaration;

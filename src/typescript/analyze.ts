@@ -14,6 +14,7 @@ import { suppresses } from '../core/suppression';
 import type { Rule } from '../rules/define';
 import { TsContext } from './context';
 import { suppressionAt } from './suppression';
+import { sharingWalks } from './walk';
 import type { StageProfile } from '../core/profile';
 
 export interface TsAnalyzeOptions {
@@ -103,19 +104,22 @@ export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile
     const deadline = options.deadline ?? Deadline.NONE;
     ctx.deadline = deadline;
     lap('context');
-    for (const rule of enabled) {
-      ctx.rule = rule;
-      ctx.severity = effectiveSeverity(settings, rule, 'typescript') as Finding['severity'];
-      try {
-        deadline.check();
-        rule.typescript!(ctx);
-      } catch (e) {
-        // Out of time is the file's outcome, not this rule's failure; so is a call for types.
-        if (isTimeBudgetExceeded(e) || isTypesNeeded(e)) throw e;
-        errors.push({ rule: rule.code, message: describe(e) });
+    // The rules walk the file and its functions many times: one flattening of the tree serves them all.
+    sharingWalks(sourceFile, () => {
+      for (const rule of enabled) {
+        ctx.rule = rule;
+        ctx.severity = effectiveSeverity(settings, rule, 'typescript') as Finding['severity'];
+        try {
+          deadline.check();
+          rule.typescript!(ctx);
+        } catch (e) {
+          // Out of time is the file's outcome, not this rule's failure; so is a call for types.
+          if (isTimeBudgetExceeded(e) || isTypesNeeded(e)) throw e;
+          errors.push({ rule: rule.code, message: describe(e) });
+        }
+        lap(rule.code);
       }
-      lap(rule.code);
-    }
+    });
     // Searched once: per finding, a 20,000-call file's 4,000 findings each scanned the whole text.
     const mayBeSuppressed = text.includes('asyncwise-ignore');
     const findings = ctx.findings
@@ -169,10 +173,13 @@ export function fixReparses(tsModule: typeof ts, sourceFile: ts.SourceFile, fix:
       const slice = sourceFile.text.slice(from, to);
       const shifted = fix.edits.map((e) => ({ start: e.start - from, end: e.end - from, newText: e.newText }));
       const wrap = (body: string) => `async function* __asyncwise_check__() {\n${body}\n}`;
-      return parseErrorCount(tsModule, sourceFile.fileName, wrap(applyEdits(slice, shifted))) <= parseErrorCount(tsModule, sourceFile.fileName, wrap(slice));
+      // A result with no parse error passes whatever the text had: the text before is parsed only otherwise.
+      const errorsAfter = parseErrorCount(tsModule, sourceFile.fileName, wrap(applyEdits(slice, shifted)));
+      return errorsAfter === 0 || errorsAfter <= parseErrorCount(tsModule, sourceFile.fileName, wrap(slice));
     }
     const after = applyEdits(sourceFile.text, fix.edits);
-    return parseErrorCount(tsModule, sourceFile.fileName, after) <= parseErrorCount(tsModule, sourceFile.fileName, sourceFile.text, sourceFile);
+    const errorsAfter = parseErrorCount(tsModule, sourceFile.fileName, after);
+    return errorsAfter === 0 || errorsAfter <= parseErrorCount(tsModule, sourceFile.fileName, sourceFile.text, sourceFile);
   } catch {
     return false;
   }

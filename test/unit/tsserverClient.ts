@@ -17,6 +17,13 @@ export interface ServerOptions {
   readonly pluginProbeLocations?: readonly string[];
   /** A file for tsserver's own log (verbose), kept for the failure message. */
   readonly logFile?: string;
+  /**
+   * False: no log at all, as VS Code runs tsserver by default (`typescript.tsserver.log` off). The
+   * benchmarks turn it off: a verbose log writes every event, 4,000 diagnostics included, to disk.
+   */
+  readonly log?: boolean;
+  /** Flags for the node process running tsserver (`--cpu-prof` when profiling a benchmark). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface ProtocolLocation {
@@ -54,10 +61,13 @@ export class TsServer {
   private stderr = '';
   private exited: string | undefined;
   readonly logFile: string;
+  private readonly profiled: boolean;
 
   constructor(options: ServerOptions) {
+    this.profiled = (options.nodeArgs ?? []).some((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof'));
     this.logFile = options.logFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-tsserver-log-')), 'tsserver.log');
-    const args = [path.join(options.typescriptDir, 'lib', 'tsserver.js'), '--disableAutomaticTypingAcquisition', '--locale', 'en', '--logVerbosity', 'verbose', '--logFile', this.logFile];
+    const args = [...(options.nodeArgs ?? []), path.join(options.typescriptDir, 'lib', 'tsserver.js'), '--disableAutomaticTypingAcquisition', '--locale', 'en'];
+    if (options.log !== false) args.push('--logVerbosity', 'verbose', '--logFile', this.logFile);
     if (options.globalPlugins?.length) args.push('--globalPlugins', options.globalPlugins.join(','));
     if (options.pluginProbeLocations?.length) args.push('--pluginProbeLocations', options.pluginProbeLocations.join(','));
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -175,6 +185,12 @@ export class TsServer {
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    if (this.profiled) {
+      // A profiled node writes its profile only on a normal exit: ask tsserver to exit first.
+      this.child.stdin!.write(JSON.stringify({ seq: ++this.seq, type: 'request', command: 'exit' }) + '\n');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      if (this.exited) return;
+    }
     this.child.stdin!.end();
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
