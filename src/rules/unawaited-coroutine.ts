@@ -215,6 +215,10 @@ awaited later or passed to a function. Also left alone, because the promise is d
   (\`knex('t').insert(row)\`: the builder runs only when awaited), and so are the promise's own
   \`then\`/\`catch\`/\`finally\`, which make a new promise. (A builder stored first, \`q = knex('t')\` then
   \`q.insert(row)\` dropped, looks fluent and is left alone.)
+- \`Object.assign\`, \`Object.defineProperty\`/\`defineProperties\`, \`freeze\`, \`seal\`,
+  \`preventExtensions\` and \`setPrototypeOf\` on a promise already in hand (a variable, property or
+  \`this\`): they return the object they were given, decorated in place (\`Object.assign(promise, {
+  cancel })\`). On a call's result (\`Object.assign(start(), …)\`) the new promise is still flagged.
 - calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
@@ -559,7 +563,25 @@ function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): b
  * returning the object it was called on, an async function that cannot reject.
  */
 function deliberatelyDropped(ctx: TsContext, call: ts.CallExpression): boolean {
-  return (isTestRegistration(ctx, call) && !inTestBody(ctx, call)) || returnsItsReceiver(ctx, call) || cannotReject(ctx, call);
+  return (isTestRegistration(ctx, call) && !inTestBody(ctx, call)) || returnsItsReceiver(ctx, call) || returnsItsTarget(ctx, call) || cannotReject(ctx, call);
+}
+
+/** `Object` functions that return the object they were given (their first argument), changed in place. */
+const OBJECT_IN_PLACE = new Set(['assign', 'defineProperty', 'defineProperties', 'freeze', 'seal', 'preventExtensions', 'setPrototypeOf']);
+
+/**
+ * `Object.defineProperties(promise, …)`, `Object.assign(promise, { cancel })`: the value is the
+ * promise the code already holds (a variable, a property, `this`), decorated in place; the statement
+ * starts nothing. With a call as the target (`Object.assign(start(), …)`) it is a new promise, dropped.
+ */
+function returnsItsTarget(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const callee = unwrap(ts, call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !OBJECT_IN_PLACE.has(callee.name.text)) return false;
+  const object = unwrap(ts, callee.expression);
+  if (!ts.isIdentifier(object) || object.text !== 'Object' || ctx.isShadowed(object, undefined)) return false;
+  const target = call.arguments[0] && unwrap(ts, call.arguments[0]);
+  return !!target && (ts.isIdentifier(target) || ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target) || target.kind === ts.SyntaxKind.ThisKeyword);
 }
 
 // --- test runners -------------------------------------------------------------------------------
