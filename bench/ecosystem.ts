@@ -55,6 +55,8 @@ interface Finding {
   readonly line: number;
   readonly rule: string;
   readonly text: string;
+  /** Which line of the file with this text it is (1 for the first): tells apart findings on identical lines. */
+  readonly occurrence: number;
   readonly message: string;
   readonly language: Language;
 }
@@ -67,6 +69,12 @@ interface VerdictLine {
   readonly text: string;
   readonly reason: string;
   readonly lineNo: number;
+  /**
+   * Optional 7th column: which of the file's lines with this text the verdict is for (1-based). Needed
+   * only when one text holds findings with different verdicts: without it, a finding that goes away
+   * would hand its verdict to its twin.
+   */
+  readonly occurrence?: number;
 }
 
 const PYTHON_FILE = /\.pyi?$/;
@@ -107,11 +115,13 @@ export function parseVerdicts(text: string): VerdictLine[] {
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '' || raw.startsWith('#')) return;
     const cols = raw.split('\t');
-    if (cols.length !== 6) throw new Error(`verdicts.tsv:${index + 1}: expected 6 tab-separated columns (project, path, rule, verdict, line, reason), got ${cols.length}`);
-    const [project, file, rule, verdict, line, reason] = cols;
+    if (cols.length !== 6 && cols.length !== 7) throw new Error(`verdicts.tsv:${index + 1}: expected 6 tab-separated columns (project, path, rule, verdict, line, reason) and an optional occurrence, got ${cols.length}`);
+    const [project, file, rule, verdict, line, reason, nth] = cols;
     if (!VERDICTS.includes(verdict as Verdict)) throw new Error(`verdicts.tsv:${index + 1}: verdict must be one of ${VERDICTS.join(', ')}, not "${verdict}"`);
     if (reason.trim() === '') throw new Error(`verdicts.tsv:${index + 1}: every verdict needs a reason`);
-    out.push({ project, path: file, rule, verdict: verdict as Verdict, text: normalizeLine(line), reason, lineNo: index + 1 });
+    const occurrence = nth === undefined ? undefined : Number(nth);
+    if (occurrence !== undefined && !(Number.isInteger(occurrence) && occurrence >= 1)) throw new Error(`verdicts.tsv:${index + 1}: the occurrence column must be a whole number from 1, not "${nth}"`);
+    out.push({ project, path: file, rule, verdict: verdict as Verdict, text: normalizeLine(line), reason, lineNo: index + 1, ...(occurrence === undefined ? {} : { occurrence }) });
   });
   return out;
 }
@@ -152,7 +162,10 @@ function runCli(project: Project, dir: string): { findings: Finding[]; seconds: 
     let fileLines = lines.get(abs);
     if (!fileLines) lines.set(abs, (fileLines = fs.readFileSync(abs, 'utf8').split(/\r\n|\r|\n/)));
     const rel = path.relative(dir, abs).split(path.sep).join('/');
-    return { project: project.name, path: rel, line: f.line, rule: f.code, text: normalizeLine(fileLines[f.line - 1] ?? ''), message: f.message, language: PYTHON_FILE.test(rel) ? 'python' : 'typescript' };
+    const text = normalizeLine(fileLines[f.line - 1] ?? '');
+    let occurrence = 1;
+    for (let i = 0; i < f.line - 1 && i < fileLines.length; i++) if (normalizeLine(fileLines[i]) === text) occurrence++;
+    return { project: project.name, path: rel, line: f.line, rule: f.code, text, occurrence, message: f.message, language: PYTHON_FILE.test(rel) ? 'python' : 'typescript' };
   });
   return { findings, seconds, stderr: result.stderr };
 }
@@ -223,10 +236,19 @@ function main(): void {
   }
   const reviewed: { finding: Finding; verdict: VerdictLine }[] = [];
   const unreviewed: Finding[] = [];
+  // First the verdicts that name their occurrence, then the others in order: a verdict meant for one
+  // line of a text is never handed to its twin.
+  const unmatched: Finding[] = [];
   for (const f of findings) {
     const list = pool.get(keyOf(f));
-    const v = list?.shift();
-    if (v) reviewed.push({ finding: f, verdict: v });
+    const at = list ? list.findIndex((v) => v.occurrence === f.occurrence) : -1;
+    if (list && at >= 0) reviewed.push({ finding: f, verdict: list.splice(at, 1)[0] });
+    else unmatched.push(f);
+  }
+  for (const f of unmatched) {
+    const list = pool.get(keyOf(f));
+    const at = list ? list.findIndex((v) => v.occurrence === undefined) : -1;
+    if (list && at >= 0) reviewed.push({ finding: f, verdict: list.splice(at, 1)[0] });
     else unreviewed.push(f);
   }
   const gone = [...pool.values()].flat();

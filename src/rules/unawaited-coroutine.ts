@@ -228,13 +228,17 @@ awaited later or passed to a function. Also left alone, because the promise is d
   { this.abort(err) } }\`, an async IIFE guarding its body. Also \`p.catch(handler)\` with such a
   handler, and a function returning one (\`closeQuietly() { return conn.close().catch(() => {}) }\`).
   The callee is the checker's declaration, or without types the function of this file the name
-  denotes.
+  denotes. And \`p.then(handler)\` on a promise that only fulfils — \`Promise.resolve()\` of a value
+  that is no promise, \`Promise.allSettled(…)\`, a \`timers/promises\` timer given no options (only an
+  aborted signal makes it reject), \`promisify(setTimeout)\` — with a handler that neither throws,
+  awaits what may reject, returns a promise, nor calls an assertion (\`assert\`, \`expect\`,
+  \`should\`: they throw by design): \`sleep(500).then(() => { socket.destroy(); })\`.
 
 Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never run: no TS/JS rule reports
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 113 of its 248 decided TS/JS findings were right,
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 112 of its 241 decided TS/JS findings were right,
 with 122 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
@@ -715,6 +719,12 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
   const ts = ctx.ts;
   if (depth > 3) return false;
   const callee = unwrap(ts, call.expression);
+  // `sleep(100).then(() => socket.destroy())`: a promise that never rejects, and a handler that cannot.
+  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'then' && call.arguments.length === 1) {
+    const source = unwrap(ts, callee.expression);
+    const handler = call.arguments[0];
+    if (ts.isCallExpression(source) && neverRejects(ctx, source) && (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth) && !asserts(ctx, handler.body)) return true;
+  }
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'catch' && call.arguments.length === 1) {
     const handler = call.arguments[0];
     return (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth);
@@ -726,6 +736,52 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
   const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
   const value = returned && unwrap(ts, returned);
   return !!value && ts.isCallExpression(value) && cannotReject(ctx, value, depth + 1);
+}
+
+/** Assertion libraries' names: their calls are made to throw (`assert.equal`, `expect(x).to…`, `x.should…`). */
+const ASSERTION = /^(assert|expect|should)$/;
+
+/** Whether a function body (its own code) calls an assertion, which throws by design when it fails. */
+function asserts(ctx: TsContext, body: ts.Node): boolean {
+  const ts = ctx.ts;
+  let found = false;
+  const check = (n: ts.Node) => {
+    if (found || !ts.isCallExpression(n)) return;
+    let head: ts.Expression = unwrap(ts, n.expression);
+    while (ts.isPropertyAccessExpression(head) || ts.isCallExpression(head)) head = unwrap(ts, head.expression);
+    if (ts.isIdentifier(head) && ASSERTION.test(head.text)) found = true;
+    else if (ctx.resolve(n.expression)?.startsWith('assert')) found = true;
+  };
+  check(body);
+  ctx.walkOwn(body, check);
+  return found;
+}
+
+/**
+ * Promises that settle only by fulfilling: `Promise.resolve(value)` of a value that is no promise,
+ * `Promise.allSettled(…)`, and a timer of `timers/promises` (`setTimeout`, `setImmediate`) given no
+ * options (only an aborted `signal` makes one reject), also as `promisify(setTimeout)` bound to a name.
+ */
+function neverRejects(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const name = ctx.resolve(call.expression);
+  if (name === 'Promise.allSettled') return true;
+  if (name === 'Promise.resolve') {
+    const value = call.arguments[0] && unwrap(ts, call.arguments[0]);
+    return !value || !mayBePromise(ctx, value);
+  }
+  if (name === 'timers.promises.setTimeout') return call.arguments.length < 3;
+  if (name === 'timers.promises.setImmediate') return call.arguments.length < 2;
+  const callee = unwrap(ts, call.expression);
+  if (!ts.isIdentifier(callee) || call.arguments.length > 2) return false;
+  const declaration = ctx.declarationOf(callee);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || !declaration.initializer) return false;
+  const init = unwrap(ts, declaration.initializer);
+  const flags = ts.getCombinedNodeFlags(declaration);
+  if (!(flags & ts.NodeFlags.Const) || !ts.isCallExpression(init) || init.arguments.length !== 1) return false;
+  const promisify = ctx.resolve(init.expression);
+  const timer = unwrap(ts, init.arguments[0]);
+  return promisify === 'util.promisify' && ts.isIdentifier(timer) && ctx.resolve(timer) === 'setTimeout';
 }
 
 function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike | undefined {
