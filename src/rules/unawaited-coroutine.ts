@@ -208,6 +208,10 @@ awaited later or passed to a function. Also left alone, because the promise is d
   a helper: the runner starts, tracks and reports them, and they never reject. Inside a running
   test's own function, \`test()\`/\`it()\` (like \`t.test()\`) makes a subtest that is cancelled if still
   outstanding when its parent ends: flagged unless awaited.
+- other promises dropped inside a test or hook registered with \`node:test\` (imported): its runner
+  reports a rejection of the test's work as that test's failure, with the error (a done-style test too:
+  it fails at once instead of waiting for \`done\`), so nothing goes unhandled. Under mocha's or jest's
+  globals they are still flagged: mocha pins an unhandled rejection on whichever test is running.
 - fluent calls on an object already in hand (with types): each method returns its receiver's own
   type (type arguments aside, or the receiver made awaitable: \`Instance & PromiseLike<…>\`), down to a
   variable, property or \`this\` (\`reply.code(200).send(body)\` returns the fastify reply it was called
@@ -238,8 +242,8 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 112 of its 241 decided TS/JS findings were right,
-with 122 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 182 decided TS/JS findings were right,
+with 102 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
 never runs at all. Turn it on in TS/JS for a service, where an unhandled rejection ends the process.
@@ -567,7 +571,7 @@ function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): b
  * returning the object it was called on, an async function that cannot reject.
  */
 function deliberatelyDropped(ctx: TsContext, call: ts.CallExpression): boolean {
-  return (isTestRegistration(ctx, call) && !inTestBody(ctx, call)) || returnsItsReceiver(ctx, call) || returnsItsTarget(ctx, call) || cannotReject(ctx, call);
+  return (isTestRegistration(ctx, call) ? !inTestBody(ctx, call) : reportedByNodeTest(ctx, call)) || returnsItsReceiver(ctx, call) || returnsItsTarget(ctx, call) || cannotReject(ctx, call);
 }
 
 /** `Object` functions that return the object they were given (their first argument), changed in place. */
@@ -645,6 +649,28 @@ function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
   for (let n: ts.Node = call; n.parent; n = n.parent) {
     if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
     const kind = registration(ctx, n.parent);
+    if (kind !== undefined) return kind !== 'suite';
+  }
+  return false;
+}
+
+/**
+ * Inside the function of a test or hook registered with `node:test` (imported, not a global): the
+ * runner tracks the test's asynchronous work and reports an unhandled rejection there as that test's
+ * failure (or, once it has ended, as an error of the file), so the run fails with the error; nothing
+ * goes unhandled. A subtest made through the context (`t.test(…)`, `t.describe(…)`) is cancelled when
+ * its parent ends: still flagged, as is every dropped promise under mocha, jest or a test's helpers.
+ */
+function reportedByNodeTest(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const callee = unwrap(ts, call.expression);
+  if (ts.isPropertyAccessExpression(callee) && Object.hasOwn(NODE_TEST, callee.name.text)) return false;
+  for (let n: ts.Node = call; n.parent; n = n.parent) {
+    if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
+    const registered = n.parent;
+    // Imported from node:test only: `ctx.resolve` names it (`test`, `test.it`); mocha's globals do not resolve.
+    if (ctx.resolve(unwrap(ts, registered.expression)) === undefined) continue;
+    const kind = registration(ctx, registered);
     if (kind !== undefined) return kind !== 'suite';
   }
   return false;
