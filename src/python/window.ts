@@ -138,6 +138,8 @@ const SUPPRESSION = /noqa|asyncwise/i;
 const MAX_WINDOW_SHARE = 0.4;
 
 const definitionOf = (n: Node): Node | null => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n);
+/** A definition with its decorators: what a window or a stub spans. */
+const outerOf = (n: Node): Node => (n.parent?.type === 'decorated_definition' ? n.parent : n);
 /** Touching counts: text typed right after a statement's last character extends it. */
 const touches = (n: Node, s: { start: number; end: number }) => n.startIndex <= s.end && s.start <= n.endIndex;
 
@@ -266,7 +268,7 @@ export function analyzeWindow(
         // The body, not the header: a method of the same name in another class is no caller.
         if (!re || !re.test(text.slice(body.startIndex, body.endIndex))) continue;
         if (fn.child(0)?.type === 'async') {
-          const outer = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+          const outer = outerOf(fn);
           units.push({ start: outer.startIndex, end: outer.endIndex, cls, names: [] });
         } else if (bind(name, cls)) grew = true;
       }
@@ -311,7 +313,6 @@ export function analyzeWindow(
   }
   // A module-level def or class the window never names is left out of the skeleton altogether
   // (decorators included): nothing in the window can see it, and every rule's walk gets shorter.
-  const outerOf = (n: Node) => (n.parent?.type === 'decorated_definition' ? n.parent : n);
   const dropped: { name: string; start: number; end: number; stub: string }[] = [];
   const defs = moduleAndClassDefs(
     tree.rootNode,

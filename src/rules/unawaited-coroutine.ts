@@ -645,13 +645,25 @@ function isTestRegistration(ctx: TsContext, call: ts.CallExpression): boolean {
  * At module level, in a suite's callback, or in a helper the suites call, registering is the idiom.
  */
 function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
+  const kind = enclosingRegistration(ctx, call, false);
+  return kind !== undefined && kind !== 'suite';
+}
+
+/**
+ * What registered the innermost function around `call` that a test runner was given (a test, a
+ * hook, a suite), or undefined; with `importedOnly`, registrations through mocha's or jest's globals
+ * are passed over.
+ */
+function enclosingRegistration(ctx: TsContext, call: ts.CallExpression, importedOnly: boolean): Registration | undefined {
   const ts = ctx.ts;
   for (let n: ts.Node = call; n.parent; n = n.parent) {
     if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
+    // Imported from node:test: `ctx.resolve` names it (`test`, `test.it`); the runners' globals do not resolve.
+    if (importedOnly && ctx.resolve(unwrap(ts, n.parent.expression)) === undefined) continue;
     const kind = registration(ctx, n.parent);
-    if (kind !== undefined) return kind !== 'suite';
+    if (kind !== undefined) return kind;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -665,15 +677,8 @@ function reportedByNodeTest(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
   const callee = unwrap(ts, call.expression);
   if (ts.isPropertyAccessExpression(callee) && Object.hasOwn(NODE_TEST, callee.name.text)) return false;
-  for (let n: ts.Node = call; n.parent; n = n.parent) {
-    if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
-    const registered = n.parent;
-    // Imported from node:test only: `ctx.resolve` names it (`test`, `test.it`); mocha's globals do not resolve.
-    if (ctx.resolve(unwrap(ts, registered.expression)) === undefined) continue;
-    const kind = registration(ctx, registered);
-    if (kind !== undefined) return kind !== 'suite';
-  }
-  return false;
+  const kind = enclosingRegistration(ctx, call, true);
+  return kind !== undefined && kind !== 'suite';
 }
 
 // --- fluent APIs --------------------------------------------------------------------------------

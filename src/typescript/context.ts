@@ -456,9 +456,9 @@ export class TsContext {
   }
 }
 
-/** Globals the rules know by name (`Atomics.wait`, `Date.now`, `Promise`). */
 /** Deeper property chains than any module path resolves to (`fs.promises.constants.F_OK` is 4). */
 const MAX_CHAIN = 32;
+/** Globals the rules know by name (`Atomics.wait`, `Date.now`, `Promise`). */
 const GLOBALS = new Set(['Atomics', 'Date', 'performance', 'Promise', 'fetch', 'setTimeout', 'setInterval', 'require', 'process']);
 
 /** `node:fs` → `fs`; `fs/promises` → `fs.promises`; `node:timers/promises` → `timers.promises`. */
