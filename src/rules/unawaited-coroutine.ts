@@ -208,9 +208,11 @@ awaited later or passed to a function. Also left alone, because the promise is d
   a helper: the runner starts, tracks and reports them, and they never reject. Inside a running
   test's own function, \`test()\`/\`it()\` (like \`t.test()\`) makes a subtest that is cancelled if still
   outstanding when its parent ends: flagged unless awaited.
-- other promises dropped inside a test or hook registered with \`node:test\` (imported): its runner
-  reports a rejection of the test's work as that test's failure, with the error (a done-style test too:
-  it fails at once instead of waiting for \`done\`), so nothing goes unhandled. Under mocha's or jest's
+- other promises dropped in a file that imports \`node:test\` (or the \`test\` package): its runner
+  handles every rejection left unhandled while the file runs. One from a test's work, also through a
+  helper that wraps the test's function, fails that test with the error (a done-style test too: it
+  fails at once instead of waiting for \`done\`); one after the test ended or outside any test fails
+  the file with the error. Nothing goes unhandled and the run fails visibly. Under mocha's or jest's
   globals they are still flagged: mocha pins an unhandled rejection on whichever test is running.
 - fluent calls on an object already in hand (with types): each method returns its receiver's own
   type (type arguments aside, or the receiver made awaitable: \`Instance & PromiseLike<…>\`), down to a
@@ -645,21 +647,15 @@ function isTestRegistration(ctx: TsContext, call: ts.CallExpression): boolean {
  * At module level, in a suite's callback, or in a helper the suites call, registering is the idiom.
  */
 function inTestBody(ctx: TsContext, call: ts.CallExpression): boolean {
-  const kind = enclosingRegistration(ctx, call, false);
+  const kind = enclosingRegistration(ctx, call);
   return kind !== undefined && kind !== 'suite';
 }
 
-/**
- * What registered the innermost function around `call` that a test runner was given (a test, a
- * hook, a suite), or undefined; with `importedOnly`, registrations through mocha's or jest's globals
- * are passed over.
- */
-function enclosingRegistration(ctx: TsContext, call: ts.CallExpression, importedOnly: boolean): Registration | undefined {
+/** What registered the innermost function around `call` that a test runner was given (a test, a hook, a suite), or undefined. */
+function enclosingRegistration(ctx: TsContext, call: ts.CallExpression): Registration | undefined {
   const ts = ctx.ts;
   for (let n: ts.Node = call; n.parent; n = n.parent) {
     if (!isFunctionLike(ts, n) || !ts.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) continue;
-    // Imported from node:test: `ctx.resolve` names it (`test`, `test.it`); the runners' globals do not resolve.
-    if (importedOnly && ctx.resolve(unwrap(ts, n.parent.expression)) === undefined) continue;
     const kind = registration(ctx, n.parent);
     if (kind !== undefined) return kind;
   }
@@ -667,18 +663,19 @@ function enclosingRegistration(ctx: TsContext, call: ts.CallExpression, imported
 }
 
 /**
- * Inside the function of a test or hook registered with `node:test` (imported, not a global): the
- * runner tracks the test's asynchronous work and reports an unhandled rejection there as that test's
- * failure (or, once it has ended, as an error of the file), so the run fails with the error; nothing
- * goes unhandled. A subtest made through the context (`t.test(…)`, `t.describe(…)`) is cancelled when
- * its parent ends: still flagged, as is every dropped promise under mocha, jest or a test's helpers.
+ * In a file that imports `node:test` (or the `test` package): its runner handles every rejection
+ * nobody else does while the file runs. One from a test's work (even through a helper that wraps the
+ * test's function) fails that test with the error; one after the test ended or outside any test fails
+ * the file with the error ("generated asynchronous activity after the test ended"). Nothing goes
+ * unhandled and the run fails visibly. A subtest made through the context (`t.test(…)`,
+ * `t.describe(…)`) is another matter: cancelled when its parent ends, still flagged; so is every
+ * dropped promise under mocha or jest, which pin an unhandled rejection on whichever test is running.
  */
 function reportedByNodeTest(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
   const callee = unwrap(ts, call.expression);
   if (ts.isPropertyAccessExpression(callee) && Object.hasOwn(NODE_TEST, callee.name.text)) return false;
-  const kind = enclosingRegistration(ctx, call, true);
-  return kind !== undefined && kind !== 'suite';
+  return ctx.importsModule('test');
 }
 
 // --- fluent APIs --------------------------------------------------------------------------------

@@ -311,6 +311,12 @@ export class TsContext {
     return found;
   }
 
+  /** Whether the file imports or requires `module` (normalised: `test` for `node:test`) at its top level. */
+  importsModule(module: string): boolean {
+    for (const b of this.bindings.values()) if (b.module === module) return true;
+    return false;
+  }
+
   /** How the file can spell a module object (`fs` for `node:fs`), or undefined. */
   spellModule(module: string): string | undefined {
     for (const [local, b] of this.bindings) {
