@@ -15,7 +15,7 @@ import { Deadline } from '../core/budget';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
-import { analyzeTypeScript, fixAllTypeScript, isTypesNeeded, scriptKindOf } from '../typescript/analyze';
+import { analyzeTypeScript, fixAllTypeScript, isTypesNeeded, rulesFor, scriptKindOf, type TsAnalysis } from '../typescript/analyze';
 import { requireWithCodeCache } from './compileCache';
 import { checkFileWith, checkWith, ParserFailure, toProblem, type FileResult, type FixMode } from './check';
 
@@ -181,7 +181,11 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     const deadline = new Deadline(settings.timeBudget);
     return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
   };
-  const analyze = (source: string) => {
+  const analyze = (source: string): { sourceFile?: ts.SourceFile; analysis: TsAnalysis } => {
+    // A file that holds none of the words the enabled rules need (most files of a project under the
+    // default catalog: no `async` with a `finally`, no `new Promise(async …)`) cannot have a finding:
+    // not parsed at all, as the Python engine leaves a file without `async` unparsed.
+    if (rulesFor(file, source, settings, displayPath).length === 0) return { analysis: { findings: [], errors: [] } };
     // Syntax first while the project has no program yet: building one (parse every file and lib of
     // the tsconfig, bind) is most of a typed check's cost, and most files have no rule that asks for
     // types (mongodb's src, default catalog: none). The first file whose rules ask builds it; from
@@ -198,7 +202,7 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);
-    return { source, findings: analysis.findings, fixAll: (unsafe) => fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe), dispose: () => {} };
+    return { source, findings: analysis.findings, fixAll: (unsafe) => (sourceFile ? fixAllTypeScript(tsm, sourceFile, analysis.findings, unsafe) : { text: source, applied: 0 }), dispose: () => {} };
   };
   return checkWith(
     {

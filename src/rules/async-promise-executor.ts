@@ -58,9 +58,10 @@ When the executor never awaits, removing \`async\` is safe: the executor already
 to its end, and a throw in it now rejects the promise being built instead of getting lost. An executor
 that awaits needs rewriting as an \`async\` function; no fix is offered.
 `,
+  // An async function as a call's first argument: `(async`, with blanks, comments or more `(` between.
+  typescriptNeeds: ['Promise', /\((?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*|\()*async\b/],
   typescript(ctx) {
     const ts = ctx.ts;
-    if (!ctx.text.includes('Promise')) return;
     const visit = (n: ts.Node): boolean | void => {
       if (ts.isNewExpression(n)) {
         const executor = n.arguments?.[0];

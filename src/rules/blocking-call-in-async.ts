@@ -369,6 +369,7 @@ already has) is safe: same arguments, same result, and the file is read off the 
 \`execSync(…)\` → \`(await promisify(exec)(…)).stdout\` is unsafe: the output becomes a string by default
 rather than a Buffer, and a failing command rejects with a differently shaped error.
 `,
+  typescriptNeeds: ['async'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

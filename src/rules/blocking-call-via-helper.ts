@@ -185,6 +185,7 @@ In TS/JS the fix awaits the helper's async twin when the project has one beside 
 module the file can already spell — and is unsafe: the twin is another implementation. Otherwise no
 fix is offered (Node has no \`to_thread\` for a function).
 `,
+  typescriptNeeds: ['async'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

@@ -80,9 +80,9 @@ rejects as the caller asked. The fix adds \`{ signal }\` as the options argument
 to an options object literal already there; it is not offered when the options argument is not a
 literal (a variable, an encoding string).
 `,
+  typescriptNeeds: ['async', 'ignal'],
   typescript(ctx) {
     const ts = ctx.ts;
-    if (!ctx.text.includes('ignal')) return;
     // The file's own signal-taking functions, found when a call needs them: finding them asks the
     // checker about untyped parameters, which in the CLI builds the project's program.
     let takers: Map<string, SignalSlot> | undefined;

@@ -92,6 +92,7 @@ export async function cleanup(folder: string): Promise<boolean> {
 ## Fix safety
 No automatic fix: whether a metadata call is worth a thread hop is a judgement call.
 `,
+  typescriptNeeds: ['async', 'Sync'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

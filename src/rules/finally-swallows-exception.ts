@@ -105,6 +105,7 @@ No fix is offered. The usual repair moves the jump after the \`try\` statement, 
 happens when an exception is in flight — the point of the change, but only the author knows whether
 some errors were meant to be discarded.
 `,
+  typescriptNeeds: ['async', 'finally'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

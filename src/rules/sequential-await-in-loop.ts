@@ -236,6 +236,7 @@ calls at a time through an \`asyncio.Semaphore\` and a small helper coroutine. N
 offered when the loop variable is read outside the loop (a generator expression does not bind it),
 nor any fix when a comment inside the loop would be lost.
 `,
+  typescriptNeeds: ['async', 'await'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

@@ -132,6 +132,7 @@ export class Service extends EventEmitter {
 ## Fix safety
 No fix is offered: the code that changes the state must call \`event.set()\`, and it lives elsewhere.
 `,
+  typescriptNeeds: ['async', 'await'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

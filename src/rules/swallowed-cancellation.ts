@@ -172,6 +172,7 @@ In TS/JS, inserting \`if (signal.aborted) throw err;\` at the top of the \`catch
 \`catch (error)\` when it has no binding) is safe: only an abort takes the new path, and other errors
 are handled as before. No fix is offered for \`.catch(handler)\`.
 `,
+  typescriptNeeds: ['async', 'catch'],
   typescript(ctx) {
     detectTypeScript(ctx);
   },

@@ -59,14 +59,24 @@ export interface TsAnalysis {
 
 export const TYPESCRIPT_RULES: readonly Rule[] = CATALOG.filter((r) => r.typescript);
 
+/**
+ * The rules that run on a file: enabled in the settings for TS/JS and for this file (test code), and
+ * whose needed words (`typescriptNeeds`) its text holds. Empty for a type-test file (`*.test-d.ts`).
+ * The CLI asks before parsing: a file no rule can report on is not parsed at all.
+ */
+export function rulesFor(fileName: string, text: string, settings: Settings, relativePath?: string, all: readonly Rule[] = TYPESCRIPT_RULES): Rule[] {
+  if (!settings.enable || !settings.typescript.enable || isTypeTestFile(fileName)) return [];
+  return all.filter((r) => r.typescript && (!r.typescriptNeeds || r.typescriptNeeds.every((w) => (typeof w === 'string' ? text.includes(w) : w.test(text)))) && effectiveSeverity(settings, r, 'typescript') !== 'off' && runsOnFile(settings, r, relativePath ?? fileName));
+}
+
 /** Findings (with fixes already checked to re-parse) for one source file; throws only `TimeBudgetExceeded` (and `TypesNeeded`, see `typesOnDemand`). */
 export function analyzeTypeScript(tsModule: typeof ts, sourceFile: ts.SourceFile, settings: Settings, options: TsAnalyzeOptions = {}): TsAnalysis {
   const errors: TsAnalysis['errors'] = [];
   try {
     const all = options.rules ?? TYPESCRIPT_RULES;
-    const enabled = settings.enable && settings.typescript.enable ? all.filter((r) => r.typescript && effectiveSeverity(settings, r, 'typescript') !== 'off' && runsOnFile(settings, r, options.relativePath ?? sourceFile.fileName)) : [];
     const text = sourceFile.text;
-    if (enabled.length === 0 || isTypeTestFile(sourceFile.fileName)) return { findings: [], errors };
+    const enabled = rulesFor(sourceFile.fileName, text, settings, options.relativePath, all);
+    if (enabled.length === 0) return { findings: [], errors };
     let checker = options.checker;
     if (!checker && options.program) {
       try {

@@ -1,0 +1,71 @@
+/**
+ * A rule's `typescriptNeeds` must be a necessary condition: the CLI does not parse a file whose text
+ * fails the needs of every enabled rule, so a rule that could still report there would lose findings.
+ * Checked with the needs lifted, type-aware and syntax-only, on every TS/JS fixture of every rule (each
+ * rule sees the other rules' shapes too) and on a variant of each with comments and blanks between
+ * the tokens (`( /* c *\/ async`), the spellings a text test is most likely to miss.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { CATALOG } from '../../src/core/catalog';
+import type { Rule } from '../../src/rules/define';
+import { analyzeTypeScript, rulesFor } from '../../src/typescript/analyze';
+import { repoRoot, settings } from './helpers';
+import { MemoryLanguageService, parseAlone, typescriptVersions } from './ts-harness';
+
+const FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'ts');
+const SOURCE = /\.(ts|tsx|js|mjs|cjs)$/;
+const DERIVED = /\.(fixed|unsafe)\.(ts|tsx|js|mjs|cjs)$/;
+
+function fixtureFiles(): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  for (const dir of fs.readdirSync(FIXTURES)) {
+    const full = path.join(FIXTURES, dir);
+    if (!fs.statSync(full).isDirectory() || dir.startsWith('.')) continue;
+    for (const f of fs.readdirSync(full).sort()) {
+      if (SOURCE.test(f) && !DERIVED.test(f)) out.push({ name: path.join(full, f), text: fs.readFileSync(path.join(full, f), 'utf8') });
+    }
+  }
+  return out;
+}
+
+/** The same code with a comment after each `(` and before each `async`, and `new` split from its class by a line. */
+function withComments(text: string): string {
+  return text.replace(/\(/g, '( /* c */ ').replace(/\basync\b/g, '/* c */ async').replace(/\bnew (?=[A-Z])/g, 'new // c\n  ');
+}
+
+const lifted = (rule: Rule): Rule => ({ ...rule, typescriptNeeds: undefined });
+
+describe('typescriptNeeds: a rule finds nothing where its needs fail', () => {
+  const files = fixtureFiles();
+  const variants = [...files, ...files.map((f) => ({ name: f.name.replace(SOURCE, '.commented.$1'), text: withComments(f.text) }))];
+  const rules = CATALOG.filter((r) => r.typescript && r.typescriptNeeds);
+  const tsm = typescriptVersions()[0].ts;
+
+  it('has rules with needs and fixtures to try them on', () => {
+    assert.ok(rules.length >= 5, 'rules with typescriptNeeds');
+    assert.ok(files.length >= 40, 'TS/JS fixtures');
+  });
+
+  for (const rule of rules) {
+    it(`${rule.code} ${rule.name}`, () => {
+      const s = settings({ rules: { [rule.code]: 'warning' } });
+      const service = new MemoryLanguageService(tsm);
+      const names = variants.map((v) => service.set(v.name, v.text));
+      let reported = 0;
+      variants.forEach((v, i) => {
+        const typed = service.sourceFile(names[i]);
+        const findings = [
+          ...analyzeTypeScript(tsm, typed.sourceFile, s, { program: typed.program, rules: [lifted(rule)] }).findings,
+          ...analyzeTypeScript(tsm, parseAlone(tsm, v.name, v.text), s, { rules: [lifted(rule)] }).findings,
+        ];
+        const passes = rulesFor(v.name, v.text, s, undefined, [rule]).length === 1;
+        if (findings.length > 0) reported++;
+        assert.ok(passes || findings.length === 0, `${path.relative(FIXTURES, v.name)}: ${rule.code} reports ${findings.map((f) => `${f.startPosition.line + 1}: ${f.message}`).join('; ')} but its needs fail there`);
+      });
+      assert.ok(reported > 0, `${rule.code} reports nothing on any fixture: the check proves nothing`);
+    });
+  }
+});
