@@ -58,8 +58,7 @@ When the executor never awaits, removing \`async\` is safe: the executor already
 to its end, and a throw in it now rejects the promise being built instead of getting lost. An executor
 that awaits needs rewriting as an \`async\` function; no fix is offered.
 `,
-  // An async function as a call's first argument: `(async`, with blanks, comments or more `(` between.
-  typescriptNeeds: ['Promise', /\((?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*|\()*async\b/],
+  typescriptNeeds: ['Promise', mayHaveAsyncExecutor],
   typescript(ctx) {
     const ts = ctx.ts;
     const visit = (n: ts.Node): boolean | void => {
@@ -84,6 +83,84 @@ that awaits needs rewriting as an \`async\` function; no fix is offered.
   },
 });
 export default rule;
+
+/**
+ * Whether the text may hold `new X(async …)`: an `async` whose code before it, blanks and comments
+ * aside, is one or more `(` after a name (`Promise`, `globalThis.Promise`) that follows `new`. Where
+ * the code before is unclear the answer is yes: type arguments (`new Promise<void>(`), a callee in
+ * brackets or parentheses, a line of code ending in what may be a line comment. Each `async` reads
+ * back no further than the `async` before it: linear in the text.
+ */
+export function mayHaveAsyncExecutor(text: string): boolean {
+  let floor = -1;
+  for (let at = text.indexOf('async'); at >= 0; floor = at + 4, at = text.indexOf('async', at + 5)) {
+    const before = (i: number) => codeBefore(text, i, floor);
+    let i = before(at - 1);
+    if (i === UNCLEAR) return true;
+    if (i < 0 || text[i] !== '(') continue;
+    do i = before(i - 1);
+    while (i >= 0 && text[i] === '(');
+    if (i === UNCLEAR || (i >= 0 && '>)]'.includes(text[i]))) return true;
+    // The callee: names joined by dots, back to what comes before it.
+    for (;;) {
+      let j = i;
+      while (j > floor && NAME_CHAR.test(text[j])) j--;
+      if (j === i) break;
+      const k = before(j);
+      if (k === UNCLEAR) return true;
+      if (k >= 0 && text[k] === '.') {
+        i = before(k - 1);
+        if (i === UNCLEAR) return true;
+        if (i < 0) break;
+        continue;
+      }
+      if (k >= 2 && text.startsWith('new', k - 2) && (k < 3 || !NAME_CHAR.test(text[k - 3]))) return true;
+      break;
+    }
+  }
+  return false;
+}
+
+const UNCLEAR = -2;
+const BLANK = /\s/;
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+const NAME_CHAR = /[\w$\u0080-\uffff]/;
+
+/**
+ * The index of the last character of code at or before `i`, blanks and comments passed over (a
+ * block comment back to its `/*`, a line that is only a line comment); -1 at the start of the text;
+ * UNCLEAR for a line holding code and `//` (a line comment, or `//` in a string?) and where the
+ * reading would go back to `floor` or past it.
+ */
+function codeBefore(text: string, i: number, floor: number): number {
+  for (;;) {
+    let lineBreak = false;
+    while (i > floor && BLANK.test(text[i])) {
+      if (LINE_BREAK.test(text[i])) lineBreak = true;
+      i--;
+    }
+    if (i < 0) return -1;
+    if (i <= floor) return UNCLEAR;
+    if (text[i] === '/' && text[i - 1] === '*') {
+      let open = i - 2;
+      while (open > floor && !(text[open] === '/' && text[open + 1] === '*')) open--;
+      if (open <= floor) return UNCLEAR;
+      i = open - 1;
+      continue;
+    }
+    if (!lineBreak) return i;
+    let start = i;
+    while (start > floor + 1 && !LINE_BREAK.test(text[start - 1])) start--;
+    if (start === floor + 1 && start > 0) return UNCLEAR;
+    let slash = -1;
+    for (let k = start; k < i && slash < 0; k++) if (text[k] === '/' && text[k + 1] === '/') slash = k;
+    if (slash < 0) return i;
+    let j = slash - 1;
+    while (j >= start && BLANK.test(text[j])) j--;
+    if (j >= start) return UNCLEAR;
+    i = start - 1;
+  }
+}
 
 function unwrap(ctx: TsContext, e: ts.Expression): ts.Expression {
   return ctx.ts.isParenthesizedExpression(e) ? unwrap(ctx, e.expression) : e;

@@ -13,12 +13,12 @@ export interface Rule extends RuleMeta {
   readonly typescript?: (ctx: TsContext) => void;
   /**
    * What the TS/JS detector cannot report without: it reports nothing in a file whose text lacks a
-   * word (or misses a pattern) of the list (`['async', 'finally']`: a `finally` in an async
+   * word of the list or fails one of its tests (`['async', 'finally']`: a `finally` in an async
    * function). The engine skips the rule there, and the CLI does not even parse a file that no
-   * enabled rule can report on. A necessary condition only: comments may sit between any two tokens,
-   * and a finding that may come from types alone has no list.
+   * enabled rule can report on. A necessary condition only (comments may sit between any two
+   * tokens), linear in the text; a finding that may come from types alone has no list.
    */
-  readonly typescriptNeeds?: readonly (string | RegExp)[];
+  readonly typescriptNeeds?: readonly (string | ((text: string) => boolean))[];
 }
 
 export function defineRule<const R extends Rule>(rule: R): R {

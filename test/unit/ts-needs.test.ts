@@ -36,11 +36,20 @@ function withComments(text: string): string {
   return text.replace(/\(/g, '( /* c */ ').replace(/\basync\b/g, '/* c */ async').replace(/\bnew (?=[A-Z])/g, 'new // c\n  ');
 }
 
+/** A line comment after each `(`, lines ending in a lone CR. */
+function withLineComments(text: string): string {
+  return text.replace(/\r?\n/g, '\r').replace(/\((?!\))/g, '( // c\r');
+}
+
 const lifted = (rule: Rule): Rule => ({ ...rule, typescriptNeeds: undefined });
 
 describe('typescriptNeeds: a rule finds nothing where its needs fail', () => {
   const files = fixtureFiles();
-  const variants = [...files, ...files.map((f) => ({ name: f.name.replace(SOURCE, '.commented.$1'), text: withComments(f.text) }))];
+  const variants = [
+    ...files,
+    ...files.map((f) => ({ name: f.name.replace(SOURCE, '.commented.$1'), text: withComments(f.text) })),
+    ...files.map((f) => ({ name: f.name.replace(SOURCE, '.line-comments.$1'), text: withLineComments(f.text) })),
+  ];
   const rules = CATALOG.filter((r) => r.typescript && r.typescriptNeeds);
   const tsm = typescriptVersions()[0].ts;
 
@@ -66,6 +75,42 @@ describe('typescriptNeeds: a rule finds nothing where its needs fail', () => {
         assert.ok(passes || findings.length === 0, `${path.relative(FIXTURES, v.name)}: ${rule.code} reports ${findings.map((f) => `${f.startPosition.line + 1}: ${f.message}`).join('; ')} but its needs fail there`);
       });
       assert.ok(reported > 0, `${rule.code} reports nothing on any fixture: the check proves nothing`);
+    });
+  }
+});
+
+describe('typescriptNeeds stay linear in the text', () => {
+  const needs = CATALOG.flatMap((r) => r.typescriptNeeds ?? []).filter((w): w is (text: string) => boolean => typeof w === 'function');
+  // What a backward look could make quadratic: long runs of blanks, parentheses and line breaks
+  // between many `async` words, and long lines without a line comment.
+  const shapes = [
+    (n: number) => '( \n'.repeat(n) + 'x async',
+    (n: number) => 'x\n async '.repeat(n),
+    (n: number) => `${'a'.repeat(n)}\n${' async'.repeat(n / 8)}`,
+    (n: number) => 'x */ async '.repeat(n),
+    (n: number) => `${'// c\n'.repeat(n)}(async`,
+    (n: number) => `x(a /*${' '.repeat(n)}*/ ${'f(\nasync '.repeat(n / 8)}`,
+  ];
+
+  it('has tests to time', () => assert.ok(needs.length > 0));
+
+  for (const [i, shape] of shapes.entries()) {
+    it(`shape ${i + 1}: sixteen times the text costs at most sixty times the time`, () => {
+      const time = (text: string) => {
+        let best = Infinity;
+        for (let run = 0; run < 3; run++) {
+          const start = process.hrtime.bigint();
+          for (const need of needs) need(text);
+          best = Math.min(best, Number(process.hrtime.bigint() - start));
+        }
+        return best;
+      };
+      const small = shape(8_000);
+      const large = shape(128_000);
+      time(small);
+      const ratio = time(large) / Math.max(time(small), 50_000);
+      // Linear is 16x; quadratic would be 256x. A loaded machine's noise stays well under 60x.
+      assert.ok(ratio < 60, `ratio ${ratio.toFixed(1)}`);
     });
   }
 });
