@@ -104,7 +104,7 @@ export function mayHaveAsyncExecutor(text: string): boolean {
     // The callee: names joined by dots, back to what comes before it.
     for (;;) {
       let j = i;
-      while (j > floor && NAME_CHAR.test(text[j])) j--;
+      while (j > floor && isNameChar(text.charCodeAt(j))) j--;
       if (j === i) break;
       const k = before(j);
       if (k === UNCLEAR) return true;
@@ -114,7 +114,7 @@ export function mayHaveAsyncExecutor(text: string): boolean {
         if (i < 0) break;
         continue;
       }
-      if (k >= 2 && text.startsWith('new', k - 2) && (k < 3 || !NAME_CHAR.test(text[k - 3]))) return true;
+      if (k >= 2 && text.startsWith('new', k - 2) && (k < 3 || !isNameChar(text.charCodeAt(k - 3)))) return true;
       break;
     }
   }
@@ -123,8 +123,21 @@ export function mayHaveAsyncExecutor(text: string): boolean {
 
 const UNCLEAR = -2;
 const BLANK = /\s/;
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
-const NAME_CHAR = /[\w$\u0080-\uffff]/;
+
+/** What ends a line comment. */
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** JavaScript's blanks; ASCII answered without a regular expression. */
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && BLANK.test(String.fromCharCode(c)));
+}
+
+/** A character of a name (non-ASCII letters all count: a yes is never wrong here). */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || (c > 127 && !isBlank(c));
+}
 
 /**
  * The index of the last character of code at or before `i`, blanks and comments passed over (a
@@ -135,8 +148,8 @@ const NAME_CHAR = /[\w$\u0080-\uffff]/;
 function codeBefore(text: string, i: number, floor: number): number {
   for (;;) {
     let lineBreak = false;
-    while (i > floor && BLANK.test(text[i])) {
-      if (LINE_BREAK.test(text[i])) lineBreak = true;
+    while (i > floor && isBlank(text.charCodeAt(i))) {
+      if (isLineBreak(text.charCodeAt(i))) lineBreak = true;
       i--;
     }
     if (i < 0) return -1;
@@ -150,13 +163,13 @@ function codeBefore(text: string, i: number, floor: number): number {
     }
     if (!lineBreak) return i;
     let start = i;
-    while (start > floor + 1 && !LINE_BREAK.test(text[start - 1])) start--;
+    while (start > floor + 1 && !isLineBreak(text.charCodeAt(start - 1))) start--;
     if (start === floor + 1 && start > 0) return UNCLEAR;
     let slash = -1;
     for (let k = start; k < i && slash < 0; k++) if (text[k] === '/' && text[k + 1] === '/') slash = k;
     if (slash < 0) return i;
     let j = slash - 1;
-    while (j >= start && BLANK.test(text[j])) j--;
+    while (j >= start && isBlank(text.charCodeAt(j))) j--;
     if (j >= start) return UNCLEAR;
     i = start - 1;
   }

@@ -66,7 +66,7 @@ export const TYPESCRIPT_RULES: readonly Rule[] = CATALOG.filter((r) => r.typescr
  */
 export function rulesFor(fileName: string, text: string, settings: Settings, relativePath?: string, all: readonly Rule[] = TYPESCRIPT_RULES): Rule[] {
   if (!settings.enable || !settings.typescript.enable || isTypeTestFile(fileName)) return [];
-  return all.filter((r) => r.typescript && (!r.typescriptNeeds || r.typescriptNeeds.every((w) => (typeof w === 'string' ? text.includes(w) : w(text)))) && effectiveSeverity(settings, r, 'typescript') !== 'off' && runsOnFile(settings, r, relativePath ?? fileName));
+  return all.filter((r) => r.typescript && effectiveSeverity(settings, r, 'typescript') !== 'off' && runsOnFile(settings, r, relativePath ?? fileName) && (!r.typescriptNeeds || r.typescriptNeeds.every((w) => (typeof w === 'string' ? text.includes(w) : w(text)))));
 }
 
 /** Findings (with fixes already checked to re-parse) for one source file; throws only `TimeBudgetExceeded` (and `TypesNeeded`, see `typesOnDemand`). */

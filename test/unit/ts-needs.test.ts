@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOG } from '../../src/core/catalog';
+import { mayHaveAsyncExecutor } from '../../src/rules/async-promise-executor';
 import type { Rule } from '../../src/rules/define';
 import { analyzeTypeScript, rulesFor } from '../../src/typescript/analyze';
 import { repoRoot, settings } from './helpers';
@@ -112,5 +113,37 @@ describe('typescriptNeeds stay linear in the text', () => {
       // Linear is 16x; quadratic would be 256x. A loaded machine's noise stays well under 60x.
       assert.ok(ratio < 60, `ratio ${ratio.toFixed(1)}`);
     });
+  }
+});
+
+describe("AW304's need: the text may hold new X(async …)", () => {
+  const cases: [string, boolean][] = [
+    ['new Promise(async () => {})', true],
+    ['new Promise( /* c */ async () => {})', true],
+    ['new Promise( // c\n  async () => {})', true],
+    ['new Promise( // c\n // d\n\n  async () => {})', true],
+    ['new Promise( // see http://x\r  async () => {})', true],
+    ['new Promise((async () => {}))', true],
+    ['new Promise(/*a*/(/*b*/async () => {}))', true],
+    ['new globalThis . Promise ( async () => {})', true],
+    ['new Promise<void>(async () => {})', true],
+    ['new (Promise)(async () => {})', true],
+    ['new\nPromise(\nasync function () {})', true],
+    ['new\u00a0Promise(\u2028async () => {})', true],
+    ['new Promise(/* async */ async () => {})', true],
+    // Unclear: `//` may start a comment after the code of that line.
+    ["f('http://x') // c\nasync function g() {}", true],
+    ['// comment\nasync function g() {}', false],
+    ['x = 1;\n// a\n// b\nasync function g() {}', false],
+    ['class A {\n  /**\n   * doc\n   */\n  async m() {}\n}', false],
+    ['test("x", async () => {})', false],
+    ['x.then(async () => {})', false],
+    ['renew(async () => {})', false],
+    ['app.register(async (i) => {})', false],
+    ['(async () => {})()', false],
+    ['(async', false],
+  ];
+  for (const [text, expected] of cases) {
+    it(`${JSON.stringify(text)}: ${expected ? 'may' : 'cannot'}`, () => assert.equal(mayHaveAsyncExecutor(text), expected));
   }
 });
