@@ -231,7 +231,11 @@ awaited later or passed to a function. Also left alone, because the promise is d
   \`await\` or \`throw\`: \`if (this.closed) return;\`), an \`if\`'s branches and a loop's body (\`while
   (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
-  { this.abort(err) } }\`, an async IIFE guarding its body. Also \`p.catch(handler)\` with such a
+  { this.abort(err) } }\`, an async IIFE guarding its body. After a \`try\` that catches what its
+  awaits throw, sync calls are more handling, as the catch's own are (\`try { await
+  finished(stream) } catch {} stream.destroy()\`); an \`await\`, \`throw\`, assertion or returned
+  promise there still counts. Before it, a call may throw by design (a guard validating its input):
+  not guarded. Also \`p.catch(handler)\` with such a
   handler, and a function returning one (\`closeQuietly() { return conn.close().catch(() => {}) }\`).
   The callee is the checker's declaration, or without types the function of this file the name
   denotes. And \`p.then(handler)\` on a promise that only fulfils — \`Promise.resolve()\` of a value
@@ -737,7 +741,7 @@ function sameDeclaredType(a: ts.Type, b: ts.Type): boolean {
  * reject), or plain code that cannot throw (no call, `new`, `await` or `throw`: `if (this.closed)
  * return;`, `this.busy = true`); an `if`'s branches and a loop's body are read the same way.
  * `async #run() { try { … } catch (e) { this.abort(e) } }` and an async IIFE guarding its body are
- * the usual shapes. A `return p` without `await` escapes any catch
+ * the usual shapes. After a `try` catching its awaits, sync calls count as handling (`mayThrowAsync`). A `return p` without `await` escapes any catch
  * (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
  * nor a sync function returning one (`closeQuietly() { return conn.close().catch(() => {}) }`). The
  * callee is the checker's declaration when there is one, else the function of this file the name
@@ -759,7 +763,15 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
   }
   const fn = calleeFunction(ctx, call);
   if (!fn?.body) return false;
-  if (isAsyncFunction(ts, fn)) return ts.isBlock(fn.body) && fn.body.statements.every((st) => guarded(ctx, st, depth));
+  if (isAsyncFunction(ts, fn)) {
+    if (!ts.isBlock(fn.body)) return false;
+    const statements = fn.body.statements;
+    // Once a `try` has caught what its awaits may throw, the sync code after it is more handling (as
+    // the catch's own calls are): `try { await finished(stream) } catch {} stream.destroy()`. Before it
+    // a call may still throw by design (a guard validating its input).
+    const firstCatch = statements.findIndex((st) => ts.isTryStatement(st) && !!st.catchClause && ctx.hasAwait(st.tryBlock));
+    return statements.every((st, i) => guarded(ctx, st, depth, firstCatch >= 0 && i > firstCatch));
+  }
   // A sync function: what it returns.
   const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
   const value = returned && unwrap(ts, returned);
@@ -820,7 +832,7 @@ function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike |
 }
 
 /** A statement of an async body that cannot make its promise reject. */
-function guarded(ctx: TsContext, st: ts.Statement, depth: number): boolean {
+function guarded(ctx: TsContext, st: ts.Statement, depth: number, syncCalls: boolean): boolean {
   const ts = ctx.ts;
   if (ts.isTryStatement(st) && st.catchClause) {
     // Whatever the `try` throws is caught; only a returned promise gets past the catch.
@@ -830,12 +842,25 @@ function guarded(ctx: TsContext, st: ts.Statement, depth: number): boolean {
     });
     return !escapes && !mayReject(ctx, st.catchClause.block, depth) && !(st.finallyBlock && mayReject(ctx, st.finallyBlock, depth));
   }
-  if (ts.isBlock(st)) return st.statements.every((s) => guarded(ctx, s, depth));
-  if (ts.isIfStatement(st)) return !mayThrow(ctx, st.expression) && guarded(ctx, st.thenStatement, depth) && (!st.elseStatement || guarded(ctx, st.elseStatement, depth));
+  const throws = (n: ts.Node) => (syncCalls ? mayThrowAsync(ctx, n) : mayThrow(ctx, n));
+  if (ts.isBlock(st)) return st.statements.every((s) => guarded(ctx, s, depth, syncCalls));
+  if (ts.isIfStatement(st)) return !throws(st.expression) && guarded(ctx, st.thenStatement, depth, syncCalls) && (!st.elseStatement || guarded(ctx, st.elseStatement, depth, syncCalls));
   // `while (true) { try { … } catch { … } }`: a loop whose header cannot throw and whose body is guarded.
-  if (ts.isWhileStatement(st) || ts.isDoStatement(st)) return !mayThrow(ctx, st.expression) && guarded(ctx, st.statement, depth);
-  if (ts.isForStatement(st)) return [st.initializer, st.condition, st.incrementor].every((e) => !e || !mayThrow(ctx, e)) && guarded(ctx, st.statement, depth);
-  return !mayThrow(ctx, st);
+  if (ts.isWhileStatement(st) || ts.isDoStatement(st)) return !throws(st.expression) && guarded(ctx, st.statement, depth, syncCalls);
+  if (ts.isForStatement(st)) return [st.initializer, st.condition, st.incrementor].every((e) => !e || !throws(e)) && guarded(ctx, st.statement, depth, syncCalls);
+  return !throws(st);
+}
+
+/** Code that may throw other than by a bug in sync code: `await`, `throw`, `yield`, a returned promise, an assertion. */
+function mayThrowAsync(ctx: TsContext, root: ts.Node): boolean {
+  const ts = ctx.ts;
+  const risky = (n: ts.Node) => ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
+  if (risky(root)) return true;
+  let found = false;
+  ctx.walkOwn(root, (n) => {
+    if (!found && risky(n)) found = true;
+  });
+  return found || asserts(ctx, root);
 }
 
 /** Code that may throw: a call, `new`, `await`, `throw`, `yield`, or a returned promise (nested functions aside). */
