@@ -225,6 +225,10 @@ awaited later or passed to a function. Also left alone, because the promise is d
   \`preventExtensions\` and \`setPrototypeOf\` on a promise already in hand (a variable, property or
   \`this\`): they return the object they were given, decorated in place (\`Object.assign(promise, {
   cancel })\`). On a call's result (\`Object.assign(start(), …)\`) the new promise is still flagged.
+- a dual API given its callback (with types): the argument fills a parameter declared as a function
+  whose first parameter is the error (\`redis.get(key, (err, value) => …)\`), so the library hands every
+  failure to the callback and takes care of the promise it also returns. A function given where no
+  such parameter is declared (an API that dropped callbacks) leaves the promise dropped: flagged.
 - calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
@@ -248,7 +252,7 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 161 decided TS/JS findings were right,
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 159 decided TS/JS findings were right,
 with 99 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
@@ -577,7 +581,38 @@ function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): b
  * returning the object it was called on, an async function that cannot reject.
  */
 function deliberatelyDropped(ctx: TsContext, call: ts.CallExpression): boolean {
-  return (isTestRegistration(ctx, call) ? !inTestBody(ctx, call) : reportedByNodeTest(ctx, call)) || returnsItsReceiver(ctx, call) || returnsItsTarget(ctx, call) || cannotReject(ctx, call);
+  return (isTestRegistration(ctx, call) ? !inTestBody(ctx, call) : reportedByNodeTest(ctx, call)) || returnsItsReceiver(ctx, call) || returnsItsTarget(ctx, call) || errorsGoToCallback(ctx, call) || cannotReject(ctx, call);
+}
+
+/** A first parameter that receives the error, in a Node-style callback. */
+const ERROR_PARAMETER = /^(err|error|e)$/i;
+
+/**
+ * A call of a dual API given its callback (with types): `redis.get(key, (err, value) => …)`. The
+ * parameter the last argument fills is declared as a function whose first parameter is the error, so
+ * the library hands every failure to that callback and takes care of the promise it also returns
+ * (ioredis attaches the callback to it). An argument for no declared parameter (an API that dropped
+ * callbacks) does not count.
+ */
+function errorsGoToCallback(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const checker = ctx.checker;
+  const last = call.arguments[call.arguments.length - 1];
+  if (!checker || !last || last.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(last) && last.text === 'undefined')) return false;
+  const signature = checker.getResolvedSignature(call);
+  const index = call.arguments.length - 1;
+  const declared = signature?.parameters[index];
+  if (!signature || !declared || (index === signature.parameters.length - 1 && signatureHasRest(signature))) return false;
+  const type = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(declared, call));
+  const callback = type.getCallSignatures()[0];
+  const first = callback?.parameters[0];
+  return !!first && ERROR_PARAMETER.test(first.getName());
+}
+
+function signatureHasRest(signature: ts.Signature): boolean {
+  const declaration = signature.getDeclaration();
+  const parameters = declaration && 'parameters' in declaration ? (declaration.parameters as ts.NodeArray<ts.ParameterDeclaration>) : undefined;
+  return !!parameters?.length && !!parameters[parameters.length - 1].dotDotDotToken;
 }
 
 /** `Object` functions that return the object they were given (their first argument), changed in place. */
