@@ -232,7 +232,8 @@ awaited later or passed to a function. Also left alone, because the promise is d
 - calls that cannot reject: an \`async\` function every statement of which is guarded, i.e. a
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
-  \`await\` or \`throw\`: \`if (this.closed) return;\`), an \`if\`'s branches and a loop's body (\`while
+  \`await\` or \`throw\`: \`if (this.closed) return;\`; calling an async function never throws, its
+  failure is the promise it returns, flagged where it is dropped), an \`if\`'s branches and a loop's body (\`while
   (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
   { this.abort(err) } }\`, an async IIFE guarding its body. After a \`try\` that catches what its
@@ -252,7 +253,7 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 159 decided TS/JS findings were right,
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 158 decided TS/JS findings were right,
 with 99 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
@@ -859,6 +860,11 @@ function neverRejects(ctx: TsContext, call: ts.CallExpression): boolean {
   return promisify === 'util.promisify' && ts.isIdentifier(timer) && ctx.resolve(timer) === 'setTimeout';
 }
 
+function callsAsyncFunction(ctx: TsContext, call: ts.CallExpression): boolean {
+  const fn = calleeFunction(ctx, call);
+  return !!fn && isAsyncFunction(ctx.ts, fn);
+}
+
 function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike | undefined {
   const ts = ctx.ts;
   const declaration = ctx.checker?.getResolvedSignature(call)?.getDeclaration();
@@ -898,11 +904,15 @@ function mayThrowAsync(ctx: TsContext, root: ts.Node): boolean {
   return found || asserts(ctx, root);
 }
 
-/** Code that may throw: a call, `new`, `await`, `throw`, `yield`, or a returned promise (nested functions aside). */
+/**
+ * Code that may throw: a call, `new`, `await`, `throw`, `yield`, or a returned promise (nested functions
+ * aside). Not a call of an async function: it never throws, its failure is the promise it returns
+ * (awaited, the `await` counts; dropped, that call is a finding of its own).
+ */
 function mayThrow(ctx: TsContext, root: ts.Node): boolean {
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
-    ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || ts.isTaggedTemplateExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
+    (ts.isCallExpression(n) && !callsAsyncFunction(ctx, n)) || ts.isNewExpression(n) || ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || ts.isTaggedTemplateExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
