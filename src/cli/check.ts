@@ -100,9 +100,9 @@ export type FileResult =
  * Reads and analyses one file. `displayPath` is what the report prints (relative to the working
  * directory). Never throws for a bad file; a rule that throws is returned in `ruleErrors`.
  */
-export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode): FileResult {
+export function checkFile(parser: PythonParser, file: string, displayPath: string, settings: Settings, project?: ProjectIndex, fix?: FixMode, walked = false): FileResult {
   // TS/JS: its own engine, with the program of the nearest tsconfig.json.
-  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings, fix);
+  if (isTypeScriptFile(file)) return checkTypeScriptFile(file, displayPath, settings, fix, walked);
   return checkFileWith(file, displayPath, fix, (text, mode) => checkText(parser, text, file, displayPath, settings, project, mode));
 }
 

@@ -30,7 +30,8 @@ export interface CheckJob {
   readonly command: CheckCommand;
   /** Absolute roots the run was given (project indexes hang off them). */
   readonly roots: readonly string[];
-  readonly files: readonly { readonly path: string; readonly display: string }[];
+  /** `named`: given on the command line (checked even when minified), not found in a walk. */
+  readonly files: readonly { readonly path: string; readonly display: string; readonly named?: boolean }[];
   /** The working directory (`--exclude` globs are relative to it). */
   readonly cwd: string;
 }
@@ -69,9 +70,9 @@ class Checker {
   }
 
   check(i: number): FileResult {
-    const { path: file, display } = this.job.files[i];
+    const { path: file, display, named } = this.job.files[i];
     // `prepare` has loaded the parser for any Python file; a TS/JS file needs neither.
-    return checkFile(this.parser as PythonParser, file, display, this.configs.forFile(file).settings, this.projects?.of(file), this.fix);
+    return checkFile(this.parser as PythonParser, file, display, this.configs.forFile(file).settings, this.projects?.of(file), this.fix, !named);
   }
 }
 

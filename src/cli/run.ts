@@ -90,7 +90,7 @@ async function checkPaths(command: CheckCommand, configs: ConfigResolver, io: Cl
   if (files.files.length === 0 && files.skipped.length === 0) io.stderr.write(`asyncwise: no Python files found in ${command.paths.join(', ')}\n`);
 
   const roots = command.paths.map((p) => path.resolve(io.cwd, p));
-  const all = files.files.map((file) => ({ path: file, display: display(file) }));
+  const all = files.files.map((file) => ({ path: file, display: display(file), named: files.named.has(file) }));
   // Every file's settings, resolved here first so a config error stops the run before any work.
   const settingsOf = all.map((f) => configs.forFile(f.path).settings);
 

@@ -149,8 +149,30 @@ function programFor(tsm: TsModule, configPath: string): ts.Program | undefined {
 }
 
 /** Reads and analyses one TS/JS file; with `fix`, fixes it first (and writes it with `--fix`). Never throws for a bad file. */
-export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings, fix?: FixMode): FileResult {
-  return checkFileWith(file, displayPath, fix, (text, mode) => checkTypeScriptText(text, file, displayPath, settings, mode));
+export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings, fix?: FixMode, walked = false): FileResult {
+  return checkFileWith(file, displayPath, fix, (text, mode) => {
+    const built = walked ? minified(file, text) : undefined;
+    if (built) return { kind: 'skipped', file: displayPath, reason: built };
+    return checkTypeScriptText(text, file, displayPath, settings, mode);
+  });
+}
+
+/** Build output (JavaScript files only): its findings belong to the sources it was built from. */
+const JAVASCRIPT = /\.(js|mjs|cjs)$/i;
+/** GitHub Linguist's test for a minified file: lines longer than this on average. */
+const MINIFIED_AVERAGE_LINE = 110;
+
+/**
+ * Why a JavaScript file found in a walk is not checked: minified (a bundle, `*.min.js`, a docs site's
+ * script), so a finding would point into one long line nobody edits; the same code is checked in its
+ * sources. A file named on the command line is always checked.
+ */
+export function minified(file: string, text: string): string | undefined {
+  if (!JAVASCRIPT.test(file) || text.length <= MINIFIED_AVERAGE_LINE) return undefined;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  const average = Math.round(text.length / lines);
+  return average > MINIFIED_AVERAGE_LINE ? `minified (lines of ${average.toLocaleString('en-US')} characters on average): name the file to check it` : undefined;
 }
 
 /**

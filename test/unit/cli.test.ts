@@ -182,6 +182,27 @@ describe('asyncwise check', () => {
     }
   });
 
+  it('skips minified JavaScript found in a walk, with a note, and checks it when named', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-cli-minified-'));
+    try {
+      const code = 'export const ready = new Promise(async (resolve) => { resolve(await Promise.resolve(1)); });\n';
+      fs.writeFileSync(path.join(dir, 'app.js'), code);
+      fs.mkdirSync(path.join(dir, 'dist'));
+      fs.writeFileSync(path.join(dir, 'dist', 'app.min.js'), `var a="${'x'.repeat(400)}";${code.trim()}`);
+      const walked = cli(['check', '.'], dir);
+      assert.equal(walked.status, 1, walked.stdout + walked.stderr);
+      assert.match(walked.stdout, /^app\.js:1:\d+: AW304 /m);
+      assert.doesNotMatch(walked.stdout, /app\.min\.js/);
+      assert.match(walked.stderr, new RegExp(`^asyncwise: skipped ${path.join('dist', 'app.min.js').replace(/[.\\]/g, '\\$&')}: minified \\(lines of 501 characters on average\\): name the file to check it$`, 'm'));
+      const named = cli(['check', path.join('dist', 'app.min.js')], dir);
+      assert.equal(named.status, 1, named.stdout + named.stderr);
+      assert.match(named.stdout, /^dist\/app\.min\.js:1:\d+: AW304 /m);
+      assert.equal(named.stderr, '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks a file named on the command line even inside a skipped folder', () => {
     const r = cli(['check', 'node_modules/pyhook/hook.py'], project);
     assert.equal(r.status, 1);
