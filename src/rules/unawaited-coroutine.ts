@@ -777,8 +777,8 @@ function sameDeclaredType(a: ts.Type, b: ts.Type): boolean {
  * reject), or plain code that cannot throw (no call, `new`, `await` or `throw`: `if (this.closed)
  * return;`, `this.busy = true`); an `if`'s branches and a loop's body are read the same way.
  * `async #run() { try { … } catch (e) { this.abort(e) } }` and an async IIFE guarding its body are
- * the usual shapes. After a `try` catching its awaits, sync calls count as handling (`mayThrowAsync`). A `return p` without `await` escapes any catch
- * (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
+ * the usual shapes. After a `try` catching its awaits, sync calls count as handling (`mayThrowAsync`).
+ * A `return p` without `await` escapes any catch (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
  * nor a sync function returning one (`closeQuietly() { return conn.close().catch(() => {}) }`). The
  * callee is the checker's declaration when there is one, else the function of this file the name
  * denotes.
