@@ -253,8 +253,8 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 111 of its 158 decided TS/JS findings were right,
-with 99 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 151 decided TS/JS findings were right,
+with 78 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
 never runs at all. Turn it on in TS/JS for a service, where an unhandled rejection ends the process.
