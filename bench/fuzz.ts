@@ -444,6 +444,8 @@ interface Stats {
   fixedFiles: number;
   overBudget: number;
   parserFailures: number;
+  /** tsserver failures raised in TypeScript's own code with no plugin frame on any stack: not ours, listed. */
+  typescriptFailures: string[];
   failures: Failure[];
 }
 
@@ -673,6 +675,21 @@ async function runFaults(work: string, rng: Random, stats: Stats): Promise<numbe
 // ---------------------------------------------------------------------------------------------
 // A real tsserver with the plugin: geterr on mutated TS/JS files.
 
+/**
+ * When a server stops answering because TypeScript itself failed — its binder overflowing the stack
+ * on a 1,000-deep `await await …` chain in a file of the project, then "Debug Failure" on every later
+ * update of that project (it happens without the plugin too) — the first exception's message, else
+ * undefined. Only when the server logged exceptions and none of their stacks passes through the
+ * plugin (its bundle lives under `probe`): a failure with a plugin frame is ours.
+ */
+function typescriptsOwnFailure(log: string, probe: string): string | undefined {
+  const exceptions = log.split(/\n(?=\S+ \d+ +\[)/).filter((entry) => /^Err \d+ +\[[^\]]*\] Exception on executing command/.test(entry));
+  const frames = exceptions.flatMap((e) => e.split('\n').filter((line) => /^\s+at /.test(line)));
+  if (exceptions.length === 0 || frames.length === 0 || frames.some((f) => f.includes(probe) || f.includes(PLUGIN_NAME))) return undefined;
+  const message = /\n\s*\n\s*(.+)/.exec(exceptions[0])?.[1]?.trim();
+  return message ? `TypeScript's own exception in tsserver: ${message}` : undefined;
+}
+
 async function runTsserver(root: string, work: string, inputs: readonly Input[], stats: Stats): Promise<{ files: number; slowestMs: number }> {
   const dir = path.join(work, 'tsserver');
   fs.mkdirSync(dir, { recursive: true });
@@ -691,7 +708,9 @@ async function runTsserver(root: string, work: string, inputs: readonly Input[],
         await server.diagnostics(file, HANG_MS);
         server.notify('close', { file });
       } catch (error) {
-        stats.failures.push({ kind: 'tsserver', input, detail: `${String(error)}${server.alive ? '' : ' (tsserver died)'}` });
+        const own = typescriptsOwnFailure(server.log(), probe);
+        if (own) stats.typescriptFailures.push(`${input.name}: ${String(error)}; ${own}`);
+        else stats.failures.push({ kind: 'tsserver', input, detail: `${String(error)}${server.alive ? '' : ' (tsserver died)'}` });
         await server.close();
         server = new TsServer({ typescriptDir: path.join(root, 'node_modules', 'typescript'), globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [probe] });
       }
@@ -742,7 +761,7 @@ async function main(): Promise<void> {
   const out = opts.out ?? path.join(os.tmpdir(), `asyncwise-fuzz-failures-${opts.seed}`);
   const rng = new Random(opts.seed);
   const seeds = seedFiles(root);
-  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, parserFailures: 0, failures: failureLog(out) };
+  const stats: Stats = { inputs: { py: 0, ts: 0 }, generated: 0, cliRuns: 0, fixedFiles: 0, overBudget: 0, parserFailures: 0, typescriptFailures: [], failures: failureLog(out) };
   const started = performance.now();
   const tsSample: Input[] = [];
 
@@ -795,9 +814,11 @@ async function main(): Promise<void> {
     tsserverFiles: tsserver.files,
     tsserverSlowestMs: Math.round(tsserver.slowestMs),
     tsserverFailures: count('tsserver'),
+    tsserverTypescriptFailures: stats.typescriptFailures.length,
     seconds: Math.round(seconds),
   };
   console.log(JSON.stringify(summary, null, 2));
+  for (const line of stats.typescriptFailures) console.log(`not ours (no plugin frame on any stack): ${line}`);
   if (stats.failures.length) console.log(`${stats.failures.length} failures written to ${out}`);
   if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`inputs kept in ${work}`);
