@@ -14,6 +14,7 @@ import type * as ts from 'typescript';
 import { Deadline } from '../core/budget';
 import { LineIndex } from '../core/finding';
 import type { Settings } from '../core/settings';
+import type { Rule } from '../rules/define';
 import { type FixableAnalysis, fixToFixedPoint } from '../core/fixAll';
 import { analyzeTypeScript, fixAllTypeScript, isTypesNeeded, rulesFor, scriptKindOf, type TsAnalysis } from '../typescript/analyze';
 import { requireWithCodeCache } from './compileCache';
@@ -185,7 +186,7 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
   const tsm = loadTypeScript(path.dirname(file));
   if (!tsm) return { kind: 'skipped', file: displayPath, reason: 'TS/JS files need the `typescript` package (install it in the project)' };
   const config = nearestConfig(path.dirname(file));
-  const typed = (source: string) => {
+  const typed = (source: string, rules: readonly Rule[]) => {
     const program = config ? programFor(tsm, config) : undefined;
     const fromProgram = program?.getSourceFile(file);
     // A file of the program with other text (a fix round, stdin, CRLF worked as LF): the same program
@@ -201,13 +202,15 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
       checker = undefined;
     }
     const deadline = new Deadline(settings.timeBudget);
-    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, relativePath: displayPath, deadline } : { relativePath: displayPath, deadline }) };
+    return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, own ? { program: own, checker, rules, relativePath: displayPath, deadline } : { rules, relativePath: displayPath, deadline }) };
   };
   const analyze = (source: string): { sourceFile?: ts.SourceFile; analysis: TsAnalysis } => {
     // A file that holds none of the words the enabled rules need (most files of a project under the
     // default catalog: no `async` with a `finally`, no `new Promise(async …)`) cannot have a finding:
     // not parsed at all, as the Python engine leaves a file without `async` unparsed.
-    if (rulesFor(file, source, settings, displayPath).length === 0) return { analysis: { findings: [], errors: [] } };
+    // The rules found here are the ones the engine runs: their needs are not tested twice over.
+    const rules = rulesFor(file, source, settings, displayPath);
+    if (rules.length === 0) return { analysis: { findings: [], errors: [] } };
     // Syntax first while the project has no program yet: building one (parse every file and lib of
     // the tsconfig, bind) is most of a typed check's cost, and most files have no rule that asks for
     // types (mongodb's src, default catalog: none). The first file whose rules ask builds it; from
@@ -215,12 +218,12 @@ export function checkTypeScriptText(text: string, file: string, displayPath: str
     if (config && !programs.has(config)) {
       const sourceFile = syntaxTree(tsm, config, file, source);
       try {
-        return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, { relativePath: displayPath, deadline: new Deadline(settings.timeBudget), typesOnDemand: true }) };
+        return { sourceFile, analysis: analyzeTypeScript(tsm, sourceFile, settings, { rules, relativePath: displayPath, deadline: new Deadline(settings.timeBudget), typesOnDemand: true }) };
       } catch (error) {
         if (!isTypesNeeded(error)) throw error;
       }
     }
-    return typed(source);
+    return typed(source, rules);
   };
   const fixable = (source: string): FixableAnalysis => {
     const { sourceFile, analysis } = analyze(source);

@@ -603,17 +603,13 @@ function errorsGoToCallback(ctx: TsContext, call: ts.CallExpression): boolean {
   const signature = checker.getResolvedSignature(call);
   const index = call.arguments.length - 1;
   const declared = signature?.parameters[index];
-  if (!signature || !declared || (index === signature.parameters.length - 1 && signatureHasRest(signature))) return false;
+  // A rest parameter (`...args: (string | Callback)[]`) may take a callback or not: not counted.
+  const declaration = declared?.valueDeclaration;
+  if (!declared || (declaration && ts.isParameter(declaration) && declaration.dotDotDotToken)) return false;
   const type = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(declared, call));
   const callback = type.getCallSignatures()[0];
   const first = callback?.parameters[0];
   return !!first && ERROR_PARAMETER.test(first.getName());
-}
-
-function signatureHasRest(signature: ts.Signature): boolean {
-  const declaration = signature.getDeclaration();
-  const parameters = declaration && 'parameters' in declaration ? (declaration.parameters as ts.NodeArray<ts.ParameterDeclaration>) : undefined;
-  return !!parameters?.length && !!parameters[parameters.length - 1].dotDotDotToken;
 }
 
 /** `Object` functions that return the object they were given (their first argument), changed in place. */
@@ -777,7 +773,7 @@ function sameDeclaredType(a: ts.Type, b: ts.Type): boolean {
  * reject), or plain code that cannot throw (no call, `new`, `await` or `throw`: `if (this.closed)
  * return;`, `this.busy = true`); an `if`'s branches and a loop's body are read the same way.
  * `async #run() { try { … } catch (e) { this.abort(e) } }` and an async IIFE guarding its body are
- * the usual shapes. After a `try` catching its awaits, sync calls count as handling (`mayThrowAsync`).
+ * the usual shapes. After a `try` catching its awaits, sync calls count as handling (`mayThrow`).
  * A `return p` without `await` escapes any catch (it settles after the `try` is left). `p.catch(handler)` with such a handler cannot reject either,
  * nor a sync function returning one (`closeQuietly() { return conn.close().catch(() => {}) }`). The
  * callee is the checker's declaration when there is one, else the function of this file the name
@@ -883,7 +879,7 @@ function guarded(ctx: TsContext, st: ts.Statement, depth: number, syncCalls: boo
     });
     return !escapes && !mayReject(ctx, st.catchClause.block, depth) && !(st.finallyBlock && mayReject(ctx, st.finallyBlock, depth));
   }
-  const throws = (n: ts.Node) => (syncCalls ? mayThrowAsync(ctx, n) : mayThrow(ctx, n));
+  const throws = (n: ts.Node) => mayThrow(ctx, n, syncCalls);
   if (ts.isBlock(st)) return st.statements.every((s) => guarded(ctx, s, depth, syncCalls));
   if (ts.isIfStatement(st)) return !throws(st.expression) && guarded(ctx, st.thenStatement, depth, syncCalls) && (!st.elseStatement || guarded(ctx, st.elseStatement, depth, syncCalls));
   // `while (true) { try { … } catch { … } }`: a loop whose header cannot throw and whose body is guarded.
@@ -892,33 +888,24 @@ function guarded(ctx: TsContext, st: ts.Statement, depth: number, syncCalls: boo
   return !throws(st);
 }
 
-/** Code that may throw other than by a bug in sync code: `await`, `throw`, `yield`, a returned promise, an assertion. */
-function mayThrowAsync(ctx: TsContext, root: ts.Node): boolean {
-  const ts = ctx.ts;
-  const risky = (n: ts.Node) => ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
-  if (risky(root)) return true;
-  let found = false;
-  ctx.walkOwn(root, (n) => {
-    if (!found && risky(n)) found = true;
-  });
-  return found || asserts(ctx, root);
-}
-
 /**
  * Code that may throw: a call, `new`, `await`, `throw`, `yield`, or a returned promise (nested functions
  * aside). Not a call of an async function: it never throws, its failure is the promise it returns
- * (awaited, the `await` counts; dropped, that call is a finding of its own).
+ * (awaited, the `await` counts; dropped, that call is a finding of its own). With `syncCallsHandle`
+ * (code after a `try` that caught its awaits) sync calls and `new` are handling, as a catch's calls
+ * are; an assertion still throws by design.
  */
-function mayThrow(ctx: TsContext, root: ts.Node): boolean {
+function mayThrow(ctx: TsContext, root: ts.Node, syncCallsHandle = false): boolean {
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
-    (ts.isCallExpression(n) && !callsAsyncFunction(ctx, n)) || ts.isNewExpression(n) || ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || ts.isTaggedTemplateExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression));
+    ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression)) ||
+    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
     if (!found && risky(n)) found = true;
   });
-  return found;
+  return found || (syncCallsHandle && asserts(ctx, root));
 }
 
 /**

@@ -22,11 +22,8 @@ import { applyEdits, type Finding } from '../../src/core/finding';
 import { codeBlocks } from '../../src/tools/renderDocs';
 import { analyzeTypeScript, fixAllTypeScript } from '../../src/typescript/analyze';
 import { repoRoot, settings, UPDATE } from './helpers';
-import { MemoryLanguageService, parseAlone, parseErrors, typescriptVersions } from './ts-harness';
+import { FIXTURE_DERIVED, FIXTURE_SOURCE, MemoryLanguageService, parseAlone, parseErrors, TS_FIXTURES, typescriptVersions } from './ts-harness';
 
-const FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'ts');
-const SOURCE = /\.(ts|tsx|js|mjs|cjs)$/;
-const DERIVED = /\.(fixed|unsafe)\.(ts|tsx|js|mjs|cjs)$/;
 
 interface Expectation {
   line: number;
@@ -59,7 +56,7 @@ export function tsExpectations(text: string): Expectation[] {
 function check(file: string, text: string, findings: readonly Finding[], code: string, typed: boolean, label: string): void {
   const expected = tsExpectations(text).filter((e) => e.code === code && (typed || !e.typedOnly));
   const actual = findings.filter((f) => f.code === code);
-  const where = `${path.relative(FIXTURES, file)} (${label})`;
+  const where = `${path.relative(TS_FIXTURES, file)} (${label})`;
   for (const e of expected) {
     const hit = actual.find((f) => f.startPosition.line + 1 === e.line && (!e.messageId || f.messageId === e.messageId) && (!e.column || f.startPosition.column + 1 === e.column));
     assert.ok(hit, `${where}:${e.line}: expected ${e.code}${e.messageId ? ` ${e.messageId}` : ''}${e.column ? ` @${e.column}` : ''}; got ${JSON.stringify(actual.filter((f) => f.startPosition.line + 1 === e.line).map((f) => `${f.messageId} @${f.startPosition.column + 1}`))}`);
@@ -90,8 +87,8 @@ const tsRules = CATALOG.filter((r) => r.typescript);
 
 for (const rule of tsRules) {
   describe(`${rule.code} ${rule.name} TS/JS fixtures`, () => {
-    const dir = path.join(FIXTURES, rule.name);
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => SOURCE.test(f) && !DERIVED.test(f)).sort() : [];
+    const dir = path.join(TS_FIXTURES, rule.name);
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => FIXTURE_SOURCE.test(f) && !FIXTURE_DERIVED.test(f)).sort() : [];
     const ruleSettings = settings({ rules: rule.enabledByDefault === false ? { [rule.code]: 'warning' } : {}, fix: { allowUnsafe: true } });
 
     it('has fixtures that flag and fixtures that must stay clean', () => {

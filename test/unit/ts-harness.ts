@@ -7,6 +7,11 @@ import * as path from 'node:path';
 import type * as ts from 'typescript';
 import { repoRoot } from './helpers';
 
+/** The TS/JS fixtures (`test/fixtures/ts/<rule-name>/`): sources, and the fix outputs derived from them. */
+export const TS_FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'ts');
+export const FIXTURE_SOURCE = /\.(ts|tsx|js|mjs|cjs)$/;
+export const FIXTURE_DERIVED = /\.(fixed|unsafe)\.(ts|tsx|js|mjs|cjs)$/;
+
 export interface TsVersion {
   readonly label: string;
   readonly ts: typeof ts;

@@ -13,20 +13,17 @@ import { CATALOG } from '../../src/core/catalog';
 import { mayHaveAsyncExecutor } from '../../src/rules/async-promise-executor';
 import type { Rule } from '../../src/rules/define';
 import { analyzeTypeScript, rulesFor } from '../../src/typescript/analyze';
-import { repoRoot, settings } from './helpers';
-import { MemoryLanguageService, parseAlone, typescriptVersions } from './ts-harness';
+import { settings } from './helpers';
+import { FIXTURE_DERIVED, FIXTURE_SOURCE, MemoryLanguageService, parseAlone, TS_FIXTURES, typescriptVersions } from './ts-harness';
 
-const FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'ts');
-const SOURCE = /\.(ts|tsx|js|mjs|cjs)$/;
-const DERIVED = /\.(fixed|unsafe)\.(ts|tsx|js|mjs|cjs)$/;
 
 function fixtureFiles(): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
-  for (const dir of fs.readdirSync(FIXTURES)) {
-    const full = path.join(FIXTURES, dir);
+  for (const dir of fs.readdirSync(TS_FIXTURES)) {
+    const full = path.join(TS_FIXTURES, dir);
     if (!fs.statSync(full).isDirectory() || dir.startsWith('.')) continue;
     for (const f of fs.readdirSync(full).sort()) {
-      if (SOURCE.test(f) && !DERIVED.test(f)) out.push({ name: path.join(full, f), text: fs.readFileSync(path.join(full, f), 'utf8') });
+      if (FIXTURE_SOURCE.test(f) && !FIXTURE_DERIVED.test(f)) out.push({ name: path.join(full, f), text: fs.readFileSync(path.join(full, f), 'utf8') });
     }
   }
   return out;
@@ -48,8 +45,8 @@ describe('typescriptNeeds: a rule finds nothing where its needs fail', () => {
   const files = fixtureFiles();
   const variants = [
     ...files,
-    ...files.map((f) => ({ name: f.name.replace(SOURCE, '.commented.$1'), text: withComments(f.text) })),
-    ...files.map((f) => ({ name: f.name.replace(SOURCE, '.line-comments.$1'), text: withLineComments(f.text) })),
+    ...files.map((f) => ({ name: f.name.replace(FIXTURE_SOURCE, '.commented.$1'), text: withComments(f.text) })),
+    ...files.map((f) => ({ name: f.name.replace(FIXTURE_SOURCE, '.line-comments.$1'), text: withLineComments(f.text) })),
   ];
   const rules = CATALOG.filter((r) => r.typescript && r.typescriptNeeds);
   const tsm = typescriptVersions()[0].ts;
@@ -73,7 +70,7 @@ describe('typescriptNeeds: a rule finds nothing where its needs fail', () => {
         ];
         const passes = rulesFor(v.name, v.text, s, undefined, [rule]).length === 1;
         if (findings.length > 0) reported++;
-        assert.ok(passes || findings.length === 0, `${path.relative(FIXTURES, v.name)}: ${rule.code} reports ${findings.map((f) => `${f.startPosition.line + 1}: ${f.message}`).join('; ')} but its needs fail there`);
+        assert.ok(passes || findings.length === 0, `${path.relative(TS_FIXTURES, v.name)}: ${rule.code} reports ${findings.map((f) => `${f.startPosition.line + 1}: ${f.message}`).join('; ')} but its needs fail there`);
       });
       assert.ok(reported > 0, `${rule.code} reports nothing on any fixture: the check proves nothing`);
     });
