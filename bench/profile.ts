@@ -5,7 +5,7 @@
  * (Python, Ruff WASM) and bench/eslint.ts (TS/JS). A script, not a test: it prints a table (or
  * `--json`) and asserts nothing.
  *
- *   node out/bench/profile.js [--python DIR]... [--typescript DIR]... [--runs N] [--json]
+ *   node out/bench/profile.js [--python DIR]... [--typescript DIR]... [--runs N] [--catalog default|hints] [--json]
  *
  * Python stages: read (the CLI's reader), parse (tree-sitter, the files the CLI parses: those holding
  * `async`), context (line index, scopes are lazy), each rule, suppressions, the project index
@@ -43,19 +43,25 @@ interface Options {
   typescript: string[];
   runs: number;
   json: boolean;
+  /** Which catalogs to run: the CLI's default, `--hints`, or both (the default). */
+  catalogs: readonly ('default' | '--hints')[];
 }
 
 const DEFAULT_PYTHON = ['/tmp/corpus'];
 
 function parseOptions(argv: readonly string[]): Options {
-  const opts: Options = { python: [], typescript: [], runs: 3, json: false };
+  const opts: Options = { python: [], typescript: [], runs: 3, json: false, catalogs: ['default', '--hints'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--python') opts.python.push(path.resolve(argv[++i] ?? '.'));
     else if (arg === '--typescript') opts.typescript.push(path.resolve(argv[++i] ?? '.'));
     else if (arg === '--runs') opts.runs = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--json') opts.json = true;
-    else throw new Error(`unknown option ${arg} (expected --python DIR, --typescript DIR, --runs N, --json)`);
+    else if (arg === '--catalog') {
+      const which = argv[++i];
+      if (which !== 'default' && which !== 'hints') throw new Error(`--catalog takes default or hints, not ${which}`);
+      opts.catalogs = [which === 'hints' ? '--hints' : 'default'];
+    } else throw new Error(`unknown option ${arg} (expected --python DIR, --typescript DIR, --runs N, --catalog default|hints, --json)`);
   }
   if (opts.python.length === 0 && opts.typescript.length === 0) opts.python = DEFAULT_PYTHON.filter((d) => fs.existsSync(d));
   return opts;
@@ -173,13 +179,14 @@ async function workerStartMs(): Promise<number> {
   return performance.now() - start;
 }
 
-async function profilePython(roots: readonly string[], runs: number): Promise<PythonProfile> {
+async function profilePython(roots: readonly string[], runs: number, which: Options['catalogs']): Promise<PythonProfile> {
   const readStages: Stages = new Map();
   const files = loadPython(roots, readStages);
   const parser = await PythonParser.load();
   const catalogs: Record<string, Stages> = {};
   const findings: Record<string, number> = {};
-  for (const [name, hints] of [['default', false], ['--hints', true]] as const) {
+  for (const name of which) {
+    const hints = name === '--hints';
     const settings = { ...parseSettings({}, CATALOG), hints };
     const passes: Stages[] = [];
     for (let i = 0; i < runs; i++) {
@@ -251,7 +258,7 @@ function tsPass(tsm: typeof ts, configPath: string, settings: Settings): { stage
   return { stages, findings, own, programFiles: program.getSourceFiles().length, askingTypes };
 }
 
-function profileTypeScript(root: string, runs: number): TsProfile {
+function profileTypeScript(root: string, runs: number, which: Options['catalogs']): TsProfile {
   const configPath = path.join(root, 'tsconfig.json');
   if (!fs.existsSync(configPath)) throw new Error(`${root}: no tsconfig.json (the TS/JS profile measures a project with one)`);
   // The CLI's rule: the checked project's own `typescript`, else the one beside asyncwise.
@@ -266,7 +273,8 @@ function profileTypeScript(root: string, runs: number): TsProfile {
   const askingTypes: Record<string, number> = {};
   let own: ts.SourceFile[] = [];
   let programFiles = 0;
-  for (const [name, hints] of [['default', false], ['--hints', true]] as const) {
+  for (const name of which) {
+    const hints = name === '--hints';
     const settings = { ...parseSettings({}, CATALOG), hints };
     const passes: Stages[] = [];
     for (let i = 0; i < runs; i++) {
@@ -300,8 +308,8 @@ function table(stages: Stages, floorKey: string, log: (s: string) => void): void
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const out: { python?: PythonProfile; typescript: TsProfile[] } = { typescript: [] };
-  if (opts.python.length) out.python = await profilePython(opts.python, opts.runs);
-  for (const root of opts.typescript) out.typescript.push(profileTypeScript(root, opts.runs));
+  if (opts.python.length) out.python = await profilePython(opts.python, opts.runs, opts.catalogs);
+  for (const root of opts.typescript) out.typescript.push(profileTypeScript(root, opts.runs, opts.catalogs));
   if (opts.json) {
     const plain = (s: Stages) => Object.fromEntries(s);
     console.log(JSON.stringify({ ...out, python: out.python && { ...out.python, catalogs: Object.fromEntries(Object.entries(out.python.catalogs).map(([k, v]) => [k, plain(v)])) }, typescript: out.typescript.map((t) => ({ ...t, catalogs: Object.fromEntries(Object.entries(t.catalogs).map(([k, v]) => [k, plain(v)])) })) }, null, 2));
