@@ -97,6 +97,11 @@ function parseArgs(argv: readonly string[]): { only?: Set<string>; unreviewed: s
   return out;
 }
 
+/** A finding's line for the console: a minified bundle's line is whole kilobytes. */
+function shown(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
 export function normalizeLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
@@ -321,7 +326,7 @@ function main(): void {
   if (mustFlag.length) {
     const missed = mustFlag.filter((v) => !flaggedKeys.has(keyOf(v)));
     console.log(`\nrecall list: ${mustFlag.length - missed.length} of ${mustFlag.length} known pitfalls (must-flag) flagged`);
-    for (const v of missed) console.log(`  missed  ${v.rule}  ${v.project}/${v.path}: ${v.text}  — ${v.reason}`);
+    for (const v of missed) console.log(`  missed  ${v.rule}  ${v.project}/${v.path}: ${shown(v.text)}  — ${v.reason}`);
   }
 
   if (gone.length) {
@@ -329,7 +334,7 @@ function main(): void {
     const byVerdict = new Map<string, number>();
     for (const v of gone) byVerdict.set(`${v.rule} ${v.verdict}`, (byVerdict.get(`${v.rule} ${v.verdict}`) ?? 0) + 1);
     console.log(`  ${[...byVerdict].sort().map(([k, n]) => `${k}: ${n}`).join(', ')}`);
-    for (const v of gone.filter((g) => g.verdict === 'right')) console.log(`  lost right finding  ${v.rule}  ${v.project}/${v.path}: ${v.text}`);
+    for (const v of gone.filter((g) => g.verdict === 'right')) console.log(`  lost right finding  ${v.rule}  ${v.project}/${v.path}: ${shown(v.text)}`);
   }
 
   const header = '# project\tpath\trule\tverdict\tline\treason\n';
@@ -340,7 +345,7 @@ function main(): void {
   );
   if (unreviewed.length) {
     console.log(`\n${unreviewed.length} findings have no verdict yet (new since the verdicts were written): read each in context and add its line to bench/ecosystem/verdicts.tsv (listed in ${path.relative(ROOT, options.unreviewed)}):`);
-    for (const f of unreviewed.slice(0, 40)) console.log(`  ${f.rule}  ${f.project}/${f.path}:${f.line}  ${f.text}`);
+    for (const f of unreviewed.slice(0, 40)) console.log(`  ${f.rule}  ${f.project}/${f.path}:${f.line}  ${shown(f.text)}`);
     if (unreviewed.length > 40) console.log(`  … and ${unreviewed.length - 40} more`);
   }
   if (missing.length) {

@@ -40,6 +40,15 @@ export class Deadline {
     if (performance.now() > this.at) throw new TimeBudgetExceeded(this.seconds);
   }
 
+  /**
+   * For a long native call that polls (a tree-sitter query's progress callback): true once the
+   * deadline has passed. Undefined without a deadline, so such calls pay nothing.
+   */
+  get poll(): (() => boolean) | undefined {
+    const at = this.at;
+    return at === Infinity ? undefined : () => performance.now() > at;
+  }
+
   private ticks = 0;
 
   /** `check()` every 64th call: for loops over every node, where reading the clock each time would show. */

@@ -3,6 +3,7 @@
  * blocking-call rules. One query finds every call; the scope intervals say which run in a coroutine.
  */
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 
 const CALLS = '(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args) @call';
@@ -62,10 +63,19 @@ export function asyncCallsOf(ctx: PythonContext, methods: readonly string[], nam
   return collect(ctx, patterns.join('\n')).sort((a, b) => a.call.startIndex - b.call.startIndex);
 }
 
+/**
+ * Which calls are awaited directly comes from a pattern of the same query run, not from each
+ * call's `parent`: tree-sitter finds a parent by walking down from the root, so asking it of every
+ * call in a 150,000-term expression took minutes (quadratic in the depth).
+ */
+const AWAITED = '(await (call) @awaited)';
+
 function collect(ctx: PythonContext, query: string): AsyncCall[] {
   const calls: AsyncCall[] = [];
   let types: ConstructedTypes | undefined;
-  for (const match of ctx.matchesInAsync(query)) {
+  const awaitedIds = new Set<number>();
+  const found: { call: Node; callee: Node; args: Node }[] = [];
+  for (const match of ctx.matchesInAsync(`${query}\n${AWAITED}`)) {
     let call: Node | undefined;
     let callee: Node | undefined;
     let args: Node | undefined;
@@ -73,9 +83,13 @@ function collect(ctx: PythonContext, query: string): AsyncCall[] {
       if (c.name === 'call') call = c.node;
       else if (c.name === 'callee') callee = c.node;
       else if (c.name === 'args') args = c.node;
+      else if (c.name === 'awaited') awaitedIds.add(c.node.id);
     }
-    if (!call || !callee || !args || !ctx.isAsync(call)) continue;
-    const awaited = call.parent?.type === 'await';
+    if (call && callee && args) found.push({ call, callee, args });
+  }
+  for (const { call, callee, args } of found) {
+    if (!ctx.isAsync(call)) continue;
+    const awaited = awaitedIds.has(call.id);
     let name = ctx.resolve(callee);
     let method: string | undefined;
     let receiver: Node | undefined;
@@ -148,7 +162,7 @@ const TYPE_ALIASES: Record<string, string> = {
 /** True when the node sits in a generator expression of its function (an `await` there changes its type). */
 export function inGeneratorExpression(ctx: PythonContext, node: Node): boolean {
   const fn = ctx.scopes.functionAt(node.startIndex);
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (fn && n.startIndex <= fn.node.startIndex) return false;
     if (n.type === 'generator_expression') return true;
   }

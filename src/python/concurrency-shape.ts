@@ -3,6 +3,7 @@
  * one function, the names an expression reads, names a loop body changes, loop exits. Each helper
  * runs a query over a small subtree (a loop body, a call), never over the file.
  */
+import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
 
@@ -56,7 +57,7 @@ export function leavesEarly(ctx: PythonContext, loop: Node, body: Node): boolean
 }
 
 export function innermostLoop(node: Node): Node | null {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'for_statement' || n.type === 'while_statement') return n;
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return null;
   }
@@ -152,7 +153,7 @@ export function statementsOf(block: Node): Node[] {
 /** The `with` items enclosing a node within its function, innermost first. */
 export function enclosingWithItems(node: Node): Node[] {
   const out: Node[] = [];
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') break;
     if (n.type !== 'with_statement') continue;
     for (const clause of n.namedChildren) {

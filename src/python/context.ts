@@ -3,7 +3,7 @@
  * `report`. Rules never walk the whole tree node by node (each node access crosses into wasm): they
  * run a query, then look at the few nodes it returns.
  */
-import type { Node, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
 import { Deadline } from '../core/budget';
 import { makeFinding, mergeIdenticalEdits, type Finding, type RelatedLocation, type TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
@@ -60,7 +60,7 @@ export class PythonContext {
     this.filePath = where.filePath;
     this.root = tree.rootNode;
     // One pass over the tree for both: each query run walks the whole tree inside wasm.
-    const structure = parser.query(SCOPE_PATTERNS + IMPORT_PATTERNS).matches(this.root);
+    const structure = this.run(parser.query(SCOPE_PATTERNS + IMPORT_PATTERNS), this.root);
     this.names = new Names(parser, this.root, structure);
     this.scopes = new Scopes(structure);
     this.target = settings.python.targetVersion;
@@ -88,12 +88,12 @@ export class PythonContext {
     if (ranges.length <= 8) {
       const out: QueryMatch[] = [];
       // A loop, not `push(...matches)`: spreading 140k matches as arguments overflows the stack.
-      for (const range of ranges) for (const m of q.matches(this.root, { startIndex: range.start * 2, endIndex: range.end * 2 })) out.push(m);
+      for (const range of ranges) for (const m of this.run(q, this.root, { startIndex: range.start * 2, endIndex: range.end * 2 })) out.push(m);
       return out;
     }
     // Many async functions: each ranged run walks down from the root again, so one run over their
     // span, keeping the matches that start inside a range, is cheaper.
-    const all = q.matches(this.root, { startIndex: ranges[0].start * 2, endIndex: ranges[ranges.length - 1].end * 2 });
+    const all = this.run(q, this.root, { startIndex: ranges[0].start * 2, endIndex: ranges[ranges.length - 1].end * 2 });
     return all.filter((m) => {
       const at = m.captures[0]?.node.startIndex;
       if (at === undefined) return false;
@@ -121,12 +121,28 @@ export class PythonContext {
   /** Matches of a query (compiled once per process) over the file or a subtree. */
   matches(query: string, node: Node = this.root): QueryMatch[] {
     this.deadline.check();
-    return this.parser.query(query).matches(node);
+    return this.run(this.parser.query(query), node);
   }
 
   captures(query: string, node: Node = this.root): QueryCapture[] {
     this.deadline.check();
-    return this.parser.query(query).captures(node);
+    const poll = this.deadline.poll;
+    const out = this.parser.query(query).captures(node, poll ? { progressCallback: poll } : undefined);
+    this.deadline.check();
+    return out;
+  }
+
+  /**
+   * One query run that the file's deadline can stop midway: a single run can be superlinear (the
+   * query cursor slows sharply past 65,536 nested matches in progress — an 80,000-term
+   * expression took 32 s), and nothing else would interrupt it. A halted run returns what it had
+   * found, so the deadline is checked again before anyone uses the answer.
+   */
+  private run(q: Query, node: Node, range?: { startIndex: number; endIndex: number }): QueryMatch[] {
+    const poll = this.deadline.poll;
+    const out = q.matches(node, poll ? { ...range, progressCallback: poll } : range);
+    this.deadline.check();
+    return out;
   }
 
   /** The qualified name an expression denotes (`t.sleep` → `time.sleep`). */

@@ -6,6 +6,7 @@
  * call there (reading a config or credentials file, compiling assets, writing a report at the end
  * of a script) stalls nobody, and the blocking rules leave it alone.
  */
+import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
 
@@ -68,7 +69,10 @@ function beforeEntrySuspends(ctx: PythonContext, node: Node): boolean {
   if (scope?.kind !== 'async-function') return false;
   const name = scope.node.childForFieldName('name')?.text;
   if (!name || !entryCoroutines(ctx).has(name)) return false;
-  for (let n = node.parent; n && n.id !== scope.node.id; n = n.parent) if (LOOPS.has(n.type)) return false;
+  for (const n of ancestors(node)) {
+    if (n.id === scope.node.id) break;
+    if (LOOPS.has(n.type)) return false;
+  }
   const body = scope.node.childForFieldName('body');
   if (!body) return false;
   for (const { node: point } of ctx.captures(AWAIT_POINTS, body)) {
@@ -93,7 +97,8 @@ export function stallsNoOtherTask(ctx: PythonContext, node: Node): boolean {
   if (scope?.kind !== 'async-function') return false;
   const name = scope.node.childForFieldName('name')?.text;
   if (!name || !(entryCoroutines(ctx).has(name) || isStartupHook(ctx, scope.node, name))) return false;
-  for (let n = node.parent; n && n.id !== scope.node.id; n = n.parent) {
+  for (const n of ancestors(node)) {
+    if (n.id === scope.node.id) break;
     if (LOOPS.has(n.type) || (n.type === 'with_statement' && n.child(0)?.type === 'async')) return false;
   }
   const body = scope.node.childForFieldName('body');

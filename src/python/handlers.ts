@@ -7,6 +7,7 @@
  * handler bodies (a few statements each) are then read node by node. Results are memoised per
  * context so the three rules share one pass.
  */
+import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
 
@@ -674,7 +675,7 @@ function sameLoopVariable(a: Node, b: Node): boolean {
 }
 
 function loopOver(name: Node): string | undefined {
-  for (let n = name.parent; n; n = n.parent) {
+  for (const n of ancestors(name)) {
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return undefined;
     if (n.type === 'for_statement') {
       const left = n.childForFieldName('left');
@@ -779,7 +780,7 @@ export function endsTheTask(ctx: PythonContext, handler: CancellationHandler): b
 
 /** The loop a `break` leaves. */
 function loopOf(node: Node): Node | undefined {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'for_statement' || n.type === 'while_statement') return n;
     if (n.type === 'function_definition') return undefined;
   }
@@ -787,7 +788,7 @@ function loopOf(node: Node): Node | undefined {
 }
 
 function enclosingFunction(node: Node): Node | undefined {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'function_definition') return n;
     if (n.type === 'lambda' || n.type === 'class_definition') return undefined;
   }

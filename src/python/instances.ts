@@ -10,6 +10,7 @@
  * of a type return another (`returns`). Annotations naming a type (`conn: sqlite3.Connection`) count
  * when the annotation is itself a known type or factory.
  */
+import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
 import type { Scope } from './scopes';
@@ -187,7 +188,7 @@ export class Instances {
 
   /** The function whose local a bound name is: parameters belong to their def, not the enclosing one. */
   private ownerOf(name: Node): Scope | undefined {
-    for (let n = name.parent; n; n = n.parent) {
+    for (const n of ancestors(name)) {
       if (n.type === 'parameters' || n.type === 'lambda_parameters') {
         const def = n.parent;
         return def ? this.ctx.scopes.functionAt(def.childForFieldName('body')?.startIndex ?? def.endIndex) : undefined;

@@ -16,6 +16,7 @@
  *   `self:_load`                    a method of the enclosing class (`self.x()` / `cls.x()`)
  *   `super:_load`                   a method of a base class (`super().x()`)
  */
+import { ancestors } from './ancestors';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fsPath } from '../core/files';
@@ -280,8 +281,12 @@ export function packagePaths(text: string, imports: ReadonlyMap<string, string>)
     const text = call.text;
     if (mentions(text)) return true;
     // Names bound in the calling function (`here = os.path.dirname(__file__)` inside it).
-    let fn: Node | null = call.parent;
-    while (fn && fn.type !== 'function_definition') fn = fn.parent;
+    let fn: Node | undefined;
+    for (const n of ancestors(call)) {
+      if (n.type !== 'function_definition') continue;
+      fn = n;
+      break;
+    }
     if (!fn) return false;
     const body = fn.text;
     let local = perFunction.get(body);

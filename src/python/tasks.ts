@@ -3,6 +3,7 @@
  * make a task, which local names hold one (or a collection of them) in a function, and every place a
  * function mentions a name, sorted into the ways a task can be used.
  */
+import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from './context';
 import { isEventLoop } from './loops';
@@ -61,7 +62,7 @@ const identifierCache = new WeakMap<PythonContext, Map<Scope, Map<string, Node[]
 
 /** The innermost `await` expression around a node, within its function. */
 export function enclosingAwait(node: Node): Node | undefined {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'await') return n;
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return undefined;
   }

@@ -3,6 +3,7 @@
  * I/O, input, sockets and DNS, sync database drivers, thread locks, queues and futures) made directly
  * in a coroutine. While it runs, the event loop runs nothing else.
  */
+import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
@@ -569,7 +570,7 @@ function fixesFor(ctx: PythonContext, c: AsyncCall, found: Classified): FixSpec[
 }
 
 function inWithItem(call: Node): boolean {
-  for (let n = call.parent; n; n = n.parent) {
+  for (const n of ancestors(call)) {
     if (n.type === 'with_item') return true;
     if (n.type.endsWith('statement') || n.type === 'block') return false;
   }

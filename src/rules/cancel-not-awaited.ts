@@ -4,6 +4,7 @@
  * later, after this function has moved on, its outcome is never seen, and if the loop closes first
  * asyncio reports "Task was destroyed but it is pending!".
  */
+import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import type { Scope } from '../python/scopes';
@@ -326,7 +327,10 @@ function relatedNames(ctx: PythonContext, fn: Scope, names: readonly string[]): 
  */
 function awaitedLater(ctx: PythonContext, fn: Scope, call: Node, related: ReadonlySet<string>): boolean {
   let loopStart = call.startIndex;
-  for (let n = call.parent; n && !SCOPES.has(n.type); n = n.parent) if (LOOPS.has(n.type)) loopStart = n.startIndex;
+  for (const n of ancestors(call)) {
+    if (SCOPES.has(n.type)) break;
+    if (LOOPS.has(n.type)) loopStart = n.startIndex;
+  }
   for (const name of related) {
     for (const id of mentions(ctx, fn, name)) {
       if (ctx.scopes.functionAt(id.startIndex) !== fn) continue;
@@ -344,9 +348,11 @@ function awaitedLater(ctx: PythonContext, fn: Scope, call: Node, related: Readon
  */
 function insideLoopOf(a: Node, b: Node): boolean {
   let child: Node = b;
-  for (let n = b.parent; n && !SCOPES.has(n.type); child = n, n = n.parent) {
+  for (const n of ancestors(b)) {
+    if (SCOPES.has(n.type)) break;
     if (LOOPS.has(n.type) && n.startIndex <= a.startIndex && a.endIndex <= n.endIndex) return true;
     if (n.type === 'block' && n.namedChildren.some((s) => s !== null && s.startIndex >= child.endIndex && LEAVING.has(s.type))) return false;
+    child = n;
   }
   return false;
 }

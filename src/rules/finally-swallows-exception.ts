@@ -3,6 +3,7 @@
  * try in a coroutine that can be cancelled. The jump discards the exception in flight, including
  * `CancelledError`.
  */
+import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type * as ts from 'typescript';
 import type { PythonContext } from '../python/context';
@@ -174,9 +175,11 @@ function endsWithoutRaising(block: Node): boolean {
 function leavesFinally(jump: Node, block: Node): boolean {
   const isReturn = jump.type === 'return_statement';
   let child = jump;
-  for (let n = jump.parent; n && !n.equals(block); child = n, n = n.parent) {
+  for (const n of ancestors(jump)) {
+    if (n.equals(block)) break;
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
     if (!isReturn && (n.type === 'for_statement' || n.type === 'while_statement') && n.childForFieldName('body')?.equals(child)) return false;
+    child = n;
   }
   return true;
 }

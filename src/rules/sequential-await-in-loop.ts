@@ -10,6 +10,7 @@
  * code chose (`reversed`, `sorted`), a lock held around the loop, a tiny literal list of steps —
  * and never in test or benchmark code, whose sequence is deliberate (core/testCode.ts).
  */
+import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
@@ -258,7 +259,7 @@ export default rule;
 /** The `for` statement or comprehension whose per-item part holds the await (not its iterable), if any. */
 function innermostIteration(awaitNode: Node): Node | undefined {
   let child: Node = awaitNode;
-  for (let n = awaitNode.parent; n; child = n, n = n.parent) {
+  for (const n of ancestors(awaitNode)) {
     switch (n.type) {
       case 'function_definition':
       case 'lambda':
@@ -276,6 +277,7 @@ function innermostIteration(awaitNode: Node): Node | undefined {
         if (child.type !== 'for_in_clause') return n;
         break;
     }
+    child = n;
   }
   return undefined;
 }
@@ -658,7 +660,7 @@ function explicitOrder(iterable: Node): boolean {
  * `self.assertEqual(…)`): it reads state to check it, a check rather than work to speed up.
  */
 function feedsAssertion(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'assert_statement') return true;
     if (n.type === 'call') {
       const fn = n.childForFieldName('function');
@@ -844,7 +846,7 @@ function tight(node: Node): boolean {
 
 /** The assignment, expression or return statement holding the node, when it stands directly in a block. */
 function enclosingSimpleStatement(node: Node): Node | undefined {
-  for (let n = node.parent; n; n = n.parent) {
+  for (const n of ancestors(node)) {
     if (n.type === 'lambda' || n.type === 'function_definition' || n.type === 'class_definition' || n.type.endsWith('comprehension') || n.type === 'generator_expression') return undefined;
     if (n.type === 'expression_statement' || n.type === 'return_statement') return n.parent?.type === 'block' ? n : undefined;
     if (n.type.endsWith('statement') || n.type === 'block') return undefined;

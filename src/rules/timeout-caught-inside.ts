@@ -5,6 +5,7 @@
  * `CancelledError`, turned into `TimeoutError` only when it reaches the `async with` exit. The
  * handler inside never sees that timeout.
  */
+import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import { caughtTypes } from '../python/handlers';
@@ -130,7 +131,8 @@ export default rule;
 
 /** The nearest `async with <timeout>(…)` enclosing a node within its function. */
 function innermostTimeout(ctx: PythonContext, node: Node): Node | undefined {
-  for (let n = node.parent; n && !SCOPES.has(n.type); n = n.parent) {
+  for (const n of ancestors(node)) {
+    if (SCOPES.has(n.type)) break;
     if (n.type !== 'with_statement' || !n.children.some((c) => c?.type === 'async')) continue;
     const isTimeout = n.namedChildren.some((clause) => clause?.type === 'with_clause' && clause.namedChildren.some((item) => {
       const value = item?.childForFieldName('value');

@@ -353,6 +353,27 @@ describe('issue 12: a per-file time budget, after which a file\'s analysis is ab
     doc.dispose();
   });
 
+  /** One expression of `n` calls: a left-deep tree of `n` binary operators. */
+  const LINE = (n: number) => `import time\nasync def f():\n    x = ${Array(n).fill('g()').join(' + ')}\n`;
+
+  it('a 40,000-term expression in a coroutine is analysed well within budget (asking each call for its parent was quadratic: 20,000 terms ran past 5 s)', async () => {
+    const parser = await loadParser();
+    const started = performance.now();
+    const a = analyzePython(parser, LINE(40_000), allRules(), { deadline: new Deadline(30) });
+    assert.deepEqual(a.findings, []);
+    a.dispose();
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds < 30, `took ${seconds.toFixed(1)} s`);
+  });
+
+  it('a query running long (80,000 terms: tree-sitter\'s query cursor took 32 s) is stopped at the deadline, not after it', async () => {
+    const parser = await loadParser();
+    const started = performance.now();
+    assert.throws(() => analyzePython(parser, LINE(80_000), allRules(), { deadline: new Deadline(0.5) }), TimeBudgetExceeded);
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds < 15, `abandoned after ${seconds.toFixed(1)} s`);
+  });
+
   it('fix checks asked for after the budget has run out get a budget of their own (the editor asks when the lightbulb opens)', async () => {
     const parser = await loadParser();
     // Long enough that tree-sitter consults the deadline during the fix checks' re-parse.

@@ -1,10 +1,14 @@
 /** The engine's building blocks: name resolution through every import spelling, async context, robustness. */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Node } from 'web-tree-sitter';
 import { LineIndex } from '../../src/core/finding';
 import { analyzePython } from '../../src/python/analyze';
+import { ancestors } from '../../src/python/ancestors';
 import { PythonContext } from '../../src/python/context';
-import { loadParser, settings } from './helpers';
+import { loadParser, repoRoot, settings } from './helpers';
 
 async function contextFor(source: string) {
   const parser = await loadParser();
@@ -107,6 +111,39 @@ describe('robustness', () => {
         a.validFixes(f);
       }
       a.dispose();
+    }
+  });
+
+  it('ancestors() yields what the `.parent` chain does, for every node, shallow or 1,000 deep, after non-ASCII text', async () => {
+    const parser = await loadParser();
+    const sources = [
+      fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'rules', 'sequential-await-in-loop', 'flagged.py'), 'utf8'),
+      `s = "😀é"\nasync def f():\n    x = ${Array(1000).fill('g(a.b)').join(' + ')}\n    y = ${'['.repeat(300)}1${']'.repeat(300)}\n`,
+      'async def f(:\n    x = (1 +\n',
+    ];
+    for (const source of sources) {
+      const tree = parser.parse(source);
+      const all: Node[] = [];
+      const cursor = tree.rootNode.walk();
+      for (let down = true; ; ) {
+        if (down) all.push(cursor.currentNode);
+        if (down && cursor.gotoFirstChild()) continue;
+        if (cursor.gotoNextSibling()) {
+          down = true;
+          continue;
+        }
+        if (!cursor.gotoParent()) break;
+        down = false;
+      }
+      cursor.delete();
+      // Every 41st node of the deep one (the `.parent` chain of each is quadratic to build); all of the others.
+      const sample = all.length > 5000 ? all.filter((_, i) => i % 41 === 0) : all;
+      for (const node of sample) {
+        const expected: number[] = [];
+        for (let n = node.parent; n; n = n.parent) expected.push(n.id);
+        assert.deepEqual([...ancestors(node)].map((n) => n.id), expected, `${node.type} at ${node.startIndex}`);
+      }
+      tree.delete();
     }
   });
 
