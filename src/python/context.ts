@@ -9,10 +9,11 @@ import { makeFinding, mergeIdenticalEdits, type Finding, type RelatedLocation, t
 import type { LineIndex } from '../core/finding';
 import { atLeast, type PythonVersion, type Settings } from '../core/settings';
 import type { Rule } from '../rules/define';
-import { IMPORT_PATTERNS, Names } from './names';
+import { Names } from './names';
 import type { PythonParser } from './parser';
 import { moduleNameOf, type ProjectIndex } from './project';
-import { SCOPE_PATTERNS, Scopes } from './scopes';
+import { Scopes } from './scopes';
+import { findStructure } from './structure';
 
 const AWAIT_POINTS = `
 (await) @point
@@ -59,10 +60,10 @@ export class PythonContext {
     this.project = where.project;
     this.filePath = where.filePath;
     this.root = tree.rootNode;
-    // One pass over the tree for both: each query run walks the whole tree inside wasm.
-    const structure = this.run(parser.query(SCOPE_PATTERNS + IMPORT_PATTERNS), this.root);
-    this.names = new Names(parser, this.root, structure);
-    this.scopes = new Scopes(structure);
+    // Found by text, confirmed by the tree: a query would walk every node of the tree inside wasm.
+    const structure = findStructure(tree, source);
+    this.names = new Names(parser, this.root, structure.imports);
+    this.scopes = new Scopes(structure.scopes);
     this.target = settings.python.targetVersion;
   }
 

@@ -4,14 +4,8 @@
  * the builtin). Scope-insensitive by design: a name imported anywhere in the file resolves
  * everywhere, which matches how real code imports (at module level, or locally just before use).
  */
-import type { Node, QueryMatch } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
-
-/** Import patterns; run together with the scope patterns in one pass over the tree (see context.ts). */
-export const IMPORT_PATTERNS = `
-(import_statement) @import
-(import_from_statement) @from
-`;
 
 /** Names the file binds itself; they shadow builtins. */
 const BINDINGS = `
@@ -41,13 +35,12 @@ export class Names {
   constructor(
     private readonly parser: PythonParser,
     private readonly root: Node,
-    structure: readonly QueryMatch[],
+    /** The file's `import` and `from … import` statements, in source order (structure.ts). */
+    imports: readonly Node[],
   ) {
-    for (const match of structure) {
-      for (const capture of match.captures) {
-        if (capture.name === 'import') this.addImport(capture.node);
-        else if (capture.name === 'from') this.addFromImport(capture.node);
-      }
+    for (const node of imports) {
+      if (node.type === 'import_statement') this.addImport(node);
+      else this.addFromImport(node);
     }
   }
 

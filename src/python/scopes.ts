@@ -6,14 +6,8 @@
  * `async def` are evaluated by the enclosing scope. A sync `def`, a `lambda` or a class body nested
  * in an `async def` is not async; comprehensions inherit their scope (an `await` is allowed there).
  */
-import type { Node, QueryMatch } from 'web-tree-sitter';
-
-/** Scope patterns; run together with the import patterns in one pass over the tree (see context.ts). */
-export const SCOPE_PATTERNS = `
-(function_definition "async"? @async body: (block) @body) @scope
-(lambda body: (_) @body) @scope
-(class_definition body: (block) @body) @scope
-`;
+import type { Node } from 'web-tree-sitter';
+import type { ScopeNode } from './structure';
 
 export type ScopeKind = 'async-function' | 'function' | 'lambda' | 'class';
 
@@ -31,22 +25,9 @@ export class Scopes {
   /** Sorted by start; parents precede their children. */
   readonly all: Scope[] = [];
 
-  constructor(structure: readonly QueryMatch[]) {
-    const raw: { kind: ScopeKind; node: Node; start: number; end: number }[] = [];
-    for (const match of structure) {
-      let scope: Node | undefined;
-      let body: Node | undefined;
-      let isAsync = false;
-      for (const c of match.captures) {
-        if (c.name === 'scope') scope = c.node;
-        else if (c.name === 'body') body = c.node;
-        else if (c.name === 'async') isAsync = true;
-      }
-      if (!scope || !body) continue;
-      const kind: ScopeKind = scope.type === 'lambda' ? 'lambda' : scope.type === 'class_definition' ? 'class' : isAsync ? 'async-function' : 'function';
-      raw.push({ kind, node: scope, start: body.startIndex, end: body.endIndex });
-    }
-    raw.sort((a, b) => a.start - b.start || b.end - a.end);
+  /** `found`: the file's def/lambda/class nodes with their bodies (structure.ts). */
+  constructor(found: readonly ScopeNode[]) {
+    const raw = [...found].sort((a, b) => a.start - b.start || b.end - a.end);
     const stack: Scope[] = [];
     for (const r of raw) {
       while (stack.length && !(stack[stack.length - 1].start <= r.start && r.end <= stack[stack.length - 1].end)) stack.pop();

@@ -1,0 +1,105 @@
+/**
+ * A file's structure — its scopes (def, async def, lambda, class) and its imports — found by text and
+ * confirmed by the tree. A query over the whole tree visits every node inside wasm; this finds the
+ * keywords (`def`, `class`, `lambda`, `import`) in the text, then walks one tree cursor forward to
+ * each of them and keeps those that are the keyword token of the expected node. A word in a string
+ * or comment lands on a string or comment node and is dropped, so the text only proposes, the tree
+ * decides: the result is the query's (checked against it on the fixtures and random files in
+ * test/unit/python-structure.test.ts), at a fraction of the cost on real code.
+ *
+ * Linear: the offsets ascend and the cursor only moves forward (to a next sibling, up, or down into
+ * the child holding the next offset), so no node is entered from above twice.
+ */
+import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+
+export interface ScopeNode {
+  readonly kind: 'async-function' | 'function' | 'lambda' | 'class';
+  /** The `def`/`lambda`/`class` node. */
+  readonly node: Node;
+  /** The body, in UTF-16 offsets. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface Structure {
+  /** In source order. */
+  readonly scopes: ScopeNode[];
+  /** `import_statement` and `import_from_statement` nodes, in source order. */
+  readonly imports: Node[];
+}
+
+/**
+ * Keywords that start a scope or an import. Not `\b`: JavaScript's word boundary treats non-ASCII
+ * letters as non-word, which only proposes a few extra offsets (the tree drops them); the guard
+ * keeps ASCII identifiers such as `undef` or `classes` out.
+ */
+const KEYWORDS = /(?<![A-Za-z0-9_])(?:def|class|lambda|import)(?![A-Za-z0-9_])/g;
+
+/** The keyword token's parent type, per keyword. */
+const OWNERS: Record<string, readonly string[]> = {
+  def: ['function_definition'],
+  class: ['class_definition'],
+  lambda: ['lambda'],
+  import: ['import_statement', 'import_from_statement'],
+};
+
+export function findStructure(tree: Tree, source: string): Structure {
+  const scopes: ScopeNode[] = [];
+  const imports: Node[] = [];
+  if (!KEYWORDS.test(source)) return { scopes, imports };
+  KEYWORDS.lastIndex = 0;
+  const cursor = tree.walk();
+  try {
+    for (let m = KEYWORDS.exec(source); m; m = KEYWORDS.exec(source)) {
+      const word = m[0];
+      if (!seek(cursor, m.index, word)) continue;
+      if (!cursor.gotoParent()) continue;
+      const owner = cursor.nodeType;
+      if (!OWNERS[word].includes(owner)) continue;
+      const node = cursor.currentNode;
+      if (word === 'import') {
+        imports.push(node);
+        continue;
+      }
+      const body = node.childForFieldName('body');
+      if (!body || (word !== 'lambda' && body.type !== 'block')) continue;
+      // `async` is the first token of an async def's node, so the node starts before its `def`.
+      const kind = word === 'lambda' ? 'lambda' : word === 'class' ? 'class' : node.startIndex < m.index ? 'async-function' : 'function';
+      scopes.push({ kind, node, start: body.startIndex, end: body.endIndex });
+    }
+  } finally {
+    cursor.delete();
+  }
+  return { scopes, imports };
+}
+
+/**
+ * Moves the cursor forward to the token of type `word` starting at `offset`; false when no token
+ * starts there (the word is inside a string, a comment or a longer token). The cursor stays on a
+ * node that starts at or before every later offset's node, so the next call can go on from it.
+ *
+ * Down by first child and next sibling, not `gotoFirstChildForIndex`: web-tree-sitter 0.25 turns
+ * that call's child index into a boolean, so "no such child" (-1) reads as true with the cursor
+ * unmoved — on a leaf, a loop that never ends — and a first child (0) reads as false.
+ */
+function seek(cursor: TreeCursor, offset: number, word: string): boolean {
+  // Up and along: past every node that ends at or before the offset.
+  while (cursor.endIndex <= offset) {
+    if (cursor.gotoNextSibling()) continue;
+    if (!cursor.gotoParent()) return false;
+  }
+  if (cursor.startIndex > offset) return false;
+  // Down: into the child holding the offset, until the token itself.
+  for (;;) {
+    // The keyword is an anonymous token; `lambda` is also the name of the named node it starts.
+    if (cursor.startIndex === offset && cursor.nodeType === word && !cursor.nodeIsNamed) return true;
+    if (!cursor.gotoFirstChild()) return false;
+    while (cursor.endIndex <= offset) {
+      if (cursor.gotoNextSibling()) continue;
+      // No child holds it (it sits in the parent's trailing extent): stay on the parent.
+      cursor.gotoParent();
+      return false;
+    }
+    if (cursor.startIndex > offset) return false;
+  }
+}

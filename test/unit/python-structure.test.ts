@@ -1,0 +1,146 @@
+/**
+ * structure.ts finds a file's scopes and imports by text, confirmed by one forward tree cursor, in
+ * place of a query over the whole tree. These tests hold it to the query's answer — on every Python
+ * fixture, on those fixtures cut and spliced at random (half-typed code, keywords in strings and
+ * comments, non-ASCII text) — and to linear cost on input a walk could go quadratic or loop on.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Tree } from 'web-tree-sitter';
+import type { PythonParser } from '../../src/python/parser';
+import { findStructure } from '../../src/python/structure';
+import { loadParser, repoRoot } from './helpers';
+
+/** The query structure.ts replaced: what it must find. */
+const REFERENCE = `
+(function_definition "async"? @async body: (block) @body) @scope
+(lambda body: (_) @body) @scope
+(class_definition body: (block) @body) @scope
+(import_statement) @import
+(import_from_statement) @from
+`;
+
+function byQuery(parser: PythonParser, tree: Tree): { scopes: string[]; imports: string[] } {
+  const scopes = new Set<string>();
+  const imports = new Set<string>();
+  for (const match of parser.query(REFERENCE).matches(tree.rootNode)) {
+    let scope;
+    let body;
+    let isAsync = false;
+    for (const c of match.captures) {
+      if (c.name === 'scope') scope = c.node;
+      else if (c.name === 'body') body = c.node;
+      else if (c.name === 'async') isAsync = true;
+      else imports.add(`${c.node.type}@${c.node.startIndex}`);
+    }
+    if (!scope || !body) continue;
+    const kind = scope.type === 'lambda' ? 'lambda' : scope.type === 'class_definition' ? 'class' : isAsync ? 'async-function' : 'function';
+    scopes.add(`${kind}@${scope.startIndex}:${body.startIndex}-${body.endIndex}`);
+  }
+  return { scopes: [...scopes].sort(), imports: [...imports].sort() };
+}
+
+function bySweep(tree: Tree, source: string): { scopes: string[]; imports: string[] } {
+  const found = findStructure(tree, source);
+  return {
+    scopes: [...new Set(found.scopes.map((s) => `${s.kind}@${s.node.startIndex}:${s.start}-${s.end}`))].sort(),
+    imports: [...new Set(found.imports.map((n) => `${n.type}@${n.startIndex}`))].sort(),
+  };
+}
+
+function pythonFixtures(): string[] {
+  const root = path.join(repoRoot(), 'test', 'fixtures');
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.py')) out.push(file);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SPLICES = ['def ', 'async def f(', 'lambda', 'lambda: ', 'class C:', 'import x\n', 'from . import y\n', '# def lambda import\n', '"""class def"""', "'lambda'", 'é😀', '(', ')', ':\n    ', '\n', '\\\n', 'undef', 'classes', 'f"{lambda: 1}"'];
+
+function mutate(text: string, rng: () => number): string {
+  let out = text;
+  const edits = 1 + Math.floor(rng() * 6);
+  for (let i = 0; i < edits; i++) {
+    const at = Math.floor(rng() * (out.length + 1));
+    const cut = rng() < 0.5 ? Math.floor(rng() * 40) : 0;
+    const insert = rng() < 0.7 ? SPLICES[Math.floor(rng() * SPLICES.length)] : '';
+    out = out.slice(0, at) + insert + out.slice(at + cut);
+  }
+  return out;
+}
+
+describe('Python structure (scopes and imports) found by text and tree', () => {
+  it('finds what the whole-tree query finds, on every Python fixture', async () => {
+    const parser = await loadParser();
+    const files = pythonFixtures();
+    assert.ok(files.length > 100, `${files.length} fixtures`);
+    for (const file of files) {
+      const source = fs.readFileSync(file, 'utf8');
+      const tree = parser.parse(source);
+      assert.deepEqual(bySweep(tree, source), byQuery(parser, tree), path.relative(repoRoot(), file));
+      tree.delete();
+    }
+  });
+
+  it('finds what the query finds on 1,500 fixtures cut and spliced at random (half-typed code, keywords in strings and comments, non-ASCII)', async () => {
+    const parser = await loadParser();
+    const files = pythonFixtures().map((f) => fs.readFileSync(f, 'utf8'));
+    for (let seed = 1; seed <= 1500; seed++) {
+      const rng = random(seed);
+      const source = mutate(files[Math.floor(rng() * files.length)], rng);
+      const tree = parser.parse(source);
+      assert.deepEqual(bySweep(tree, source), byQuery(parser, tree), `seed ${seed}:\n${source.slice(0, 2000)}`);
+      tree.delete();
+    }
+  });
+
+  it('a keyword in a comment after non-ASCII text, on a leaf, ends the walk (the cursor call it used once looped forever there)', async () => {
+    const parser = await loadParser();
+    const source = 'async def outer():\n    def inner():\n        time.sleep(1)  # ok\n\n    callback = lambda: time.sleep(1)  # ok: lambda \uFFFD\uFFFDbody is sync\n';
+    const tree = parser.parse(source);
+    assert.deepEqual(bySweep(tree, source), byQuery(parser, tree));
+    tree.delete();
+  });
+
+  it('costs time linear in the file: 100,000 defs in one module, 100,000 lambdas in one list, lambdas 2,000 deep, 100,000 keywords in a string or in comments', async () => {
+    const parser = await loadParser();
+    const cases: [string, string, number][] = [
+      ['defs', Array.from({ length: 100_000 }, (_, i) => `def f${i}(): pass\n`).join(''), 100_000],
+      ['lambdas', `x = [${Array(100_000).fill('lambda: 1').join(', ')}]\n`, 100_000],
+      ['nested lambdas', `x = ${'lambda: '.repeat(2000)}1\n`, 2000],
+      ['keywords in one string', `x = "${'lambda def class import '.repeat(25_000)}"\n`, 0],
+      ['keywords in comments', '# def lambda import\n'.repeat(100_000), 0],
+    ];
+    for (const [what, source, count] of cases) {
+      const tree = parser.parse(source);
+      const started = performance.now();
+      const found = findStructure(tree, source);
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(found.scopes.length, count, what);
+      // Linear is well under a second here (quadratic was minutes); generous for a loaded machine.
+      assert.ok(seconds < 20, `${what}: ${seconds.toFixed(1)} s`);
+      tree.delete();
+    }
+  });
+});
