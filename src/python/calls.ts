@@ -5,6 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
+import { keywordOwners } from './structure';
 
 const CALLS = '(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args) @call';
 
@@ -55,12 +56,37 @@ export function asyncCallsOf(ctx: PythonContext, methods: readonly string[], nam
     const plain = new Set(names);
     return all.filter((c) => (c.callee.type === 'identifier' ? plain.has(c.callee.text) : c.method !== undefined && wanted.has(c.method)));
   }
-  const anyOf = (capture: string, values: readonly string[]) => `(#any-of? @${capture} ${values.map((v) => JSON.stringify(v)).join(' ')})`;
-  const patterns: string[] = [];
-  if (methods.length) patterns.push(`(call function: (attribute attribute: (identifier) @method) @callee arguments: (argument_list) @args ${anyOf('method', methods)}) @call`);
-  if (names.length) patterns.push(`(call function: (identifier) @callee arguments: (argument_list) @args ${anyOf('callee', names)}) @call`);
-  if (patterns.length === 0) return [];
-  return collect(ctx, patterns.join('\n')).sort((a, b) => a.call.startIndex - b.call.startIndex);
+  // Found in the text, confirmed by the tree: the names are rare words, and a query over every
+  // async body (its text predicates tested in JavaScript on each call) cost far more.
+  const words = [...new Set([...methods, ...names])].filter((w) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(w));
+  if (words.length === 0) return [];
+  const pattern = new RegExp(`(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`, 'g');
+  const owners = Object.fromEntries(words.map((w) => [w, ['attribute', 'call']]));
+  const wantedMethods = new Set(methods);
+  const wantedNames = new Set(names);
+  const found: { call: Node; callee: Node; args: Node }[] = [];
+  const focus = ctx.focus;
+  for (const { word, offset, node } of keywordOwners(ctx.tree, ctx.source, pattern, owners, (o) => ctx.scopes.isAsync(o), 'identifier')) {
+    let call: Node | null;
+    let callee: Node;
+    if (node.type === 'call') {
+      // `run(…)`: the name is the call's function.
+      if (!wantedNames.has(word) || node.childForFieldName('function')?.startIndex !== offset) continue;
+      call = node;
+      callee = node.childForFieldName('function')!;
+    } else {
+      // `x.run(…)`: the name is the attribute, and the attribute is the call's function.
+      if (!wantedMethods.has(word) || node.childForFieldName('attribute')?.startIndex !== offset) continue;
+      call = node.parent;
+      if (call?.type !== 'call' || call.childForFieldName('function')?.id !== node.id) continue;
+      callee = node;
+    }
+    const args = call.childForFieldName('arguments');
+    if (args?.type !== 'argument_list') continue;
+    if (focus && (call.endIndex <= focus.start || focus.end <= call.startIndex)) continue;
+    found.push({ call, callee, args });
+  }
+  return records(ctx, found, (call) => call.parent?.type === 'await').sort((a, b) => a.call.startIndex - b.call.startIndex);
 }
 
 /**
@@ -71,8 +97,6 @@ export function asyncCallsOf(ctx: PythonContext, methods: readonly string[], nam
 const AWAITED = '(await (call) @awaited)';
 
 function collect(ctx: PythonContext, query: string): AsyncCall[] {
-  const calls: AsyncCall[] = [];
-  let types: ConstructedTypes | undefined;
   const awaitedIds = new Set<number>();
   const found: { call: Node; callee: Node; args: Node }[] = [];
   for (const match of ctx.matchesInAsync(`${query}\n${AWAITED}`)) {
@@ -87,9 +111,16 @@ function collect(ctx: PythonContext, query: string): AsyncCall[] {
     }
     if (call && callee && args) found.push({ call, callee, args });
   }
+  return records(ctx, found, (call) => awaitedIds.has(call.id));
+}
+
+/** The calls' records: their callees resolved, receivers typed where the file constructs them. */
+function records(ctx: PythonContext, found: readonly { call: Node; callee: Node; args: Node }[], isAwaited: (call: Node) => boolean): AsyncCall[] {
+  const calls: AsyncCall[] = [];
+  let types: ConstructedTypes | undefined;
   for (const { call, callee, args } of found) {
     if (!ctx.isAsync(call)) continue;
-    const awaited = awaitedIds.has(call.id);
+    const awaited = isAwaited(call);
     let name = ctx.resolve(callee);
     let method: string | undefined;
     let receiver: Node | undefined;

@@ -46,35 +46,56 @@ const OWNERS: Record<string, readonly string[]> = {
 export function findStructure(tree: Tree, source: string): Structure {
   const scopes: ScopeNode[] = [];
   const imports: Node[] = [];
-  if (!KEYWORDS.test(source)) return { scopes, imports };
-  KEYWORDS.lastIndex = 0;
-  const cursor = tree.walk();
-  try {
-    for (let m = KEYWORDS.exec(source); m; m = KEYWORDS.exec(source)) {
-      const word = m[0];
-      if (!seek(cursor, m.index, word)) continue;
-      if (!cursor.gotoParent()) continue;
-      const owner = cursor.nodeType;
-      if (!OWNERS[word].includes(owner)) continue;
-      const node = cursor.currentNode;
-      if (word === 'import') {
-        imports.push(node);
-        continue;
-      }
-      const body = node.childForFieldName('body');
-      if (!body || (word !== 'lambda' && body.type !== 'block')) continue;
-      // `async` is the first token of an async def's node, so the node starts before its `def`.
-      const kind = word === 'lambda' ? 'lambda' : word === 'class' ? 'class' : node.startIndex < m.index ? 'async-function' : 'function';
-      scopes.push({ kind, node, start: body.startIndex, end: body.endIndex });
+  for (const { word, offset, node } of keywordOwners(tree, source, KEYWORDS, OWNERS)) {
+    if (word === 'import') {
+      imports.push(node);
+      continue;
     }
-  } finally {
-    cursor.delete();
+    const body = node.childForFieldName('body');
+    if (!body || (word !== 'lambda' && body.type !== 'block')) continue;
+    // `async` is the first token of an async def's node, so the node starts before its `def`.
+    const kind = word === 'lambda' ? 'lambda' : word === 'class' ? 'class' : node.startIndex < offset ? 'async-function' : 'function';
+    scopes.push({ kind, node, start: body.startIndex, end: body.endIndex });
   }
   return { scopes, imports };
 }
 
 /**
- * Moves the cursor forward to the token of type `word` starting at `offset`; false when no token
+ * The nodes a keyword starts, found by text and confirmed by the tree: each match of `pattern` (a
+ * global regex of keywords) that is a keyword token of the tree, whose parent's type is among
+ * `owners[word]`, yields that parent. `wanted`, when given, drops offsets before any tree work
+ * (only those inside coroutines, say). One forward cursor for the whole file: linear.
+ */
+export function* keywordOwners(
+  tree: Tree,
+  source: string,
+  pattern: RegExp,
+  owners: Readonly<Record<string, readonly string[]>>,
+  wanted?: (offset: number) => boolean,
+  /** `identifier` to find names (`run`) rather than keyword tokens. */
+  token: 'keyword' | 'identifier' = 'keyword',
+): Generator<{ word: string; offset: number; node: Node }, void, undefined> {
+  pattern.lastIndex = 0;
+  if (!pattern.test(source)) return;
+  pattern.lastIndex = 0;
+  const cursor = tree.walk();
+  try {
+    for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
+      const word = m[0];
+      if (wanted && !wanted(m.index)) continue;
+      if (!seek(cursor, m.index, token === 'identifier' ? 'identifier' : word, token === 'identifier')) continue;
+      // On the owner, which starts at or before every later keyword: the next seek goes on from it.
+      if (!cursor.gotoParent()) continue;
+      if (!owners[word]?.includes(cursor.nodeType)) continue;
+      yield { word, offset: m.index, node: cursor.currentNode };
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/**
+ * Moves the cursor forward to the token of type `type` starting at `offset`; false when no token
  * starts there (the word is inside a string, a comment or a longer token). The cursor stays on a
  * node that starts at or before every later offset's node, so the next call can go on from it.
  *
@@ -82,7 +103,7 @@ export function findStructure(tree: Tree, source: string): Structure {
  * that call's child index into a boolean, so "no such child" (-1) reads as true with the cursor
  * unmoved — on a leaf, a loop that never ends — and a first child (0) reads as false.
  */
-function seek(cursor: TreeCursor, offset: number, word: string): boolean {
+function seek(cursor: TreeCursor, offset: number, type: string, named = false): boolean {
   // Up and along: past every node that ends at or before the offset.
   while (cursor.endIndex <= offset) {
     if (cursor.gotoNextSibling()) continue;
@@ -91,8 +112,8 @@ function seek(cursor: TreeCursor, offset: number, word: string): boolean {
   if (cursor.startIndex > offset) return false;
   // Down: into the child holding the offset, until the token itself.
   for (;;) {
-    // The keyword is an anonymous token; `lambda` is also the name of the named node it starts.
-    if (cursor.startIndex === offset && cursor.nodeType === word && !cursor.nodeIsNamed) return true;
+    // A keyword is an anonymous token; `lambda` is also the name of the named node it starts.
+    if (cursor.startIndex === offset && cursor.nodeType === type && cursor.nodeIsNamed === named) return true;
     if (!cursor.gotoFirstChild()) return false;
     while (cursor.endIndex <= offset) {
       if (cursor.gotoNextSibling()) continue;

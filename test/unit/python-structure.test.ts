@@ -10,8 +10,11 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
 import type { PythonParser } from '../../src/python/parser';
+import { LineIndex } from '../../src/core/finding';
+import { asyncCallsOf } from '../../src/python/calls';
+import { PythonContext } from '../../src/python/context';
 import { findStructure } from '../../src/python/structure';
-import { loadParser, repoRoot } from './helpers';
+import { loadParser, repoRoot, settings } from './helpers';
 
 /** The query structure.ts replaced: what it must find. */
 const REFERENCE = `
@@ -113,6 +116,36 @@ describe('Python structure (scopes and imports) found by text and tree', () => {
       assert.deepEqual(bySweep(tree, source), byQuery(parser, tree), `seed ${seed}:\n${source.slice(0, 2000)}`);
       tree.delete();
     }
+  });
+
+  it('asyncCallsOf (names found in the text) finds the calls the query with #any-of? found, on the fixtures and 1,500 spliced ones', async () => {
+    const parser = await loadParser();
+    const methods = ['run', 'run_until_complete', 'run_forever', 'sleep', 'get', 'create_task'];
+    const names = ['run', 'sleep', 'print', 'open'];
+    const anyOf = (capture: string, values: readonly string[]) => `(#any-of? @${capture} ${values.map((v) => JSON.stringify(v)).join(' ')})`;
+    const query = `(call function: (attribute attribute: (identifier) @method) @callee arguments: (argument_list) @args ${anyOf('method', methods)}) @call
+(call function: (identifier) @callee arguments: (argument_list) @args ${anyOf('callee', names)}) @call`;
+    const files = pythonFixtures().map((f) => fs.readFileSync(f, 'utf8'));
+    let calls = 0;
+    const sources = [...files, ...Array.from({ length: 1500 }, (_, i) => {
+      const rng = random(10_000 + i);
+      return mutate(files[Math.floor(rng() * files.length)], rng);
+    })];
+    for (const [i, source] of sources.entries()) {
+      const tree = parser.parse(source);
+      const ctx = new PythonContext(parser, tree, source, new LineIndex(source), settings());
+      const expected = ctx
+        .matchesInAsync(query)
+        .map((m) => m.captures.find((c) => c.name === 'call')!.node)
+        .filter((call) => ctx.isAsync(call))
+        .map((call) => `${call.startIndex}:${call.parent?.type === 'await'}`)
+        .sort();
+      const actual = asyncCallsOf(ctx, methods, names).map((c) => `${c.call.startIndex}:${c.awaited}`).sort();
+      assert.deepEqual(actual, expected, `source ${i}:\n${source.slice(0, 2000)}`);
+      calls += actual.length;
+      tree.delete();
+    }
+    assert.ok(calls > 300, `${calls} calls compared`);
   });
 
   it('a keyword in a comment after non-ASCII text, on a leaf, ends the walk (the cursor call it used once looped forever there)', async () => {
