@@ -95,6 +95,36 @@ export function* keywordOwners(
 }
 
 /**
+ * For each of the ascending `offsets` where a call starts, the statement whose whole value that
+ * call is — directly (`f()`) or through an assignment (`_ = f()`) — then the later statements that
+ * start before `until(offset)` (the rest of its line: `f(); g()`). Offsets with no such call are
+ * skipped. One forward cursor for the file: linear, where a query per line walked down from the
+ * root each time.
+ */
+export function* callStatementsAt(tree: Tree, offsets: Iterable<number>, until: (offset: number) => number): Generator<{ offset: number; statement: Node }, void, undefined> {
+  const cursor = tree.walk();
+  // A second cursor to go along the line, reset to the first each time (not `copy()`: in
+  // web-tree-sitter 0.25 it copies whichever cursor was last marshalled, not this one).
+  const along = tree.walk();
+  try {
+    for (const offset of offsets) {
+      if (!seek(cursor, offset, 'call', true) || !cursor.gotoParent()) continue;
+      if (cursor.nodeType === 'assignment' && !cursor.gotoParent()) continue;
+      if (cursor.nodeType !== 'expression_statement') continue;
+      yield { offset, statement: cursor.currentNode };
+      // The cursor itself stays on this statement, which starts at or before every later offset
+      // (the next one may lie inside it, on its next line).
+      const end = until(offset);
+      along.resetTo(cursor);
+      while (along.gotoNextSibling() && along.startIndex < end) if (along.nodeType === 'expression_statement') yield { offset, statement: along.currentNode };
+    }
+  } finally {
+    along.delete();
+    cursor.delete();
+  }
+}
+
+/**
  * Moves the cursor forward to the token of type `type` starting at `offset`; false when no token
  * starts there (the word is inside a string, a comment or a longer token). The cursor stays on a
  * node that starts at or before every later offset's node, so the next call can go on from it.

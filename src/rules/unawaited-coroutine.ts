@@ -8,16 +8,12 @@
 import type { Node } from 'web-tree-sitter';
 import type { PythonContext } from '../python/context';
 import { enclosingClassName, followable, moduleView } from '../python/project';
+import { callStatementsAt } from '../python/structure';
 import { shadowed } from './blocking-call-via-helper';
 import type * as ts from 'typescript';
 import { walkTree } from '../typescript/walk';
 import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
-
-const DROPPED = `
-(expression_statement (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call)
-(expression_statement (assignment left: (identifier) @discard right: (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call))
-`;
 
 /**
  * A statement starting a line with a call (`x.y(`, `_ = f(`, `super().z(`,
@@ -25,46 +21,92 @@ const DROPPED = `
  */
 const STATEMENT_CALL = /^[ \t]*(?:_[ \t]*=[ \t]*)?((?:[A-Za-z_]\w*(?:[ \t]*\([^()\n]*\))?[ \t]*\.[ \t]*)*[A-Za-z_]\w*)[ \t]*\(/gm;
 
+/** A call statement whose value is dropped: `f()`, or `_ = f()` (`discard`). */
+interface DroppedCall {
+  readonly call: Node;
+  readonly callee: Node;
+  readonly discard?: Node;
+}
+
 /**
  * The dropped calls worth a look: lines whose statement calls a name that some coroutine function
- * has (asyncio's, an `async def` of this file or of the project), found by a text scan; the query
- * then runs over those rows only instead of the whole file.
+ * has (asyncio's, an `async def` of this file or of the project), found by a text scan, then
+ * confirmed by one forward tree cursor over those statements (a query per line walked down from
+ * the root each time). `names` is for the tests (which take every name).
  */
-function droppedCalls(ctx: PythonContext) {
-  const names = coroutineNames(ctx);
-  const query = ctx.parser.query(DROPPED);
-  const out: ReturnType<typeof query.matches> = [];
-  let lastRow = -1;
-  let row = 0;
-  let counted = 0;
-  for (const m of ctx.source.matchAll(STATEMENT_CALL)) {
+export function droppedCalls(ctx: PythonContext, names: { has(name: string): boolean } = coroutineNames(ctx)): DroppedCall[] {
+  const source = ctx.source;
+  /** Where each candidate line's callee starts, and so its call. */
+  const starts: number[] = [];
+  for (const m of source.matchAll(STATEMENT_CALL)) {
     const last = /([A-Za-z_]\w*)$/.exec(m[1])?.[1];
     if (!last || !names.has(last)) continue;
-    // Rows by counting line breaks up to the match, incrementally.
-    for (let i = ctx.source.indexOf('\n', counted); i !== -1 && i < m.index; i = ctx.source.indexOf('\n', i + 1)) {
-      row++;
-      counted = i + 1;
-    }
-    if (row === lastRow) continue;
-    lastRow = row;
-    // One line can hold any number of calls: a loop, not `push(...)`, whose arguments live on the stack.
-    for (const match of query.matches(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } })) {
-      if (match.captures.some((c) => c.name === 'call' && c.node.startPosition.row === row)) out.push(match);
+    starts.push(m.index + m[0].lastIndexOf(m[1], m[0].length - 1));
+  }
+  if (starts.length === 0) return [];
+  if (ctx.root.hasError) return droppedCallsByRow(ctx, starts);
+  const lineEnd = (offset: number) => {
+    const i = source.indexOf('\n', offset);
+    return i === -1 ? source.length : i;
+  };
+  const out: DroppedCall[] = [];
+  for (const { offset, statement } of callStatementsAt(ctx.tree, starts, lineEnd)) {
+    // The calls of the candidate's line only: a statement may start on an earlier line
+    // (`_ = \` + newline + `f()`), and a call continued onto the next line is that line's business.
+    const from = source.lastIndexOf('\n', offset - 1) + 1;
+    const end = lineEnd(offset);
+    for (const child of statement.namedChildren) {
+      if (!child) continue;
+      const discard = child.type === 'assignment' ? child.childForFieldName('left') : undefined;
+      if (discard && discard.type !== 'identifier') continue;
+      const call = discard ? child.childForFieldName('right') : child;
+      const callee = call?.type === 'call' ? call.childForFieldName('function') : undefined;
+      if (!call || !callee || (callee.type !== 'identifier' && callee.type !== 'attribute')) continue;
+      if (call.childForFieldName('arguments')?.type !== 'argument_list' || call.startIndex < from || call.startIndex >= end) continue;
+      out.push({ call, callee, ...(discard ? { discard } : {}) });
     }
   }
   return out;
 }
 
+/**
+ * The same over a tree with syntax errors, by a query over each candidate's line: error recovery
+ * can start the call elsewhere than its callee's text (`asyncio.run(…)` after a broken line parsed
+ * as an ERROR `asyncio.` and a call `run(…)`), where the cursor looks for it at the callee.
+ */
+function droppedCallsByRow(ctx: PythonContext, starts: readonly number[]): DroppedCall[] {
+  const query = ctx.parser.query(DROPPED);
+  const out: DroppedCall[] = [];
+  let lastRow = -1;
+  for (const start of starts) {
+    const row = ctx.lines.position(start).line;
+    if (row === lastRow) continue;
+    lastRow = row;
+    for (const match of query.matches(ctx.root, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } })) {
+      const call = match.captures.find((c) => c.name === 'call')?.node;
+      const callee = match.captures.find((c) => c.name === 'callee')?.node;
+      const discard = match.captures.find((c) => c.name === 'discard')?.node;
+      if (call && callee && call.startPosition.row === row) out.push({ call, callee, ...(discard ? { discard } : {}) });
+    }
+  }
+  return out;
+}
+
+const DROPPED = `
+(expression_statement (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call)
+(expression_statement (assignment left: (identifier) @discard right: (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call))
+`;
+
 /** Names a dropped coroutine call can end with here: asyncio's, and every `async def` of the file and the project. */
-function coroutineNames(ctx: PythonContext): Set<string> {
-  const names = new Set<string>();
-  for (const q of ASYNCIO_COROUTINES) names.add(q.slice(q.lastIndexOf('.') + 1));
-  for (const methods of ASYNCIO_METHODS.values()) for (const n of methods) names.add(n);
+function coroutineNames(ctx: PythonContext): { has(name: string): boolean } {
+  const names = new Set(ASYNCIO_NAMES);
   for (const m of ctx.source.matchAll(/\basync[ \t]+def[ \t]+([A-Za-z_]\w*)/g)) names.add(m[1]);
   // Aliases of asyncio's functions (`from asyncio import sleep as nap`).
   for (const [local, target] of ctx.names.imports) if (target.startsWith('asyncio.')) names.add(local);
-  for (const n of ctx.project?.asyncDefNames() ?? []) names.add(n);
-  return names;
+  // The project's set is asked, not copied: copying its thousands of names for every file cost
+  // more than the rest of the rule.
+  const project = ctx.project?.asyncDefNames();
+  return { has: (name) => names.has(name) || project?.has(name) === true };
 }
 
 /**
@@ -323,20 +365,12 @@ deliberately not awaited, and its rejection stays unhandled.
     detectTypeScript(ctx);
   },
   python(ctx) {
-    const matches = droppedCalls(ctx);
-    if (matches.length === 0) return;
+    const dropped = droppedCalls(ctx);
+    if (dropped.length === 0) return;
     let receivers: ReceiverTypes | undefined;
     let nested: Map<string, Node[]> | undefined;
-    for (const match of matches) {
-      let call: Node | undefined;
-      let callee: Node | undefined;
-      let discard: Node | undefined;
-      for (const c of match.captures) {
-        if (c.name === 'call') call = c.node;
-        else if (c.name === 'callee') callee = c.node;
-        else discard = c.node;
-      }
-      if (!call || !callee || (discard && discard.text !== '_')) continue;
+    for (const { call, callee, discard } of dropped) {
+      if (discard && discard.text !== '_') continue;
       const coroutine = coroutineCallee(ctx, call, callee, () => (receivers ??= new ReceiverTypes(ctx)), () => (nested ??= nestedAsyncDefs(ctx)));
       if (!coroutine) continue;
       const data = { callee: compact(callee.text) };
@@ -955,3 +989,6 @@ function calleeName(ctx: TsContext, call: ts.CallExpression | ts.NewExpression):
   const text = `${ctx.ts.isNewExpression(call) ? 'new ' : ''}${ctx.textOf(call.expression).replace(/\s+/g, '')}`;
   return text.length > 40 ? `…${text.slice(-39)}` : text;
 }
+
+/** The last names of asyncio's coroutine functions and methods: what a dropped call of them ends with. */
+const ASYNCIO_NAMES: readonly string[] = [...new Set([...[...ASYNCIO_COROUTINES].map((q) => q.slice(q.lastIndexOf('.') + 1)), ...[...ASYNCIO_METHODS.values()].flatMap((m) => [...m])])];

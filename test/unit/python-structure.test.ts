@@ -14,6 +14,7 @@ import { LineIndex } from '../../src/core/finding';
 import { asyncCallsOf } from '../../src/python/calls';
 import { PythonContext } from '../../src/python/context';
 import { findStructure } from '../../src/python/structure';
+import { droppedCalls } from '../../src/rules/unawaited-coroutine';
 import { loadParser, repoRoot, settings } from './helpers';
 
 /** The query structure.ts replaced: what it must find. */
@@ -146,6 +147,44 @@ describe('Python structure (scopes and imports) found by text and tree', () => {
       tree.delete();
     }
     assert.ok(calls > 300, `${calls} calls compared`);
+  });
+
+  it('AW301\'s dropped calls (one cursor over the candidate lines) are what a query per line found, on the fixtures and 1,500 spliced ones', async () => {
+    const parser = await loadParser();
+    const DROPPED = `
+(expression_statement (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call)
+(expression_statement (assignment left: (identifier) @discard right: (call function: [(identifier) (attribute)] @callee arguments: (argument_list)) @call))`;
+    const STATEMENT_CALL = /^[ \t]*(?:_[ \t]*=[ \t]*)?((?:[A-Za-z_]\w*(?:[ \t]*\([^()\n]*\))?[ \t]*\.[ \t]*)*[A-Za-z_]\w*)[ \t]*\(/gm;
+    const files = pythonFixtures().map((f) => fs.readFileSync(f, 'utf8'));
+    const sources = [...files, 'f(); _ = g(); h(\n  1), k()\nx = 1; f()\n_ = \\\n  f()\n', ...Array.from({ length: 1500 }, (_, i) => {
+      const rng = random(20_000 + i);
+      return mutate(files[Math.floor(rng() * files.length)], rng);
+    })];
+    let compared = 0;
+    let clean = 0;
+    for (const [i, raw] of sources.entries()) {
+      const source = raw.replace(/\r\n?/g, '\n');
+      const tree = parser.parse(source);
+      const ctx = new PythonContext(parser, tree, source, new LineIndex(source), settings());
+      const expected: string[] = [];
+      const rows = new Set<number>();
+      for (const m of source.matchAll(STATEMENT_CALL)) rows.add(source.slice(0, m.index).split('\n').length - 1);
+      for (const row of rows) {
+        for (const match of parser.query(DROPPED).matches(tree.rootNode, { startPosition: { row, column: 0 }, endPosition: { row: row + 1, column: 0 } })) {
+          const call = match.captures.find((c) => c.name === 'call')!.node;
+          if (call.startPosition.row !== row) continue;
+          expected.push(`${call.startIndex}:${match.captures.find((c) => c.name === 'discard')?.node.text ?? ''}`);
+        }
+      }
+      const actual = droppedCalls(ctx, { has: () => true }).map((d) => `${d.call.startIndex}:${d.discard?.text ?? ''}`);
+      assert.deepEqual([...new Set(actual)].sort(), [...new Set(expected)].sort(), `source ${i}:\n${source.slice(0, 2000)}`);
+      compared += actual.length;
+      if (!tree.rootNode.hasError) clean += actual.length;
+      tree.delete();
+    }
+    assert.ok(compared > 500, `${compared} dropped calls compared`);
+    // Trees with syntax errors take the per-line query: the cursor must have met enough calls.
+    assert.ok(clean > 300, `${clean} dropped calls compared in files without syntax errors`);
   });
 
   it('a keyword in a comment after non-ASCII text, on a leaf, ends the walk (the cursor call it used once looped forever there)', async () => {
