@@ -487,15 +487,19 @@ class ReceiverTypes {
   private readonly types = new Map<string, string | null>();
 
   constructor(ctx: PythonContext) {
+    // Only receivers some line types with one of asyncio's classes are ever asked about
+    // (`isAsyncioMethod`): the others' bindings are not resolved.
+    const asked = typedNames.get(ctx);
     for (const match of ctx.matches(RECEIVER_TYPES)) {
       const name = match.captures.find((c) => c.name === 'name')?.node;
       const typeNode = match.captures.find((c) => c.name === 'type')?.node;
       if (!name || !typeNode) continue;
+      const key = name.text.replace(/\s+/g, '');
+      if (asked && !asked.has(key)) continue;
       const resolved = ctx.resolve(typeNode);
       if (!resolved) continue;
       const canonical = canonicalAsyncio(resolved);
       const type = FACTORY_TYPES[canonical] ?? canonical;
-      const key = name.text.replace(/\s+/g, '');
       const previous = this.types.get(key);
       this.types.set(key, previous === undefined || previous === type ? type : null);
     }
