@@ -15,6 +15,7 @@ import { asyncCallsOf } from '../../src/python/calls';
 import { PythonContext } from '../../src/python/context';
 import { findStructure } from '../../src/python/structure';
 import { droppedCalls } from '../../src/rules/unawaited-coroutine';
+import { random } from '../../bench/generate';
 import { loadParser, repoRoot, settings } from './helpers';
 
 /** The query structure.ts replaced: what it must find. */
@@ -66,18 +67,6 @@ function pythonFixtures(): string[] {
   };
   walk(root);
   return out.sort();
-}
-
-/** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SPLICES = ['def ', 'async def f(', 'lambda', 'lambda: ', 'class C:', 'import x\n', 'from . import y\n', '# def lambda import\n', '"""class def"""', "'lambda'", 'é😀', '(', ')', ':\n    ', '\n', '\\\n', 'undef', 'classes', 'f"{lambda: 1}"'];
