@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
 import type { PythonParser } from '../../src/python/parser';
 import { LineIndex } from '../../src/core/finding';
-import { asyncCallsOf } from '../../src/python/calls';
+import { ancestors } from '../../src/python/ancestors';
+import { asyncCalls, asyncCallsOf, inGeneratorExpression } from '../../src/python/calls';
 import { PythonContext } from '../../src/python/context';
 import { findStructure } from '../../src/python/structure';
 import { droppedCalls } from '../../src/rules/unawaited-coroutine';
@@ -174,6 +175,41 @@ describe('Python structure (scopes and imports) found by text and tree', () => {
     assert.ok(compared > 500, `${compared} dropped calls compared`);
     // Trees with syntax errors take the per-line query: the cursor must have met enough calls.
     assert.ok(clean > 300, `${clean} dropped calls compared in files without syntax errors`);
+  });
+
+  it('inGeneratorExpression (intervals) answers as the walk up the ancestors did, for every call in async code', async () => {
+    const parser = await loadParser();
+    const handmade = [
+      'import time\nasync def f(z):\n    a = list(time.sleep(1) for _ in z)\n    b = (x for x in (lambda: (time.sleep(2) for _ in z))())\n    c = [time.sleep(3) for _ in z]\n    d = ((time.sleep(4) for _ in y) for y in z)\n    async def g():\n        return (time.sleep(5) for _ in z)\n',
+      'import time\nx = (time.sleep(1) for _ in z)\nasync def f():\n    return sum(time.sleep(2) for _ in range(3)) + time.sleep(3)\n',
+    ];
+    const files = pythonFixtures().map((f) => fs.readFileSync(f, 'utf8'));
+    const sources = [...handmade, ...files, ...Array.from({ length: 500 }, (_, i) => {
+      const rng = random(30_000 + i);
+      return mutate(files[Math.floor(rng() * files.length)], rng);
+    })];
+    let inside = 0;
+    let calls = 0;
+    for (const source of sources) {
+      const tree = parser.parse(source);
+      const ctx = new PythonContext(parser, tree, source, new LineIndex(source), settings());
+      for (const { call } of asyncCalls(ctx)) {
+        const fn = ctx.scopes.functionAt(call.startIndex);
+        let expected = false;
+        for (const n of ancestors(call)) {
+          if (fn && n.startIndex <= fn.node.startIndex) break;
+          if (n.type === 'generator_expression') {
+            expected = true;
+            break;
+          }
+        }
+        assert.equal(inGeneratorExpression(ctx, call), expected, `${call.text} at ${call.startIndex} in:\n${source.slice(0, 1500)}`);
+        calls++;
+        if (expected) inside++;
+      }
+      tree.delete();
+    }
+    assert.ok(calls > 1000 && inside >= 4, `${calls} calls, ${inside} in a generator expression`);
   });
 
   it('a keyword in a comment after non-ASCII text, on a leaf, ends the walk (the cursor call it used once looped forever there)', async () => {
