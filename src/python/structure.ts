@@ -75,12 +75,14 @@ export function* keywordOwners(
   /** `identifier` to find names (`run`) rather than keyword tokens. */
   token: 'keyword' | 'identifier' = 'keyword',
 ): Generator<{ word: string; offset: number; node: Node }, void, undefined> {
-  pattern.lastIndex = 0;
-  if (!pattern.test(source)) return;
-  pattern.lastIndex = 0;
+  // A copy: the caller's regex keeps no `lastIndex` state between two sweeps (a generator can be
+  // left half-consumed, or two can interleave).
+  const words = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  if (!words.test(source)) return;
+  words.lastIndex = 0;
   const cursor = tree.walk();
   try {
-    for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
+    for (let m = words.exec(source); m; m = words.exec(source)) {
       const word = m[0];
       if (wanted && !wanted(m.index)) continue;
       if (!seek(cursor, m.index, token === 'identifier' ? 'identifier' : word, token === 'identifier')) continue;
