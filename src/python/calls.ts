@@ -70,9 +70,10 @@ export function asyncCallsOf(ctx: PythonContext, methods: readonly string[], nam
     let callee: Node;
     if (node.type === 'call') {
       // `run(…)`: the name is the call's function.
-      if (!wantedNames.has(word) || node.childForFieldName('function')?.startIndex !== offset) continue;
+      const fn = node.childForFieldName('function');
+      if (!wantedNames.has(word) || !fn || fn.startIndex !== offset) continue;
       call = node;
-      callee = node.childForFieldName('function')!;
+      callee = fn;
     } else {
       // `x.run(…)`: the name is the attribute, and the attribute is the call's function.
       if (!wantedMethods.has(word) || node.childForFieldName('attribute')?.startIndex !== offset) continue;

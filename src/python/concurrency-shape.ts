@@ -3,8 +3,8 @@
  * one function, the names an expression reads, names a loop body changes, loop exits. Each helper
  * runs a query over a small subtree (a loop body, a call), never over the file.
  */
-import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 
 const SUSPENSION_POINTS = `

@@ -3,7 +3,7 @@
  * `report`. Rules never walk the whole tree node by node (each node access crosses into wasm): they
  * run a query, then look at the few nodes it returns.
  */
-import type { Node, Query, QueryCapture, QueryMatch, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryCapture, QueryMatch, QueryOptions, Tree } from 'web-tree-sitter';
 import { Deadline } from '../core/budget';
 import { makeFinding, mergeIdenticalEdits, type Finding, type RelatedLocation, type TextEdit } from '../core/finding';
 import type { LineIndex } from '../core/finding';
@@ -127,8 +127,7 @@ export class PythonContext {
 
   captures(query: string, node: Node = this.root): QueryCapture[] {
     this.deadline.check();
-    const poll = this.deadline.poll;
-    const out = this.parser.query(query).captures(node, poll ? { progressCallback: poll } : undefined);
+    const out = this.parser.query(query).captures(node, this.stoppable());
     this.deadline.check();
     return out;
   }
@@ -140,10 +139,15 @@ export class PythonContext {
    * found, so the deadline is checked again before anyone uses the answer.
    */
   private run(q: Query, node: Node, range?: { startIndex: number; endIndex: number }): QueryMatch[] {
-    const poll = this.deadline.poll;
-    const out = q.matches(node, poll ? { ...range, progressCallback: poll } : range);
+    const out = q.matches(node, this.stoppable(range));
     this.deadline.check();
     return out;
+  }
+
+  /** Query options that let the deadline halt the run (none without a deadline). */
+  private stoppable(range?: { startIndex: number; endIndex: number }): QueryOptions | undefined {
+    const poll = this.deadline.poll;
+    return poll ? { ...range, progressCallback: poll } : range;
   }
 
   /** The qualified name an expression denotes (`t.sleep` → `time.sleep`). */

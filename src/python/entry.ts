@@ -6,8 +6,8 @@
  * call there (reading a config or credentials file, compiling assets, writing a report at the end
  * of a script) stalls nobody, and the blocking rules leave it alone.
  */
-import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 
 /** Runners that start a loop with the given coroutine (or coroutine function) as its only task. */

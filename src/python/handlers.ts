@@ -7,8 +7,8 @@
  * handler bodies (a few statements each) are then read node by node. Results are memoised per
  * context so the three rules share one pass.
  */
-import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 
 const TRY_STATEMENTS = '(try_statement body: (block) @body) @try';

@@ -10,8 +10,8 @@
  * of a type return another (`returns`). Annotations naming a type (`conn: sqlite3.Connection`) count
  * when the annotation is itself a known type or factory.
  */
-import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 import type { Scope } from './scopes';
 

@@ -16,9 +16,9 @@
  *   `self:_load`                    a method of the enclosing class (`self.x()` / `cls.x()`)
  *   `super:_load`                   a method of a base class (`super().x()`)
  */
-import { ancestors } from './ancestors';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { ancestors } from './ancestors';
 import { fsPath } from '../core/files';
 import * as path from 'node:path';
 import type { Node, QueryMatch } from 'web-tree-sitter';

@@ -11,9 +11,10 @@
  * the child holding the next offset), so no node is entered from above twice.
  */
 import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+import type { ScopeKind } from './scopes';
 
 export interface ScopeNode {
-  readonly kind: 'async-function' | 'function' | 'lambda' | 'class';
+  readonly kind: ScopeKind;
   /** The `def`/`lambda`/`class` node. */
   readonly node: Node;
   /** The body, in UTF-16 offsets. */
@@ -78,11 +79,11 @@ export function* keywordOwners(
   // A copy: the caller's regex keeps no `lastIndex` state between two sweeps (a generator can be
   // left half-consumed, or two can interleave).
   const words = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-  if (!words.test(source)) return;
-  words.lastIndex = 0;
-  const cursor = tree.walk();
+  // The cursor only once a word is found: most sweeps (`finally`, `run`) find none in most files.
+  let cursor: TreeCursor | undefined;
   try {
     for (let m = words.exec(source); m; m = words.exec(source)) {
+      cursor ??= tree.walk();
       const word = m[0];
       if (wanted && !wanted(m.index)) continue;
       if (!seek(cursor, m.index, token === 'identifier' ? 'identifier' : word, token === 'identifier')) continue;
@@ -92,7 +93,7 @@ export function* keywordOwners(
       yield { word, offset: m.index, node: cursor.currentNode };
     }
   } finally {
-    cursor.delete();
+    cursor?.delete();
   }
 }
 

@@ -3,8 +3,8 @@
  * make a task, which local names hold one (or a collection of them) in a function, and every place a
  * function mentions a name, sorted into the ways a task can be used.
  */
-import { ancestors } from './ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from './ancestors';
 import type { PythonContext } from './context';
 import { isEventLoop } from './loops';
 import type { Scope } from './scopes';

@@ -3,8 +3,8 @@
  * I/O, input, sockets and DNS, sync database drivers, thread locks, queues and futures) made directly
  * in a coroutine. While it runs, the event loop runs nothing else.
  */
-import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from '../python/ancestors';
 import type { TextEdit } from '../core/finding';
 import type { FixSpec, PythonContext } from '../python/context';
 import { asyncCalls, awaitReplacing, inGeneratorExpression, type AsyncCall } from '../python/calls';

@@ -4,8 +4,8 @@
  * later, after this function has moved on, its outcome is never seen, and if the loop closes first
  * asyncio reports "Task was destroyed but it is pending!".
  */
-import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from '../python/ancestors';
 import type { PythonContext } from '../python/context';
 import type { Scope } from '../python/scopes';
 import { enclosingAwait, isWait, makesTask, mentions } from '../python/tasks';

@@ -3,9 +3,9 @@
  * try in a coroutine that can be cancelled. The jump discards the exception in flight, including
  * `CancelledError`.
  */
-import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
 import type * as ts from 'typescript';
+import { ancestors } from '../python/ancestors';
 import type { PythonContext } from '../python/context';
 import { statementsOf } from '../python/concurrency-shape';
 import { clauseBody, clauseBreadth } from '../python/handlers';

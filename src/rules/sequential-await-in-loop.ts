@@ -10,8 +10,8 @@
  * code chose (`reversed`, `sorted`), a lock held around the loop, a tiny literal list of steps —
  * and never in test or benchmark code, whose sequence is deliberate (core/testCode.ts).
  */
-import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from '../python/ancestors';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
 import type { FixSpec, PythonContext } from '../python/context';

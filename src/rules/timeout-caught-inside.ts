@@ -5,8 +5,8 @@
  * `CancelledError`, turned into `TimeoutError` only when it reaches the `async with` exit. The
  * handler inside never sees that timeout.
  */
-import { ancestors } from '../python/ancestors';
 import type { Node } from 'web-tree-sitter';
+import { ancestors } from '../python/ancestors';
 import type { PythonContext } from '../python/context';
 import { caughtTypes } from '../python/handlers';
 import type { Scope } from '../python/scopes';

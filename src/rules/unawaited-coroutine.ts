@@ -146,6 +146,9 @@ const ASYNCIO_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   }).map(([k, v]) => [k, new Set(v)]),
 );
 
+/** The last names of asyncio's coroutine functions and methods: what a dropped call of them ends with. */
+const ASYNCIO_NAMES: readonly string[] = [...new Set([...[...ASYNCIO_COROUTINES].map((q) => q.slice(q.lastIndexOf('.') + 1)), ...[...ASYNCIO_METHODS.values()].flatMap((m) => [...m])])];
+
 /** The simple names of those classes and loop factories, as a typed receiver's line spells one. */
 const ASYNCIO_CLASS_NAMES = 'Queue|PriorityQueue|LifoQueue|Event|Lock|Semaphore|BoundedSemaphore|Condition|Barrier|StreamWriter|StreamReader|AbstractEventLoop|BaseEventLoop|Process|get_running_loop|get_event_loop|new_event_loop';
 
@@ -993,6 +996,3 @@ function calleeName(ctx: TsContext, call: ts.CallExpression | ts.NewExpression):
   const text = `${ctx.ts.isNewExpression(call) ? 'new ' : ''}${ctx.textOf(call.expression).replace(/\s+/g, '')}`;
   return text.length > 40 ? `…${text.slice(-39)}` : text;
 }
-
-/** The last names of asyncio's coroutine functions and methods: what a dropped call of them ends with. */
-const ASYNCIO_NAMES: readonly string[] = [...new Set([...[...ASYNCIO_COROUTINES].map((q) => q.slice(q.lastIndexOf('.') + 1)), ...[...ASYNCIO_METHODS.values()].flatMap((m) => [...m])])];
