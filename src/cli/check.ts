@@ -94,7 +94,13 @@ export type FileResult =
       /** Fixing was refused or writing failed: the file is unchanged. */
       readonly fixError?: string;
     }
-  | { readonly kind: 'skipped'; readonly file: string; readonly reason: string };
+  | {
+      readonly kind: 'skipped';
+      readonly file: string;
+      readonly reason: string;
+      /** Skipped for a reason many files of a walk share (`minified`): the report lists a few and counts the rest. */
+      readonly group?: string;
+    };
 
 /**
  * Reads and analyses one file. `displayPath` is what the report prints (relative to the working

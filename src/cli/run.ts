@@ -191,6 +191,9 @@ function stdinResult(command: CheckCommand, result: FileResult, text: string, bo
   return report(command, [result], io);
 }
 
+/** How many files skipped for one shared reason are named one by one. */
+const SKIPPED_LISTED = 5;
+
 /** Prints the results in the chosen format and maps them to the exit code. */
 function report(command: CheckCommand, results: readonly FileResult[], io: CliIo, namedFileErrors = 0): number {
   const problems: Problem[] = [];
@@ -201,9 +204,13 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
   let fixed = 0;
   let fixedFiles = 0;
   let diff = '';
+  /** Skipped files by shared reason (`minified`): the first few are listed, the rest counted. */
+  const skippedIn = new Map<string, number>();
   for (const result of results) {
     if (result.kind === 'skipped') {
-      io.stderr.write(`asyncwise: skipped ${result.file}: ${result.reason}\n`);
+      const nth = result.group === undefined ? 1 : (skippedIn.get(result.group) ?? 0) + 1;
+      if (result.group !== undefined) skippedIn.set(result.group, nth);
+      if (nth <= SKIPPED_LISTED) io.stderr.write(`asyncwise: skipped ${result.file}: ${result.reason}\n`);
       continue;
     }
     for (const p of result.problems) problems.push(p);
@@ -223,6 +230,8 @@ function report(command: CheckCommand, results: readonly FileResult[], io: CliIo
       else io.stderr.write(`asyncwise: internal error: rule ${e.rule} failed on ${result.file}: ${e.detail}\n`);
     }
   }
+  // A docs site or a bundle folder holds hundreds of minified files: a CI log lists a few, counts the rest.
+  for (const [group, count] of skippedIn) if (count > SKIPPED_LISTED) io.stderr.write(`asyncwise: skipped ${plural(count - SKIPPED_LISTED, 'more file')} as ${group} (name a file to check it)\n`);
   let out: string;
   if (command.diff) {
     out = diff;

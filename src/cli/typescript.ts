@@ -153,7 +153,7 @@ function programFor(tsm: TsModule, configPath: string): ts.Program | undefined {
 export function checkTypeScriptFile(file: string, displayPath: string, settings: Settings, fix?: FixMode, walked = false): FileResult {
   return checkFileWith(file, displayPath, fix, (text, mode) => {
     const built = walked ? minified(file, text) : undefined;
-    if (built) return { kind: 'skipped', file: displayPath, reason: built };
+    if (built) return { kind: 'skipped', file: displayPath, reason: built, group: 'minified' };
     return checkTypeScriptText(text, file, displayPath, settings, mode);
   });
 }

@@ -203,6 +203,23 @@ describe('asyncwise check', () => {
     }
   });
 
+  it('lists the first five minified files of a walk and counts the rest on one line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-cli-minified-many-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'site'));
+      for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(dir, 'site', `lib${i}.min.js`), `var a${i}="${'x'.repeat(400)}";\n`);
+      fs.writeFileSync(path.join(dir, 'app.js'), 'export async function main() { await Promise.resolve(1); }\n');
+      const r = cli(['check', '.'], dir);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 6, r.stderr);
+      for (let i = 0; i < 5; i++) assert.match(lines[i], new RegExp(`^asyncwise: skipped site.lib${i}\\.min\\.js: minified `));
+      assert.equal(lines[5], 'asyncwise: skipped 3 more files as minified (name a file to check it)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks a file named on the command line even inside a skipped folder', () => {
     const r = cli(['check', 'node_modules/pyhook/hook.py'], project);
     assert.equal(r.status, 1);
