@@ -32,13 +32,23 @@ export function isEditedDocument(document: vscode.TextDocument): boolean {
   return SCHEMES.has(document.uri.scheme);
 }
 
-/** The finding as VS Code shows it; its code links to the rule's documentation. */
-export function toDiagnostic(finding: Finding): vscode.Diagnostic {
+/**
+ * The finding as VS Code shows it, in the document at `uri`: its code links to the rule's
+ * documentation, and its related places (AW202: each function of the chain down to the blocking
+ * call) are listed under it as links.
+ */
+export function toDiagnostic(finding: Finding, uri: vscode.Uri): vscode.Diagnostic {
   const range = new vscode.Range(finding.startPosition.line, finding.startPosition.column, finding.endPosition.line, finding.endPosition.column);
   const diagnostic = new vscode.Diagnostic(range, finding.message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   const rule = CATALOG.find((r) => r.code === finding.code);
   diagnostic.code = rule ? { value: finding.code, target: vscode.Uri.parse(docsUrl(rule)) } : finding.code;
+  if (finding.related?.length) {
+    diagnostic.relatedInformation = finding.related.map((r) => {
+      const at = new vscode.Position(r.position.line, r.position.column);
+      return new vscode.DiagnosticRelatedInformation(new vscode.Location(r.file === undefined ? uri : vscode.Uri.file(r.file), at), r.message);
+    });
+  }
   return diagnostic;
 }
 

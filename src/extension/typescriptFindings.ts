@@ -315,7 +315,7 @@ export class TypeScriptFindings implements vscode.Disposable, vscode.CodeActionP
     if (!this.collection || document.isClosed) return;
     if (entry && entry.version === document.version) {
       this.retries.delete(key);
-      this.collection.set(document.uri, entry.findings.map(toDiagnostic));
+      this.collection.set(document.uri, entry.findings.map((f) => toDiagnostic(f, document.uri)));
       return;
     }
     // No answer for this version: the TypeScript extension or tsserver may still be starting (its

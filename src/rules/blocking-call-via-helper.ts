@@ -106,6 +106,9 @@ async helpers, callbacks (\`setTimeout(() => helper())\` runs later), names that
 and reads of a file shipped with the package (a path built on \`__dirname\`, \`__filename\`,
 \`import.meta.url\` or \`require.resolve\`, directly or through names bound to one, up to three deep:
 \`const ROOT = path.resolve(__dirname, '..')\`, \`const SNIPPETS = path.join(ROOT, 'snippets.json')\`).
+In the editor each function of the chain is listed under the finding, linked to where it is declared
+(related information: the language server for Python; for TS/JS the tsserver plugin, in VS Code and in
+any editor that shows tsserver's related information).
 
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
 ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the

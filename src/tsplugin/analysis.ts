@@ -11,6 +11,8 @@ import { analyzeTypeScript } from '../typescript/analyze';
 import { relativeTo } from '../core/testCode';
 
 export interface FileAnalysis {
+  /** The program analysed: where a finding's related places in other files are read. */
+  readonly program: ts.Program;
   readonly sourceFile: ts.SourceFile;
   readonly findings: readonly Finding[];
 }
@@ -69,7 +71,7 @@ export class AnalysisCache {
     const elapsed = performance.now() - started;
     for (const error of result.errors) this.log(`rule ${error.rule} failed on ${fileName}: ${error.message}`);
     if (elapsed > 200) this.log(`analysing ${fileName} took ${elapsed.toFixed(0)} ms`);
-    const analysis: FileAnalysis = { sourceFile, findings: result.findings };
+    const analysis: FileAnalysis = { program, sourceFile, findings: result.findings };
     this.entries.set(fileName, { version, program, settings, analysis });
     return analysis;
   }

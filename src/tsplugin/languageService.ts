@@ -41,9 +41,11 @@ function category(tsModule: typeof ts, severity: Finding['severity']): ts.Diagno
   }
 }
 
-function toDiagnostic(host: PluginHost, sourceFile: ts.SourceFile, finding: Finding): ts.DiagnosticWithLocation | undefined {
+function toDiagnostic(host: PluginHost, analysis: FileAnalysis, finding: Finding): ts.DiagnosticWithLocation | undefined {
+  const sourceFile = analysis.sourceFile;
   const code = numericCode(finding.code);
   if (code === undefined) return undefined;
+  const related = relatedInformation(host, analysis, finding, code);
   return {
     file: sourceFile,
     start: finding.start,
@@ -52,7 +54,25 @@ function toDiagnostic(host: PluginHost, sourceFile: ts.SourceFile, finding: Find
     category: category(host.tsModule, finding.severity),
     code,
     source: DIAGNOSTIC_SOURCE,
+    ...(related.length ? { relatedInformation: related } : {}),
   };
+}
+
+/**
+ * The finding's related places (AW202: each function of the chain down to the blocking call) as
+ * TypeScript's related information, which editors list under the diagnostic as links. A place the
+ * analysed program does not hold is left out.
+ */
+function relatedInformation(host: PluginHost, analysis: FileAnalysis, finding: Finding, code: number): ts.DiagnosticRelatedInformation[] {
+  if (!finding.related?.length) return [];
+  const out: ts.DiagnosticRelatedInformation[] = [];
+  for (const r of finding.related) {
+    const file = r.file === undefined ? analysis.sourceFile : analysis.program.getSourceFile(r.file);
+    if (!file || r.position.line >= file.getLineStarts().length) continue;
+    const start = Math.min(file.getPositionOfLineAndCharacter(r.position.line, 0) + r.position.column, file.text.length);
+    out.push({ file, start, length: 0, messageText: r.message, category: host.tsModule.DiagnosticCategory.Message, code });
+  }
+  return out;
 }
 
 /** This file's analysis under the project's current program and settings, or undefined (failures logged). */
@@ -88,7 +108,7 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
     return guarded('semantic diagnostics', fileName, base, () => {
       const analysis = analysisOf(host, fileName);
       if (!analysis) return base;
-      const ours = analysis.findings.filter((f) => f.severity !== 'hint').map((f) => toDiagnostic(host, analysis.sourceFile, f));
+      const ours = analysis.findings.filter((f) => f.severity !== 'hint').map((f) => toDiagnostic(host, analysis, f));
       return [...base, ...ours.filter((d): d is ts.DiagnosticWithLocation => d !== undefined)];
     });
   };
@@ -99,7 +119,7 @@ export function decorateLanguageService(host: PluginHost): ts.LanguageService {
     return guarded('suggestion diagnostics', fileName, base, () => {
       const analysis = analysisOf(host, fileName);
       if (!analysis) return base;
-      const ours = analysis.findings.filter((f) => f.severity === 'hint').map((f) => toDiagnostic(host, analysis.sourceFile, f));
+      const ours = analysis.findings.filter((f) => f.severity === 'hint').map((f) => toDiagnostic(host, analysis, f));
       return [...base, ...ours.filter((d): d is ts.DiagnosticWithLocation => d !== undefined)];
     });
   };

@@ -336,3 +336,67 @@ describe('the plugin with no config (VS Code\'s flags)', () => {
     assert.deepEqual(spans(SERVICE, ours(suggestion)), expectedSpans(SERVICE, 'suggestion'));
   });
 });
+
+describe('AW202 in a real tsserver: the chain down to the blocking call as related information', () => {
+  const SERVICE_TS = `import { loadSettings } from './settings';
+
+export async function handle(name: string): Promise<string> {
+  return loadSettings(name);
+}
+`;
+  const SETTINGS_TS = `import * as fs from 'node:fs';
+
+function readRaw(name: string): string {
+  return fs.readFileSync(name, 'utf8');
+}
+
+export function loadSettings(name: string): string {
+  return readRaw(name).trim();
+}
+`;
+  let server: TsServer;
+  let dir: string;
+
+  before(async () => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-tsserver-aw202-')));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: COMPILER_OPTIONS, include: ['*.ts'] }));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'service', asyncwise: { rules: { 'blocking-call-via-helper': 'warning' } } }));
+    fs.writeFileSync(path.join(dir, 'service.ts'), SERVICE_TS);
+    fs.writeFileSync(path.join(dir, 'settings.ts'), SETTINGS_TS);
+    server = new TsServer({ typescriptDir: VERSIONS[0].dir, globalPlugins: [PLUGIN_NAME], pluginProbeLocations: [ROOT] });
+    await server.request('configure', { preferences: {} });
+    server.open(path.join(dir, 'service.ts'), dir);
+  });
+
+  after(async () => {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('geterr: the AW202 diagnostic lists loadSettings() and readRaw() in the other file, each at its function', async () => {
+    const file = path.join(dir, 'service.ts');
+    const { semantic } = await server.diagnostics(file);
+    const found = ours(semantic).filter((d) => d.code === numericCode('AW202'));
+    assert.equal(found.length, 1, JSON.stringify(ours(semantic)) + server.log().slice(-3000));
+    const settings = new LineIndex(SETTINGS_TS);
+    const related = (found[0].relatedInformation ?? []).map((r) => ({ message: r.message, file: r.span?.file, at: r.span && toOffset(settings, r.span.start) }));
+    assert.deepEqual(related, [
+      { message: '`loadSettings()` calls `readRaw()`', file: path.join(dir, 'settings.ts'), at: SETTINGS_TS.indexOf('export function loadSettings') },
+      { message: '`readRaw()` calls `fs.readFileSync()`, which blocks the event loop', file: path.join(dir, 'settings.ts'), at: SETTINGS_TS.indexOf('function readRaw') },
+    ]);
+  });
+
+  test("_asyncwise.findings carries the same chain for VS Code's extension", async () => {
+    const file = path.join(dir, 'service.ts');
+    const body = await server.request<FindingsBody>(FINDINGS_REQUEST, { file });
+    const finding = body.findings.find((f) => f.code === 'AW202');
+    assert.ok(finding, JSON.stringify(body.findings));
+    assert.deepEqual(
+      finding.related?.map((r) => [r.file, r.position.line, r.message]),
+      [
+        [path.join(dir, 'settings.ts'), 6, '`loadSettings()` calls `readRaw()`'],
+        [path.join(dir, 'settings.ts'), 2, '`readRaw()` calls `fs.readFileSync()`, which blocks the event loop'],
+      ],
+    );
+  });
+});

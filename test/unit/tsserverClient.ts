@@ -38,6 +38,7 @@ export interface ProtocolDiagnostic {
   readonly code: number;
   readonly category: string;
   readonly source?: string;
+  readonly relatedInformation?: readonly { readonly message: string; readonly category: string; readonly code: number; readonly span?: { readonly file: string; readonly start: ProtocolLocation; readonly end: ProtocolLocation } }[];
 }
 
 interface Message {

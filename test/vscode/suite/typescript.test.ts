@@ -149,6 +149,29 @@ export function defineTypeScriptTests(): void {
       assert.equal(document.getText(), original);
     });
 
+    test('AW202 through a helper lists the chain under the diagnostic: the helper, linked to where it is declared', async function () {
+      this.timeout(60_000);
+      await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
+      // An async caller of the start-up helper (a hint in TS/JS by default: listed by the API, not in Problems).
+      const edit = new vscode.WorkspaceEdit();
+      const caller = '\nexport async function pricesForRequest(): Promise<Record<string, number>> {\n  return readPricesAtStartup();\n}\n';
+      edit.insert(document.uri, document.positionAt(document.getText().length), caller);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const call = 'readPricesAtStartup()';
+      let found: vscode.Diagnostic | undefined;
+      await waitFor('AW202 on the call', () => {
+        found = asyncwiseDiagnostics(document.uri).find((d) => codeOf(d) === 'AW202');
+        return found ? undefined : describe(document, asyncwiseDiagnostics(document.uri));
+      }, 30_000);
+      assert.equal(document.getText(found!.range), call);
+      const related = (found!.relatedInformation ?? []).map((r) => ({ uri: r.location.uri.toString(), line: r.location.range.start.line, message: r.message }));
+      assert.deepEqual(related, [
+        { uri: document.uri.toString(), line: document.positionAt(locate(original, 'export function readPricesAtStartup')).line, message: '`readPricesAtStartup()` calls `fs.readFileSync()`, which blocks the event loop' },
+      ]);
+      await revert(document);
+      assert.equal(document.getText(), original);
+    });
+
     test('"Show documentation for AW201 …" opens the rule\'s page, as for Python; the hover shows the linked code', async function () {
       this.timeout(60_000);
       await waitFor('the plugin diagnostics', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 30_000);
