@@ -83,10 +83,13 @@ Left alone in TS/JS, where no caller's abort is lost:
   fire-and-forget, nobody carries on after it, and the handler is what keeps its rejection handled;
 - a literal given as the signal (\`signal: {}\`, \`signal: null\`): nothing can abort the call;
 - a catch that hands the error to its parent process (\`process.send(…)\` or worker_threads'
-  \`parentPort.postMessage(…)\` with the error in the message), and the outermost catch of an entry
-  point (its last statement): an async IIFE statement at module level, or a module function (not
-  exported) only called from module-level statements (\`main()\`, \`main().catch(…)\`). Nobody awaits
-  it, so nothing carries on after its catch.
+  \`parentPort.postMessage(…)\` with the error in the message), and the outermost catch (the last
+  statement) of a function nobody awaits: an entry point — an async IIFE statement at module level,
+  or a module function (not exported) only called from module-level statements (\`main()\`,
+  \`main().catch(…)\`) — or a background watcher, a module function (not exported) whose every call
+  drops its promise (\`stopOnDisconnect(emitter, controller);\`, \`void watch();\`), which its abort is
+  there to stop. Nothing carries on after such a catch. A catch inside the watcher's loop is still
+  reported: the loop goes on after the abort it swallowed.
 
 **A hint by default** (faint dots in the editor; the CLI reports it with \`--hints\` or when the rule
 is named). On the ecosystem check ([docs/ecosystem.md](../ecosystem.md): 29 real projects, every
@@ -261,8 +264,8 @@ function detectTypeScript(ctx: TsContext): void {
       if (!inScope && signals.every((s) => ownsAbort(ctx, fn, s))) return;
       const clause = n.catchClause;
       if (handlesAbort(ctx, clause.block) || reportsToParent(ctx, clause.variableDeclaration?.name, clause.block)) return;
-      // An entry point's outermost `try`: nobody awaits the function, nothing runs after the catch.
-      if (fn.body && ts.isBlock(fn.body) && fn.body.statements[fn.body.statements.length - 1] === n && isEntryPoint(ctx, fn)) return;
+      // The outermost `try` of a function nobody awaits (an entry point, a background watcher): nothing runs after the catch.
+      if (fn.body && ts.isBlock(fn.body) && fn.body.statements[fn.body.statements.length - 1] === n && nobodyAwaits(ctx, fn)) return;
       const passed = signals[0] as ts.Expression | undefined;
       const spelled = passed && spellableOutside(ctx, passed, n.tryBlock);
       const signal = spelled ? ctx.textOf(passed) : inScope?.expression;
@@ -383,12 +386,13 @@ function takesOnlySignal(ts: TsContext['ts'], d: ts.VariableDeclaration): boolea
 }
 
 /**
- * A function the file runs as its entry point and nobody awaits: an async IIFE statement at module
- * level, or an async function of the module (not exported) that is only called from module-level
- * statements (`main()`, `main().catch(…)`). A worker's or script's top-level job: when its outermost
+ * A function nobody awaits: an async IIFE statement at module level, or an async function of the
+ * module (not exported) whose every call is a module-level statement (`main()`, `main().catch(…)`:
+ * a worker's or script's top-level job) or drops its promise (`watch(emitter, controller);`,
+ * `void watch(…);`: a background watcher, started and left to end on its own). When its outermost
  * catch ends it, no caller carries on as if the work had succeeded.
  */
-function isEntryPoint(ctx: TsContext, fn: FunctionLike): boolean {
+function nobodyAwaits(ctx: TsContext, fn: FunctionLike): boolean {
   const ts = ctx.ts;
   if (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) {
     let callee: ts.Node = fn;
@@ -406,7 +410,14 @@ function isEntryPoint(ctx: TsContext, fn: FunctionLike): boolean {
     if (ts.isIdentifier(n) && n.text === name.text && n !== name) uses.push(n);
   };
   walkTree(ctx.sourceFile, visit);
-  return uses.length > 0 && uses.every((u) => ts.isCallExpression(u.parent) && u.parent.expression === u && atModuleLevel(ts, u.parent));
+  return uses.length > 0 && uses.every((u) => ts.isCallExpression(u.parent) && u.parent.expression === u && (atModuleLevel(ts, u.parent) || promiseDropped(ts, u.parent)));
+}
+
+/** A call statement whose promise nobody keeps: `f();`, `void f();`. */
+function promiseDropped(ts: TsContext['ts'], call: ts.Expression): boolean {
+  let n: ts.Node = call;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isVoidExpression(n.parent)) n = n.parent;
+  return ts.isExpressionStatement(n.parent);
 }
 
 /** A call whose value only goes into a module-level statement: `f()`, `void f()`, `f().catch(…)`, `await f()`. */
