@@ -278,7 +278,9 @@ awaited later or passed to a function. Also left alone, because the promise is d
   \`try … catch\` whose catch (and \`finally\`) handles the error (it may call things, but neither
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
   \`await\` or \`throw\`: \`if (this.closed) return;\`; calling an async function never throws, its
-  failure is the promise it returns, flagged where it is dropped), an \`if\`'s branches and a loop's body (\`while
+  failure is the promise it returns, flagged where it is dropped; nor do the runtime's timers given a
+  function literal, \`process.nextTick(() => …)\`, \`clearTimeout\` and the like, and the global
+  \`console\`'s methods, their arguments read on their own), an \`if\`'s branches and a loop's body (\`while
   (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
   { this.abort(err) } }\`, an async IIFE guarding its body. After a \`try\` that catches what its
@@ -940,13 +942,43 @@ function mayThrow(ctx: TsContext, root: ts.Node, syncCallsHandle = false): boole
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
     ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression)) ||
-    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
+    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !runtimeCallThatCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
     if (!found && risky(n)) found = true;
   });
   return found || (syncCallsHandle && asserts(ctx, root));
+}
+
+/** Timer and microtask functions: given a function they schedule it and return; they do not call it. */
+const SCHEDULERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
+const TIMER_CLEARERS = new Set(['clearTimeout', 'clearInterval', 'clearImmediate']);
+/** The global console's methods: Node's console ignores errors of its streams (`ignoreErrors`). */
+const CONSOLE_METHODS = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace']);
+
+/**
+ * A call of the runtime that does not throw (its arguments are read on their own): scheduling a
+ * function literal (`setTimeout(() => retry(), 1000)`, `process.nextTick(function () { … })`),
+ * clearing a timer, writing to the global console. A guard before an async function's `try` made
+ * of these (`timer = setTimeout(() => reschedule(), 7000)`) cannot make its promise reject.
+ */
+function runtimeCallThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const callee = unwrap(ts, call.expression);
+  const first = call.arguments[0] && unwrap(ts, call.arguments[0]);
+  const schedulesLiteral = !!first && (ts.isArrowFunction(first) || ts.isFunctionExpression(first));
+  if (ts.isIdentifier(callee) && isGlobal(ctx, callee)) return (SCHEDULERS.has(callee.text) && schedulesLiteral) || TIMER_CLEARERS.has(callee.text);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const receiver = unwrap(ts, callee.expression);
+  if (ts.isIdentifier(receiver) && receiver.text === 'console' && isGlobal(ctx, receiver)) return CONSOLE_METHODS.has(callee.name.text);
+  return ctx.resolve(callee) === 'process.nextTick' && schedulesLiteral;
+}
+
+/** The name is the runtime's global: declared nowhere in this program's own code (only in a `.d.ts`, with types). */
+function isGlobal(ctx: TsContext, id: ts.Identifier): boolean {
+  const declaration = ctx.declarationOf(id);
+  return !declaration || declaration.getSourceFile().isDeclarationFile;
 }
 
 /**
