@@ -280,7 +280,8 @@ awaited later or passed to a function. Also left alone, because the promise is d
   \`await\` or \`throw\`: \`if (this.closed) return;\`; calling an async function never throws, its
   failure is the promise it returns, flagged where it is dropped; nor do the runtime's timers given a
   function literal, \`process.nextTick(() => …)\`, \`clearTimeout\` and the like, and the global
-  \`console\`'s methods, their arguments read on their own), an \`if\`'s branches and a loop's body (\`while
+  \`console\`'s methods, their arguments read on their own, nor a test runner registering a test or
+  hook, \`it(title, fn)\`, which keeps \`fn\` for later, unlike a suite's \`describe\`), an \`if\`'s branches and a loop's body (\`while
   (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
   { this.abort(err) } }\`, an async IIFE guarding its body. After a \`try\` that catches what its
@@ -942,7 +943,7 @@ function mayThrow(ctx: TsContext, root: ts.Node, syncCallsHandle = false): boole
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
     ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression)) ||
-    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !runtimeCallThatCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
+    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !callThatCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
@@ -958,13 +959,17 @@ const TIMER_CLEARERS = new Set(['clearTimeout', 'clearInterval', 'clearImmediate
 const CONSOLE_METHODS = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace']);
 
 /**
- * A call of the runtime that does not throw (its arguments are read on their own): scheduling a
+ * A call that does not throw (its arguments are read on their own): the runtime scheduling a
  * function literal (`setTimeout(() => retry(), 1000)`, `process.nextTick(function () { … })`),
- * clearing a timer, writing to the global console. A guard before an async function's `try` made
- * of these (`timer = setTimeout(() => reschedule(), 7000)`) cannot make its promise reject.
+ * clearing a timer, writing to the global console; a test runner registering a test or a hook
+ * (`it(title, fn)`: it keeps the function for later — unlike a suite's, which runs at once). A guard
+ * before an async function's `try` made of these (`timer = setTimeout(() => reschedule(), 7000)`),
+ * or a helper that only registers tests, cannot make its promise reject.
  */
-function runtimeCallThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
+function callThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
+  const registers = registration(ctx, call);
+  if (registers === 'test' || registers === 'hook') return true;
   const callee = unwrap(ts, call.expression);
   const first = call.arguments[0] && unwrap(ts, call.arguments[0]);
   const schedulesLiteral = !!first && (ts.isArrowFunction(first) || ts.isFunctionExpression(first));
