@@ -13,6 +13,7 @@ import { shadowed } from './blocking-call-via-helper';
 import type * as ts from 'typescript';
 import { walkTree } from '../typescript/walk';
 import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
+import { ProjectView } from '../typescript/project';
 import { defineRule } from './define';
 
 /**
@@ -239,7 +240,9 @@ PyCharm report the same mistake from type information.
 In TS/JS: a floating promise, a call statement whose value is a promise nobody awaits, returns,
 stores or handles. With a type checker (the editor, or the CLI in a project with a \`tsconfig.json\`)
 any call whose type is a promise-like counts; without one, calls of the file's own \`async\` functions
-(nested and hoisted ones too), methods (through \`this\`) and async IIFEs, \`fetch\`,
+(nested and hoisted ones too), methods (through \`this\`) and async IIFEs, \`async\` functions of the
+project's modules the file imports by a relative path (\`import { load } from './store'\`, a
+\`require\`, read as [blocking-call-via-helper](blocking-call-via-helper.md) reads them), \`fetch\`,
 \`fs.promises\`/\`timers/promises\`/\`stream/promises\` functions and
 \`Promise.all\`/\`allSettled\`/\`race\`/\`any\`/\`reject\`. Also \`x.then(onFulfilled)\` without a rejection
 handler, whatever \`x\` is (\`then\` makes a new promise, which rejects when \`x\` does or the handler
@@ -291,9 +294,14 @@ awaited later or passed to a function. Also left alone, because the promise is d
   not guarded. Also \`p.catch(handler)\` with such a
   handler, and a function returning one (\`closeQuietly() { return conn.close().catch(() => {}) }\`).
   The callee is the checker's declaration, or without types the function of this file the name
-  denotes. And \`p.then(handler)\` on a promise that only fulfils — \`Promise.resolve()\` of a value
+  denotes or of a module imported by a relative path; a sync function of the project whose own code
+  cannot throw (read the same way, three calls deep) is a call that cannot throw, and a caught error
+  or a parameter named \`err\`/\`error\`/\`e\` returned is an error, not a promise. And
+  \`p.then(handler)\` on a promise that only fulfils — \`Promise.resolve()\` of a value
   that is no promise, \`Promise.allSettled(…)\`, a \`timers/promises\` timer given no options (only an
-  aborted signal makes it reject), \`promisify(setTimeout)\` — with a handler that neither throws,
+  aborted signal makes it reject), \`promisify(setTimeout)\`, \`Promise.all\`/\`race\`/\`any\` of a list
+  of those, a function returning \`new Promise((resolve) => emitter.once(event, resolve))\` (no
+  \`reject\`, \`resolve\` only handed on) — with a handler that neither throws,
   awaits what may reject, returns a promise, nor calls an assertion (\`assert\`, \`expect\`,
   \`should\`: they throw by design): \`sleep(500).then(() => { socket.destroy(); })\`.
 
@@ -301,7 +309,7 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 151 decided TS/JS findings were right,
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 143 decided TS/JS findings were right,
 with 78 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
@@ -615,7 +623,7 @@ function handledUpstream(ts: TsContext['ts'], call: ts.CallExpression): boolean 
 }
 
 function returnsPromiseSyntactically(ctx: TsContext, call: ts.CallExpression): boolean {
-  const fn = ctx.localFunction(call.expression);
+  const fn = calleeFunction(ctx, call)?.fn;
   if (fn) return isAsyncFunction(ctx.ts, fn);
   const name = ctx.resolve(unwrap(ctx.ts, call.expression));
   return !!name && (PROMISE_STATICS.has(name) || PROMISE_MODULES.test(name));
@@ -837,21 +845,24 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
     const handler = call.arguments[0];
     return (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth);
   }
-  const fn = calleeFunction(ctx, call);
-  if (!fn?.body) return false;
+  const target = calleeFunction(ctx, call);
+  const fn = target?.fn;
+  if (!target || !fn?.body) return false;
+  // The callee's own file: its names resolve there.
+  const own = target.ctx;
   if (isAsyncFunction(ts, fn)) {
     if (!ts.isBlock(fn.body)) return false;
     const statements = fn.body.statements;
     // Once a `try` has caught what its awaits may throw, the sync code after it is more handling (as
     // the catch's own calls are): `try { await finished(stream) } catch {} stream.destroy()`. Before it
     // a call may still throw by design (a guard validating its input).
-    const firstCatch = statements.findIndex((st) => ts.isTryStatement(st) && !!st.catchClause && ctx.hasAwait(st.tryBlock));
-    return statements.every((st, i) => guarded(ctx, st, depth, firstCatch >= 0 && i > firstCatch));
+    const firstCatch = statements.findIndex((st) => ts.isTryStatement(st) && !!st.catchClause && own.hasAwait(st.tryBlock));
+    return statements.every((st, i) => guarded(own, st, depth, firstCatch >= 0 && i > firstCatch));
   }
   // A sync function: what it returns.
   const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
   const value = returned && unwrap(ts, returned);
-  return !!value && ts.isCallExpression(value) && cannotReject(ctx, value, depth + 1);
+  return !!value && ts.isCallExpression(value) && cannotReject(own, value, depth + 1);
 }
 
 /** Assertion libraries' names: their calls are made to throw (`assert.equal`, `expect(x).to…`, `x.should…`). */
@@ -875,13 +886,21 @@ function asserts(ctx: TsContext, body: ts.Node): boolean {
 
 /**
  * Promises that settle only by fulfilling: `Promise.resolve(value)` of a value that is no promise,
- * `Promise.allSettled(…)`, and a timer of `timers/promises` (`setTimeout`, `setImmediate`) given no
- * options (only an aborted `signal` makes one reject), also as `promisify(setTimeout)` bound to a name.
+ * `Promise.allSettled(…)`, a timer of `timers/promises` (`setTimeout`, `setImmediate`) given no
+ * options (only an aborted `signal` makes one reject), also as `promisify(setTimeout)` bound to a
+ * name; `Promise.all`/`race`/`any` of a list of such promises; and a call of a function that returns
+ * a `new Promise` whose executor takes no `reject` and only hands `resolve` on (`waitFor(emitter,
+ * event)`: `new Promise((resolve) => emitter.once(event, resolve))`).
  */
-function neverRejects(ctx: TsContext, call: ts.CallExpression): boolean {
+function neverRejects(ctx: TsContext, call: ts.CallExpression, depth = 0): boolean {
   const ts = ctx.ts;
   const name = ctx.resolve(call.expression);
   if (name === 'Promise.allSettled') return true;
+  if ((name === 'Promise.all' || name === 'Promise.race' || name === 'Promise.any') && depth < 3) {
+    const list = call.arguments.length === 1 ? unwrap(ts, call.arguments[0]) : undefined;
+    return !!list && ts.isArrayLiteralExpression(list) && list.elements.length > 0 && list.elements.every((e) => ts.isCallExpression(unwrap(ts, e)) && neverRejects(ctx, unwrap(ts, e) as ts.CallExpression, depth + 1));
+  }
+  if (resolvesOnly(ctx, call)) return true;
   if (name === 'Promise.resolve') {
     const value = call.arguments[0] && unwrap(ts, call.arguments[0]);
     return !value || !mayBePromise(ctx, value);
@@ -900,16 +919,70 @@ function neverRejects(ctx: TsContext, call: ts.CallExpression): boolean {
   return promisify === 'util.promisify' && ts.isIdentifier(timer) && ctx.resolve(timer) === 'setTimeout';
 }
 
+/**
+ * A call of a function whose whole body returns `new Promise(executor)`, the executor taking only
+ * `resolve` (so nothing it does calls a `reject`) and doing nothing but hand `resolve` to calls as a
+ * callback (`emitter.once(event, resolve)`, `server.close(resolve)`, `setTimeout(resolve, ms)`).
+ */
+function resolvesOnly(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  const target = calleeFunction(ctx, call);
+  const fn = target?.fn;
+  if (!target || !fn?.body || isAsyncFunction(ts, fn)) return false;
+  const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
+  const created = returned && unwrap(ts, returned);
+  if (!created || !ts.isNewExpression(created) || target.ctx.resolve(created.expression) !== 'Promise' || created.arguments?.length !== 1) return false;
+  const executor = unwrap(ts, created.arguments[0]);
+  if (!(ts.isArrowFunction(executor) || ts.isFunctionExpression(executor)) || executor.parameters.length !== 1) return false;
+  const resolve = executor.parameters[0].name;
+  if (!ts.isIdentifier(resolve)) return false;
+  const handsOn = (e: ts.Expression): boolean => {
+    const c = unwrap(ts, e);
+    if (!ts.isCallExpression(c) || !c.arguments.some((a) => ts.isIdentifier(a) && a.text === resolve.text)) return false;
+    // The call hands `resolve` on and nothing else of it may throw: its callee and other arguments are names, members or literals.
+    const plain = (x: ts.Expression): boolean => ts.isIdentifier(x) || ts.isLiteralExpression(x) || (ts.isPropertyAccessExpression(x) && plain(x.expression)) || x.kind === ts.SyntaxKind.ThisKeyword;
+    return plain(c.expression) && c.arguments.every(plain);
+  };
+  const body = executor.body;
+  if (!ts.isBlock(body)) return handsOn(body as ts.Expression);
+  return body.statements.length > 0 && body.statements.every((st) => ts.isExpressionStatement(st) && handsOn(st.expression));
+}
+
 function callsAsyncFunction(ctx: TsContext, call: ts.CallExpression): boolean {
-  const fn = calleeFunction(ctx, call);
+  const fn = calleeFunction(ctx, call)?.fn;
   return !!fn && isAsyncFunction(ctx.ts, fn);
 }
 
-function calleeFunction(ctx: TsContext, call: ts.CallExpression): FunctionLike | undefined {
+/**
+ * The function a call runs, with the context of the file that holds it: the checker's declaration
+ * when there is a program; else the function of this file the name denotes, or one of a project
+ * module the file imports by a relative path (`import { waitFor } from './support/util'`, a
+ * `require`), read as AW202 reads it (`ProjectView`).
+ */
+function calleeFunction(ctx: TsContext, call: ts.CallExpression): { fn: FunctionLike; ctx: TsContext } | undefined {
   const ts = ctx.ts;
   const declaration = ctx.checker?.getResolvedSignature(call)?.getDeclaration();
-  if (declaration && isFunctionLike(ts, declaration) && declaration.body) return declaration;
-  return ctx.localFunction(call.expression);
+  if (declaration && isFunctionLike(ts, declaration) && declaration.body) {
+    const file = declaration.getSourceFile();
+    return { fn: declaration, ctx: file === ctx.sourceFile ? ctx : viewOf(ctx).contextOf(file, true) };
+  }
+  const local = ctx.localFunction(call.expression);
+  if (local) return { fn: local, ctx };
+  if (ctx.checker) return undefined;
+  const imported = viewOf(ctx).callee(ctx, call);
+  return imported && { fn: imported.fn, ctx: imported.ctx };
+}
+
+/** One view of the project per analysed file, shared by the contexts of the modules it reaches. */
+const views = new WeakMap<TsContext, ProjectView>();
+
+function viewOf(ctx: TsContext): ProjectView {
+  let view = views.get(ctx);
+  if (!view) {
+    view = new ProjectView(ctx);
+    views.set(ctx, view);
+  }
+  return view;
 }
 
 /** A statement of an async body that cannot make its promise reject. */
@@ -943,7 +1016,7 @@ function mayThrow(ctx: TsContext, root: ts.Node, syncCallsHandle = false): boole
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
     ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression)) ||
-    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !callThatCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
+    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !callThatCannotThrow(ctx, n) && !syncCallCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
@@ -978,6 +1051,30 @@ function callThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
   const receiver = unwrap(ts, callee.expression);
   if (ts.isIdentifier(receiver) && receiver.text === 'console' && isGlobal(ctx, receiver)) return CONSOLE_METHODS.has(callee.name.text);
   return ctx.resolve(callee) === 'process.nextTick' && schedulesLiteral;
+}
+
+/** Sync functions being read by `syncCallCannotThrow`: a recursive one is not read again (and counts as may-throw). */
+const reading = new Set<FunctionLike>();
+/** How deep `syncCallCannotThrow` follows sync calls into each other. */
+const MAX_SYNC_DEPTH = 3;
+
+/**
+ * A call of a sync function of the project whose own code cannot throw (by `mayThrow`, its calls
+ * read the same way, three deep): `shouldUseSubprocessError = (error) => error?.code === '…'` is
+ * such a function, `isStandardStream = (s) => STANDARD_STREAMS.includes(s)` (an unknown method) is not.
+ */
+function syncCallCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
+  const ts = ctx.ts;
+  if (reading.size >= MAX_SYNC_DEPTH) return false;
+  const target = calleeFunction(ctx, call);
+  const fn = target?.fn;
+  if (!target || !fn?.body || isAsyncFunction(ts, fn) || fn.asteriskToken || reading.has(fn)) return false;
+  reading.add(fn);
+  try {
+    return !mayThrow(target.ctx, fn.body);
+  } finally {
+    reading.delete(fn);
+  }
 }
 
 /** The name is the runtime's global: declared nowhere in this program's own code (only in a `.d.ts`, with types). */
@@ -1015,10 +1112,25 @@ function mayReject(ctx: TsContext, body: ts.Node, depth: number): boolean {
 /** A returned value that may be a promise (not awaited, not a literal; with types, a thenable or unknown). */
 function mayBePromise(ctx: TsContext, e: ts.Expression): boolean {
   const ts = ctx.ts;
-  e = unwrap(ts, e);
+  // `error as Error`, `value!`: the same value at run time.
+  for (e = unwrap(ts, e); ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e); ) e = unwrap(ts, e.expression);
   if (ts.isAwaitExpression(e) || ts.isLiteralExpression(e) || ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e) || ts.isTemplateExpression(e)) return false;
   if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined')) return false;
-  return ctx.isThenable(e) ?? true;
+  return ctx.isThenable(e) ?? !isErrorValue(ctx, e);
+}
+
+/**
+ * An error in hand, without types: a name a `catch` bound, or a parameter named as one (`err`,
+ * `error`, `e`) — `getPrematureCloseError(subprocess, error)` returning `error` or the caught
+ * `subprocessError` returns an error, not a promise.
+ */
+function isErrorValue(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  if (!ts.isIdentifier(e)) return false;
+  const declaration = ctx.declarationOf(e);
+  if (!declaration) return false;
+  if (ts.isVariableDeclaration(declaration) && ts.isCatchClause(declaration.parent)) return true;
+  return ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && ERROR_PARAMETER.test(declaration.name.text);
 }
 
 function report(ctx: TsContext, statement: ts.ExpressionStatement, call: ts.CallExpression | ts.NewExpression): void {
