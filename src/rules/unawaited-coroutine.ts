@@ -964,13 +964,13 @@ function calleeFunction(ctx: TsContext, call: ts.CallExpression): { fn: Function
   const declaration = ctx.checker?.getResolvedSignature(call)?.getDeclaration();
   if (declaration && isFunctionLike(ts, declaration) && declaration.body) {
     const file = declaration.getSourceFile();
-    return { fn: declaration, ctx: file === ctx.sourceFile ? ctx : viewOf(ctx).contextOf(file, true) };
+    return { fn: declaration, ctx: file === ctx.sourceFile ? ctx : reached(ctx, viewOf(ctx).contextOf(file, true)) };
   }
   const local = ctx.localFunction(call.expression);
   if (local) return { fn: local, ctx };
   if (ctx.checker) return undefined;
   const imported = viewOf(ctx).callee(ctx, call);
-  return imported && { fn: imported.fn, ctx: imported.ctx };
+  return imported && { fn: imported.fn, ctx: reached(ctx, imported.ctx) };
 }
 
 /** One view of the project per analysed file, shared by the contexts of the modules it reaches. */
@@ -983,6 +983,12 @@ function viewOf(ctx: TsContext): ProjectView {
     views.set(ctx, view);
   }
   return view;
+}
+
+/** A module's context reached from `from`: it belongs to the same analysis, and its view. */
+function reached(from: TsContext, ctx: TsContext): TsContext {
+  if (!views.has(ctx)) views.set(ctx, viewOf(from));
+  return ctx;
 }
 
 /** A statement of an async body that cannot make its promise reject. */
@@ -1057,6 +1063,12 @@ function callThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
 const reading = new Set<FunctionLike>();
 /** How deep `syncCallCannotThrow` follows sync calls into each other. */
 const MAX_SYNC_DEPTH = 3;
+/**
+ * Its answers, per analysis (keyed by the analysed file's project view, which the contexts of the
+ * modules it reaches share), function and depth: each helper is read once per depth, not once per
+ * call path (sixty functions calling thirty helpers calling thirty more: exponential without it).
+ */
+const syncAnswers = new WeakMap<ProjectView, Map<FunctionLike, boolean[]>>();
 
 /**
  * A call of a sync function of the project whose own code cannot throw (by `mayThrow`, its calls
@@ -1069,9 +1081,17 @@ function syncCallCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
   const target = calleeFunction(ctx, call);
   const fn = target?.fn;
   if (!target || !fn?.body || isAsyncFunction(ts, fn) || fn.asteriskToken || reading.has(fn)) return false;
+  const view = viewOf(ctx);
+  let answers = syncAnswers.get(view);
+  if (!answers) syncAnswers.set(view, (answers = new Map()));
+  const byDepth = answers.get(fn) ?? [];
+  answers.set(fn, byDepth);
+  const known = byDepth[reading.size];
+  if (known !== undefined) return known;
   reading.add(fn);
   try {
-    return !mayThrow(target.ctx, fn.body);
+    const depth = reading.size - 1;
+    return (byDepth[depth] = !mayThrow(target.ctx, fn.body));
   } finally {
     reading.delete(fn);
   }

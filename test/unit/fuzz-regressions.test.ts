@@ -222,6 +222,44 @@ describe('issue 12 item 10 (TS/JS): cost linear in a file\'s functions and calls
       assert.ok(big < 60 * small, `4,000 functions took ${big.toFixed(0)} ms, 250 took ${small.toFixed(0)} ms`);
     });
   }
+
+  /**
+   * `fanOut` dropped calls of async functions whose guards call `fanOut` sync helpers, each calling
+   * `fanOut` more, each calling `fanOut` trivial ones: whether each async function can reject reads
+   * those helpers (AW301, three calls deep).
+   */
+  const helpers = (fanOut: number) => {
+    const n = 60;
+    const lines: string[] = [];
+    const calls = (name: (j: number) => string) => Array.from({ length: fanOut }, (_, j) => `  ${name(j)}();`).join('\n');
+    for (let i = 0; i < n; i++) {
+      lines.push(`function h${i}() {\n${calls((j) => `h${(i * 7 + j) % n}b`)}\n}`, `function h${i}b() {\n${calls((j) => `h${(i * 3 + j) % n}c`)}\n}`, `function h${i}c() { return ${i}; }`);
+      lines.push(`async function a${i}() {\n${calls((j) => `h${(i + j) % n}`)}\n  try { await fetch('x'); } catch {}\n}`);
+    }
+    lines.push(`export function run() {\n${Array.from({ length: n }, (_, i) => `  a${i}();`).join('\n')}\n}`);
+    return lines.join('\n') + '\n';
+  };
+
+  it('AW301 reads each sync helper once per depth, not once per call path (60 functions x 30 x 30 x 30 helpers ran past the 5 s budget)', () => {
+    const { ts } = typescriptVersions()[0];
+    const time = (fanOut: number) => {
+      const file = parseAlone(ts, 'helpers.js', helpers(fanOut));
+      let fastest = Infinity;
+      for (let run = 0; run < 3; run++) {
+        const started = performance.now();
+        const analysis = analyzeTypeScript(ts, file, allRules());
+        fastest = Math.min(fastest, performance.now() - started);
+        assert.deepEqual(analysis.errors, []);
+        // Every helper is plain code: no async function can reject, so no dropped call is reported.
+        assert.deepEqual(analysis.findings.filter((f) => f.code === 'AW301'), []);
+      }
+      return fastest;
+    };
+    const small = time(8);
+    const big = time(32);
+    // Four times the calls per function: about 4x (measured), 64x when every call path was read.
+    assert.ok(big < 20 * small, `fan-out 32 took ${big.toFixed(0)} ms, fan-out 8 took ${small.toFixed(0)} ms`);
+  });
 });
 
 describe('issue 12 item 2: a fix is written only if CPython would accept the result', () => {
