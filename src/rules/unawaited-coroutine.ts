@@ -282,8 +282,9 @@ awaited later or passed to a function. Also left alone, because the promise is d
   throws nor awaits something that may reject) or plain code that cannot throw (no call, \`new\`,
   \`await\` or \`throw\`: \`if (this.closed) return;\`; calling an async function never throws, its
   failure is the promise it returns, flagged where it is dropped; nor do the runtime's timers given a
-  function literal, \`process.nextTick(() => …)\`, \`clearTimeout\` and the like, and the global
-  \`console\`'s methods, their arguments read on their own, nor a test runner registering a test or
+  function literal, \`process.nextTick(() => …)\`, \`clearTimeout\` and the like, the global
+  \`console\`'s methods and a lookup in a \`const\` array literal (\`STANDARD_STREAMS.includes(s)\`),
+  their arguments read on their own, nor a test runner registering a test or
   hook, \`it(title, fn)\`, which keeps \`fn\` for later, unlike a suite's \`describe\`), an \`if\`'s branches and a loop's body (\`while
   (true) { try { … } catch { … } }\`) alike, and whose \`try\` does not \`return\` a promise
   without \`await\` (it would settle after the \`try\` is left): \`async #run() { try { … } catch (err)
@@ -301,7 +302,8 @@ awaited later or passed to a function. Also left alone, because the promise is d
   that is no promise, \`Promise.allSettled(…)\`, a \`timers/promises\` timer given no options (only an
   aborted signal makes it reject), \`promisify(setTimeout)\`, \`Promise.all\`/\`race\`/\`any\` of a list
   of those, a function returning \`new Promise((resolve) => emitter.once(event, resolve))\` (no
-  \`reject\`, \`resolve\` only handed on) — with a handler that neither throws,
+  \`reject\`, \`resolve\` only handed on), the browser's \`navigator.serviceWorker.ready\` — with a
+  handler that neither throws,
   awaits what may reject, returns a promise, nor calls an assertion (\`assert\`, \`expect\`,
   \`should\`: they throw by design): \`sleep(500).then(() => { socket.destroy(); })\`.
 
@@ -309,7 +311,7 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 143 decided TS/JS findings were right,
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 139 decided TS/JS findings were right,
 with 78 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
@@ -839,7 +841,8 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'then' && call.arguments.length === 1) {
     const source = unwrap(ts, callee.expression);
     const handler = call.arguments[0];
-    if (ts.isCallExpression(source) && neverRejects(ctx, source) && (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth) && !asserts(ctx, handler.body)) return true;
+    const fulfilsOnly = ts.isCallExpression(source) ? neverRejects(ctx, source) : isServiceWorkerReady(ctx, source);
+    if (fulfilsOnly && (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !mayReject(ctx, handler.body, depth) && !asserts(ctx, handler.body)) return true;
   }
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'catch' && call.arguments.length === 1) {
     const handler = call.arguments[0];
@@ -1040,7 +1043,8 @@ const CONSOLE_METHODS = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace
 /**
  * A call that does not throw (its arguments are read on their own): the runtime scheduling a
  * function literal (`setTimeout(() => retry(), 1000)`, `process.nextTick(function () { … })`),
- * clearing a timer, writing to the global console; a test runner registering a test or a hook
+ * clearing a timer, writing to the global console, looking a value up in a `const` array literal
+ * (`STANDARD_STREAMS.includes(stream)`); a test runner registering a test or a hook
  * (`it(title, fn)`: it keeps the function for later — unlike a suite's, which runs at once). A guard
  * before an async function's `try` made of these (`timer = setTimeout(() => reschedule(), 7000)`),
  * or a helper that only registers tests, cannot make its promise reject.
@@ -1056,7 +1060,34 @@ function callThatCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
   if (!ts.isPropertyAccessExpression(callee)) return false;
   const receiver = unwrap(ts, callee.expression);
   if (ts.isIdentifier(receiver) && receiver.text === 'console' && isGlobal(ctx, receiver)) return CONSOLE_METHODS.has(callee.name.text);
+  if (ARRAY_LOOKUPS.has(callee.name.text) && ts.isIdentifier(receiver) && isConstArray(ctx, receiver)) return true;
   return ctx.resolve(callee) === 'process.nextTick' && schedulesLiteral;
+}
+
+/**
+ * `navigator.serviceWorker.ready`: the Service Workers spec's promise that waits for an active
+ * worker, as long as it takes, and never rejects.
+ */
+function isServiceWorkerReady(ctx: TsContext, e: ts.Expression): boolean {
+  const ts = ctx.ts;
+  if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'ready') return false;
+  const container = unwrap(ts, e.expression);
+  if (!ts.isPropertyAccessExpression(container) || container.name.text !== 'serviceWorker') return false;
+  const navigator = unwrap(ts, container.expression);
+  return ts.isIdentifier(navigator) && navigator.text === 'navigator' && isGlobal(ctx, navigator);
+}
+
+/** Array methods that run no code of the caller's (no callback, no conversion): a lookup cannot throw. */
+const ARRAY_LOOKUPS = new Set(['includes', 'indexOf', 'lastIndexOf', 'at']);
+
+/** A `const` bound to an array literal (`const STANDARD_STREAMS = [process.stdin, …]`). */
+function isConstArray(ctx: TsContext, id: ts.Identifier): boolean {
+  const ts = ctx.ts;
+  const declaration = ctx.declarationOf(id);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+  let init = unwrap(ts, declaration.initializer);
+  while (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)) init = unwrap(ts, init.expression);
+  return ts.isArrayLiteralExpression(init) && !!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const);
 }
 
 /** Sync functions being read by `syncCallCannotThrow`: a recursive one is not read again (and counts as may-throw). */

@@ -22,7 +22,7 @@ function writeProject(dir: string): void {
     const body = i === 7 ? 'export const p = new Promise(async (resolve) => {\n  resolve(1);\n});\n' : `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`;
     fs.writeFileSync(path.join(dir, 'src', `a${String(i).padStart(2, '0')}.ts`), body);
   }
-  fs.writeFileSync(path.join(dir, 'src', 'helpers.ts'), 'export async function save(value: string): Promise<void> {\n  console.log(value);\n}\n');
+  fs.writeFileSync(path.join(dir, 'src', 'helpers.ts'), 'export async function save(value: string): Promise<void> {\n  await fetch(value);\n}\n');
   // Last in walk order: its dropped promise is known only through the checker (an imported function).
   fs.writeFileSync(path.join(dir, 'src', 'zz-main.ts'), "import { save } from './helpers';\n\nexport function run(text: string): void {\n  save(text);\n}\n");
 }

@@ -15,7 +15,7 @@ const ROOT = repoRoot();
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 const FILES: Record<string, string> = {
-  'src/helpers.ts': 'export async function save(value: string): Promise<void> {\n  console.log(value);\n}\n',
+  'src/helpers.ts': 'export async function save(value: string): Promise<void> {\n  await fetch(value);\n}\n',
   'src/main.ts': [
     "import * as fs from 'node:fs';",
     "import { save } from './helpers';",
@@ -80,10 +80,10 @@ describe('asyncwise check on TS/JS files', () => {
     assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable', 'src/main.ts:6:3 AW301 fixable']);
   });
 
-  it('is syntax-only without a tsconfig.json', () => {
+  it('is syntax-only without a tsconfig.json, reading relative imports by path (save() is async in ./helpers)', () => {
     const r = check(alone);
     assert.equal(r.status, 1, r.stderr);
-    assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable']);
+    assert.deepEqual(brief(r.problems), ['src/legacy.cjs:3:3 AW201', 'src/main.ts:5:16 AW201 fixable', 'src/main.ts:6:3 AW301 fixable']);
   });
 });
 
@@ -142,6 +142,6 @@ describe('asyncwise check --fix / --diff / --stdin-filename on TS/JS files', () 
     const r = run(['--stdin-filename', 'src/main.ts', '--fix'], MAIN);
     assert.equal(r.stdout, FIXED);
     const plain = run(['--stdin-filename', 'src/unsaved.ts', '--format', 'json'], MAIN);
-    assert.deepEqual((JSON.parse(plain.stdout) as JsonProblem[]).map((p) => p.code), ['AW201'], 'an unsaved buffer is in no program: syntax-only');
+    assert.deepEqual((JSON.parse(plain.stdout) as JsonProblem[]).map((p) => p.code), ['AW201', 'AW301'], 'an unsaved buffer is in no program: syntax-only, its relative imports read by path');
   });
 });
