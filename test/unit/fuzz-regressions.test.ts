@@ -196,6 +196,20 @@ describe('issue 12 item 10: cost linear in a file\'s findings', () => {
   });
 });
 
+/** The fastest of three analyses of `text` (every rule on, syntax-only), each checked to fail no rule and by `check`. */
+function fastestAnalysis(ts: typeof import('typescript'), name: string, text: string, check: (findings: readonly Finding[]) => void = () => {}): number {
+  const file = parseAlone(ts, name, text);
+  let fastest = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    const analysis = analyzeTypeScript(ts, file, allRules());
+    fastest = Math.min(fastest, performance.now() - started);
+    assert.deepEqual(analysis.errors, []);
+    check(analysis.findings);
+  }
+  return fastest;
+}
+
 describe('issue 12 item 10 (TS/JS): cost linear in a file\'s functions and calls', () => {
   /** `n` async functions of eight calls each to a `declare function` (no body: no local function). */
   const calls = (n: number) => 'declare function helper(n: number): number;\n' + Array.from({ length: n }, (_, f) => `export async function f${f}(signal: AbortSignal) {\n${Array.from({ length: 8 }, (_, c) => `  helper(${c});\n`).join('')}}\n`).join('');
@@ -206,19 +220,8 @@ describe('issue 12 item 10 (TS/JS): cost linear in a file\'s functions and calls
       // declaration: 2,000 functions took 1.7 s where 250 took 47 ms. Times are the best of three;
       // the bound (60x, where 13–22x is measured) leaves room for a loaded machine, and the quadratic
       // lookup measured 153x.
-      const best = (text: string) => {
-        const file = parseAlone(ts, 'calls.ts', text);
-        let fastest = Infinity;
-        for (let run = 0; run < 3; run++) {
-          const started = performance.now();
-          const analysis = analyzeTypeScript(ts, file, allRules());
-          fastest = Math.min(fastest, performance.now() - started);
-          assert.deepEqual(analysis.errors, []);
-        }
-        return fastest;
-      };
-      const small = best(calls(250));
-      const big = best(calls(4000));
+      const small = fastestAnalysis(ts, 'calls.ts', calls(250));
+      const big = fastestAnalysis(ts, 'calls.ts', calls(4000));
       assert.ok(big < 60 * small, `4,000 functions took ${big.toFixed(0)} ms, 250 took ${small.toFixed(0)} ms`);
     });
   }
@@ -242,19 +245,8 @@ describe('issue 12 item 10 (TS/JS): cost linear in a file\'s functions and calls
 
   it('AW301 reads each sync helper once per depth, not once per call path (60 functions x 30 x 30 x 30 helpers ran past the 5 s budget)', () => {
     const { ts } = typescriptVersions()[0];
-    const time = (fanOut: number) => {
-      const file = parseAlone(ts, 'helpers.js', helpers(fanOut));
-      let fastest = Infinity;
-      for (let run = 0; run < 3; run++) {
-        const started = performance.now();
-        const analysis = analyzeTypeScript(ts, file, allRules());
-        fastest = Math.min(fastest, performance.now() - started);
-        assert.deepEqual(analysis.errors, []);
-        // Every helper is plain code: no async function can reject, so no dropped call is reported.
-        assert.deepEqual(analysis.findings.filter((f) => f.code === 'AW301'), []);
-      }
-      return fastest;
-    };
+    // Every helper is plain code: no async function can reject, so no dropped call is reported.
+    const time = (fanOut: number) => fastestAnalysis(ts, 'helpers.js', helpers(fanOut), (findings) => assert.deepEqual(findings.filter((f) => f.code === 'AW301'), []));
     const small = time(8);
     const big = time(32);
     // Four times the calls per function: about 4x (measured), 64x when every call path was read.
