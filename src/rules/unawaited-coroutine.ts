@@ -1103,8 +1103,9 @@ const syncAnswers = new WeakMap<ProjectView, Map<FunctionLike, boolean[]>>();
 
 /**
  * A call of a sync function of the project whose own code cannot throw (by `mayThrow`, its calls
- * read the same way, three deep): `shouldUseSubprocessError = (error) => error?.code === '…'` is
- * such a function, `isStandardStream = (s) => STANDARD_STREAMS.includes(s)` (an unknown method) is not.
+ * read the same way, three deep): `shouldUseSubprocessError = (error) => error?.code === '…'` and
+ * `isStandardStream = (s) => STANDARD_STREAMS.includes(s)` (a lookup in a const array) are such
+ * functions; `(s, known) => known.includes(s)` (a method of something unknown) is not.
  */
 function syncCallCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
