@@ -584,6 +584,21 @@ function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(e) ? unwrap(ts, e.expression) : e;
 }
 
+/** The value at run time: parentheses and type-only wrappers (`error as Error`, `value!`, `x satisfies T`) seen through. */
+function runtimeValue(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
+  for (e = unwrap(ts, e); ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e); ) e = unwrap(ts, e.expression);
+  return e;
+}
+
+/** What a function returns when that is all it does: an arrow's expression body, or a body of one `return`. */
+function onlyReturned(ts: TsContext['ts'], fn: FunctionLike): ts.Expression | undefined {
+  const body = fn.body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return unwrap(ts, body as ts.Expression);
+  const [only] = body.statements;
+  return body.statements.length === 1 && ts.isReturnStatement(only) && only.expression ? unwrap(ts, only.expression) : undefined;
+}
+
 /** `.catch(h)`, `.then(a, b)`: the chain handles rejection; `.finally(f)` passes it on. */
 function isFloating(ctx: TsContext, call: ts.CallExpression): boolean {
   const ts = ctx.ts;
@@ -863,8 +878,7 @@ function cannotReject(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
     return statements.every((st, i) => guarded(own, st, depth, firstCatch >= 0 && i > firstCatch));
   }
   // A sync function: what it returns.
-  const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
-  const value = returned && unwrap(ts, returned);
+  const value = onlyReturned(ts, fn);
   return !!value && ts.isCallExpression(value) && cannotReject(own, value, depth + 1);
 }
 
@@ -901,7 +915,10 @@ function neverRejects(ctx: TsContext, call: ts.CallExpression, depth = 0): boole
   if (name === 'Promise.allSettled') return true;
   if ((name === 'Promise.all' || name === 'Promise.race' || name === 'Promise.any') && depth < 3) {
     const list = call.arguments.length === 1 ? unwrap(ts, call.arguments[0]) : undefined;
-    return !!list && ts.isArrayLiteralExpression(list) && list.elements.length > 0 && list.elements.every((e) => ts.isCallExpression(unwrap(ts, e)) && neverRejects(ctx, unwrap(ts, e) as ts.CallExpression, depth + 1));
+    return !!list && ts.isArrayLiteralExpression(list) && list.elements.length > 0 && list.elements.every((e) => {
+      const element = unwrap(ts, e);
+      return ts.isCallExpression(element) && neverRejects(ctx, element, depth + 1);
+    });
   }
   if (resolvesOnly(ctx, call)) return true;
   if (name === 'Promise.resolve') {
@@ -932,8 +949,7 @@ function resolvesOnly(ctx: TsContext, call: ts.CallExpression): boolean {
   const target = calleeFunction(ctx, call);
   const fn = target?.fn;
   if (!target || !fn?.body || isAsyncFunction(ts, fn)) return false;
-  const returned = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
-  const created = returned && unwrap(ts, returned);
+  const created = onlyReturned(ts, fn);
   if (!created || !ts.isNewExpression(created) || target.ctx.resolve(created.expression) !== 'Promise' || created.arguments?.length !== 1) return false;
   const executor = unwrap(ts, created.arguments[0]);
   if (!(ts.isArrowFunction(executor) || ts.isFunctionExpression(executor)) || executor.parameters.length !== 1) return false;
@@ -951,9 +967,16 @@ function resolvesOnly(ctx: TsContext, call: ts.CallExpression): boolean {
   return body.statements.length > 0 && body.statements.every((st) => ts.isExpressionStatement(st) && handsOn(st.expression));
 }
 
-function callsAsyncFunction(ctx: TsContext, call: ts.CallExpression): boolean {
-  const fn = calleeFunction(ctx, call)?.fn;
-  return !!fn && isAsyncFunction(ctx.ts, fn);
+/**
+ * Whether a call may throw. Not a call of an async function (its failure is the promise it returns:
+ * awaited, the `await` counts; dropped, that call is a finding of its own), nor one that cannot
+ * (`callThatCannotThrow`), nor one of a sync function of the project whose own code cannot throw.
+ */
+function callMayThrow(ctx: TsContext, call: ts.CallExpression): boolean {
+  const target = calleeFunction(ctx, call);
+  if (target && isAsyncFunction(ctx.ts, target.fn)) return false;
+  if (callThatCannotThrow(ctx, call)) return false;
+  return !(target && syncFunctionCannotThrow(ctx, target));
 }
 
 /**
@@ -1025,7 +1048,7 @@ function mayThrow(ctx: TsContext, root: ts.Node, syncCallsHandle = false): boole
   const ts = ctx.ts;
   const risky = (n: ts.Node) =>
     ts.isAwaitExpression(n) || ts.isThrowStatement(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier) || (ts.isReturnStatement(n) && !!n.expression && mayBePromise(ctx, n.expression)) ||
-    (!syncCallsHandle && ((ts.isCallExpression(n) && !callsAsyncFunction(ctx, n) && !callThatCannotThrow(ctx, n) && !syncCallCannotThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
+    (!syncCallsHandle && ((ts.isCallExpression(n) && callMayThrow(ctx, n)) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)));
   if (risky(root)) return true;
   let found = false;
   ctx.walkOwn(root, (n) => {
@@ -1085,14 +1108,12 @@ function isConstArray(ctx: TsContext, id: ts.Identifier): boolean {
   const ts = ctx.ts;
   const declaration = ctx.declarationOf(id);
   if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
-  let init = unwrap(ts, declaration.initializer);
-  while (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)) init = unwrap(ts, init.expression);
-  return ts.isArrayLiteralExpression(init) && !!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const);
+  return ts.isArrayLiteralExpression(runtimeValue(ts, declaration.initializer)) && !!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const);
 }
 
-/** Sync functions being read by `syncCallCannotThrow`: a recursive one is not read again (and counts as may-throw). */
+/** Sync functions being read by `syncFunctionCannotThrow`: a recursive one is not read again (and counts as may-throw). */
 const reading = new Set<FunctionLike>();
-/** How deep `syncCallCannotThrow` follows sync calls into each other. */
+/** How deep `syncFunctionCannotThrow` follows sync calls into each other. */
 const MAX_SYNC_DEPTH = 3;
 /**
  * Its answers, per analysis (keyed by the analysed file's project view, which the contexts of the
@@ -1102,17 +1123,15 @@ const MAX_SYNC_DEPTH = 3;
 const syncAnswers = new WeakMap<ProjectView, Map<FunctionLike, boolean[]>>();
 
 /**
- * A call of a sync function of the project whose own code cannot throw (by `mayThrow`, its calls
- * read the same way, three deep): `shouldUseSubprocessError = (error) => error?.code === '…'` and
+ * A sync function of the project whose own code cannot throw (by `mayThrow`, its calls read the
+ * same way, three deep): `shouldUseSubprocessError = (error) => error?.code === '…'` and
  * `isStandardStream = (s) => STANDARD_STREAMS.includes(s)` (a lookup in a const array) are such
  * functions; `(s, known) => known.includes(s)` (a method of something unknown) is not.
  */
-function syncCallCannotThrow(ctx: TsContext, call: ts.CallExpression): boolean {
+function syncFunctionCannotThrow(ctx: TsContext, target: { fn: FunctionLike; ctx: TsContext }): boolean {
   const ts = ctx.ts;
-  if (reading.size >= MAX_SYNC_DEPTH) return false;
-  const target = calleeFunction(ctx, call);
-  const fn = target?.fn;
-  if (!target || !fn?.body || isAsyncFunction(ts, fn) || fn.asteriskToken || reading.has(fn)) return false;
+  const fn = target.fn;
+  if (reading.size >= MAX_SYNC_DEPTH || !fn.body || isAsyncFunction(ts, fn) || fn.asteriskToken || reading.has(fn)) return false;
   const view = viewOf(ctx);
   let answers = syncAnswers.get(view);
   if (!answers) syncAnswers.set(view, (answers = new Map()));
@@ -1164,8 +1183,7 @@ function mayReject(ctx: TsContext, body: ts.Node, depth: number): boolean {
 /** A returned value that may be a promise (not awaited, not a literal; with types, a thenable or unknown). */
 function mayBePromise(ctx: TsContext, e: ts.Expression): boolean {
   const ts = ctx.ts;
-  // `error as Error`, `value!`: the same value at run time.
-  for (e = unwrap(ts, e); ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e); ) e = unwrap(ts, e.expression);
+  e = runtimeValue(ts, e);
   if (ts.isAwaitExpression(e) || ts.isLiteralExpression(e) || ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e) || ts.isTemplateExpression(e)) return false;
   if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined')) return false;
   return ctx.isThenable(e) ?? !isErrorValue(ctx, e);
