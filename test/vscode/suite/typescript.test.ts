@@ -57,6 +57,26 @@ function withFix(text: string): string {
   return `${text.slice(0, at)}await readFile(PRICE_LIST, 'utf8')${text.slice(at + BLOCKING_READ.length)}`;
 }
 
+/**
+ * Runs `body` with the workspace setting `asyncwise.rules` set to `rules`, then removes it (and the
+ * settings file it wrote: the demo has a .vscode folder, for launch.json, but no settings.json).
+ */
+async function withWorkspaceRules(document: vscode.TextDocument, rules: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
+  const settingsFolder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode');
+  const hadSettingsFolder = fs.existsSync(settingsFolder);
+  const settingsFile = path.join(settingsFolder, 'settings.json');
+  const hadSettingsFile = fs.existsSync(settingsFile);
+  try {
+    await config().update('rules', rules, vscode.ConfigurationTarget.Workspace);
+    await body();
+  } finally {
+    await config().update('rules', undefined, vscode.ConfigurationTarget.Workspace);
+    if (!hadSettingsFolder) fs.rmSync(settingsFolder, { recursive: true, force: true });
+    else if (!hadSettingsFile) fs.rmSync(settingsFile, { force: true });
+  }
+}
+
 /** The lines the extension wrote to its "asyncwise" output channel (the log file VS Code keeps of it). */
 function outputChannelText(): string {
   const dir = process.env[E2E_DIR_ENV];
@@ -168,6 +188,17 @@ export function defineTypeScriptTests(): void {
       assert.deepEqual(related, [
         { uri: document.uri.toString(), line: document.positionAt(locate(original, 'export function readPricesAtStartup')).line, message: '`readPricesAtStartup()` calls `fs.readFileSync()`, which blocks the event loop' },
       ]);
+      if (screenshotsAvailable()) {
+        // As a user who turned the rule on sees it: a warning in Problems, its chain in the rows under it.
+        await withWorkspaceRules(document, { AW202: 'warning' }, async () => {
+          await waitFor('AW202 as a warning', () => (asyncwiseDiagnostics(document.uri).some((d) => codeOf(d) === 'AW202' && d.severity === vscode.DiagnosticSeverity.Warning) ? undefined : describe(document, asyncwiseDiagnostics(document.uri))), 40_000);
+          await vscode.commands.executeCommand('workbench.actions.view.problems');
+          const editor = await vscode.window.showTextDocument(document, { preview: false });
+          editor.revealRange(found!.range, vscode.TextEditorRevealType.InCenter);
+          await sleep(1500);
+          await screenshot('typescript-aw202-chain', 'reports.ts with AW202 turned on: the call of readPricesAtStartup() and, under it in Problems, the function that blocks');
+        });
+      }
       await revert(document);
       assert.equal(document.getText(), original);
     });
@@ -227,20 +258,7 @@ export function defineTypeScriptTests(): void {
 
     test('asyncwise.rules reaches the plugin through configurePlugin: AW201 becomes an error, then goes back', async function () {
       this.timeout(90_000);
-      const config = () => vscode.workspace.getConfiguration('asyncwise', document.uri);
-      const settingsFolder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode');
-      const hadSettingsFolder = fs.existsSync(settingsFolder);
-      // The demo has a .vscode folder (launch.json) but no settings.json: remove the one the test writes.
-      const settingsFile = path.join(settingsFolder, 'settings.json');
-      const hadSettingsFile = fs.existsSync(settingsFile);
-      try {
-        await config().update('rules', { AW201: 'error' }, vscode.ConfigurationTarget.Workspace);
-        await waitFor('AW201 as errors', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Error), 40_000);
-      } finally {
-        await config().update('rules', undefined, vscode.ConfigurationTarget.Workspace);
-        if (!hadSettingsFolder) fs.rmSync(settingsFolder, { recursive: true, force: true });
-        else if (!hadSettingsFile) fs.rmSync(settingsFile, { force: true });
-      }
+      await withWorkspaceRules(document, { AW201: 'error' }, () => waitFor('AW201 as errors', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Error), 40_000));
       await waitFor('AW201 as warnings again', () => aw201Mismatch(document, PLUGIN_AW201, vscode.DiagnosticSeverity.Warning), 40_000);
     });
 
