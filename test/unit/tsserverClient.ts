@@ -62,13 +62,17 @@ export class TsServer {
   private stderr = '';
   private exited: string | undefined;
   readonly logFile: string;
+  /** The folder made for the log when the caller named none: removed by `close()`. */
+  private readonly ownLogDir: string | undefined;
   private readonly profiled: boolean;
 
   constructor(options: ServerOptions) {
     this.profiled = (options.nodeArgs ?? []).some((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof'));
-    this.logFile = options.logFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-tsserver-log-')), 'tsserver.log');
+    const logs = options.log !== false;
+    this.ownLogDir = logs && !options.logFile ? fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-tsserver-log-')) : undefined;
+    this.logFile = options.logFile ?? (this.ownLogDir ? path.join(this.ownLogDir, 'tsserver.log') : '');
     const args = [...(options.nodeArgs ?? []), path.join(options.typescriptDir, 'lib', 'tsserver.js'), '--disableAutomaticTypingAcquisition', '--locale', 'en'];
-    if (options.log !== false) args.push('--logVerbosity', 'verbose', '--logFile', this.logFile);
+    if (logs) args.push('--logVerbosity', 'verbose', '--logFile', this.logFile);
     if (options.globalPlugins?.length) args.push('--globalPlugins', options.globalPlugins.join(','));
     if (options.pluginProbeLocations?.length) args.push('--pluginProbeLocations', options.pluginProbeLocations.join(','));
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -183,7 +187,16 @@ export class TsServer {
     return this.exited === undefined;
   }
 
+  /** Ends the process and removes the log folder this client made (the log is read before close). */
   async close(): Promise<void> {
+    try {
+      await this.endProcess();
+    } finally {
+      if (this.ownLogDir) fs.rmSync(this.ownLogDir, { recursive: true, force: true });
+    }
+  }
+
+  private async endProcess(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     if (this.profiled) {
