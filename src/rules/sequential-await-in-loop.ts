@@ -152,7 +152,10 @@ item (for an index loop: on the index, such as \`parts[i]\`), with the same excl
 (\`assert(…)\`, \`assert.equal(…)\`, \`expect(…).toBe(…)\`), no outer variable assigned, no pacing call
 (\`sleep\`, \`delay\`, \`setTimeout\`…), no sub-test (\`await t.test(name, async (t) => …)\`, \`t.step\`,
 \`it\`/\`describe\` given a function: runners run sub-tests in order and report each), no ordered writes to
-one shared resource, no single connection (named as one, declared from \`await pool.connect()\`,
+one shared resource, no database statement on a receiver that is not the item (\`runner.query(sql)\`,
+\`knex.raw(sql)\`, \`this.queryArray([q])\`, a function named for one such as \`runSchemaQuery(q, knex)\`: a
+loop of them is a script, which one connection queues anyway and which often relies on the statements
+before), no single connection (named as one, declared from \`await pool.connect()\`,
 \`await knex.transaction()\`, \`redis.pipeline()\`…, typed — by annotation or by the checker — as a
 socket, stream, pipeline, transaction, pool client or cursor, or \`this\` in a class named as one), no
 command sent alike to every item (\`for (const ws of sockets) await ws.close();\`), no \`async\` callee that
@@ -163,8 +166,9 @@ items, or a \`const\` bound to one, \`as const\` or not), and not in test or ben
 
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): whether a loop
 *should* overlap its calls depends on what the calls do to each other, which the code rarely says. On
-the ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right 2 times in 9 decided findings:
-the rest ran on one connection, relied on the order, or awaited calls that do not suspend. Turn it on
+the ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right 3 times in 21 decided findings
+(2 of 20 in Python, 1 of 1 in TS/JS): the rest ran on one connection, relied on the order, or awaited
+calls that do not suspend. Turn it on
 when reviewing a service's latency: each finding is worth a look, not an automatic rewrite.
 
 ## Why is this bad?
@@ -857,6 +861,15 @@ function enclosingSimpleStatement(node: Node): Node | undefined {
 // ---------------------------------------------------------------------------------------------
 // TS/JS detector: `for (const x of xs) await f(x)`
 
+/**
+ * Calls that run a database statement (`runner.query(sql)`, `this.queryArray([q])`, `knex.raw(…)`,
+ * `runSchemaQuery(q, knex)`): a loop of them is a script. On one connection the driver queues them
+ * anyway (pg, mysql), so `Promise.all` gains nothing; on a pool, later statements often need the
+ * earlier ones (DDL, then inserts). The Python side's `execute`/`fetchrow` on one receiver, for the
+ * names JavaScript drivers use.
+ */
+const QUERY_CALL = /(^|_)(query|raw)$|^query_/;
+
 /** Calls that pace a loop on purpose (rate limiting, backoff). */
 const PACING = /^(sleep|delay|wait|pause|throttle|setTimeout|backoff|rateLimit|limit)$/i;
 /** `sendMessage` → `send_message`, so the Python vocabularies above apply to camelCase names. */
@@ -1006,13 +1019,13 @@ function independentAwait(ctx: TsContext, items: ts.Expression, body: ts.Stateme
     const receiverIsItem = mentions(ts, receiver, uses);
     const receiverName = rootIdentifier(ts, receiver) ?? '';
     const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
-    if (!receiverIsItem && (ORDERED_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
+    if (!receiverIsItem && (ORDERED_METHOD.test(method) || QUERY_CALL.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
     if (receiverIsItem && ITEM_ACTS.test(method)) return undefined;
     // `for (const ws of sockets) await ws.close();`: one command sent to every object of a group —
     // teardown, notification, broadcast — with nothing of the item in its arguments and no result.
     const bare = ts.isExpressionStatement(awaited.parent) || (ts.isParenthesizedExpression(awaited.parent) && ts.isExpressionStatement(awaited.parent.parent));
     if (receiverIsItem && bare && !call.arguments.some((a) => mentions(ts, a, uses))) return undefined;
-  } else if (ts.isIdentifier(call.expression) && (ORDERED_METHOD.test(snake(call.expression.text)) || uses.has(call.expression.text))) {
+  } else if (ts.isIdentifier(call.expression) && (ORDERED_METHOD.test(snake(call.expression.text)) || QUERY_CALL.test(snake(call.expression.text)) || uses.has(call.expression.text))) {
     // `for (const step of steps) await step()`: the items are the work, run in order by design.
     return undefined;
   }

@@ -250,6 +250,11 @@ throws), and a dropped \`new Promise(…)\`. Left alone: \`void p\`, \`p.catch(h
 \`p.then(onFulfilled, onRejected)\` (and a \`.finally\` after them), and promises that are returned, assigned,
 awaited later or passed to a function. Also left alone, because the promise is dropped by design:
 
+- code that runs as the module loads, outside any function: \`main();\`, \`(async () => { … })();\`,
+  \`app.prepare().then(start)\` at the top of a script (in a module-level \`if\` too). That is the
+  program's entry: a rejection there ends the process with the error and exit code 1, as a throw
+  would, which is what a failing script should do. The statements of the functions it starts (the
+  IIFE's body, the \`.then\` handler) are read like any other.
 - test-runner registrations: \`test\`, \`it\`, \`describe\`, \`suite\` (and their \`.skip\`/\`.only\`/\`.todo\`) and
   the hooks \`before\`/\`after\`/\`beforeEach\`/\`afterEach\` imported from \`node:test\` (or the \`test\` package),
   and mocha's and jest's globals of those names, called at module level, in a suite's callback or in
@@ -311,8 +316,8 @@ Type tests (tsd's \`*.test-d.ts\`, TSTyche's \`*.tst.ts\`) are compiled, never r
 in them.
 
 **In TS/JS a hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 104 of its 139 decided TS/JS findings were right,
-with 78 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 103 of its 137 decided TS/JS findings were right,
+with 39 more debatable. Most dropped promises in real code cannot reject (their chain ends in its own
 handler, or the callee catches everything through paths the checker cannot follow), or run under a
 test runner that reports unhandled rejections itself. In Python it stays a warning: a dropped coroutine
 never runs at all. Turn it on in TS/JS for a service, where an unhandled rejection ends the process.
@@ -577,7 +582,16 @@ function detectTypeScript(ctx: TsContext): void {
       else if (ts.isNewExpression(e) && (ctx.isThenable(e) ?? ctx.resolve(e.expression) === 'Promise')) report(ctx, n, e);
     }
   };
-  walkTree(ctx.sourceFile, visit);
+  // Code that runs as the module loads (`main();`, `(async () => { … })();`, `app.prepare().then(…)`
+  // at the top of a script) is the program's entry: a rejection there ends the process with the
+  // error and exit code 1, as a throw would, which is what a failing script should do. Only the
+  // functions' statements are read: each function met at module level is walked whole (nested ones
+  // included) and skipped by the outer walk, so every node is visited once.
+  walkTree(ctx.sourceFile, (n) => {
+    if (!isFunctionLike(ts, n)) return undefined;
+    walkTree(n, visit);
+    return false;
+  });
 }
 
 function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
