@@ -46,13 +46,7 @@ function projectRoot(dir: string, exists: Exists): string | undefined {
  */
 export function isTestCode(file: string | undefined, exists: Exists = fs.existsSync): boolean {
   if (!file) return false;
-  const normalized = file.replace(/\\/g, '/');
-  let rel = normalized;
-  if (path.isAbsolute(file)) {
-    const root = projectRoot(path.dirname(path.resolve(file)), exists);
-    if (root) rel = path.relative(root, path.resolve(file)).replace(/\\/g, '/');
-  }
-  const segments = rel.split('/').filter((s) => s && s !== '.');
+  const segments = projectPath(file, exists);
   const name = segments.pop() ?? '';
   if (TEST_FILE.test(name)) return true;
   const fixtures = segments.map((s) => FIXTURE_FOLDERS.has(s)).lastIndexOf(true);
@@ -77,4 +71,18 @@ export function relativeTo(dir: string, file: string): string {
   const d = norm(dir);
   const f = norm(file);
   return d !== '' && f.startsWith(`${d}/`) ? f.slice(d.length + 1) : f;
+}
+
+/**
+ * The file's path inside its project, as segments (folders, then the file's name): relative to the
+ * nearest folder with a project marker, so where the checkout lives does not count. A relative path
+ * is read as given.
+ */
+export function projectPath(file: string, exists: Exists = fs.existsSync): string[] {
+  let rel = file.replace(/\\/g, '/');
+  if (path.isAbsolute(file)) {
+    const root = projectRoot(path.dirname(path.resolve(file)), exists);
+    if (root) rel = path.relative(root, path.resolve(file)).replace(/\\/g, '/');
+  }
+  return rel.split('/').filter((s) => s && s !== '.');
 }

@@ -14,6 +14,7 @@ import { walkTree } from '../typescript/walk';
 import { formatMessage } from '../core/rule';
 import type { TsContext, TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
+import { quietGate } from '../typescript/entry';
 import { stallsNoOtherTask } from '../python/entry';
 import { defineRule } from './define';
 
@@ -295,11 +296,16 @@ In TypeScript and JavaScript, inside an \`async\` function (any import spelling 
 - \`Atomics.wait\`, and busy-wait loops on \`Date.now()\`/\`performance.now()\` with no \`await\` in them.
 
 A function of the file's own that happens to share a name (\`function readFileSync() {}\`) is not
-flagged, nor are these calls in sync code (a CLI script may block as it likes).
+flagged, nor are these calls in sync code (a CLI script may block as it likes). Left alone as in
+Python: a script's entry function (an \`async\` function the file calls at its top level: \`main()\`,
+\`main().catch(…)\`, \`void main()\`, \`await main()\`, also under a top-level \`if\`) until it starts
+work that runs on without being awaited (\`listen\`, \`createServer\`, \`setInterval\`, \`connect\`,
+\`spawn\`…, or a promise kept unawaited): its loop has nothing else to run, so a release script's
+\`execSync('git …')\` stalls nobody.
 
 **A hint by default** (faint dots in the editor; the CLI reports it with \`--hints\` or when the rule
 is named). On the ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right 12 times, wrong
-twice and debatable 6 times in 20 Python findings, and debatable in all 8 TS/JS ones: in libraries and
+twice and debatable 6 times in 20 Python findings, and debatable in all 16 TS/JS ones: in libraries and
 tools, blocking calls sit mostly in one-shot scripts, examples and start-up code where nothing else runs
 on the loop, or block on purpose. Turn it on (\`[tool.asyncwise.rules] blocking-call-in-async =
 "warning"\`, \`--select AW201\`) for a server or a bot: there every sync call in a request or task path
@@ -643,7 +649,10 @@ const CLOCKS = new Set(['Date.now', 'performance.now', 'perf_hooks.performance.n
 function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
+    // A script's entry function before it starts anything that runs on: nothing else to stall.
+    const quiet = quietGate(ctx, fn);
     ctx.walkOwn(fn, (n) => {
+      if (quiet(n)) return;
       if (ts.isCallExpression(n)) {
         const found = classifyTsCall(ctx.resolve(n.expression));
         if (found) ctx.report(n, found.kind, { callee: ctx.textOf(n.expression), alternative: '' }, tsFixes(ctx, n, found));

@@ -17,6 +17,7 @@ import type * as ts from 'typescript';
 import { blockingKind, classifyTsCall } from './blocking-call-in-async';
 import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { argumentsText, awaitReplacing as awaitReplacingTs } from '../typescript/edits';
+import { quietGate } from '../typescript/entry';
 import { ProjectView, runsWhenCalled, type ProjectFunction } from '../typescript/project';
 import { walkTree } from '../typescript/walk';
 import { stallsNoOtherTask } from '../python/entry';
@@ -111,12 +112,13 @@ In the editor each function of the chain is listed under the finding, linked to 
 any editor that shows tsserver's related information).
 
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): on the
-ecosystem check ([docs/ecosystem.md](../ecosystem.md)) none of its 5 findings was clearly right — the
-blocking call at the end of the chain was guarded (a DNS lookup only for \`"localhost"\`), or ran once
-before any concurrent work existed. In TS/JS it reports nothing in the 14 projects' own code (their
-blocking helpers sit in build scripts, whose entry function it leaves alone, and in package files);
-named, it finds 4 calls in test code, all debatable (a config or fixture read once in test setup, a
-test of synchronous logging). Turn it on for a service's request and task code, where a helper
+ecosystem check ([docs/ecosystem.md](../ecosystem.md)) 1 of its 12 Python findings was right (2 wrong,
+9 debatable) — the blocking call at the end of the chain was guarded (a DNS lookup only for
+\`"localhost"\`), or ran once before any concurrent work existed. In TS/JS its 6 findings (all in one
+service project, none in the 17 others' own code) are debatable: helpers of release scripts (\`git\`
+through \`spawnSync\`, a small file in \`./tmp\`) awaited step by step, and a server reading its
+configuration at start-up before it listens; named, it finds 4 calls in test code, all debatable (a
+config or fixture read once in test setup, a test of synchronous logging). Turn it on for a service's request and task code, where a helper
 that reads a file or resolves a name on every call stalls every other client.
 
 ## Why is this bad?
@@ -435,16 +437,13 @@ function detectTypeScript(ctx: TsContext): void {
   const chains = new TsChains(view);
   type Site = { call: ts.CallExpression | ts.NewExpression; helper: ProjectFunction };
   const byOrigin = new Map<string, { site: Site; chain: TsChain; others: Site[] }>();
-  const entries = entryFunctions(ctx);
   for (const fn of functions) {
-    const entry = entries.has(fn);
-    let started = false;
+    const quiet = quietGate(ctx, fn);
     ctx.walkOwn(fn, (n) => {
       if (!ts.isCallExpression(n) && !ts.isNewExpression(n)) return;
       // The script's entry function, until it starts work that runs on (a server, a timer, a task):
       // its loop has nothing else to run, so blocking stalls nobody (Python's entry rule, by name).
-      if (entry && !started && startsWork(ctx, n)) started = true;
-      if (entry && !started) return;
+      if (quiet(n)) return;
       // `await helper()`: a sync function whose result is awaited returns a promise (as in Python).
       let up = n.parent;
       while (ts.isParenthesizedExpression(up)) up = up.parent;
@@ -476,57 +475,6 @@ function detectTypeScript(ctx: TsContext): void {
     const phrase = n > 1 ? `${n} more calls in this file reach` : '1 more call in this file reaches';
     ctx.report(site.call, 'viaHelperRepeated', { ...data, others: phrase, lines: listed }, fixes, related);
   }
-}
-
-/** Calls that leave work running after they return: servers, timers, connections, child processes, promises not awaited. */
-const STARTS_WORK = /^(listen|createServer|setInterval|setTimeout|setImmediate|connect|createConnection|spawn|fork|exec|execFile|start|run|launch|serve|watch)$/;
-
-/**
- * Whether a call in an entry function may leave concurrent work running: a call named as one that
- * starts a server, timer, connection or process and is not awaited, or any call whose promise is kept
- * without being awaited (`const p = fetchAll()`). Awaited work has finished when the next line runs.
- */
-function startsWork(ctx: TsContext, call: ts.CallExpression | ts.NewExpression): boolean {
-  const ts = ctx.ts;
-  let up = call.parent;
-  while (ts.isParenthesizedExpression(up)) up = up.parent;
-  if (ts.isAwaitExpression(up)) return false;
-  const callee = call.expression;
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-  return STARTS_WORK.test(name) || (ts.isCallExpression(call) && ctx.isThenable(call) === true);
-}
-
-/**
- * The file's entry functions: async functions of its top level that the file itself calls at its top
- * level (`main()`, `void main()`, `main().catch(…)`, `await main()`, inside a top-level
- * `if (require.main === module)` too). Such a function runs as a script's whole program.
- */
-function entryFunctions(ctx: TsContext): Set<ts.Node> {
-  const ts = ctx.ts;
-  const out = new Set<ts.Node>();
-  const statements: ts.Statement[] = [];
-  for (const s of ctx.sourceFile.statements) {
-    if (ts.isIfStatement(s)) {
-      for (const branch of [s.thenStatement, s.elseStatement]) {
-        if (branch && ts.isBlock(branch)) statements.push(...branch.statements);
-        else if (branch) statements.push(branch);
-      }
-    } else statements.push(s);
-  }
-  for (const s of statements) {
-    if (!ts.isExpressionStatement(s)) continue;
-    // Down the chain to the innermost call: `main().then(…).catch(…)`, `void main()`, `await main()`.
-    let e: ts.Expression = s.expression;
-    for (;;) {
-      if (ts.isVoidExpression(e) || ts.isAwaitExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
-      else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isCallExpression(e.expression.expression)) e = e.expression.expression;
-      else break;
-    }
-    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) continue;
-    const fn = ctx.localFunction(e.expression);
-    if (fn && isAsyncFunction(ts, fn)) out.add(fn);
-  }
-  return out;
 }
 
 /**

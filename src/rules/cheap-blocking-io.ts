@@ -5,6 +5,7 @@
  */
 import { asyncCalls } from '../python/calls';
 import type { TsContext } from '../typescript/context';
+import { quietGate } from '../typescript/entry';
 import { classifyTsCall, TS_CHEAP_FS } from './blocking-call-in-async';
 import { stallsNoOtherTask } from '../python/entry';
 import { defineRule } from './define';
@@ -50,6 +51,7 @@ before its first await (\`asyncio.run(main())\` in the same module starts a loop
 \`main\`), later at the top level of \`main\` while nothing it started (a task, server, connection,
 scheduled callback) may still be running, and a server's startup hook (Sanic \`before_server_start\`,
 aiohttp \`on_startup\`, Starlette/FastAPI \`on_startup\`), which runs before any connection is accepted.
+In TS/JS the same holds for a script's entry function, read as AW201 reads it.
 
 ## Why is this bad?
 Each call is a system call on the event loop thread. On NFS, a container overlay under load, or a
@@ -110,8 +112,10 @@ export default rule;
 function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
   for (const fn of ctx.asyncFunctionList()) {
+    // A script's entry function before it starts anything that runs on: nothing else to stall.
+    const quiet = quietGate(ctx, fn);
     ctx.walkOwn(fn, (n) => {
-      if (!ts.isCallExpression(n)) return;
+      if (quiet(n) || !ts.isCallExpression(n)) return;
       const name = ctx.resolve(n.expression);
       if (!name || classifyTsCall(name)) return;
       if (name.startsWith('fs.') && TS_CHEAP_FS.has(name.slice(3))) ctx.report(n, 'metadata', { callee: ctx.textOf(n.expression) });

@@ -14,6 +14,7 @@ import type { Node } from 'web-tree-sitter';
 import { ancestors } from '../python/ancestors';
 import type { TextEdit } from '../core/finding';
 import { formatMessage } from '../core/rule';
+import { projectPath } from '../core/testCode';
 import type { FixSpec, PythonContext } from '../python/context';
 import { boundLocally, enclosingClassName } from '../python/project';
 import {
@@ -153,9 +154,12 @@ item (for an index loop: on the index, such as \`parts[i]\`), with the same excl
 (\`sleep\`, \`delay\`, \`setTimeout\`…), no sub-test (\`await t.test(name, async (t) => …)\`, \`t.step\`,
 \`it\`/\`describe\` given a function: runners run sub-tests in order and report each), no ordered writes to
 one shared resource, no database statement on a receiver that is not the item (\`runner.query(sql)\`,
-\`knex.raw(sql)\`, \`this.queryArray([q])\`, a function named for one such as \`runSchemaQuery(q, knex)\`: a
-loop of them is a script, which one connection queues anyway and which often relies on the statements
-before), no single connection (named as one, declared from \`await pool.connect()\`,
+\`knex.raw(sql)\`, \`db.exec(sql)\`, \`this.queryArray([q])\`, a function named for one such as
+\`runSchemaQuery(q, knex)\`: a loop of them is a script, which one connection queues anyway and which
+often relies on the statements before) nor a query built on one transaction or connection
+(\`trx('monitor').where('id', m.id).update(…)\`), not in a database migration (a file under a
+\`migrations\`, \`*_migrations\` or \`migrate\` folder of its project: a script of schema and data changes
+run once, in order, in the migration's transaction), no single connection (named as one, declared from \`await pool.connect()\`,
 \`await knex.transaction()\`, \`redis.pipeline()\`…, typed — by annotation or by the checker — as a
 socket, stream, pipeline, transaction, pool client or cursor, or \`this\` in a class named as one), no
 command sent alike to every item (\`for (const ws of sockets) await ws.close();\`), no \`async\` callee that
@@ -166,9 +170,10 @@ items, or a \`const\` bound to one, \`as const\` or not), and not in test or ben
 
 **A hint by default** (the CLI reports it with \`--hints\` or when the rule is named): whether a loop
 *should* overlap its calls depends on what the calls do to each other, which the code rarely says. On
-the ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right 3 times in 21 decided findings
-(2 of 20 in Python, 1 of 1 in TS/JS): the rest ran on one connection, relied on the order, or awaited
-calls that do not suspend. Turn it on
+the ecosystem check ([docs/ecosystem.md](../ecosystem.md)) it was right 3 times in 22 decided findings
+(2 of 20 in Python, 1 of 2 in TS/JS), with 11 more debatable: the rest ran on one connection (a
+single-connection SQLite pool, one transaction), relied on the order, or awaited calls that do not
+suspend. Turn it on
 when reviewing a service's latency: each finding is worth a look, not an automatic rewrite.
 
 ## Why is this bad?
@@ -863,12 +868,17 @@ function enclosingSimpleStatement(node: Node): Node | undefined {
 
 /**
  * Calls that run a database statement (`runner.query(sql)`, `this.queryArray([q])`, `knex.raw(…)`,
- * `runSchemaQuery(q, knex)`): a loop of them is a script. On one connection the driver queues them
+ * `db.exec(sql)`, `runSchemaQuery(q, knex)`): a loop of them is a script. On one connection the driver queues them
  * anyway (pg, mysql), so `Promise.all` gains nothing; on a pool, later statements often need the
  * earlier ones (DDL, then inserts). The Python side's `execute`/`fetchrow` on one receiver, for the
  * names JavaScript drivers use.
  */
-const QUERY_CALL = /(^|_)(query|raw)$|^query_/;
+const QUERY_CALL = /(^|_)(query|raw)$|^query_|^exec$/;
+/**
+ * A database migration's folder (\`migrations/\`, \`knex_migrations/\`, \`db/migrate/\`): each file is a
+ * script of schema and data changes run once, in order, inside the migration's transaction.
+ */
+const MIGRATIONS = /^([\w.-]*[_-])?(migrations?|migrate)$/i;
 
 /** Calls that pace a loop on purpose (rate limiting, backoff). */
 const PACING = /^(sleep|delay|wait|pause|throttle|setTimeout|backoff|rateLimit|limit)$/i;
@@ -877,6 +887,7 @@ const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$
 
 function detectTypeScript(ctx: TsContext): void {
   const ts = ctx.ts;
+  if (projectPath(ctx.sourceFile.fileName).slice(0, -1).some((folder) => MIGRATIONS.test(folder))) return;
   for (const fn of ctx.asyncFunctionList()) {
     ctx.walkOwn(fn, (n) => {
       if (ts.isForStatement(n)) {
@@ -1020,6 +1031,10 @@ function independentAwait(ctx: TsContext, items: ts.Expression, body: ts.Stateme
     const receiverName = rootIdentifier(ts, receiver) ?? '';
     const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
     if (!receiverIsItem && (ORDERED_METHOD.test(method) || QUERY_CALL.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
+    // `trx('monitor').where('id', m.id).update(…)`: a query built on one transaction or connection
+    // runs on it, whatever the item in its arguments picks.
+    const root = chainRoot(ts, receiver);
+    if (root !== receiver && ts.isIdentifier(root) && !uses.has(root.text) && (SHARED_RESOURCE.test(snake(root.text)) || oneConnectionTs(ctx, root))) return undefined;
     if (receiverIsItem && ITEM_ACTS.test(method)) return undefined;
     // `for (const ws of sockets) await ws.close();`: one command sent to every object of a group —
     // teardown, notification, broadcast — with nothing of the item in its arguments and no result.
@@ -1208,6 +1223,15 @@ function rootIdentifier(ts: TsContext['ts'], e: ts.Expression): string | undefin
   let n: ts.Expression = e;
   while (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isParenthesizedExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
   return ts.isIdentifier(n) ? n.text : undefined;
+}
+
+/** The object a chain of calls and accesses starts from: `trx` in `trx('t').where(…)`, `this` in `this.pool.query`. */
+function chainRoot(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
+  let n = e;
+  for (;;) {
+    if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isParenthesizedExpression(n) || ts.isNonNullExpression(n) || ts.isCallExpression(n)) n = n.expression;
+    else return n;
+  }
 }
 
 function mentions(ts: TsContext['ts'], node: ts.Node, names: Set<string>): boolean {

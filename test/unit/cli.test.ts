@@ -220,6 +220,25 @@ describe('asyncwise check', () => {
     }
   });
 
+  it('AW401 leaves the loops of a database migration folder alone, and only there (TS/JS)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncwise-cli-migrations-'));
+    try {
+      // The checkout's own folder is named like a migrations folder: the path inside the project counts.
+      const root = path.join(dir, 'migrations');
+      const loop = 'export async function up(db, rows) {\n  for (const row of rows) {\n    await fetch(`https://example.com/${row.id}`);\n  }\n}\n';
+      for (const folder of ['src', 'db/knex_migrations', 'migrations', 'db/migrate']) {
+        fs.mkdirSync(path.join(root, folder), { recursive: true });
+        fs.writeFileSync(path.join(root, folder, 'step.js'), loop);
+      }
+      fs.writeFileSync(path.join(root, 'package.json'), '{"name":"app"}\n');
+      const r = cli(['check', '--select', 'AW401', '--format', 'json', '.'], root);
+      const files = (JSON.parse(r.stdout) as { file: string }[]).map((f) => f.file);
+      assert.deepEqual(files, ['src/step.js'], r.stdout + r.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks a file named on the command line even inside a skipped folder', () => {
     const r = cli(['check', 'node_modules/pyhook/hook.py'], project);
     assert.equal(r.status, 1);
