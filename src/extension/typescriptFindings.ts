@@ -190,6 +190,13 @@ export class TypeScriptFindings implements vscode.Disposable, vscode.CodeActionP
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Unanswered requests per file, since its last answer. */
   private readonly retries = new Map<string, number>();
+  /**
+   * Bumped whenever every file is asked again (new settings for the plugin): an answer to a request
+   * sent before was computed with the old settings and is neither cached nor shown. Without it, a
+   * request still in flight when the settings changed answered after the refresh cleared the cache,
+   * was cached for the unchanged document version, and the refresh's own request then read that.
+   */
+  private generation = 0;
   private announced = false;
 
   constructor(
@@ -278,6 +285,7 @@ export class TypeScriptFindings implements vscode.Disposable, vscode.CodeActionP
   }
 
   private refreshAll(): void {
+    this.generation++;
     this.entries.clear();
     this.retries.clear();
     for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
@@ -339,8 +347,9 @@ export class TypeScriptFindings implements vscode.Disposable, vscode.CodeActionP
     const cached = this.entries.get(key);
     if (cached && cached.version === document.version) return cached;
     const version = document.version;
+    const generation = this.generation;
     const findings = await source.findings(document);
-    if (findings === undefined || source !== this.source || document.version !== version) return undefined;
+    if (findings === undefined || source !== this.source || document.version !== version || generation !== this.generation) return undefined;
     if (source instanceof PluginSource && !this.plugin.editorShowsFindings) {
       // The plugin answers: from now on it leaves these out of tsserver's diagnostics (else each shows twice).
       this.plugin.setEditorShowsFindings(true);
