@@ -868,14 +868,16 @@ function enclosingSimpleStatement(node: Node): Node | undefined {
 
 /**
  * Calls that run a database statement (`runner.query(sql)`, `this.queryArray([q])`, `knex.raw(…)`,
- * `db.exec(sql)`, `runSchemaQuery(q, knex)`): a loop of them is a script. On one connection the driver queues them
- * anyway (pg, mysql), so `Promise.all` gains nothing; on a pool, later statements often need the
+ * `db.exec(sql)`, `runSchemaQuery(q, knex)`): a loop of them is a script. On one connection the driver
+ * queues them anyway (pg, mysql), so `Promise.all` gains nothing; on a pool, later statements often need the
  * earlier ones (DDL, then inserts). The Python side's `execute`/`fetchrow` on one receiver, for the
  * names JavaScript drivers use.
  */
-const QUERY_CALL = /(^|_)(query|raw)$|^query_|^exec$/;
+const QUERY_CALL = /(^|_)(query|raw)$|^query_/;
+/** The same as methods, plus `exec` (`db.exec(sql)`); a bare `exec(cmd)` is a shell command, left to the rule. */
+const QUERY_METHOD = /(^|_)(query|raw)$|^query_|^exec$/;
 /**
- * A database migration's folder (\`migrations/\`, \`knex_migrations/\`, \`db/migrate/\`): each file is a
+ * A database migration's folder (`migrations/`, `knex_migrations/`, `db/migrate/`): each file is a
  * script of schema and data changes run once, in order, inside the migration's transaction.
  */
 const MIGRATIONS = /^([\w.-]*[_-])?(migrations?|migrate)$/i;
@@ -1030,7 +1032,7 @@ function independentAwait(ctx: TsContext, items: ts.Expression, body: ts.Stateme
     const receiverIsItem = mentions(ts, receiver, uses);
     const receiverName = rootIdentifier(ts, receiver) ?? '';
     const receiverTail = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : receiverName;
-    if (!receiverIsItem && (ORDERED_METHOD.test(method) || QUERY_CALL.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
+    if (!receiverIsItem && (ORDERED_METHOD.test(method) || QUERY_METHOD.test(method) || SHARED_RESOURCE.test(snake(receiverTail)) || oneConnectionTs(ctx, receiver))) return undefined;
     // `trx('monitor').where('id', m.id).update(…)`: a query built on one transaction or connection
     // runs on it, whatever the item in its arguments picks.
     const root = chainRoot(ts, receiver);
