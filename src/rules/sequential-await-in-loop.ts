@@ -33,7 +33,7 @@ import {
 } from '../python/concurrency-shape';
 import type * as ts from 'typescript';
 import { walkTree } from '../typescript/walk';
-import { isAsyncFunction, isFunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
+import { isAsyncFunction, isFunctionLike, runtimeValue, type TsContext, type TsFixSpec } from '../typescript/context';
 import { defineRule } from './define';
 
 /** How many calls the bounded fix lets run at once. */
@@ -922,7 +922,7 @@ function indexLoop(ctx: TsContext, loop: ts.ForStatement): { index: string; item
   const init = loop.initializer;
   if (!init || !ts.isVariableDeclarationList(init)) return undefined;
   const first = init.declarations[0];
-  if (!first || !ts.isIdentifier(first.name) || !first.initializer || !ts.isNumericLiteral(unwrap(ts, first.initializer))) return undefined;
+  if (!first || !ts.isIdentifier(first.name) || !first.initializer || !ts.isNumericLiteral(runtimeValue(ts, first.initializer))) return undefined;
   const index = first.name.text;
   // `let i = 0, n = xs.length`: the bound named once.
   const bounds = new Map<string, ts.Expression>();
@@ -930,25 +930,25 @@ function indexLoop(ctx: TsContext, loop: ts.ForStatement): { index: string; item
     if (!ts.isIdentifier(d.name) || !d.initializer) return undefined;
     bounds.set(d.name.text, d.initializer);
   }
-  const isIndex = (e: ts.Expression) => ts.isIdentifier(unwrap(ts, e)) && (unwrap(ts, e) as ts.Identifier).text === index;
+  const isIndex = (e: ts.Expression) => ts.isIdentifier(runtimeValue(ts, e)) && (runtimeValue(ts, e) as ts.Identifier).text === index;
   const lengthOf = (e: ts.Expression): ts.Expression | undefined => {
-    let v = unwrap(ts, e);
-    if (ts.isIdentifier(v) && bounds.has(v.text)) v = unwrap(ts, bounds.get(v.text)!);
+    let v = runtimeValue(ts, e);
+    if (ts.isIdentifier(v) && bounds.has(v.text)) v = runtimeValue(ts, bounds.get(v.text)!);
     // `xs.length - 1` with `<=`.
     return ts.isPropertyAccessExpression(v) && v.name.text === 'length' ? v.expression : undefined;
   };
-  const cond = loop.condition && unwrap(ts, loop.condition);
+  const cond = loop.condition && runtimeValue(ts, loop.condition);
   if (!cond || !ts.isBinaryExpression(cond)) return undefined;
   const op = cond.operatorToken.kind;
   let items: ts.Expression | undefined;
   if (op === ts.SyntaxKind.LessThanToken && isIndex(cond.left)) items = lengthOf(cond.right);
   else if (op === ts.SyntaxKind.GreaterThanToken && isIndex(cond.right)) items = lengthOf(cond.left);
   else if (op === ts.SyntaxKind.LessThanEqualsToken && isIndex(cond.left)) {
-    const r = unwrap(ts, cond.right);
+    const r = runtimeValue(ts, cond.right);
     if (ts.isBinaryExpression(r) && r.operatorToken.kind === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(r.right) && r.right.text === '1') items = lengthOf(r.left);
   }
   if (!items) return undefined;
-  const step = loop.incrementor && unwrap(ts, loop.incrementor);
+  const step = loop.incrementor && runtimeValue(ts, loop.incrementor);
   if (!step) return undefined;
   const increments =
     ((ts.isPostfixUnaryExpression(step) || ts.isPrefixUnaryExpression(step)) && step.operator === ts.SyntaxKind.PlusPlusToken && isIndex(step.operand)) ||
@@ -1056,22 +1056,15 @@ function independentAwait(ctx: TsContext, items: ts.Expression, body: ts.Stateme
  */
 function smallLiteralTs(ctx: TsContext, e: ts.Expression): boolean {
   const ts = ctx.ts;
-  const value = unwrap(ts, e);
+  const value = runtimeValue(ts, e);
   if (ts.isArrayLiteralExpression(value)) return value.elements.length < SMALL && !value.elements.some((el) => ts.isSpreadElement(el));
   if (ts.isStringLiteralLike(value)) return value.text.length < SMALL;
   if (!ts.isIdentifier(value)) return false;
   const decl = declarationOf(ctx, value);
   if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
-  const init = unwrap(ts, decl.initializer);
+  const init = runtimeValue(ts, decl.initializer);
   if (!(ts.isArrayLiteralExpression(init) && init.elements.length > 0) && !ts.isStringLiteralLike(init)) return false;
   return !changedInPlace(ctx, value.text, decl) && smallLiteralTs(ctx, init);
-}
-
-/** `(x)`, `x as const`, `x satisfies T`, `<T>x`, `x!`: the expression itself. */
-function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
-  let n = e;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
-  return n;
 }
 
 /** Array methods that change the array they are called on. */
@@ -1124,7 +1117,7 @@ function declarationOf(ctx: TsContext, id: ts.Identifier): ts.VariableDeclaratio
 
 /** `xs.reverse()`, `xs.toSorted(…)`, `dropOrder`: the code chose the order the items are handled in, so it matters. */
 function explicitOrderTs(ts: TsContext['ts'], e: ts.Expression): boolean {
-  const value = unwrap(ts, e);
+  const value = runtimeValue(ts, e);
   if (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) return ORDER_NAME.test(snake(ts.isIdentifier(value) ? value.text : value.name.text));
   return ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && /^(reverse|sort|toReversed|toSorted)$/.test(value.expression.name.text);
 }
@@ -1203,8 +1196,8 @@ function oneConnectionTs(ctx: TsContext, receiver: ts.Expression): boolean {
   const decl = declarationOf(ctx, receiver);
   if (decl?.type && CONNECTION_TYPE_TS.test(ctx.textOf(decl.type).replace(/<.*$/s, '').trim())) return true;
   if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
-    let init = unwrap(ctx.ts, decl.initializer);
-    if (ts.isAwaitExpression(init)) init = unwrap(ts, init.expression);
+    let init = runtimeValue(ctx.ts, decl.initializer);
+    if (ts.isAwaitExpression(init)) init = runtimeValue(ts, init.expression);
     if (ts.isCallExpression(init) && CONNECTION_FACTORY.test(snake(calleeTail(ts, init.expression)))) return true;
   }
   if (ctx.checker) {

@@ -12,7 +12,7 @@ import { callStatementsAt } from '../python/structure';
 import { shadowed } from './blocking-call-via-helper';
 import type * as ts from 'typescript';
 import { walkTree } from '../typescript/walk';
-import { isAsyncFunction, isFunctionLike, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
+import { isAsyncFunction, isFunctionLike, runtimeValue, type FunctionLike, type TsContext, type TsFixSpec } from '../typescript/context';
 import { ProjectView } from '../typescript/project';
 import { defineRule } from './define';
 
@@ -599,12 +599,6 @@ function detectTypeScript(ctx: TsContext): void {
 
 function unwrap(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(e) ? unwrap(ts, e.expression) : e;
-}
-
-/** The value at run time: parentheses and type-only wrappers (`error as Error`, `value!`, `x satisfies T`) seen through. */
-function runtimeValue(ts: TsContext['ts'], e: ts.Expression): ts.Expression {
-  for (e = unwrap(ts, e); ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e); ) e = unwrap(ts, e.expression);
-  return e;
 }
 
 /** What a function returns when that is all it does: an arrow's expression body, or a body of one `return`. */

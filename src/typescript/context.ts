@@ -487,6 +487,16 @@ function functionKindsOf(ts: typeof import('typescript')): ReadonlySet<ts.Syntax
   return kindsOfModule;
 }
 
+/**
+ * The value at run time: parentheses and type-only wrappers seen through (`(x)`, `x as const`,
+ * `x satisfies T`, `<T>x`, `x!`).
+ */
+export function runtimeValue(ts: typeof import('typescript'), e: ts.Expression): ts.Expression {
+  let n = e;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  return n;
+}
+
 /** A function with a body of its own; one set lookup, as the walks ask it of every node. */
 export function isFunctionLike(ts: typeof import('typescript'), n: ts.Node): n is FunctionLike {
   return functionKindsOf(ts).has(n.kind);
